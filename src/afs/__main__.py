@@ -1,0 +1,3 @@
+from afs.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The `afs` command line: one thin module per command group."""

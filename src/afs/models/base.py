@@ -1,0 +1,219 @@
+"""The one chat interface every model backend implements, and its error taxonomy.
+
+Every part of AFS (distillation, benchmark, generalist, critic, gateway) talks to models
+through `ChatModel`: `complete()` for a whole answer, `stream()` for text chunks. Backends
+raise only the three error kinds below, so the single retry loop in `afs.models.retry`
+can decide what to do without knowing the provider.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+MessageLike = Message | Mapping[str, Any]
+
+
+def normalize_messages(messages: Sequence[MessageLike] | str) -> list[Message]:
+    """Accept a bare prompt, `Message`s or `{"role", "content"}` dicts."""
+    if isinstance(messages, str):
+        return [Message("user", messages)]
+    result = []
+    for item in messages:
+        if isinstance(item, Message):
+            result.append(item)
+        else:
+            role = item.get("role")
+            if role not in ("system", "user", "assistant"):
+                raise ValueError(f"message role must be system, user or assistant, got {role!r}")
+            result.append(Message(role, str(item.get("content", ""))))
+    return result
+
+
+@dataclass(frozen=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    finish_reason: str
+    usage: Usage
+    model: str
+    provider: str
+    latency_ms: float
+    cost: float | None = None
+    attempts: int = 1
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Price:
+    """US dollars per one million tokens."""
+
+    input: float
+    output: float
+
+    def cost(self, usage: Usage) -> float:
+        return (usage.prompt_tokens * self.input + usage.completion_tokens * self.output) / 1e6
+
+
+class ModelError(Exception):
+    """Base of the model error taxonomy. Messages never contain API keys."""
+
+    def __init__(self, message: str, *, provider: str = "", status: int | None = None) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.status = status
+
+
+class RateLimitedError(ModelError):
+    """429 or a provider's quota signal; `retry_after` is in seconds when the server said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str = "",
+        status: int | None = 429,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, provider=provider, status=status)
+        self.retry_after = retry_after
+
+
+class TransientError(ModelError):
+    """5xx, timeouts, connection resets, malformed bodies: worth retrying."""
+
+
+class FatalError(ModelError):
+    """401/403, 400, unknown model, missing key: retrying cannot help."""
+
+
+class ModelUnavailableError(FatalError):
+    """The backend cannot run here (package missing, provider not configured)."""
+
+
+class ChatModel(abc.ABC):
+    """An async chat model. Subclasses implement `_complete` and `_stream` only.
+
+    `complete()` and `stream()` apply the model's retry policy (`afs.models.retry`).
+    Stop sequences are honoured by both: the returned text ends before the first stop.
+    """
+
+    provider: str = ""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        alias: str | None = None,
+        defaults: Mapping[str, Any] | None = None,
+        system_prompt: str | None = None,
+        price: Price | None = None,
+        retry: Any = None,
+    ) -> None:
+        from afs.models.retry import RetryPolicy
+
+        self.model = model
+        self.alias = alias or model
+        self.defaults = dict(defaults or {})
+        self.system_prompt = system_prompt
+        self.price = price
+        self.retry_policy: RetryPolicy = retry or RetryPolicy()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alias={self.alias!r}, model={self.model!r})"
+
+    def _prepare(self, messages: Sequence[MessageLike] | str) -> list[Message]:
+        msgs = normalize_messages(messages)
+        if self.system_prompt and not any(m.role == "system" for m in msgs):
+            msgs.insert(0, Message("system", self.system_prompt))
+        return msgs
+
+    def _params(self, **overrides: Any) -> dict[str, Any]:
+        params = {k: v for k, v in self.defaults.items() if v is not None}
+        params.update({k: v for k, v in overrides.items() if v is not None})
+        return params
+
+    async def complete(
+        self,
+        messages: Sequence[MessageLike] | str,
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        seed: int | None = None,
+        top_p: float | None = None,
+    ) -> Completion:
+        from afs.models.retry import call_with_retry
+
+        msgs = self._prepare(messages)
+        params = self._params(
+            temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,
+            seed=seed, top_p=top_p,
+        )
+        completion, attempts = await call_with_retry(
+            lambda: self._complete(msgs, params), self.retry_policy
+        )
+        cost = self.price.cost(completion.usage) if self.price else completion.cost
+        return Completion(
+            text=completion.text,
+            finish_reason=completion.finish_reason,
+            usage=completion.usage,
+            model=completion.model,
+            provider=completion.provider,
+            latency_ms=completion.latency_ms,
+            cost=cost,
+            attempts=attempts,
+            metadata=completion.metadata,
+        )
+
+    async def stream(
+        self,
+        messages: Sequence[MessageLike] | str,
+        *,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+        stop: Sequence[str] | None = None,
+        seed: int | None = None,
+        top_p: float | None = None,
+    ) -> AsyncIterator[str]:
+        """Yield text chunks. Retries only happen before the first chunk is yielded."""
+        from afs.models.retry import stream_with_retry
+
+        msgs = self._prepare(messages)
+        params = self._params(
+            temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,
+            seed=seed, top_p=top_p,
+        )
+        async for chunk in stream_with_retry(lambda: self._stream(msgs, params), self.retry_policy):
+            yield chunk
+
+    @abc.abstractmethod
+    async def _complete(self, messages: list[Message], params: dict[str, Any]) -> Completion:
+        """One attempt. Raise only `ModelError` subclasses."""
+
+    @abc.abstractmethod
+    def _stream(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
+        """One attempt, as an async iterator of text chunks."""
+
+    async def aclose(self) -> None:  # noqa: B027 - most backends hold nothing to release
+        """Release network resources; safe to call more than once."""
