@@ -14,6 +14,7 @@ from afs.errors import AfsError, InputError
 # so `afs --help` stays fast.
 COMMAND_MODULES = (
     "models",
+    "asm",
 )
 
 app = typer.Typer(
