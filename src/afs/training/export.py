@@ -1,0 +1,110 @@
+"""Merge a LoRA adapter into its base and package the result for Ollama and LM Studio."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from afs.errors import InputError
+from afs.training.model_io import ADAPTER_DIR, read_run_file
+
+MERGED_DIR = "merged"
+
+# Ollama's Go-template form of ChatML (what our training template renders).
+OLLAMA_CHATML_TEMPLATE = """{{- if .System }}<|im_start|>system
+{{ .System }}<|im_end|>
+{{ end }}{{- range .Messages }}<|im_start|>{{ .Role }}
+{{ .Content }}<|im_end|>
+{{ end }}<|im_start|>assistant
+"""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    merged_dir: Path
+    modelfile: Path
+    lmstudio_notes: Path
+
+
+def merge_adapter(run_dir: str | Path, output: str | Path) -> Path:
+    """Load base + adapter from a training run, merge, save safetensors and tokenizer."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    run_dir = Path(run_dir)
+    run = read_run_file(run_dir)
+    adapter_dir = run_dir / ADAPTER_DIR
+    tokenizer = AutoTokenizer.from_pretrained(str(adapter_dir))
+    base = AutoModelForCausalLM.from_pretrained(run["base"], dtype=torch.float32)
+    if len(tokenizer) != base.get_input_embeddings().num_embeddings:
+        base.resize_token_embeddings(len(tokenizer))
+    merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    output = Path(output)
+    output.mkdir(parents=True, exist_ok=True)
+    merged.save_pretrained(str(output), safe_serialization=True)
+    tokenizer.save_pretrained(str(output))
+    return output
+
+
+def render_modelfile(
+    merged_dir: Path,
+    *,
+    system_prompt: str | None,
+    params: dict[str, Any],
+    stop: tuple[str, ...] = ("<|im_end|>",),
+) -> str:
+    """An Ollama Modelfile: FROM the merged folder, the ChatML template, system and params."""
+    lines = [f"FROM {merged_dir.resolve()}", "", f'TEMPLATE """{OLLAMA_CHATML_TEMPLATE}"""']
+    if system_prompt:
+        escaped = system_prompt.replace('"""', '\\"\\"\\"')
+        lines.append(f'SYSTEM """{escaped}"""')
+    mapping = {"temperature": "temperature", "top_p": "top_p", "seed": "seed",
+               "max_tokens": "num_predict"}
+    for key, ollama_key in mapping.items():
+        if params.get(key) is not None:
+            lines.append(f"PARAMETER {ollama_key} {params[key]}")
+    lines.extend(f'PARAMETER stop "{token}"' for token in stop)
+    return "\n".join(lines) + "\n"
+
+
+LMSTUDIO_NOTES = """# Using {name} in LM Studio
+
+1. Convert the merged model to GGUF (LM Studio loads GGUF), for example with llama.cpp:
+   `python convert_hf_to_gguf.py {merged} --outfile {name}.gguf --outtype q8_0`
+2. Put `{name}.gguf` under LM Studio's models folder (My Models -> "Show in folder"), inside a
+   `afs/{name}/` sub-folder, and load it. Choose the ChatML prompt template.
+3. Start LM Studio's local server (Developer tab); it listens on http://localhost:1234/v1.
+4. `afs train register {output} --alias {name} --server lmstudio` points AFS at it.
+
+With Ollama instead: `ollama create {name} -f {modelfile}` then
+`afs train register {output} --alias {name} --server ollama`.
+"""
+
+
+def export_run(
+    run_dir: str | Path,
+    output: str | Path,
+    *,
+    name: str,
+    system_prompt: str | None = None,
+    params: dict[str, Any] | None = None,
+) -> ExportResult:
+    """Merge the run's adapter and write the Modelfile and LM Studio notes into `output`."""
+    output = Path(output)
+    if output.exists() and any(output.iterdir()) and not (output / MERGED_DIR).exists():
+        raise InputError(f"{output} exists and is not an AFS export; choose an empty folder")
+    merged_dir = merge_adapter(run_dir, output / MERGED_DIR)
+    modelfile = output / "Modelfile"
+    modelfile.write_text(render_modelfile(merged_dir, system_prompt=system_prompt,
+                                          params=params or {}))
+    notes = output / "LMSTUDIO.md"
+    notes.write_text(LMSTUDIO_NOTES.format(name=name, merged=merged_dir, output=output,
+                                           modelfile=modelfile))
+    (output / "afs_export.json").write_text(json.dumps({
+        "name": name, "run_dir": str(Path(run_dir).resolve()), "merged_dir": str(merged_dir),
+        "system_prompt": system_prompt, "params": params or {},
+    }, indent=2) + "\n")
+    return ExportResult(merged_dir=merged_dir, modelfile=modelfile, lmstudio_notes=notes)
