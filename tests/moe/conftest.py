@@ -1,0 +1,3 @@
+from tests.support import provider_servers
+
+provider_server = provider_servers.provider_server
