@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean
+.PHONY: setup run test lint bench oracle-soak clean browser
 
 setup: $(STAMP)
 
@@ -21,10 +21,20 @@ $(STAMP): pyproject.toml
 run: setup
 	$(BIN)/afs doctor
 
+# Headless Chromium for the rating page's browser test (Debian packages; needs root).
+browser:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver for the browser test"; \
+		(apt-get install -y -qq chromium chromium-driver >/dev/null 2>&1 || \
+		 (apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null)) \
+		|| echo "WARNING: could not install chromium; the browser test will be skipped"; \
+	else echo "WARNING: chromium/chromedriver missing and not root; the browser test will be skipped"; fi
+
 lint: setup
 	$(BIN)/ruff check src tests scripts bench
 
-test: setup
+test: setup browser
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q || echo "WARNING: oracle setup failed; oracle tests will skip"; fi
 	$(BIN)/ruff check src tests scripts bench
 	$(BIN)/python -m pytest -n 2 -q

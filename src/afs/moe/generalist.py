@@ -219,7 +219,7 @@ class GeneralistModel:
             expert_context = {"prompt": prompt, "transcript": result.text, **(context or {})}
             try:
                 step.response = await asyncio.wait_for(
-                    self._call(self.experts[invocation.expert], invocation.request,
+                    self.call_expert(self.experts[invocation.expert], invocation.request,
                                expert_context),
                     timeout=self.expert_timeout,
                 )
@@ -233,7 +233,9 @@ class GeneralistModel:
         step.seconds = time.perf_counter() - started
         return step
 
-    async def _call(self, handler: ExpertHandler, request: str, context: dict[str, Any]) -> str:
+    async def call_expert(self, handler: ExpertHandler, request: str,
+                          context: dict[str, Any]) -> str:
+        """Run one expert handler (callable, `ChatModel` or alias) on a request."""
         if isinstance(handler, str):
             if handler not in self._alias_models:
                 from afs.models.registry import get_model
