@@ -1,0 +1,122 @@
+"""Deterministic generation of the benchmark datasets, every item proven before it is kept.
+
+Each domain module exposes `drafts(rng) -> list[Draft]`: parameterised templates, one list
+per category. `build_domain` turns drafts into items (ids, din reference metrics) and proves
+each one (`afs.benchmark.verify.prove_item`); a draft that fails its proof stops generation
+with the reason, because a wrong gold answer is a bug in its template, never data to ship.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
+from afs.benchmark.verify import dataset_problems, measure_din, verify_items
+from afs.errors import AfsError
+from afs.jsonl import write_jsonl
+
+GENERATOR_VERSION = 1
+
+
+@dataclass
+class Draft:
+    """One item before ids and proofs. `extra` holds the domain's fields (bug, test, ...)."""
+
+    category: str
+    difficulty: int
+    code: str
+    expected_output: str
+    description: str
+    task: str
+    extra: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+class GenerationError(AfsError):
+    """A template produced an item that failed its proof."""
+
+
+def _item(domain: str, index: int, draft: Draft) -> BenchmarkItem:
+    data: dict[str, Any] = {
+        "id": f"{domain}_{draft.category}_{index:03d}",
+        "domain": domain,
+        "category": draft.category,
+        "difficulty": draft.difficulty,
+        "code": draft.code,
+        "expected_output": draft.expected_output,
+        "metadata": {"description": draft.description, "task": draft.task, **draft.metadata},
+        **draft.extra,
+    }
+    if domain == "din":
+        _, metrics = measure_din(draft.code, draft.expected_output, data.get("live_out"),
+                                 data.get("preconditions") or {})
+        data["reference_metrics"] = metrics
+    return BenchmarkItem.model_validate(data)
+
+
+def build_domain(domain: str, drafts: list[Draft]) -> list[BenchmarkItem]:
+    """Items from drafts, numbered per category in draft order."""
+    counters: Counter[str] = Counter()
+    items = []
+    for draft in drafts:
+        counters[draft.category] += 1
+        items.append(_item(domain, counters[draft.category], draft))
+    return items
+
+
+def _generators() -> dict[str, Callable[[random.Random], list[Draft]]]:
+    from afs.benchmark.generation import din, farore, nayru, veran
+
+    return {"din": din.drafts, "farore": farore.drafts, "nayru": nayru.drafts,
+            "veran": veran.drafts}
+
+
+def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
+             *, workers: int = 2) -> dict[str, list[BenchmarkItem]]:
+    """Build and prove every domain's items; raise `GenerationError` on any failed proof."""
+    generators = _generators()
+    result: dict[str, list[BenchmarkItem]] = {}
+    for domain in domains:
+        rng = random.Random(f"{seed}:{domain}")
+        result[domain] = build_domain(domain, generators[domain](rng))
+    everything = [item for items in result.values() for item in items]
+    report = verify_items(everything, workers=workers,
+                          check_counts=set(domains) == set(CATEGORIES))
+    if not report.ok:
+        lines = [f"{item_id}: {'; '.join(problems)}"
+                 for item_id, problems in report.failures.items()] + report.dataset
+        raise GenerationError("refusing to write unproven items:\n" + "\n".join(lines))
+    return result
+
+
+def write_datasets(out_dir: str | Path, items: dict[str, list[BenchmarkItem]],
+                   seed: int) -> Path:
+    """`<out>/<domain>/benchmark.jsonl` and `<out>/metadata.json`."""
+    out_dir = Path(out_dir)
+    for domain, domain_items in items.items():
+        write_jsonl(out_dir / domain / "benchmark.jsonl",
+                    (item.model_dump(exclude_none=True) for item in domain_items))
+    metadata = {
+        "generator_version": GENERATOR_VERSION,
+        "seed": seed,
+        "total": sum(len(v) for v in items.values()),
+        "domains": {
+            domain: {"items": len(domain_items), "minimum": MINIMUM_COUNTS[domain],
+                     "categories": dict(Counter(i.category for i in domain_items))}
+            for domain, domain_items in items.items()
+        },
+        "proofs": "every item was re-proven at generation: see afs.benchmark.verify",
+    }
+    path = out_dir / "metadata.json"
+    path.write_text(json.dumps(metadata, indent=2) + "\n")
+    return path
+
+
+__all__ = ["Draft", "GenerationError", "build_domain", "dataset_problems", "generate",
+           "write_datasets"]

@@ -1,0 +1,52 @@
+"""The prompt each domain's item is asked with, grounded in the knowledge graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from afs.benchmark.items import BenchmarkItem
+
+SYSTEM = {
+    "din": "You are Din, an expert at optimising SNES 65816 assembly (asar syntax). Answer "
+           "with the complete optimised routine in one ```asm code block, then a short note.",
+    "farore": "You are Farore, an expert at debugging SNES 65816 assembly (asar syntax). Say "
+              "which line holds the bug and what kind of bug it is, then give the complete "
+              "fixed routine in one ```asm code block.",
+    "nayru": "You are Nayru, an expert at writing SNES 65816 assembly (asar syntax) for A Link "
+             "to the Past. Answer with the complete routine in one ```asm code block. It runs "
+             "from its first line and must fall through its last line (or end with RTS).",
+    "veran": "You are Veran, an expert at explaining SNES 65816 assembly, asar syntax and the "
+             "SNES hardware. Explain precisely and concisely in prose.",
+}
+DEFAULT_REQUEST = {
+    "din": "Optimise this routine. Keep its observable behaviour identical.",
+    "farore": "This routine has a bug. Find it and fix it.",
+    "nayru": "Write this routine.",
+    "veran": "Explain what this code does.",
+}
+
+
+def _assumptions(item: BenchmarkItem) -> str:
+    parts = []
+    if item.live_out:
+        parts.append(f"What must be preserved at the end: {item.live_out} "
+                     "(mem = every byte the routine writes).")
+    if item.preconditions:
+        flags = ", ".join(f"{k}={v}" for k, v in sorted(item.preconditions.items()))
+        parts.append(f"You may assume on entry: {flags}.")
+    return "\n".join(parts)
+
+
+def build_messages(item: BenchmarkItem, knowledge_context: str = "") -> list[dict[str, Any]]:
+    """Chat messages for one item: the domain's system prompt, then the request."""
+    request = item.metadata.request or DEFAULT_REQUEST[item.domain]
+    sections = [request]
+    if item.code.strip():
+        sections.append(f"```asm\n{item.code.strip()}\n```")
+    assumptions = _assumptions(item)
+    if assumptions:
+        sections.append(assumptions)
+    if knowledge_context:
+        sections.append(f"Relevant facts:\n{knowledge_context}")
+    return [{"role": "system", "content": SYSTEM[item.domain]},
+            {"role": "user", "content": "\n\n".join(sections)}]

@@ -1,0 +1,124 @@
+"""How one answer to one item is scored — by running it.
+
+* din: assembles, equivalent to the original under the item's live-out (equivalence
+  checker), and not worse on the item's objective (cycles by default, or bytes). Score:
+  0.25 for an equivalent, not-worse answer, up to 1.0 as its gain reaches the reference's.
+* farore: the answer's code passes the item's behaviour test (the bug is gone and nothing
+  else broke): 0.7; naming the buggy line and the bug's category add 0.15 each.
+* nayru: the answer assembles and passes the item's spec: 1.0, else 0.
+* veran: rubric coverage with synonyms, minus known-wrong claims; pass at 0.6 with no wrong
+  claim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from afs.asm.errors import AsmError
+from afs.benchmark.checks import run_behaviour_test, score_rubric
+from afs.benchmark.extract import extract_code
+from afs.benchmark.items import BenchmarkItem
+
+VERAN_PASS = 0.6
+
+
+@dataclass
+class SampleScore:
+    passed: bool
+    score: float
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"passed": self.passed, "score": round(self.score, 4), "details": self.details}
+
+
+def _cost(metrics: Any, goal: str) -> float:
+    return float(metrics.bytes) if goal == "bytes" else float(metrics.cycles_mean)
+
+
+def score_din(item: BenchmarkItem, answer: str) -> SampleScore:
+    from afs.asm.equivalence import check_equivalent
+
+    code = extract_code(answer)
+    if code is None:
+        return SampleScore(False, 0.0, {"reason": "no code in the answer"})
+    try:
+        result = check_equivalent(item.code, code, live_out=item.live_out,
+                                  preconditions=item.preconditions or None, trials=64, seed=1)
+    except AsmError as exc:
+        return SampleScore(False, 0.0, {"reason": f"does not assemble: {exc}"})
+    except Exception as exc:  # a runaway loop, a bad state: the answer fails, the run goes on
+        return SampleScore(False, 0.0, {"reason": f"{type(exc).__name__}: {exc}"})
+    details: dict[str, Any] = {"equivalent": result.equivalent,
+                               "metrics": {k: v.to_dict() for k, v in result.metrics.items()}}
+    if not result.equivalent:
+        details["reason"] = "not equivalent"
+        details["counterexample"] = (result.counterexample.to_dict()
+                                     if result.counterexample else None)
+        return SampleScore(False, 0.0, details)
+    goal = item.metadata.objective
+    original = _cost(result.metrics["original"], goal)
+    candidate = _cost(result.metrics["candidate"], goal)
+    if candidate > original:
+        details["reason"] = f"equivalent but worse in {goal} ({candidate:g} > {original:g})"
+        return SampleScore(False, 0.0, details)
+    reference = (item.reference_metrics or {}).get("reference", {})
+    ref_cost = reference.get("bytes" if goal == "bytes" else "cycles_mean", original)
+    ref_gain = max(original - ref_cost, 1e-9)
+    gain = original - candidate
+    score = 0.25 + 0.75 * min(1.0, gain / ref_gain)
+    details.update({"objective": goal, "gain": gain, "reference_gain": original - ref_cost})
+    return SampleScore(True, score, details)
+
+
+_LINE = re.compile(r"\bline\s*#?\s*(\d+)\b", re.I)
+
+
+def score_farore(item: BenchmarkItem, answer: str) -> SampleScore:
+    assert item.test is not None and item.bug is not None
+    code = extract_code(answer)
+    if code is None:
+        return SampleScore(False, 0.0, {"reason": "no code in the answer"})
+    report = run_behaviour_test(code, item.test)
+    named_lines = {int(n) for n in _LINE.findall(answer)}
+    category_words = item.bug.category.replace("_", " ")
+    named_category = (item.bug.category in answer.lower()
+                      or category_words in answer.lower())
+    score = (0.7 if report.passed else 0.0) + 0.15 * (item.bug.line in named_lines) \
+        + 0.15 * named_category
+    return SampleScore(report.passed, score, {
+        "test": report.to_dict(), "named_line": item.bug.line in named_lines,
+        "named_category": named_category,
+    })
+
+
+def score_nayru(item: BenchmarkItem, answer: str) -> SampleScore:
+    assert item.spec is not None
+    code = extract_code(answer)
+    if code is None:
+        return SampleScore(False, 0.0, {"reason": "no code in the answer"})
+    report = run_behaviour_test(code, item.spec)
+    return SampleScore(report.passed, 1.0 if report.passed else 0.0, {"spec": report.to_dict()})
+
+
+def score_veran(item: BenchmarkItem, answer: str) -> SampleScore:
+    assert item.rubric is not None
+    report = score_rubric(answer, item.rubric)
+    passed = report.score >= VERAN_PASS and not report.wrong_claims
+    return SampleScore(passed, report.score, {"rubric": report.to_dict()})
+
+
+SCORERS = {"din": score_din, "farore": score_farore, "nayru": score_nayru, "veran": score_veran}
+
+
+def score_answer(item: BenchmarkItem, answer: str) -> SampleScore:
+    """Score one answer with its domain's scorer."""
+    return SCORERS[item.domain](item, answer)
+
+
+def score_payload(payload: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    """Process-pool entry point: `(item as dict, answer)` → score dict."""
+    item, answer = payload
+    return score_answer(BenchmarkItem.model_validate(item), answer).to_dict()

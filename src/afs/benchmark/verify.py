@@ -1,0 +1,180 @@
+"""Proving benchmark items: the generator refuses an item that fails, and
+`afs benchmark verify` re-proves a shipped dataset.
+
+* din: `expected_output` is equivalent to `code` under the item's live-out (equivalence
+  checker, 256 trials) and strictly cheaper on the item's objective; `reference_metrics`
+  are what the checker measures.
+* farore: `code` fails its behaviour test and `expected_output` passes it; the bug's line
+  exists.
+* nayru: `expected_output` passes the spec.
+* veran: the reference explanation covers its rubric fully and trips no wrong claim.
+* every item: its code assembles and the knowledge graph finds no misused address
+  (error-severity findings) in it.
+* the dataset: no two items share normalised code; the spec's categories and counts.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from afs.asm.errors import AsmError
+from afs.benchmark.checks import run_behaviour_test, score_rubric
+from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
+
+PROOF_TRIALS = 256
+PROOF_SEED = 7
+
+
+def normalise_code(code: str) -> str:
+    """Comments, blank lines, case and spacing removed: what makes two items the same."""
+    lines = []
+    for line in code.splitlines():
+        text = re.sub(r"\s+", " ", line.split(";", 1)[0]).strip().lower()
+        if text:
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def measure_din(code: str, expected: str, live_out: str | None,
+                preconditions: dict[str, int]) -> tuple[Any, dict[str, dict[str, float]]]:
+    """Equivalence verdict and the metrics stored as `reference_metrics`."""
+    from afs.asm.equivalence import check_equivalent
+
+    result = check_equivalent(code, expected, live_out=live_out,
+                              preconditions=preconditions or None, trials=PROOF_TRIALS,
+                              seed=PROOF_SEED)
+    metrics = {"original": result.metrics["original"].to_dict(),
+               "reference": result.metrics["candidate"].to_dict()}
+    return result, metrics
+
+
+def _kg_problems(graph: Any, code: str, what: str) -> list[str]:
+    if graph is None or not code.strip():
+        return []
+    return [f"{what}: knowledge graph: {f}" for f in graph.validate_output(code)
+            if f.severity == "error"]
+
+
+def prove_item(item: BenchmarkItem, graph: Any = None) -> list[str]:
+    """Problems with one item; an empty list means it is proven."""
+    try:
+        problems = _prove(item)
+    except AsmError as exc:
+        return [f"does not assemble: {exc}"]
+    except Exception as exc:  # a runaway loop in a reference is a broken item, not a crash
+        return [f"{type(exc).__name__}: {exc}"]
+    if item.domain != "veran":
+        problems += _kg_problems(graph, item.code, "code")
+        problems += _kg_problems(graph, item.expected_output, "expected_output")
+    return problems
+
+
+def _prove(item: BenchmarkItem) -> list[str]:
+    problems: list[str] = []
+    if item.domain == "din":
+        result, metrics = measure_din(item.code, item.expected_output, item.live_out,
+                                      item.preconditions)
+        if not result.equivalent:
+            diff = result.counterexample.difference if result.counterexample else "?"
+            problems.append(f"expected_output is not equivalent to code: {diff}")
+        goal = "bytes" if item.metadata.objective == "bytes" else "cycles_mean"
+        if not metrics["reference"][goal] < metrics["original"][goal]:
+            problems.append(f"expected_output is not cheaper in {item.metadata.objective}: "
+                            f"{metrics['reference'][goal]} vs {metrics['original'][goal]}")
+        if item.reference_metrics != metrics:
+            problems.append(f"reference_metrics {item.reference_metrics} differ from the "
+                            f"measured {metrics}")
+    elif item.domain == "farore":
+        assert item.test is not None and item.bug is not None
+        if run_behaviour_test(item.code, item.test).passed:
+            problems.append("the buggy code passes its test: the test does not expose the bug")
+        fixed = run_behaviour_test(item.expected_output, item.test)
+        if not fixed.passed:
+            problems.append(f"expected_output fails the test: {fixed.error or fixed.failures}")
+        if item.bug.line > len(item.code.splitlines()):
+            problems.append(f"bug line {item.bug.line} is past the end of the code")
+    elif item.domain == "nayru":
+        assert item.spec is not None
+        report = run_behaviour_test(item.expected_output, item.spec)
+        if not report.passed:
+            problems.append(f"reference fails its spec: {report.error or report.failures}")
+    else:
+        assert item.rubric is not None
+        report = score_rubric(item.expected_output, item.rubric)
+        if report.score < 1.0 or report.wrong_claims:
+            problems.append(f"reference explanation misses {report.missing} or makes wrong "
+                            f"claims {report.wrong_claims}")
+    return problems
+
+
+def dataset_problems(items: Iterable[BenchmarkItem], *, check_counts: bool = True) -> list[str]:
+    items = list(items)
+    problems = []
+    ids = Counter(i.id for i in items)
+    problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
+    seen: dict[tuple[str, str], str] = {}
+    for item in items:
+        if item.domain == "veran" and not item.code.strip():
+            continue
+        key = (item.domain, normalise_code(item.code))
+        if key in seen:
+            problems.append(f"{item.id} has the same normalised code as {seen[key]}")
+        seen.setdefault(key, item.id)
+    if check_counts:
+        for domain, minimum in MINIMUM_COUNTS.items():
+            in_domain = [i for i in items if i.domain == domain]
+            if not in_domain:
+                continue
+            if len(in_domain) < minimum:
+                problems.append(f"{domain}: {len(in_domain)} items, the spec asks for "
+                                f"{minimum}")
+            missing = set(CATEGORIES[domain]) - {i.category for i in in_domain}
+            if missing:
+                problems.append(f"{domain}: no items in categories {sorted(missing)}")
+    return problems
+
+
+_GRAPH: Any = None
+
+
+def _prove_payload(item: dict[str, Any]) -> tuple[str, list[str]]:
+    global _GRAPH
+    if _GRAPH is None:
+        from afs.knowledge.adapters import ALTTPKnowledgeGraph
+
+        _GRAPH = ALTTPKnowledgeGraph()
+    parsed = BenchmarkItem.model_validate(item)
+    return parsed.id, prove_item(parsed, _GRAPH)
+
+
+@dataclass
+class VerifyReport:
+    items: int
+    failures: dict[str, list[str]] = field(default_factory=dict)
+    dataset: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.dataset
+
+
+def verify_items(items: list[BenchmarkItem], *, workers: int = 2, check_counts: bool = True,
+                 on_item: Any = None) -> VerifyReport:
+    """Re-prove every item (in a process pool) and check the dataset as a whole."""
+    report = VerifyReport(items=len(items), dataset=dataset_problems(items,
+                                                                     check_counts=check_counts))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for item_id, problems in pool.map(_prove_payload, [i.model_dump() for i in items],
+                                          chunksize=8):
+            if problems:
+                report.failures[item_id] = problems
+            if on_item:
+                on_item(item_id, problems)
+    return report
