@@ -104,9 +104,11 @@ class RubricReport:
 
 
 def _mentions(text: str, phrase: str) -> bool:
-    """Whole-word, case-insensitive match; `$`/`#` literals match as written."""
+    """Case-insensitive match at a word start; a word may take a short ending ("shift"
+    matches "shifts", "truncat" matches "truncates"); `$`/`#` literals match as written."""
     pattern = re.escape(phrase.lower()).replace(r"\ ", r"\s+")
-    return re.search(rf"(?<![\w$#]){pattern}(?!\w)", text) is not None
+    ending = r"\w{0,3}" if phrase[-1:].isalpha() else ""
+    return re.search(rf"(?<![\w$#]){pattern}{ending}(?!\w)", text) is not None
 
 
 def score_rubric(text: str, rubric: Rubric) -> RubricReport:

@@ -12,6 +12,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,7 +23,7 @@ from typing import Any
 from afs.benchmark.cache import ResponseCache, cache_key
 from afs.benchmark.items import BenchmarkItem, default_dataset_dir, load_items
 from afs.benchmark.prompts import build_messages
-from afs.benchmark.scoring import score_payload
+from afs.benchmark.scoring import VERAN_PASS, score_payload
 from afs.errors import InputError
 from afs.jsonl import JsonlAppender, read_jsonl
 from afs.models.base import ChatModel, FatalError, ModelError
@@ -48,6 +49,8 @@ class RunConfig:
     use_cache: bool = True
     knowledge_context: bool = True
     workers: int | None = None
+    #: an alias that also grades veran answers (0-10 against the reference), off by default
+    judge: str | None = None
 
     def run_dir(self) -> Path:
         if self.output is not None:
@@ -60,7 +63,7 @@ class RunConfig:
         return {"model": self.model, "domains": sorted(self.domains),
                 "dataset": str(Path(self.dataset).resolve()), "samples": self.samples,
                 "limit": self.limit, "seed": self.seed, "temperature": self.temperature,
-                "max_tokens": self.max_tokens}
+                "max_tokens": self.max_tokens, "judge": self.judge}
 
 
 def select_items(config: RunConfig) -> list[BenchmarkItem]:
@@ -114,6 +117,38 @@ def _check_resume(run_dir: Path, config: RunConfig) -> None:
                              f"({', '.join(changed)})")
 
 
+JUDGE_PROMPT = """Grade this explanation of SNES 65816 code against the reference.
+Question: {question}
+Code:
+{code}
+Reference explanation: {reference}
+Answer to grade: {answer}
+Reply with one line: SCORE: <0-10>, where 10 means as correct and complete as the reference."""
+_JUDGE_SCORE = re.compile(r"score\W{0,3}(\d+(?:\.\d+)?)", re.I)
+
+
+async def _apply_judge(judge: ChatModel, item: BenchmarkItem, answer: str,
+                       score: dict[str, Any]) -> dict[str, Any]:
+    """Average the rubric score with an LLM judge's grade (veran only, opt-in)."""
+    prompt = JUDGE_PROMPT.format(question=item.metadata.request, code=item.code,
+                                 reference=item.expected_output, answer=answer)
+    try:
+        reply = (await judge.complete(prompt, temperature=0.0, max_tokens=20)).text
+    except ModelError as exc:
+        score["details"]["judge_error"] = str(exc)
+        return score
+    match = _JUDGE_SCORE.search(reply)
+    if not match:
+        score["details"]["judge_error"] = f"unparsable judge reply: {reply[:80]!r}"
+        return score
+    grade = min(1.0, max(0.0, float(match.group(1)) / 10))
+    combined = (score["score"] + grade) / 2
+    wrong = score["details"]["rubric"]["wrong_claims"]
+    score.update(score=round(combined, 4), passed=combined >= VERAN_PASS and not wrong)
+    score["details"]["judge_score"] = grade
+    return score
+
+
 async def run_benchmark(
     config: RunConfig,
     *,
@@ -152,6 +187,11 @@ async def run_benchmark(
     workers = config.workers or max(1, min(4, os.cpu_count() or 1))
     pool = ProcessPoolExecutor(max_workers=workers,
                                mp_context=multiprocessing.get_context("spawn"))
+    judge = None
+    if config.judge:
+        from afs.models.registry import get_model
+
+        judge = get_model(config.judge)
     temperature = config.temperature
     if temperature is None:
         temperature = 0.0 if config.samples == 1 else 0.8
@@ -181,6 +221,8 @@ async def run_benchmark(
             if cache is not None and error is None:
                 cache.put(key, answer, meta)
         score = await loop.run_in_executor(pool, score_payload, (item.model_dump(), answer))
+        if judge is not None and item.domain == "veran" and not error:
+            score = await _apply_judge(judge, item, answer, score)
         record = {
             "item_id": item.id, "domain": item.domain, "category": item.category,
             "difficulty": item.difficulty, "sample": sample, "answer": answer,

@@ -69,8 +69,8 @@ def prove_item(item: BenchmarkItem, graph: Any = None) -> list[str]:
         return [f"does not assemble: {exc}"]
     except Exception as exc:  # a runaway loop in a reference is a broken item, not a crash
         return [f"{type(exc).__name__}: {exc}"]
-    if item.domain != "veran":
-        problems += _kg_problems(graph, item.code, "code")
+    problems += _kg_problems(graph, item.code, "code")
+    if item.domain != "veran":  # a veran reference is prose, checked by its rubric
         problems += _kg_problems(graph, item.expected_output, "expected_output")
     return problems
 
@@ -120,9 +120,10 @@ def dataset_problems(items: Iterable[BenchmarkItem], *, check_counts: bool = Tru
     problems += [f"duplicate id {i}" for i, n in ids.items() if n > 1]
     seen: dict[tuple[str, str], str] = {}
     for item in items:
-        if item.domain == "veran" and not item.code.strip():
-            continue
-        key = (item.domain, normalise_code(item.code))
+        # A generation task has no code of its own: its request and reference identify it.
+        text = item.code if item.code.strip() else \
+            f"{item.metadata.request}\n{item.expected_output}"
+        key = (item.domain, normalise_code(text))
         if key in seen:
             problems.append(f"{item.id} has the same normalised code as {seen[key]}")
         seen.setdefault(key, item.id)

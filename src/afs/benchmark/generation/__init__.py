@@ -70,21 +70,27 @@ def build_domain(domain: str, drafts: list[Draft]) -> list[BenchmarkItem]:
     return items
 
 
-def _generators() -> dict[str, Callable[[random.Random], list[Draft]]]:
-    from afs.benchmark.generation import din, farore, nayru, veran
+def _generator(domain: str) -> Callable[[random.Random], list[Draft]]:
+    import importlib
 
-    return {"din": din.drafts, "farore": farore.drafts, "nayru": nayru.drafts,
-            "veran": veran.drafts}
+    return importlib.import_module(f"afs.benchmark.generation.{domain}").drafts
 
 
 def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
              *, workers: int = 2) -> dict[str, list[BenchmarkItem]]:
     """Build and prove every domain's items; raise `GenerationError` on any failed proof."""
-    generators = _generators()
     result: dict[str, list[BenchmarkItem]] = {}
     for domain in domains:
         rng = random.Random(f"{seed}:{domain}")
-        result[domain] = build_domain(domain, generators[domain](rng))
+        result[domain] = build_domain(domain, _generator(domain)(rng))
+    if "veran" in domains:
+        from afs.benchmark.generation.veran import check_against_graph
+        from afs.knowledge.adapters import ALTTPKnowledgeGraph
+
+        disagreements = check_against_graph(ALTTPKnowledgeGraph())
+        if disagreements:
+            raise GenerationError("veran templates disagree with the knowledge graph:\n"
+                                  + "\n".join(disagreements))
     everything = [item for items in result.values() for item in items]
     report = verify_items(everything, workers=workers,
                           check_counts=set(domains) == set(CATEGORIES))

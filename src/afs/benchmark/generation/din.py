@@ -28,6 +28,17 @@ def _abs(rng: random.Random) -> int:
     return rng.randrange(0x0200, 0x1F00)
 
 
+def _scratch_dp(rng: random.Random) -> int:
+    """An even direct-page address in ALTTP's scratch bytes $00-$0F, for 16-bit stores (a
+    16-bit store into a documented 1-byte variable would clobber its neighbour)."""
+    return rng.randrange(0x00, 0x0C, 2)
+
+
+def _free_word(rng: random.Random) -> int:
+    """An even WRAM address in $1000-$19FF, which the RAM map leaves undocumented."""
+    return rng.randrange(0x1000, 0x19FE, 2)
+
+
 def _b(value: int) -> str:
     return f"${value:02X}"
 
@@ -86,7 +97,7 @@ def redundant_loads(rng: random.Random) -> Draft:
 
 def register_mode(rng: random.Random) -> Draft:
     kind = rng.randrange(4)
-    a, value = _dp(rng), rng.randrange(0x100, 0x10000)
+    a, value = _scratch_dp(rng), rng.randrange(0x100, 0x10000)
     if kind == 0:
         return _draft("register_mode", 1,
                       _lines("SEP #$20", "SEP #$10", f"LDA #{_b(value & 0xFF)}", f"STA {_b(a)}"),
@@ -248,7 +259,7 @@ def addressing_mode(rng: random.Random) -> Draft:
 
 def sixteen_bit(rng: random.Random) -> Draft:
     kind = rng.randrange(3)
-    a = _dp(rng) & 0xFE
+    a = _scratch_dp(rng)
     value = rng.randrange(0x100, 0x10000)
     if kind == 0:
         return _draft("16bit_optimization", 2,
@@ -261,7 +272,7 @@ def sixteen_bit(rng: random.Random) -> Draft:
                       _lines("SEP #$20", f"STZ {_b(a)}", f"STZ {_b(a + 1)}", "REP #$20"),
                       f"STZ {_b(a)}",
                       "A 16-bit STZ clears both bytes", live_out="a,mem", pre=M16)
-    b = _abs(rng) & 0xFFFE
+    b = _free_word(rng)
     return _draft("16bit_optimization", 2,
                   _lines("SEP #$20", f"LDA {_b(a)}", f"STA {_w(b)}", f"LDA {_b(a + 1)}",
                          f"STA {_w(b + 1)}", "REP #$20"),
