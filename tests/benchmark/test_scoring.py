@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from afs.benchmark.extract import extract_code
+from afs.asm.extract import extract_code
 from afs.benchmark.items import BenchmarkItem
 from afs.benchmark.scoring import score_answer
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afs.asm.errors import AsmError
+from afs.asm.extract import extract_code
 from afs.benchmark.checks import run_behaviour_test, score_rubric
-from afs.benchmark.extract import extract_code
 from afs.benchmark.items import BenchmarkItem
 
 VERAN_PASS = 0.6

@@ -23,12 +23,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from afs.asm.extract import extract_code as _extract
 from afs.models.base import ChatModel
 
 CODE_EXPERTS = ("din", "nayru", "farore")
 EXPLAIN_EXPERTS = ("veran",)
-_FENCE = re.compile(r"```[a-zA-Z0-9]*\n(.*?)```", re.S)
 _WORD = re.compile(r"[a-z0-9$#]+", re.I)
+
+
+def extract_code(text: str) -> str | None:
+    """A fenced code block: in fusion, prose that happens to start with a mnemonic is prose."""
+    return _extract(text, fenced_only=True)
 
 
 class FusionStrategy(enum.Enum):
@@ -71,12 +76,6 @@ class FusionResult:
 
 
 EquivalenceFn = Callable[[str, str], bool]
-
-
-def extract_code(text: str) -> str | None:
-    """The last fenced code block of a text, else None."""
-    blocks = _FENCE.findall(text)
-    return blocks[-1].strip() if blocks else None
 
 
 def _default_equivalence(a: str, b: str) -> bool:

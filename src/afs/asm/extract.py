@@ -1,4 +1,4 @@
-"""Tolerant extraction of 65816 code from a model's answer."""
+"""Tolerant extraction of 65816 code from a model's answer: the one extractor of AFS."""
 
 from __future__ import annotations
 
@@ -30,13 +30,16 @@ def looks_like_code(line: str) -> bool:
     return len(parts) == 2 and parts[1].split(" ", 1)[0].split(".")[0].upper() in _MNEMONICS
 
 
-def extract_code(answer: str) -> str | None:
+def extract_code(answer: str, *, fenced_only: bool = False) -> str | None:
     """The answer's code: the last fenced block in an assembly language (or unlabelled),
-    else the longest run of lines that look like assembly; None when there is none."""
+    else (unless `fenced_only`) the longest run of lines that look like assembly; None
+    when there is none."""
     blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(answer)]
     code_blocks = [body for lang, body in blocks if lang in _CODE_LANGS and body.strip()]
     if code_blocks:
         return code_blocks[-1].strip("\n")
+    if fenced_only:
+        return None
     best: list[str] = []
     run: list[str] = []
     for line in answer.splitlines():
