@@ -133,10 +133,17 @@ class GeneralistModel:
     @property
     def backend(self) -> ChatModel:
         if self._backend is None:
-            from afs.models.registry import get_model
+            from afs.models.registry import get_model, get_spec
 
             alias = self._backend_ref if isinstance(self._backend_ref, str) else "generalist"
-            self._backend = get_model(alias)
+            if get_spec(alias).provider == "classical":
+                # The classical `generalist` alias answers by routing to one expert; inside
+                # the invocation loop the offline router emits the protocol instead.
+                from afs.models.router import OfflineRouter
+
+                self._backend = OfflineRouter()
+            else:
+                self._backend = get_model(alias)
         return self._backend
 
     def register_expert(self, name: str, handler: ExpertHandler) -> None:
