@@ -4,9 +4,244 @@ from __future__ import annotations
 
 import typer
 
+from afs.cli.output import JsonOption, console, err_console, fail, print_json
+
 asm_app = typer.Typer(help="The 65816 toolchain: build, run, lint, equiv, optimize, explain.",
                       no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(asm_app, name="asm")
+
+
+@asm_app.command("build")
+def build_command(
+    file: str = typer.Argument(..., help="asar source file."),
+    output: str = typer.Option(None, "-o", "--output", help="Output file (default FILE.sfc)."),
+    base: str = typer.Option(None, "--base", help="Flat binary with code at this SNES address "
+                             "(e.g. $008000 or 0x8000) when the source has no org."),
+    listing: bool = typer.Option(False, "--listing", help="Print the listing."),
+    symbols: bool = typer.Option(False, "--symbols", help="Print the symbol table."),
+    fix_checksum: str = typer.Option("on", "--fix-checksum", help="on|off, as asar."),
+    no_title_check: bool = typer.Option(False, "--no-title-check",
+                                        help="Patch a ROM whose title looks like garbage."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Assemble FILE like asar 1.91: a new ROM, a patched ROM, or a flat binary (--base)."""
+    from afs.asm.build import build
+
+    if fix_checksum not in ("on", "off"):
+        fail(f"--fix-checksum must be 'on' or 'off', not {fix_checksum!r}")
+    address = None
+    if base is not None:
+        text = base.strip().lower().replace("$", "0x", 1)
+        try:
+            address = int(text, 0)
+        except ValueError:
+            fail(f"--base: not an address: {base!r} (use $008000 or 0x8000)")
+    result = build(file, output, base=address, fix_checksum=fix_checksum == "on",
+                   title_check=not no_title_check)
+    asm = result.assembly
+    if json_out:
+        payload: dict[str, object] = {
+            "output": str(result.output), "size": result.size, "patched": result.patched,
+            "flat": result.flat, "mapper": asm.mapper, "warnings": asm.warnings,
+            "segments": [{"address": s.address, "offset": s.offset, "size": len(s.data)}
+                         for s in asm.segments]}
+        if symbols:
+            payload["symbols"] = asm.symbols
+        if listing:
+            payload["listing"] = [{"address": ln.address, "bytes": ln.data.hex(),
+                                   "file": ln.file, "line": ln.line, "text": ln.text,
+                                   "kind": ln.kind} for ln in asm.listing]
+        print_json(payload)
+        return
+    if listing:
+        for ln in asm.listing:
+            if ln.kind == "directive" and not ln.data:
+                continue
+            console.print(f"${ln.address:06X}  {ln.data.hex(' '):<14} {ln.text}",
+                          highlight=False, markup=False)
+    if symbols:
+        for name, value in sorted(asm.symbols.items(), key=lambda kv: (kv[1], kv[0])):
+            console.print(f"${value:06X}  {name}", highlight=False, markup=False)
+    for warning in asm.warnings:
+        err_console.print(f"warning: {warning}", highlight=False, markup=False)
+    verb = "patched" if result.patched else "wrote"
+    console.print(f"{verb} {result.output} ({result.size} bytes)", highlight=False)
+
+
+def _read_source(path: str) -> str:
+    from pathlib import Path
+
+    from afs.errors import InputError
+
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", path=path) from None
+    except (UnicodeDecodeError, IsADirectoryError) as exc:
+        raise InputError(f"cannot read as UTF-8 text ({exc})", path=path) from None
+
+
+@asm_app.command("lint")
+def lint_command(
+    file: str = typer.Argument(..., help="asar source file."),
+    handler: list[str] = typer.Option([], "--handler", help="Label of an interrupt handler "
+                                      "(names with NMI/IRQ are recognised anyway)."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Static analysis: widths, stack, carry, DMA, vblank, banks, loops... (exit 1 on findings)."""
+    from afs.asm.lint import lint_source
+
+    report = lint_source(_read_source(file), filename=file, handlers=tuple(handler))
+    serious = report.by_severity("warning")
+    if json_out:
+        print_json(report.to_dict())
+    else:
+        for f in report.findings:
+            colour = {"error": "red", "warning": "yellow"}.get(f.severity, "cyan")
+            console.print(f"{f.file}:{f.line}: [{colour}]{f.severity}[/] {f.rule} "
+                          f"[{f.category}] {f.message}", highlight=False)
+        console.print(f"{len(serious)} problem(s), {len(report.findings) - len(serious)} "
+                      f"note(s)", highlight=False)
+    raise typer.Exit(1 if serious else 0)
+
+
+@asm_app.command("equiv")
+def equiv_command(
+    original: str = typer.Argument(..., help="Original snippet (asar source file)."),
+    candidate: str = typer.Argument(..., help="Candidate snippet (asar source file)."),
+    live_out: str = typer.Option(None, "--live-out", help="What must agree afterwards: "
+                                 "a,x,y,s,dp,dbr,e, p (all flags) or n,v,d,i,z,c, mem "
+                                 "(default: everything)."),
+    pre: str = typer.Option(None, "--pre", help="Preconditions both may assume, e.g. "
+                            "m=1,x=1,d=0 (flags, e, dp, dbr, s)."),
+    trials: int = typer.Option(64, "--trials", min=1, help="Random initial states."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Differential equivalence check of two snippets (exit 1 when they differ)."""
+    from afs.asm.equivalence import check_equivalent
+
+    result = check_equivalent(_read_source(original), _read_source(candidate),
+                              live_out=live_out, preconditions=pre, trials=trials, seed=seed)
+    if json_out:
+        print_json(result.to_dict())
+    else:
+        verdict = "[green]equivalent[/]" if result.equivalent else "[red]NOT equivalent[/]"
+        console.print(f"{verdict} after {result.trials} trial(s) (live-out: "
+                      f"{','.join(result.live_out)}; assumed: {result.preconditions or 'none'})")
+        for name, m in result.metrics.items():
+            console.print(f"  {name}: {m.bytes} bytes, cycles {m.cycles_min}/"
+                          f"{m.cycles_mean:.1f}/{m.cycles_max} (min/mean/max)", highlight=False)
+        cx = result.counterexample
+        if cx is not None:
+            console.print(f"  first difference: {cx.difference}", highlight=False)
+            console.print(f"  initial: {cx.initial}", highlight=False, markup=False)
+            console.print(f"  original: {cx.original}", highlight=False, markup=False)
+            console.print(f"  candidate: {cx.candidate}", highlight=False, markup=False)
+    raise typer.Exit(0 if result.equivalent else 1)
+
+
+@asm_app.command("optimize")
+def optimize_command(
+    file: str = typer.Argument(..., help="asar source file."),
+    output: str = typer.Option(None, "-o", "--output", help="Write the result here "
+                               "(default: print it)."),
+    live_out: str = typer.Option(None, "--live-out", help="What must survive falling off the "
+                                 "end (default: everything)."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the result with the "
+                                "equivalence checker; keep the original if it fails."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Peephole-optimise FILE (STZ, dead loads/stores, REP/SEP merging, INC/DEC, ...)."""
+    from pathlib import Path
+
+    from afs.asm.optimizer import optimize
+
+    result = optimize(_read_source(file), filename=file, live_out=live_out, verify=verify)
+    if output:
+        Path(output).write_text(result.source if result.source.endswith("\n")
+                                else result.source + "\n", encoding="utf-8")
+    if json_out:
+        check = result.verified
+        print_json({"source": result.source, "output": output,
+                    "bytes_before": result.bytes_before, "bytes_after": result.bytes_after,
+                    "rewrites": [{"rule": r.rule, "line": r.line, "before": list(r.before),
+                                  "after": list(r.after), "reason": r.reason}
+                                 for r in result.rewrites],
+                    "verification": check.to_dict() if check is not None else None})
+        return
+    if not output:
+        typer.echo(result.source)
+    for r in result.rewrites:
+        err_console.print(f"{file}:{r.line}: {r.rule}: {' / '.join(r.before)} -> "
+                          f"{' / '.join(r.after) or '(removed)'}", highlight=False, markup=False)
+    err_console.print(f"{len(result.rewrites)} rewrite(s), {result.bytes_before} -> "
+                      f"{result.bytes_after} bytes" + (f"; written to {output}" if output else ""),
+                      highlight=False)
+
+
+@asm_app.command("explain")
+def explain_command(
+    file: str = typer.Argument(..., help="asar source file."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Explain FILE line by line: semantics, widths, flags, cycles, what addresses reach."""
+    from afs.models.classical_experts.veran import explain_code
+
+    text = explain_code(_read_source(file))
+    if json_out:
+        print_json({"file": file, "explanation": text})
+    else:
+        typer.echo(text)
+
+
+@asm_app.command("run")
+def run_command(
+    file: str = typer.Argument(..., help="asar source file (assembled at $008000, LoROM, "
+                               "unless it sets its own org)."),
+    init: str = typer.Option(None, "--init", help="Registers, e.g. a=0x1234,x=0,y=0,s=0x1FF,"
+                             "d=0,dbr=0x7E,p=0x30,e=0 (pbr/pc default to the code's start)."),
+    mem: list[str] = typer.Option([], "--mem", help="Initial bytes, ADDRESS=VALUE with a hex "
+                                  "address (7E0010=0x05); repeatable or comma-separated."),
+    state: str = typer.Option(None, "--state", help="JSON file with the register fields and "
+                              '"memory": {"0x7E0010": 5, ...}; --init and --mem override it.'),
+    fill: str = typer.Option("0x00", "--fill", help="Value of every byte never written."),
+    max_instructions: int = typer.Option(100_000, "--max-instructions", min=1,
+                                         help="Budget; exceeding it is an error (exit 1)."),
+    trace: bool = typer.Option(False, "--trace", help="Print every instruction executed."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Run FILE on the 65816 emulator until it falls off the end (or RTS/RTL at depth 0)."""
+    from afs.asm.assembler import assemble_file
+    from afs.asm.machine import run_snippet
+    from afs.asm.runner import parse_run_inputs, result_to_json
+
+    cpu_state, memory, fill_byte, entry = parse_run_inputs(init, mem, state, fill)
+    assembly = assemble_file(file, base=0x008000)
+    result = run_snippet(assembly, init=cpu_state, memory=memory, fill=fill_byte,
+                         max_instructions=max_instructions, entry=entry, trace=trace)
+    payload = result_to_json(result)
+    if json_out:
+        print_json(payload)
+        return
+    if trace:
+        for step in result.trace or []:
+            console.print(
+                f"${step['pc']:06X}  {step['bytes']:<8}  {step['text']:<18} A={step['a']:04X} "
+                f"X={step['x']:04X} Y={step['y']:04X} S={step['s']:04X} D={step['d']:04X} "
+                f"DBR={step['dbr']:02X} P={step['p']:02X} E={step['e']} cyc={step['cycles']}",
+                highlight=False, markup=False, soft_wrap=True)
+    st = result.state
+    console.print(f"A={st.a:04X} X={st.x:04X} Y={st.y:04X} S={st.s:04X} D={st.d:04X} "
+                  f"DBR={st.dbr:02X} PBR={st.pbr:02X} PC={st.pc:04X} P={st.p:02X} E={st.e}",
+                  highlight=False, markup=False)
+    console.print(f"{result.instructions} instructions, {result.cycles} cycles, stopped: "
+                  f"{result.stop_reason}", highlight=False, markup=False)
+    for address, value in payload["writes"].items():
+        console.print(f"  {address} = 0x{value:02X}", highlight=False, markup=False)
+    for address, value, cycle in result.io_writes:
+        console.print(f"  I/O ${address:04X} <- 0x{value:02X} (cycle {cycle})",
+                      highlight=False, markup=False)

@@ -1,0 +1,739 @@
+"""Static analysis of assembled 65816 code: CFG, width/stack/constant tracking and liveness.
+
+Input is an `Assembly` (its listing gives every decoded instruction with address, file and
+line); the opcode facts come from `afs.asm.isa`. The forward analysis tracks, per instruction,
+an abstract `State`: the M/X/E width flags through REP/SEP/PLP/XCE (unknown where paths with
+different widths meet), the push depth relative to routine entry with a symbolic stack (so PLP
+restores what PHP saved), carry/decimal provenance, known register constants (A, B, X, Y, D,
+DBR) and the memory bytes written on every path. Backward liveness says which registers and
+flags each instruction's results still feed. Lint rules and the optimiser read these facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from afs.asm.isa import OPCODES, Mode, OpcodeInfo, branch_target, decode
+
+# --- instruction model ---------------------------------------------------------------------
+
+CONDITIONAL = frozenset({"BPL", "BMI", "BVC", "BVS", "BCC", "BCS", "BNE", "BEQ"})
+RETURNS = frozenset({"RTS", "RTL", "RTI"})
+CALLS = frozenset({"JSR", "JSL"})
+BRANCH_FLAG = {"BPL": "N", "BMI": "N", "BVC": "V", "BVS": "V", "BCC": "C", "BCS": "C",
+               "BNE": "Z", "BEQ": "Z"}
+X_INDEXED = frozenset({Mode.DIRECT_X, Mode.ABSOLUTE_X, Mode.ABSOLUTE_LONG_X,
+                       Mode.DIRECT_X_INDIRECT, Mode.ABSOLUTE_X_INDIRECT})
+Y_INDEXED = frozenset({Mode.DIRECT_Y, Mode.ABSOLUTE_Y, Mode.DIRECT_INDIRECT_Y,
+                       Mode.DIRECT_INDIRECT_LONG_Y, Mode.STACK_RELATIVE_INDIRECT_Y})
+DIRECT = frozenset({Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y})
+INDIRECT_DP = frozenset({Mode.DIRECT_INDIRECT, Mode.DIRECT_INDIRECT_LONG,
+                         Mode.DIRECT_X_INDIRECT, Mode.DIRECT_INDIRECT_Y,
+                         Mode.DIRECT_INDIRECT_LONG_Y})
+ABSOLUTE_DATA = frozenset({Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y})
+LONG_DATA = frozenset({Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X})
+CONTROL_MNEMONICS = frozenset({"JMP", "JML", "JSR", "JSL", "PEA", "PER", "PEI"})
+
+
+@dataclass(frozen=True)
+class Instr:
+    """One assembled instruction with where it came from."""
+
+    index: int
+    address: int
+    size: int
+    info: OpcodeInfo
+    operand: Any
+    file: str
+    line: int
+    text: str
+    labels: tuple[str, ...] = ()
+
+    @property
+    def mnemonic(self) -> str:
+        return self.info.mnemonic
+
+    @property
+    def mode(self) -> Mode:
+        return self.info.mode
+
+    @property
+    def end(self) -> int:
+        return self.address + self.size
+
+    @property
+    def imm_bytes(self) -> int:
+        """Bytes of an immediate operand as assembled (what the author's code assumes)."""
+        return self.size - 1
+
+    def target(self) -> int | None:
+        """Static destination of a branch or absolute/long jump/call, else None."""
+        mode, name = self.info.mode, self.info.mnemonic
+        if mode in (Mode.RELATIVE8, Mode.RELATIVE16) and name != "PER":
+            raw = bytes([self.info.opcode]) + int(self.operand).to_bytes(self.size - 1, "little")
+            return branch_target(decode(raw), self.address)
+        if name in ("JMP", "JSR") and mode is Mode.ABSOLUTE:
+            return (self.address & 0xFF0000) | int(self.operand)
+        if name in ("JML", "JSL") and mode is Mode.ABSOLUTE_LONG:
+            return int(self.operand)
+        return None
+
+    def data_address(self) -> tuple[str, int] | None:
+        """The operand as an address key: ("dp", off), ("abs", addr16) or ("long", addr24)."""
+        if self.operand is None or isinstance(self.operand, tuple):
+            return None
+        if self.mnemonic in CONTROL_MNEMONICS:
+            return None
+        if self.mode in DIRECT or self.mode in INDIRECT_DP:
+            return ("dp", int(self.operand))
+        if self.mode in ABSOLUTE_DATA:
+            return ("abs", int(self.operand))
+        if self.mode in LONG_DATA:
+            return ("long", int(self.operand))
+        return None
+
+
+def instructions_from_listing(listing: Iterable[Any], symbols: dict[str, int] | None = None,
+                              ) -> list[Instr]:
+    """Turn `Assembly.listing` into `Instr`s (labels attached by address)."""
+    by_address: dict[int, list[str]] = {}
+    for name, address in (symbols or {}).items():
+        by_address.setdefault(address, []).append(name)
+    out: list[Instr] = []
+    for entry in listing:
+        if getattr(entry, "kind", None) != "instruction":
+            continue
+        data = bytes(entry.data)
+        info = OPCODES[data[0]]
+        operand = getattr(entry, "operand", None)
+        if info.mode is Mode.BLOCK_MOVE and len(data) == 3:
+            operand = (data[1], data[2])
+        elif len(data) > 1:
+            operand = int.from_bytes(data[1:], "little")
+        out.append(Instr(len(out), entry.address, len(data), info, operand, entry.file,
+                         entry.line, entry.text.strip(),
+                         tuple(sorted(by_address.get(entry.address, ())))))
+    return out
+
+
+# --- CFG -----------------------------------------------------------------------------------
+
+@dataclass
+class Cfg:
+    """Basic blocks over the instruction list; `succ[i]` are instruction indices."""
+
+    instrs: list[Instr]
+    succ: list[list[int]]
+    pred: list[list[int]]
+    exits: dict[int, str]             # index -> "rts" | "rtl" | "rti" | "end" | "jump" | ...
+    entries: list[int]
+    call_targets: dict[int, str]      # callee entry index -> "JSR" | "JSL"
+    leaders: list[int]
+    block_of: list[int]
+    routines: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def block(self, leader_pos: int) -> range:
+        start = self.leaders[leader_pos]
+        end = self.leaders[leader_pos + 1] if leader_pos + 1 < len(self.leaders) else len(
+            self.instrs)
+        return range(start, end)
+
+
+def build_cfg(instrs: list[Instr]) -> Cfg:
+    """Successors, exits, routine entries (first instruction, call targets, unreachable labels)."""
+    index_at = {ins.address: ins.index for ins in instrs}
+    n = len(instrs)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    exits: dict[int, str] = {}
+    calls: dict[int, str] = {}
+    for ins in instrs:
+        i, name = ins.index, ins.mnemonic
+        nxt = index_at.get(ins.end)
+        fall = [nxt] if nxt is not None else []
+        target = ins.target()
+        tgt = index_at.get(target) if target is not None else None
+        if name in CONDITIONAL:
+            succ[i] = fall + ([tgt] if tgt is not None and tgt != nxt else [])
+            if tgt is None:
+                exits[i] = "jump"
+            if nxt is None:
+                exits[i] = "end"
+        elif name in ("BRA", "BRL", "JMP", "JML"):
+            if tgt is not None:
+                succ[i] = [tgt]
+            else:
+                exits[i] = "indirect" if target is None else "jump"
+        elif name in RETURNS:
+            exits[i] = name.lower()
+        elif name == "STP":
+            exits[i] = "stp"
+        else:
+            if name in CALLS and tgt is not None:
+                calls.setdefault(tgt, name)
+            succ[i] = fall
+            if nxt is None:
+                exits[i] = "end"
+    pred: list[list[int]] = [[] for _ in range(n)]
+    for i, targets in enumerate(succ):
+        for t in targets:
+            pred[t].append(i)
+    entries = _find_entries(instrs, succ, calls)
+    starts = {0, *entries, *calls}
+    for i, targets in enumerate(succ):
+        ends_block = i in exits or instrs[i].mnemonic in CONDITIONAL or len(targets) != 1 or (
+            targets[0] != i + 1)
+        if ends_block:
+            starts.update(targets)
+            if i + 1 < n:
+                starts.add(i + 1)
+    leaders = sorted(x for x in starts if x < n)
+    block_of = [0] * n
+    for pos, start in enumerate(leaders):
+        end = leaders[pos + 1] if pos + 1 < len(leaders) else n
+        for i in range(start, end):
+            block_of[i] = pos
+    cfg = Cfg(instrs, succ, pred, exits, entries, calls, leaders, block_of)
+    cfg.routines = {e: _reach(succ, e) for e in entries}
+    return cfg
+
+
+def _reach(succ: list[list[int]], start: int) -> frozenset[int]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for t in succ[todo.pop()]:
+            if t not in seen:
+                seen.add(t)
+                todo.append(t)
+    return frozenset(seen)
+
+
+def _find_entries(instrs: list[Instr], succ: list[list[int]], calls: dict[int, str]) -> list[int]:
+    if not instrs:
+        return []
+    entries = [0, *sorted(c for c in calls if c != 0)]
+    reached: set[int] = set()
+    for e in entries:
+        reached |= _reach(succ, e)
+    # A labelled instruction nothing reaches starts another routine (reached from elsewhere).
+    for ins in instrs:
+        if ins.index not in reached and ins.labels:
+            entries.append(ins.index)
+            reached |= _reach(succ, ins.index)
+    return entries
+
+
+# --- abstract state ------------------------------------------------------------------------
+
+ENTRY = "entry"        # value the routine was entered with (unknown, but the caller's)
+COMPUTED = "computed"  # set by this routine, value depends on data
+
+
+@dataclass(frozen=True)
+class State:
+    """Facts that hold before an instruction on every path reaching it."""
+
+    m: Any = ENTRY          # 8, 16, ENTRY or None (paths disagree)
+    x: Any = ENTRY
+    e: Any = ENTRY          # 0, 1, ENTRY or None
+    c: Any = ENTRY          # 0, 1, COMPUTED, ENTRY (ENTRY wins at merges: "on some path")
+    dec: Any = ENTRY        # decimal flag: 0, 1, ENTRY or None
+    depth: int | None = 0   # bytes pushed since routine entry
+    stack: tuple | None = ()  # symbolic pushes, top last: (kind, size, payload)
+    a: int | None = None    # A low byte
+    b: int | None = None    # A high byte (B)
+    xv: int | None = None
+    yv: int | None = None
+    dp: Any = ENTRY         # D register: int, ENTRY or None
+    dbr: Any = ENTRY        # data bank: int, ENTRY or None
+    regs_set: frozenset = frozenset()   # {"A", "B", "X", "Y"} written on every path
+    written: frozenset = frozenset()    # address keys written on every path
+    blank: bool = False     # forced blank / vblank wait / NMI context established
+    m_inferred: bool = False  # M came from an immediate's size, not from REP/SEP
+    x_inferred: bool = False
+
+
+def _merge_val(a: Any, b: Any) -> Any:
+    return a if a == b else None
+
+
+def _merge_carry(a: Any, b: Any) -> Any:
+    if a == b:
+        return a
+    if ENTRY in (a, b):
+        return ENTRY
+    return COMPUTED
+
+
+def merge(s: State, t: State) -> State:
+    """Join of two states at a control-flow merge."""
+    if s == t:
+        return s
+    if s.depth == t.depth and s.stack is not None and t.stack is not None and len(
+            s.stack) == len(t.stack):
+        stack: tuple | None = tuple(p if p == q else (p[0] if p[0] == q[0] else "?", p[1], None)
+                                    for p, q in zip(s.stack, t.stack, strict=True))
+        if any(p[1] != q[1] for p, q in zip(s.stack, t.stack, strict=True)):
+            stack = None
+    else:
+        stack = None
+    return State(
+        m=_merge_val(s.m, t.m), x=_merge_val(s.x, t.x), e=_merge_val(s.e, t.e),
+        c=_merge_carry(s.c, t.c), dec=ENTRY if ENTRY in (s.dec, t.dec) else _merge_val(
+            s.dec, t.dec),
+        depth=s.depth if s.depth == t.depth else None, stack=stack,
+        a=_merge_val(s.a, t.a), b=_merge_val(s.b, t.b), xv=_merge_val(s.xv, t.xv),
+        yv=_merge_val(s.yv, t.yv), dp=_merge_val(s.dp, t.dp), dbr=_merge_val(s.dbr, t.dbr),
+        regs_set=s.regs_set & t.regs_set, written=s.written & t.written,
+        blank=s.blank and t.blank, m_inferred=s.m_inferred and t.m_inferred,
+        x_inferred=s.x_inferred and t.x_inferred,
+    )
+
+
+def m8(state: State) -> bool | None:
+    """True if A is 8-bit, False if 16-bit, None if unknown."""
+    if state.e == 1:
+        return True
+    return {8: True, 16: False}.get(state.m)
+
+
+def x8(state: State) -> bool | None:
+    if state.e == 1:
+        return True
+    return {8: True, 16: False}.get(state.x)
+
+
+IO_RANGES = ((0x2100, 0x21FF), (0x4016, 0x4017), (0x4200, 0x43FF))
+
+
+def is_io(offset: int) -> bool:
+    """Is a bank-$00 offset a memory-mapped I/O register?"""
+    return any(lo <= offset <= hi for lo, hi in IO_RANGES)
+
+
+def io_key(key: tuple[str, int] | None, state: State) -> int | None:
+    """The I/O register offset an access reaches, when that is known (D/DBR conventions)."""
+    if key is None:
+        return None
+    space, value = key
+    if space == "abs" and is_io(value):
+        return value            # absolute I/O: DBR is a system bank in code that does this
+    if space == "long":
+        bank = value >> 16
+        if (bank <= 0x3F or 0x80 <= bank <= 0xBF) and is_io(value & 0xFFFF):
+            return value & 0xFFFF
+    if space == "dp" and isinstance(state.dp, int) and is_io((state.dp + value) & 0xFFFF):
+        return (state.dp + value) & 0xFFFF
+    return None
+
+
+def access_bytes(ins: Instr, state: State) -> int:
+    """How many bytes a data access touches (1 or 2; 2 when the width is unknown)."""
+    name = ins.mnemonic
+    if name in ("STX", "STY", "LDX", "LDY", "CPX", "CPY"):
+        w = x8(state)
+    elif name == "PEI":
+        return 2
+    else:
+        w = m8(state)
+    return 1 if w else 2
+
+
+def written_keys(ins: Instr, state: State) -> list[tuple[str, int]]:
+    """Address keys a store/read-modify-write definitely writes (direct modes only)."""
+    if ins.info.access not in ("write", "rmw") or ins.mode not in (
+            Mode.DIRECT, Mode.ABSOLUTE, Mode.ABSOLUTE_LONG):
+        return []
+    key = ins.data_address()
+    if key is None:
+        return []
+    n = access_bytes(ins, state) if m8(state) is not None or ins.mnemonic in (
+        "STX", "STY") else 1
+    io = io_key(key, state)
+    if io is not None:
+        return [("io", io + k) for k in range(n)]
+    space, value = key
+    return [(space, value + k) for k in range(n)]
+
+
+# --- transfer function ---------------------------------------------------------------------
+
+_PUSH = {"PHA": "A", "PHX": "X", "PHY": "Y", "PHP": "P", "PHB": "B", "PHD": "D", "PHK": "K",
+         "PEA": "PEA", "PEI": "PEI", "PER": "PER"}
+_PULL = {"PLA": "A", "PLX": "X", "PLY": "Y", "PLP": "P", "PLB": "B", "PLD": "D"}
+
+
+def push_size(name: str, state: State) -> int | None:
+    """Bytes a push/pull moves. With the caller's (unknown) width, one byte is assumed, which
+    keeps push/pull counting right as long as the width does not change in between."""
+    if name in ("PHA", "PLA"):
+        w = m8(state)
+        if w is None:
+            return 1 if state.m == ENTRY else None
+        return 1 if w else 2
+    if name in ("PHX", "PHY", "PLX", "PLY"):
+        w = x8(state)
+        if w is None:
+            return 1 if state.x == ENTRY else None
+        return 1 if w else 2
+    if name in ("PHP", "PLP", "PHB", "PLB", "PHK"):
+        return 1
+    return 2  # PHD, PLD, PEA, PEI, PER
+
+
+def _set_width(st: State, mask: int, value: int) -> State:
+    changes: dict[str, Any] = {}
+    if mask & 0x20:
+        changes["m"] = 8 if value else 16
+        changes["m_inferred"] = False
+    if mask & 0x10:
+        changes["x"] = 8 if value else 16
+        changes["x_inferred"] = False
+        if value:  # X=1 zeroes the index high bytes
+            changes["xv"] = st.xv & 0xFF if st.xv is not None else None
+            changes["yv"] = st.yv & 0xFF if st.yv is not None else None
+    if mask & 0x01:
+        changes["c"] = value
+    if mask & 0x08:
+        changes["dec"] = value
+    if st.e == 1:
+        changes.pop("m", None)
+        changes.pop("x", None)
+    return replace(st, **changes)
+
+
+def _imm(ins: Instr) -> int | None:
+    return int(ins.operand) if ins.mode in (Mode.IMMEDIATE_M, Mode.IMMEDIATE_X) else None
+
+
+def _set_a(st: State, value: int | None, wide: bool | None) -> dict[str, Any]:
+    """Changes for writing A with `value` (full 16-bit when wide)."""
+    regs = set(st.regs_set) | {"A"}
+    if wide:
+        regs.add("B")
+        return {"a": None if value is None else value & 0xFF,
+                "b": None if value is None else (value >> 8) & 0xFF,
+                "regs_set": frozenset(regs)}
+    if wide is None:
+        return {"a": None, "b": None, "regs_set": frozenset(regs)}
+    return {"a": None if value is None else value & 0xFF, "regs_set": frozenset(regs)}
+
+
+def _a_value(st: State, wide: bool | None) -> int | None:
+    if st.a is None:
+        return None
+    if wide:
+        return None if st.b is None else st.b << 8 | st.a
+    return st.a if wide is False else None
+
+
+def transfer(ins: Instr, st: State) -> State:
+    """The state after `ins` (on the fall-through/branch edges alike)."""
+    st = _refine_by_encoding(ins, st)
+    name, mode = ins.mnemonic, ins.mode
+    wide_m = None if m8(st) is None else not m8(st)
+    wide_x = None if x8(st) is None else not x8(st)
+    ch: dict[str, Any] = {}
+    imm = _imm(ins)
+    if name == "REP":
+        return _set_width(st, int(ins.operand), 0)
+    if name == "SEP":
+        return _set_width(st, int(ins.operand), 1)
+    if name in ("CLC", "SEC"):
+        return replace(st, c=int(name == "SEC"))
+    if name in ("CLD", "SED"):
+        return replace(st, dec=int(name == "SED"))
+    if name == "XCE":
+        new_e = st.c if st.c in (0, 1) else None
+        new_c = st.e if st.e in (0, 1) else COMPUTED
+        nst = replace(st, e=new_e, c=new_c)
+        if new_e == 1:
+            nst = replace(nst, m=8, x=8, xv=None, yv=None)
+        elif new_e is None:
+            nst = replace(nst, m=None, x=None)
+        return nst
+    if name in _PUSH:
+        size = push_size(name, st)
+        payload: Any = None
+        if name == "PHP":
+            payload = (st.m, st.x, st.c, st.dec)
+        elif name == "PHA":
+            payload = _a_value(st, wide_m)
+        elif name in ("PHX", "PHY"):
+            payload = st.xv if name == "PHX" else st.yv
+        elif name == "PEA":
+            payload = int(ins.operand)
+        elif name == "PHK":
+            payload = (ins.address >> 16) & 0xFF
+        elif name == "PHB":
+            payload = st.dbr
+        elif name == "PHD":
+            payload = st.dp
+        if size is None or st.depth is None or st.stack is None:
+            return replace(st, depth=None, stack=None)
+        return replace(st, depth=st.depth + size, stack=(*st.stack, (_PUSH[name], size, payload)))
+    if name in _PULL:
+        size = push_size(name, st)
+        depth = None if st.depth is None or size is None else st.depth - size
+        top_kind = st.stack[-1][0] if st.stack else None
+        stack, raw = _pop(st.stack, size)
+        value = raw if isinstance(raw, int) else None
+        ch = {"depth": depth, "stack": stack}
+        if name == "PLP":
+            if top_kind == "P" and isinstance(raw, tuple):
+                pm, px, pc, pd = raw
+                ch.update(m=pm, x=px, c=pc, dec=pd)
+            else:
+                ch.update(m=None, x=None, c=COMPUTED, dec=None)
+            return replace(st, **ch)
+        if name == "PLA":
+            ch.update(_set_a(st, value, wide_m))
+        elif name == "PLX":
+            ch.update(xv=value, regs_set=st.regs_set | {"X"})
+        elif name == "PLY":
+            ch.update(yv=value, regs_set=st.regs_set | {"Y"})
+        elif name == "PLB":
+            ch.update(dbr=raw if raw == ENTRY or isinstance(raw, int) else None)
+        elif name == "PLD":
+            ch.update(dp=raw if raw == ENTRY or isinstance(raw, int) else None)
+        return replace(st, **ch)
+    if name in CALLS:
+        return replace(st, a=None, b=None, xv=None, yv=None, c=COMPUTED)
+    if name == "LDA":
+        ch.update(_set_a(st, imm, wide_m))
+    elif name == "LDX":
+        ch.update(xv=imm, regs_set=st.regs_set | {"X"})
+    elif name == "LDY":
+        ch.update(yv=imm, regs_set=st.regs_set | {"Y"})
+    elif name in ("TAX", "TAY"):
+        val = _a_value(st, wide_x)
+        key = "xv" if name == "TAX" else "yv"
+        ch.update({key: val, "regs_set": st.regs_set | {name[2]}})
+    elif name in ("TXA", "TYA"):
+        src = st.xv if name == "TXA" else st.yv
+        ch.update(_set_a(st, src, wide_m))
+    elif name in ("TXY", "TYX"):
+        src = st.xv if name == "TXY" else st.yv
+        ch.update({"yv" if name == "TXY" else "xv": src,
+                   "regs_set": st.regs_set | {name[2]}})
+    elif name == "TSX":
+        ch.update(xv=None, regs_set=st.regs_set | {"X"})
+    elif name == "TDC":
+        ch.update(_set_a(st, st.dp if isinstance(st.dp, int) else None, True))
+    elif name == "TSC":
+        ch.update(_set_a(st, None, True))
+    elif name == "TCD":
+        ch.update(dp=_a_value(st, True))
+    elif name == "XBA":
+        ch.update(a=st.b, b=st.a, regs_set=st.regs_set | {"A", "B"})
+    elif name in ("INX", "DEX", "INY", "DEY"):
+        key = "xv" if name[2] == "X" else "yv"
+        cur = getattr(st, key)
+        mask = 0xFF if (wide_x is False) else 0xFFFF
+        ch[key] = None if cur is None or wide_x is None else (
+            cur + (1 if name[0] == "I" else -1)) & mask
+    elif mode is Mode.ACCUMULATOR or name in ("ADC", "SBC", "AND", "ORA", "EOR"):
+        ch.update(_set_a(st, _fold_a(name, mode, st, imm, wide_m), wide_m))
+    elif name in ("MVN", "MVP"):
+        ch.update(a=0xFF, b=0xFF, xv=None, yv=None, dbr=ins.operand[0],
+                  regs_set=st.regs_set | {"A", "B", "X", "Y"})
+    if "C" in ins.info.flags and name not in ("REP", "SEP", "PLP", "RTI"):
+        ch["c"] = COMPUTED
+    written = written_keys(ins, st)
+    if written:
+        ch["written"] = st.written | frozenset(written)
+        io = {k[1] for k in written if k[0] == "io"}
+        if 0x2100 in io and name != "STZ":
+            a = st.a if name == "STA" else (st.xv if name == "STX" else st.yv)
+            if a is not None and a & 0x80:
+                ch["blank"] = True
+    if ins.info.access == "read" and ins.mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_LONG) and (
+            io_key(ins.data_address(), st) in (0x4210, 0x4212)):
+        ch["blank"] = True   # polling the vblank/NMI flag
+    if name == "WAI":
+        ch["blank"] = True
+    return replace(st, **ch) if ch else st
+
+
+def _fold_a(name: str, mode: Mode, st: State, imm: int | None, wide: bool | None) -> int | None:
+    """Constant-fold simple A operations when every input is known (no carry/decimal guess)."""
+    cur = _a_value(st, wide)
+    if cur is None or wide is None:
+        return None
+    mask = 0xFFFF if wide else 0xFF
+    if mode is Mode.ACCUMULATOR:
+        if name == "INC":
+            return (cur + 1) & mask
+        if name == "DEC":
+            return (cur - 1) & mask
+        if name == "ASL":
+            return (cur << 1) & mask
+        if name == "LSR":
+            return cur >> 1
+        return None
+    if imm is None:
+        return None
+    if name == "AND":
+        return cur & imm
+    if name == "ORA":
+        return cur | imm
+    if name == "EOR":
+        return cur ^ imm
+    if name == "ADC" and st.c in (0, 1) and st.dec == 0:
+        return (cur + imm + st.c) & mask
+    return None
+
+
+def _pop(stack: tuple | None, size: int | None) -> tuple[tuple | None, Any]:
+    """Pop `size` bytes: (rest, value); value is a P snapshot, an int, ENTRY or None."""
+    if stack is None or size is None or not stack:
+        return None, None
+    items = list(stack)
+    top = items[-1]
+    if top[1] == size:
+        return tuple(items[:-1]), top[2]
+    parts: list[Any] = []
+    need = size
+    while need and items:
+        kind, n, payload = items.pop()
+        value = payload if isinstance(payload, int) and kind != "P" else None
+        if n <= need:
+            parts.append(None if value is None else value & 0xFF)
+            if n == 2:
+                parts.append(None if value is None else value >> 8)
+            need -= n
+        else:   # take the low byte of a two-byte push and leave its high byte
+            parts.append(None if value is None else value & 0xFF)
+            items.append((kind, 1, None if value is None else value >> 8))
+            need = 0
+    if need:
+        return None, None
+    if all(isinstance(p, int) for p in parts):
+        return tuple(items), sum(p << (8 * k) for k, p in enumerate(parts))
+    return tuple(items), None
+
+
+@dataclass
+class Analysis:
+    """Everything the forward and backward passes found for one assembled file."""
+
+    instrs: list[Instr]
+    cfg: Cfg
+    before: list[State | None]
+    live_after: list[int]
+    routine_of: list[frozenset[int]]
+    merge_conflicts: list[tuple[int, str]]
+
+    def state(self, i: int) -> State | None:
+        """The state before instruction i, with widths an immediate's size implies filled in."""
+        st = self.before[i]
+        return None if st is None else _refine_by_encoding(self.instrs[i], st)
+
+    def state_after(self, i: int) -> State | None:
+        st = self.before[i]
+        return None if st is None else transfer(self.instrs[i], st)
+
+    def is_dead(self, i: int, *names: str) -> bool:
+        """Are all of `names` (liveness register names) dead right after instruction i?"""
+        from afs.asm.liveness import bits
+
+        return not (self.live_after[i] & bits(*names))
+
+
+def _edge_state(ins: Instr, st: State, target: int, fallthrough: bool) -> State:
+    """Refine facts along a conditional branch edge (carry after BCC/BCS)."""
+    name = ins.mnemonic
+    if name in ("BCC", "BCS"):
+        taken_c = 0 if name == "BCC" else 1
+        return replace(st, c=taken_c if not fallthrough else 1 - taken_c)
+    return st
+
+
+def analyze(instrs: list[Instr], *, entry: State | None = None,
+            live_out: int | None = None, contexts: dict[int, State] | None = None) -> Analysis:
+    """Run the forward state analysis and backward liveness over `instrs`."""
+    cfg = build_cfg(instrs)
+    n = len(instrs)
+    before: list[State | None] = [None] * n
+    conflicts: list[tuple[int, str]] = []
+    start = entry or State()
+    work: list[int] = []
+    for e in cfg.entries:
+        before[e] = (contexts or {}).get(e, start)
+        work.append(e)
+    reported: set[tuple[int, str]] = set()
+    steps = 0
+    while work:
+        i = work.pop()
+        steps += 1
+        st = before[i]
+        assert st is not None
+        ins = instrs[i]
+        out = transfer(ins, st)
+        nxt = instrs[i].end
+        for t in cfg.succ[i]:
+            edge = out
+            if ins.mnemonic in CONDITIONAL:
+                edge = _edge_state(ins, out, t, instrs[t].address == nxt)
+            if ins.mnemonic in CALLS:
+                edge = _after_call(st, out)
+            cur = before[t]
+            new = edge if cur is None else merge(cur, edge)
+            if cur is not None and cur.depth is not None and edge.depth is not None and (
+                    cur.depth != edge.depth) and (t, "depth") not in reported:
+                reported.add((t, "depth"))
+                conflicts.append((t, "depth"))
+            if new != cur:
+                before[t] = new
+                work.append(t)
+    routine_of = [frozenset(e for e, members in cfg.routines.items() if i in members)
+                  for i in range(n)]
+    from afs.asm.liveness import solve  # liveness needs this module's State; import late
+
+    live = solve(instrs, cfg, before, live_out)
+    return Analysis(instrs, cfg, before, live, routine_of, conflicts)
+
+
+def _refine_by_encoding(ins: Instr, st: State) -> State:
+    """An immediate's assembled size shows the width the author assumed; use it where unknown."""
+    if ins.mode is Mode.IMMEDIATE_M and st.m in (ENTRY, None) and st.e != 1:
+        return replace(st, m=8 if ins.imm_bytes == 1 else 16, m_inferred=True)
+    if ins.mode is Mode.IMMEDIATE_X and st.x in (ENTRY, None) and st.e != 1:
+        return replace(st, x=8 if ins.imm_bytes == 1 else 16, x_inferred=True)
+    return st
+
+
+def _after_call(before_call: State, out: State) -> State:
+    """Across a call: widths, D and DBR are assumed preserved (the usual convention)."""
+    return replace(out, m=before_call.m, x=before_call.x, e=before_call.e,
+                   depth=before_call.depth, stack=before_call.stack)
+
+
+def analyze_source(source: str, *, filename: str = "<input>", base: int = 0x008000,
+                   live_out: int | None = None) -> tuple[Any, Analysis]:
+    """Assemble `source` (raises `AsmError`) and analyse it: (assembly, analysis)."""
+    from afs.asm.assembler import assemble
+
+    assembly = assemble(source, filename=filename, base=base)
+    instrs = instructions_from_listing(assembly.listing, assembly.symbols)
+    return assembly, analyze(instrs, live_out=live_out)
+
+
+def flag_producer(analysis: Analysis, i: int, flag: str) -> int | None:
+    """Index of the nearest earlier instruction in i's basic block that sets `flag`."""
+    cfg = analysis.cfg
+    block = cfg.block(cfg.block_of[i])
+    for j in range(i - 1, block.start - 1, -1):
+        ins = analysis.instrs[j]
+        if ins.mnemonic in CALLS:
+            return None
+        if flag in ins.info.flags and not (ins.mnemonic in ("REP", "SEP") and not (
+                int(ins.operand) & _FLAG_MASK[flag])):
+            return j
+    return None
+
+
+_FLAG_MASK = {"N": 0x80, "V": 0x40, "M": 0x20, "X": 0x10, "D": 0x08, "I": 0x04, "Z": 0x02,
+              "C": 0x01}

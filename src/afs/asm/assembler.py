@@ -1,0 +1,604 @@
+"""Two-or-more-pass asar 1.91-compatible assembler: source text in, bytes, listing, symbols out.
+
+Passes repeat until every label keeps its address (usually two); errors that depend on
+labels (undefined label, branch out of range, warnpc) are raised only from the final pass.
+Sizing follows asar 1.91, not the CPU's M/X flags (see `afs.asm.expressions` for widths and
+`afs.asm.encoder` for the choice of addressing mode).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from afs.asm import mapping
+from afs.asm.encoder import encode_instruction
+from afs.asm.errors import AsmError
+from afs.asm.isa import Mode
+from afs.asm.parser import (
+    AnonLabel,
+    Assign,
+    Conditional,
+    DefineSet,
+    Directive,
+    EndMacro,
+    Instruction,
+    Label,
+    MacroCall,
+    MacroDef,
+    Statement,
+    parse_conditional,
+    parse_line_construct,
+    parse_statement,
+    split_statements,
+    strip_comment,
+    substitute_defines,
+)
+
+MAX_PASSES = 8
+DEFAULT_ORG = 0x008000
+
+
+@dataclass
+class Segment:
+    """Bytes written contiguously at a SNES address (`offset`: where they land in a ROM file)."""
+
+    address: int
+    data: bytes
+    offset: int | None = None
+
+
+@dataclass(slots=True)
+class ListingLine:
+    """One source statement as assembled."""
+
+    address: int
+    data: bytes
+    file: str
+    line: int
+    text: str
+    kind: str                     # instruction, data, label, directive
+    mnemonic: str | None = None
+    mode: Mode | None = None
+    opcode: int | None = None
+    operand: int | None = None
+    size_suffix: str | None = None
+    offset: int | None = None     # ROM file offset of the first byte
+
+
+@dataclass
+class Assembly:
+    """The result of `assemble`."""
+
+    segments: list[Segment]
+    symbols: dict[str, int]
+    listing: list[ListingLine]
+    mapper: str = "lorom"
+    warnings: list[str] = field(default_factory=list)
+    passes: int = 0
+
+    def binary(self, fill: int = 0) -> bytes:
+        """Flat image from the lowest to the highest written SNES address."""
+        segs = [s for s in self.segments if s.data]
+        if not segs:
+            return b""
+        low = min(s.address for s in segs)
+        high = max(s.address + len(s.data) for s in segs)
+        out = bytearray([fill & 0xFF]) * (high - low)
+        for s in segs:
+            out[s.address - low:s.address - low + len(s.data)] = s.data
+        return bytes(out)
+
+    def rom(self, existing: bytes | None = None, *, fix_checksum: bool = True) -> bytes:
+        """The file asar writes: `existing` (or an empty new file) patched at ROM offsets.
+
+        A new file is as long as the highest byte written (zero fill); the header checksum is
+        written when the file reaches the internal header, as asar does by default.
+        """
+        rom = bytearray(existing or b"")
+        for s in self.segments:
+            if not s.data or s.offset is None:
+                continue
+            end = s.offset + len(s.data)
+            if end > len(rom):
+                rom.extend(bytes(end - len(rom)))
+            rom[s.offset:end] = s.data
+        if fix_checksum:
+            mapping.fix_checksum(rom, self.mapper)
+        return bytes(rom)
+
+
+@dataclass
+class _Line:
+    file: str
+    number: int
+    raw: str
+    text: str | None = None                           # comment stripped (cached)
+    pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
+
+
+class _Deferred(Exception):
+    """Marks a label-dependent error raised during a non-final pass."""
+
+
+class _Pass:
+    """State of one pass over the source (the assembler runs several)."""
+
+    def __init__(self, asm: _Assembler, number: int) -> None:
+        self.asm = asm
+        self.number = number
+        self.prev_labels = asm.labels
+        self.labels: dict[str, int] = {}
+        self.prev_plus = asm.plus
+        self.plus: dict[str, list[int]] = {}
+        self.minus: dict[str, list[int]] = {}
+        self.unresolved = 0
+        self.deferred: list[AsmError] = []
+        self.defines: dict[str, str] = dict(asm.initial_defines)
+        self.macros: dict[str, MacroDef] = {}
+        self.macro_lines: dict[str, list[_Line]] = {}
+        self.collecting: MacroDef | None = None
+        self.collect_lines: list[_Line] = []
+        self.conds: list[list[bool]] = []   # [active, taken]
+        self.cond_sites: list[tuple[str, int]] = []   # where each open `if` is
+        self.collect_site = ("<input>", 0)
+        # A snippet assembled at `base` is not a ROM: its offsets are its addresses.
+        self.mapper = "lorom" if asm.base is None else "norom"
+        self.pc: int | None = asm.base
+        self.base_delta = 0
+        self.pc_stack: list[tuple[int | None, int]] = []
+        self.scope: list[str] = []
+        self.namespace = ""
+        self.fillbyte = 0
+        self.padbyte = 0
+        self.precedence = False
+        self.segments: list[Segment] = []
+        self.listing: list[tuple] = []
+        self.warnings: list[str] = []
+        self.file = "<input>"
+        self.line = 0
+        self.column = 1
+        self.text = ""
+        self.macro_depth = 0
+
+    # --- EvalContext ---------------------------------------------------------------------------
+    def resolve_name(self, name: str) -> str:
+        if name.startswith("."):
+            depth = len(name) - len(name.lstrip("."))
+            if depth > len(self.scope):
+                raise AsmError(f"sublabel '{name}' has no parent label", self.file, self.line,
+                               self.column)
+            return "_".join([*self.scope[:depth], name[depth:]])
+        return name
+
+    def lookup(self, name: str) -> int | None:
+        full = self.resolve_name(name)
+        candidates = (f"{self.namespace}{full}", full) if self.namespace else (full,)
+        for cand in candidates:
+            if cand in self.labels:
+                return self.labels[cand]
+        for cand in candidates:
+            if cand in self.prev_labels:
+                return self.prev_labels[cand]
+        return None
+
+    def label_value(self, name: str, column: int) -> int:
+        value = self.lookup(name)
+        if value is None:
+            self.unresolved += 1
+            self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
+            return 0
+        return value
+
+    def label_width(self, name: str) -> int:
+        value = self.lookup(name)
+        if value is None or self.pc is None:
+            return 2
+        return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
+
+    def defer(self, error: AsmError) -> None:
+        self.deferred.append(error)
+
+    def anon_value(self, anon: str, column: int) -> int:
+        if anon[0] == "-":
+            seen = self.minus.get(anon)
+            if seen:
+                return seen[-1]
+            self.defer(AsmError(f"anonymous label '{anon}' not found (no earlier '{anon}')",
+                                self.file, self.line, column))
+            return 0
+        index = len(self.plus.get(anon, ()))
+        later = self.prev_plus.get(anon, [])
+        if index < len(later):
+            return later[index]
+        self.unresolved += 1
+        self.defer(AsmError(f"anonymous label '{anon}' not found (no later '{anon}')",
+                            self.file, self.line, column))
+        return 0
+
+    def anon_width(self, value: int) -> int:
+        if self.pc is None:
+            return 2
+        return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
+
+    # --- helpers ------------------------------------------------------------------------------
+    def error(self, message: str, column: int | None = None) -> AsmError:
+        return AsmError(message, self.file, self.line, self.column if column is None else column)
+
+    @property
+    def logical_pc(self) -> int:
+        if self.pc is None:
+            self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
+            self.pc = DEFAULT_ORG
+        return (self.pc + self.base_delta) & 0xFFFFFF
+
+    def define_label(self, name: str, value: int) -> None:
+        if name in self.labels:
+            raise self.error(f"label '{name}' redefined")
+        self.labels[name] = value
+
+    def emit(self, data: bytes, kind: str, info: tuple = ()) -> None:
+        """Write `data` at the current address; `info`: (mnemonic, mode, opcode, operand,
+        suffix) for instructions. Listing rows stay tuples until the final pass is known."""
+        if self.pc is None:
+            self.logical_pc  # noqa: B018 - sets the default org, with its warning
+        real = self.pc
+        assert real is not None
+        address = (real + self.base_delta) & 0xFFFFFF
+        offset = None
+        if data:
+            offset = mapping.snes_to_pc(real, self.mapper)
+            if offset is None:
+                raise self.error(f"SNES address ${real:06X} does not map to ROM "
+                                 f"({self.mapper})")
+            end = real + len(data)
+            if (real >> 16) != ((end - 1) >> 16):
+                raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
+            last = self.segments[-1] if self.segments else None
+            if (last is not None and last.address + len(last.data) == real
+                    and last.offset is not None and last.offset + len(last.data) == offset):
+                last.data += data  # type: ignore[operator]
+            else:
+                self.segments.append(Segment(real, bytearray(data), offset))  # type: ignore[arg-type]
+            self.pc = end
+        if self.asm.want_listing:
+            self.listing.append((address, data, self.file, self.line, self.text, kind, offset,
+                                 info))
+
+    def check_range(self, value: int, size: int, column: int, what: str) -> None:
+        low = -(1 << (8 * size - 1))
+        high = (1 << (8 * size)) - 1
+        if not low <= value <= high:
+            message = (f"{what} {_fmt(value)} does not fit in {size} byte"
+                       f"{'s' if size > 1 else ''} ({_fmt(low)}..${high:X}); truncated")
+            if self.asm.strict:
+                self.defer(AsmError(message.removesuffix("; truncated"), self.file, self.line,
+                                    column))
+            else:
+                self.warnings.append(f"{self.file}:{self.line}:{column}: {message}")
+
+    # --- lines ---------------------------------------------------------------------------------
+    def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
+        for ln in lines:
+            self.file, self.line, self.column = ln.file, ln.number, 1
+            raw = ln.raw
+            if args is not None and "<" in raw:
+                raw = _substitute_args(raw, args, ln)
+                text = strip_comment(raw)
+            else:
+                text = ln.text
+                if text is None:
+                    text = ln.text = strip_comment(raw)
+            if self.collecting is None and ln.pieces is not None and not (
+                    self.conds and not self.conds[-1][0]):
+                self.run_pieces(ln.pieces)
+                continue
+            if self.collecting is not None:
+                construct = parse_line_construct(text, ln.file, ln.number) \
+                    if _first_word(text) in ("macro", "endmacro") else None
+                if isinstance(construct, EndMacro):
+                    self.finish_macro()
+                elif isinstance(construct, MacroDef):
+                    raise self.error("nested macro definitions are not allowed",
+                                     construct.column)
+                else:
+                    self.collect_lines.append(_Line(ln.file, ln.number, raw))
+                continue
+            if self.conds and not self.conds[-1][0]:
+                self.skip_inactive(text)
+                continue
+            if "!" in text or _first_word(text) in ("macro", "endmacro"):
+                construct = parse_line_construct(text, ln.file, ln.number)
+                if construct is not None:
+                    self.run_construct(construct)
+                    continue
+                if "!" in text:
+                    text = substitute_defines(text, self.defines, ln.file, ln.number)
+                self.run_pieces(split_statements(text))
+                continue
+            pieces = split_statements(text)
+            if raw is ln.raw:
+                ln.pieces = pieces
+            self.run_pieces(pieces)
+
+    def run_pieces(self, pieces: list[tuple[str, int]]) -> None:
+        for index, (piece, col) in enumerate(pieces):
+            self.column = col
+            self.text = piece
+            statements = self.asm.parse_cached(piece, col, self.file, self.line,
+                                               self.precedence)
+            for st in statements:
+                self.column = st.column
+                if (isinstance(st, Instruction) and st.mnemonic == "rep"
+                        and st.operand.kind not in ("imm", "none")):
+                    self.repeat(st, pieces[index + 1:index + 2])
+                    self.run_pieces(pieces[index + 2:])
+                    return
+                self.execute(st)
+                if self.conds and not self.conds[-1][0]:
+                    break
+
+    def repeat(self, st: Instruction, rest: list[tuple[str, int]]) -> None:
+        """asar's deprecated `rep N : statement`: run the next statement N times."""
+        expr = st.operand.expr
+        if expr is None or st.operand.kind not in ("addr", "ind"):
+            raise self.error("'rep' needs a repeat count or an immediate '#value'")
+        count = expr.evaluate(self)
+        if not rest:
+            return
+        if count > 0x10000:
+            raise self.error(f"repeat count {count} too large", expr.column)
+        for _ in range(max(0, count)):
+            self.run_pieces(rest)
+
+    def skip_inactive(self, text: str) -> None:
+        word = _first_word(text)
+        if word == "if":
+            self.conds.append([False, True])
+            self.cond_sites.append((self.file, self.line))
+        elif word in ("elseif", "else", "endif"):
+            col = len(text) - len(text.lstrip()) + 1
+            parent_active = len(self.conds) < 2 or self.conds[-2][0]
+            if not parent_active:
+                if word == "endif":
+                    self.conds.pop()
+                    self.cond_sites.pop()
+                return
+            if "!" in text:
+                text = substitute_defines(text, self.defines, self.file, self.line)
+            cond = parse_conditional(text.strip(), col, self.file, self.line, self.precedence)
+            assert cond is not None
+            self.column = col
+            self.execute(cond)
+
+    def run_construct(self, st: Statement) -> None:
+        self.column = st.column
+        if isinstance(st, DefineSet):
+            value = st.value
+            if st.op == "?=":
+                if st.name not in self.defines:
+                    self.defines[st.name] = value
+            elif st.op == "=":
+                self.defines[st.name] = value
+            elif st.op == "+=":
+                self.defines[st.name] = self.defines.get(st.name, "") + value
+            else:
+                value = substitute_defines(value, self.defines, self.file, self.line)
+                if st.op == "#=":
+                    value = str(self.asm.evaluate_text(self, value, st.column))
+                self.defines[st.name] = value
+        elif isinstance(st, MacroDef):
+            if st.name in self.macros:
+                raise self.error(f"macro '{st.name}' redefined")
+            self.collecting = st
+            self.collect_lines = []
+            self.collect_site = (self.file, self.line)
+        elif isinstance(st, EndMacro):
+            raise self.error("'endmacro' without 'macro'")
+
+    def finish_macro(self) -> None:
+        assert self.collecting is not None
+        self.macros[self.collecting.name] = self.collecting
+        self.macro_lines[self.collecting.name] = self.collect_lines
+        self.collecting = None
+
+    # --- statements ----------------------------------------------------------------------------
+    def execute(self, st: Statement) -> None:
+        if isinstance(st, Instruction):
+            self.asm_instruction(st)
+        elif isinstance(st, Label):
+            self.asm_label(st)
+        elif isinstance(st, Directive):
+            from afs.asm.directives import run_directive
+            run_directive(self, st)
+        elif isinstance(st, AnonLabel):
+            value = self.logical_pc
+            (self.minus if st.name[0] == "-" else self.plus).setdefault(st.name, []).append(value)
+            self.emit(b"", "label")
+        elif isinstance(st, Assign):
+            name = self.label_name(st.name)
+            self.define_label(name, st.expr.evaluate(self))
+        elif isinstance(st, Conditional):
+            self.asm_conditional(st)
+        elif isinstance(st, MacroCall):
+            self.call_macro(st)
+        else:
+            raise self.error(f"unexpected statement {type(st).__name__}")
+
+    def label_name(self, name: str) -> str:
+        if name.startswith("."):
+            depth = len(name) - len(name.lstrip("."))
+            if depth > len(self.scope):
+                raise self.error(f"sublabel '{name}' has no parent label")
+            self.scope = [*self.scope[:depth], name[depth:]]
+            return self.namespace + "_".join(self.scope)
+        self.scope = [name]
+        return self.namespace + name
+
+    def asm_label(self, st: Label) -> None:
+        value = self.logical_pc
+        self.define_label(self.label_name(st.name), value)
+        self.emit(b"", "label")
+
+    def asm_instruction(self, st: Instruction) -> None:
+        self.logical_pc  # noqa: B018 - sets the default org (with its warning) when missing
+        data, mode, opcode, value = encode_instruction(self, st)
+        self.emit(data, "instruction", (st.mnemonic.upper(), mode, opcode, value, st.suffix))
+
+    def asm_conditional(self, st: Conditional) -> None:
+        if st.keyword == "if":
+            assert st.expr is not None
+            taken = bool(st.expr.evaluate(self))
+            self.conds.append([taken, taken])
+            self.cond_sites.append((self.file, self.line))
+            return
+        if not self.conds:
+            raise self.error(f"'{st.keyword}' without 'if'")
+        top = self.conds[-1]
+        if st.keyword == "endif":
+            self.conds.pop()
+            self.cond_sites.pop()
+        elif st.keyword == "else":
+            top[0] = not top[1]
+            top[1] = True
+        else:
+            if top[1]:
+                top[0] = False
+            else:
+                assert st.expr is not None
+                taken = bool(st.expr.evaluate(self))
+                top[0] = taken
+                top[1] = taken
+
+    def call_macro(self, st: MacroCall) -> None:
+        macro = self.macros.get(st.name)
+        if macro is None:
+            raise self.error(f"macro '{st.name}' not defined")
+        if len(st.args) != len(macro.params):
+            raise self.error(f"macro '{st.name}' takes {len(macro.params)} argument"
+                             f"{'s' if len(macro.params) != 1 else ''}, got {len(st.args)}")
+        if self.macro_depth >= 64:
+            raise self.error("macro recursion deeper than 64 levels")
+        saved = (self.file, self.line, self.text)
+        depth = len(self.conds)
+        self.macro_depth += 1
+        try:
+            self.run_lines(self.macro_lines[st.name], dict(zip(macro.params, st.args,
+                                                               strict=True)))
+        finally:
+            self.macro_depth -= 1
+        if len(self.conds) != depth:
+            raise self.error(f"unbalanced if/endif in macro '{st.name}'")
+        self.file, self.line, self.text = saved
+
+
+def _listing_line(row: tuple) -> ListingLine:
+    address, data, file, line, text, kind, offset, info = row
+    if info:
+        return ListingLine(address, data, file, line, text, kind, *info, offset)
+    return ListingLine(address, data, file, line, text, kind, None, None, None, None, None,
+                       offset)
+
+
+def _first_word(text: str) -> str:
+    parts = text.split(None, 1)
+    return parts[0].lower() if parts else ""
+
+
+def _substitute_args(raw: str, args: dict[str, str], ln: _Line) -> str:
+    out = raw
+    for name, value in args.items():
+        out = out.replace(f"<{name}>", value)
+    return out
+
+
+def _fmt(value: int) -> str:
+    return f"-${-value:X}" if value < 0 else f"${value:X}"
+
+
+class _Assembler:
+    def __init__(self, *, base: int | None, include_dirs: tuple[Path, ...],
+                 defines: dict[str, str] | None, strict: bool, want_listing: bool) -> None:
+        self.base = base
+        self.include_dirs = include_dirs
+        self.initial_defines = {k: str(v) for k, v in (defines or {}).items()}
+        self.strict = strict
+        self.want_listing = want_listing
+        self.labels: dict[str, int] = {}
+        self.plus: dict[str, list[int]] = {}
+        self.cache: dict[tuple[str, int, str, int, bool], list[Statement]] = {}
+        self.files: dict[str, list[_Line]] = {}
+
+    def parse_cached(self, text: str, column: int, file: str, line: int,
+                     precedence: bool) -> list[Statement]:
+        key = (text, column, file, line, precedence)
+        hit = self.cache.get(key)
+        if hit is None:
+            cond = parse_conditional(text, column, file, line, precedence) \
+                if _first_word(text) in ("if", "elseif", "else", "endif") else None
+            hit = [cond] if cond is not None else parse_statement(text, column, file, line,
+                                                                  precedence)
+            self.cache[key] = hit
+        return hit
+
+    def evaluate_text(self, state: _Pass, text: str, column: int) -> int:
+        from afs.asm.expressions import parse_expression
+        expr = parse_expression(text, column=column, file=state.file, line=state.line,
+                                precedence=state.precedence)
+        return expr.evaluate(state)
+
+    def lines_of(self, source: str, file: str) -> list[_Line]:
+        return [_Line(file, i, raw) for i, raw in enumerate(source.splitlines(), start=1)]
+
+    def run(self, lines: list[_Line]) -> Assembly:
+        for number in range(MAX_PASSES):
+            state = _Pass(self, number)
+            state.run_lines(lines)
+            if state.collecting is not None:
+                raise AsmError(f"macro '{state.collecting.name}' has no 'endmacro'",
+                               *state.collect_site, state.collecting.column)
+            if state.conds:
+                raise AsmError("'if' without 'endif'", *state.cond_sites[-1], 1)
+            stable = state.labels == self.labels and state.plus == self.plus
+            final = (number == 0 and state.unresolved == 0) or (number > 0 and stable)
+            self.labels, self.plus = state.labels, state.plus
+            if final:
+                if state.deferred:
+                    raise state.deferred[0]
+                return Assembly([Segment(s.address, bytes(s.data), s.offset)
+                                 for s in state.segments if s.data],
+                                dict(state.labels), [_listing_line(row) for row in state.listing],
+                                state.mapper,
+                                state.warnings, number + 1)
+        raise AsmError(f"label addresses did not settle after {MAX_PASSES} passes",
+                       lines[0].file if lines else "<input>", 1, 1)
+
+
+def assemble(source: str, *, filename: str = "<input>", base: int | None = None,
+             include_dirs: tuple[str | Path, ...] | list[str | Path] = (),
+             defines: dict[str, object] | None = None, strict: bool = False,
+             listing: bool = True) -> Assembly:
+    """Assemble asar-syntax `source`.
+
+    `base`: SNES address where code starts when the source has no `org` (the snippet case);
+    without it, asar's default ($008000, with a warning) applies. `strict=True` turns values
+    that asar silently truncates (immediates, data) into errors. Relative `incsrc`/`incbin`
+    paths resolve against the including file, then `include_dirs`.
+    """
+    asm = _Assembler(base=base, include_dirs=tuple(Path(d) for d in include_dirs),
+                     defines={k: str(v) for k, v in (defines or {}).items()}, strict=strict,
+                     want_listing=listing)
+    return asm.run(asm.lines_of(source, filename))
+
+
+def assemble_file(path: str | Path, **kwargs: object) -> Assembly:
+    """Assemble the file at `path` (its directory anchors relative includes)."""
+    p = Path(path)
+    try:
+        source = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AsmError(f"file not found: {p}", str(p), 1, 1) from None
+    except UnicodeDecodeError as exc:
+        raise AsmError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", str(p), 1,
+                       1) from None
+    return assemble(source, filename=str(p), **kwargs)  # type: ignore[arg-type]

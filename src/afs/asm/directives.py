@@ -1,0 +1,174 @@
+"""asar directives (`org`, `db`, `incsrc`, ...) executed during an assembler pass."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from afs.asm import mapping
+from afs.asm.errors import AsmError
+from afs.asm.expressions import parse_expression
+from afs.asm.parser import Directive
+
+if TYPE_CHECKING:
+    from afs.asm.assembler import _Pass
+
+_DATA_SIZE = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
+
+
+def _args(state: _Pass, d: Directive, low: int, high: int) -> None:
+    n = len(d.args)
+    if not low <= n <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        raise state.error(f"'{d.name}' takes {want} argument{'s' if high != 1 else ''}, "
+                          f"got {n}")
+
+
+def _value(state: _Pass, d: Directive, index: int) -> int:
+    text, col = d.args[index], d.arg_columns[index]
+    if not text:
+        raise state.error(f"'{d.name}' needs a value", col)
+    return parse_expression(text, column=col, file=state.file, line=state.line,
+                            precedence=state.precedence).evaluate(state)
+
+
+def _path(state: _Pass, d: Directive) -> Path:
+    _args(state, d, 1, 1)
+    text = d.args[0]
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    if not text:
+        raise state.error(f"'{d.name}' needs a file name", d.arg_columns[0])
+    here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
+    for folder in (here, *state.asm.include_dirs):
+        candidate = folder / text
+        if candidate.is_file():
+            return candidate
+    raise state.error(f"{d.name}: file not found: {text}", d.arg_columns[0])
+
+
+def run_directive(state: _Pass, d: Directive) -> None:
+    """Execute directive `d` in `state`."""
+    name = d.name
+    if name in _DATA_SIZE:
+        _data(state, d, _DATA_SIZE[name])
+    elif name == "org":
+        _args(state, d, 1, 1)
+        state.pc = _value(state, d, 0) & 0xFFFFFF
+        state.base_delta = 0
+        state.emit(b"", "directive")
+    elif name == "base":
+        _args(state, d, 1, 1)
+        state.logical_pc  # noqa: B018 - a missing org defaults first
+        if d.args[0].lower() == "off":
+            state.base_delta = 0
+        else:
+            assert state.pc is not None
+            state.base_delta = (_value(state, d, 0) & 0xFFFFFF) - state.pc
+        state.emit(b"", "directive")
+    elif name in mapping.MAPPERS:
+        _args(state, d, 0, 0)
+        state.mapper = name
+    elif name == "incsrc":
+        path = _path(state, d)
+        lines = state.asm.files.get(str(path))
+        if lines is None:
+            try:
+                source = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise state.error(f"incsrc: cannot read {path}: {exc}") from None
+            lines = state.asm.lines_of(source, str(path))
+            state.asm.files[str(path)] = lines
+        if state.macro_depth >= 64:
+            raise state.error("incsrc nested more than 64 deep")
+        saved = (state.file, state.line, state.text)
+        state.macro_depth += 1
+        try:
+            state.run_lines(lines)
+        finally:
+            state.macro_depth -= 1
+        state.file, state.line, state.text = saved
+    elif name == "incbin":
+        path = _path(state, d)
+        state.emit(path.read_bytes(), "data")
+    elif name == "pushpc":
+        _args(state, d, 0, 0)
+        state.pc_stack.append((state.pc, state.base_delta))
+    elif name == "pullpc":
+        _args(state, d, 0, 0)
+        if not state.pc_stack:
+            raise state.error("'pullpc' without 'pushpc'")
+        state.pc, state.base_delta = state.pc_stack.pop()
+    elif name in ("fillbyte", "padbyte"):
+        _args(state, d, 1, 1)
+        setattr(state, name, _value(state, d, 0) & 0xFF)
+    elif name == "fill":
+        _args(state, d, 1, 1)
+        count = _value(state, d, 0)
+        if count < 0:
+            raise state.error(f"fill count {count} is negative", d.arg_columns[0])
+        state.emit(bytes((state.fillbyte,)) * count, "data")
+    elif name == "skip":
+        _args(state, d, 1, 1)
+        state.logical_pc  # noqa: B018
+        assert state.pc is not None
+        state.pc = (state.pc + _value(state, d, 0)) & 0xFFFFFF
+    elif name == "pad":
+        _args(state, d, 1, 1)
+        target = _value(state, d, 0) & 0xFFFFFF
+        here = state.logical_pc
+        if target > here:
+            state.emit(bytes((state.padbyte,)) * (target - here), "data")
+    elif name == "warnpc":
+        _args(state, d, 1, 1)
+        limit = _value(state, d, 0) & 0xFFFFFF
+        here = state.logical_pc
+        if here > limit:
+            state.defer(state.error(f"warnpc failed: current position ${here:06X} is after "
+                                    f"end position ${limit:06X}"))
+    elif name == "namespace":
+        _args(state, d, 1, 1)
+        word = d.args[0]
+        if word.lower() == "off":
+            state.namespace = ""
+        elif word.replace("_", "a").isalnum() and not word[0].isdigit():
+            state.namespace = f"{word}_"
+        else:
+            raise state.error(f"invalid namespace name {word!r}", d.arg_columns[0])
+    elif name == "math":
+        _args(state, d, 1, 1)
+        parts = d.args[0].split()
+        if len(parts) != 2 or parts[0].lower() != "pri" or parts[1].lower() not in ("on", "off"):
+            raise state.error(f"unsupported math setting {d.args[0]!r} "
+                              "(supported: 'math pri on|off')", d.arg_columns[0])
+        state.precedence = parts[1].lower() == "on"
+    elif name == "print":
+        return
+    elif name == "warn":
+        text = ", ".join(a.strip('"') for a in d.args)
+        state.warnings.append(f"{state.file}:{state.line}: {text}")
+    elif name == "error":
+        text = ", ".join(a.strip('"') for a in d.args)
+        raise state.error(f"error directive: {text or '(no message)'}")
+    else:
+        raise AsmError(f"unsupported directive '{name}'", state.file, state.line, d.column)
+
+
+def _data(state: _Pass, d: Directive, size: int) -> None:
+    if not d.items:
+        raise state.error(f"'{d.name}' needs at least one value")
+    out = bytearray()
+    mask = (1 << (8 * size)) - 1
+    for item in d.items:
+        if item.string is not None:
+            for ch in item.string.decode("utf-8"):
+                out += (ord(ch) & mask).to_bytes(size, "little")
+            continue
+        if item.anon is not None:
+            value = state.anon_value(item.anon, item.column)
+        else:
+            assert item.expr is not None
+            value = item.expr.evaluate(state)
+        state.check_range(value, size, item.column, "value")
+        out += (value & mask).to_bytes(size, "little")
+    state.emit(bytes(out), "data")

@@ -1,0 +1,220 @@
+"""Instruction encoding: operand syntax + size -> addressing mode, opcode and bytes, as asar 1.91.
+
+Rules checked against the binary:
+
+- The operand size is the `.b/.w/.l` suffix, else the expression's width (see
+  `afs.asm.expressions`). Without a suffix, a size the mnemonic lacks is widened to the next
+  size it has (`jmp $12` is `4C 12 00`, `pea $12` three bytes); never narrowed (`jsr $123456`
+  is an error). With a suffix the size is exact, except that `$xx,y` widens to `$xxxx,y`
+  where only the absolute form exists (asar warns). Values are truncated to the size.
+- Immediates are 1 or 2 bytes (`.l` means 2); REP/SEP/BRK/COP/WDM always 1.
+- Branches (and BRL/PER) whose operand involves a label are relative; a bare number is
+  written as the raw offset (`bra $8004` is `80 04`), as asar does.
+- `asl #3` (and LSR ROL ROR INC DEC INX INY DEX DEY NOP) repeats the one-byte form 3 times.
+- `jmp [addr]` is JML's `[addr]` opcode ($DC). MVN/MVP take `dest, src` or one 16-bit value.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from afs.asm.isa import OPCODES, Mode
+from afs.asm.parser import BRANCHES, LONG_BRANCHES, Instruction
+
+if TYPE_CHECKING:
+    from afs.asm.assembler import _Pass
+
+_CANDIDATES: dict[str, tuple[tuple[int, Mode], ...]] = {
+    "addr": ((1, Mode.DIRECT), (2, Mode.ABSOLUTE), (3, Mode.ABSOLUTE_LONG)),
+    "anon": ((1, Mode.DIRECT), (2, Mode.ABSOLUTE), (3, Mode.ABSOLUTE_LONG)),
+    "x": ((1, Mode.DIRECT_X), (2, Mode.ABSOLUTE_X), (3, Mode.ABSOLUTE_LONG_X)),
+    "y": ((1, Mode.DIRECT_Y), (2, Mode.ABSOLUTE_Y)),
+    "s": ((1, Mode.STACK_RELATIVE),),
+    "ind": ((1, Mode.DIRECT_INDIRECT), (2, Mode.ABSOLUTE_INDIRECT)),
+    "ind_x": ((1, Mode.DIRECT_X_INDIRECT), (2, Mode.ABSOLUTE_X_INDIRECT)),
+    "ind_y": ((1, Mode.DIRECT_INDIRECT_Y),),
+    "sr_ind_y": ((1, Mode.STACK_RELATIVE_INDIRECT_Y),),
+    "long_ind": ((1, Mode.DIRECT_INDIRECT_LONG), (2, Mode.ABSOLUTE_INDIRECT_LONG)),
+    "long_ind_y": ((1, Mode.DIRECT_INDIRECT_LONG_Y),),
+}
+REPEATABLE = frozenset(["asl", "lsr", "rol", "ror", "inc", "dec", "inx", "iny", "dex", "dey",
+                        "nop"])
+_SUFFIX_SIZE = {"b": 1, "w": 2, "l": 3}
+_SYNTAX = {
+    "addr": "addr", "anon": "addr", "x": "addr,x", "y": "addr,y", "s": "sr,s",
+    "ind": "(addr)", "ind_x": "(addr,x)", "ind_y": "(dp),y", "sr_ind_y": "(sr,s),y",
+    "long_ind": "[addr]", "long_ind_y": "[dp],y", "imm": "#imm", "acc": "A", "none": "",
+    "move": "dest,src",
+}
+_cache: dict[tuple[str, str], tuple[tuple[int, Mode, int], ...]] = {}
+_NO_OPERAND: dict[tuple[str, str], tuple[bytes, Mode, int, None]] = {}
+# Exact names only: asar 1.91 rejects `isa`'s alternate spellings (`jmp $123456`, `bge`, `tad`).
+_EXACT: dict[tuple[str, Mode], int] = {(i.mnemonic, i.mode): i.opcode for i in OPCODES}
+
+
+def opcode_for(mnemonic: str, mode: Mode) -> int | None:
+    """The opcode asar 1.91 uses for `mnemonic` (upper case) in `mode`, or None."""
+    if mnemonic == "JMP" and mode is Mode.ABSOLUTE_INDIRECT_LONG:
+        mnemonic = "JML"
+    return _EXACT.get((mnemonic, mode))
+
+
+def candidates(mnemonic: str, kind: str) -> tuple[tuple[int, Mode, int], ...]:
+    """(size, mode, opcode) choices for a mnemonic (upper case) and operand kind."""
+    key = (mnemonic, kind)
+    hit = _cache.get(key)
+    if hit is None:
+        hit = tuple((size, mode, op) for size, mode in _CANDIDATES.get(kind, ())
+                    if (op := opcode_for(mnemonic, mode)) is not None)
+        _cache[key] = hit
+    return hit
+
+
+def _le(value: int, size: int) -> bytes:
+    return (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+
+def encode_instruction(state: _Pass, st: Instruction) -> tuple[bytes, Mode, int, int | None]:
+    """Encode one instruction at the pass's current address."""
+    mnem = st.mnemonic.upper()
+    op = st.operand
+    kind = op.kind
+    if st.mnemonic in BRANCHES or st.mnemonic in LONG_BRANCHES:
+        return _branch(state, st, mnem)
+    if kind == "none" or kind == "acc":
+        if st.suffix is not None:
+            raise state.error(f"'{st.mnemonic}.{st.suffix}' takes no size suffix without an "
+                              "operand")
+        hit = _NO_OPERAND.get((mnem, kind))
+        if hit is not None:
+            return hit
+        for mode in ((Mode.ACCUMULATOR, Mode.IMPLIED) if kind == "none"
+                     else (Mode.ACCUMULATOR,)):
+            code = opcode_for(mnem, mode)
+            if code is not None:
+                hit = _NO_OPERAND[mnem, kind] = (bytes((code,)), mode, code, None)
+                return hit
+        code = opcode_for(mnem, Mode.IMMEDIATE_8)
+        if code is not None and kind == "none" and mnem in ("BRK", "COP", "WDM"):
+            return bytes((code, 0)), Mode.IMMEDIATE_8, code, 0
+        raise state.error(f"'{st.mnemonic}' needs an operand")
+    if kind == "imm" and st.mnemonic in REPEATABLE:
+        return _repeat(state, st, mnem)
+    if kind == "imm":
+        return _immediate(state, st, mnem)
+    if kind == "move":
+        code = opcode_for(mnem, Mode.BLOCK_MOVE)
+        assert op.expr is not None
+        if code is None or st.suffix not in (None, "w") or (st.suffix and op.expr2 is not None):
+            raise state.error(f"'{st.mnemonic}{_sfx(st)}' takes 'destination, source' or one "
+                              "16-bit value (suffix .w only with the 16-bit form)")
+        if op.expr2 is None:
+            if op.expr.text.startswith("(") or (st.suffix is None and op.expr.width(state) != 2):
+                raise state.error(f"'{st.mnemonic}' with one operand takes a 16-bit value "
+                                  "($ddss) or the suffix .w", op.expr.column)
+            value = op.expr.evaluate(state)
+            state.check_range(value, 2, op.expr.column, "value")
+            return bytes((code,)) + _le(value, 2), Mode.BLOCK_MOVE, code, value & 0xFFFF
+        dest, src = op.expr.evaluate(state), op.expr2.evaluate(state)
+        state.check_range(dest, 1, op.expr.column, "bank")
+        state.check_range(src, 1, op.expr2.column, "bank")
+        return (bytes((code, dest & 0xFF, src & 0xFF)), Mode.BLOCK_MOVE, code,
+                ((dest & 0xFF) << 8) | (src & 0xFF))
+    choices = candidates(mnem, kind)
+    if not choices:
+        raise state.error(f"'{st.mnemonic}' has no {_SYNTAX[kind]} addressing mode")
+    if kind == "anon":
+        assert op.anon is not None
+        value = state.anon_value(op.anon, st.column)
+        width = state.anon_width(value)
+    else:
+        assert op.expr is not None
+        value = op.expr.evaluate(state)
+        width = op.expr.width(state)
+    if st.suffix is not None:
+        width = _SUFFIX_SIZE[st.suffix]
+        picked = next((c for c in choices if c[0] == width), None)
+        if picked is None and kind == "y" and width == 1:
+            picked = next((c for c in choices if c[0] == 2), None)
+    else:
+        picked = next((c for c in choices if c[0] >= width), None)
+    if picked is None:
+        sizes = "/".join(f"{s}" for s, _, _ in choices)
+        raise state.error(f"'{st.mnemonic}{_sfx(st)} {_SYNTAX[kind]}' cannot take a "
+                          f"{width}-byte operand (has {sizes}-byte forms)")
+    size, mode, code = picked
+    return bytes((code,)) + _le(value, size), mode, code, value
+
+
+def _repeat(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
+    assert st.operand.expr is not None
+    count = st.operand.expr.evaluate(state)
+    mode = Mode.ACCUMULATOR if opcode_for(mnem, Mode.ACCUMULATOR) is not None else Mode.IMPLIED
+    code = opcode_for(mnem, mode)
+    assert code is not None
+    if count > 0x10000:
+        raise state.error(f"repeat count {count} too large for '{st.mnemonic} #n'",
+                          st.operand.expr.column)
+    return bytes((code,)) * max(0, count), mode, code, count
+
+
+def _sfx(st: Instruction) -> str:
+    return f".{st.suffix}" if st.suffix else ""
+
+
+def _immediate(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
+    expr = st.operand.expr
+    assert expr is not None
+    code = opcode_for(mnem, Mode.IMMEDIATE_8)
+    if code is not None:
+        if st.suffix in ("w", "l"):
+            raise state.error(f"'{st.mnemonic}' takes a one-byte immediate, not "
+                              f"'.{st.suffix}'")
+        value = expr.evaluate(state)
+        if st.suffix is None and expr.width(state) > 1:
+            raise state.error(f"'{st.mnemonic}' takes a one-byte immediate; "
+                              f"'{expr.text}' is {expr.width(state)} bytes wide", expr.column)
+        state.check_range(value, 1, expr.column, "immediate")
+        return bytes((code, value & 0xFF)), Mode.IMMEDIATE_8, code, value
+    mode = Mode.IMMEDIATE_M
+    code = opcode_for(mnem, mode)
+    if code is None:
+        mode = Mode.IMMEDIATE_X
+        code = opcode_for(mnem, mode)
+    if code is None:
+        raise state.error(f"'{st.mnemonic}' has no immediate addressing mode")
+    value = expr.evaluate(state)
+    size = 2 if st.suffix in ("w", "l") else 1 if st.suffix == "b" else min(2, expr.width(state))
+    state.check_range(value, size, expr.column, "immediate")
+    return bytes((code,)) + _le(value, size), mode, code, value
+
+
+def _branch(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
+    op = st.operand
+    long = st.mnemonic in LONG_BRANCHES
+    mode = Mode.RELATIVE16 if long else Mode.RELATIVE8
+    code = opcode_for(mnem, mode)
+    assert code is not None
+    size = 2 if long else 1
+    if op.kind == "anon":
+        assert op.anon is not None
+        target = state.anon_value(op.anon, st.column)
+        relative = True
+    elif op.kind == "addr":
+        assert op.expr is not None
+        target = op.expr.evaluate(state)
+        relative = op.expr.has_labels
+    else:
+        raise state.error(f"'{st.mnemonic}' takes a branch target, not {_SYNTAX[op.kind]!r}"
+                          if op.kind != "none" else f"'{st.mnemonic}' needs a branch target")
+    if not relative:
+        return bytes((code,)) + _le(target, size), mode, code, target
+    origin = state.logical_pc + 1 + size
+    distance = target - origin
+    limit = 1 << (8 * size - 1)
+    if not -limit <= distance < limit:
+        state.defer(state.error(
+            f"relative branch out of range: distance {distance} (target ${target & 0xFFFFFF:06X}"
+            f" from ${origin:06X}; allowed {-limit}..{limit - 1})"))
+        distance = 0
+    return bytes((code,)) + _le(distance, size), mode, code, target

@@ -1,0 +1,351 @@
+"""asar 1.91 math: tokenising, parsing and evaluating operand expressions.
+
+Behaviour checked against the asar 1.91 binary:
+
+- Integers only (C semantics: `/` and `%` truncate toward zero, `>>` is arithmetic).
+- By default asar evaluates binary operators strictly left to right (xkas style:
+  `5+6*2` is 22); `math pri on` switches to C precedence: `**` > `* / %` > `+ -` > `<< >>` >
+  `&` > `^` > `|`. Unary `- + ~ <:` bind tightest. Parentheses work in both modes.
+- Literals: `$hex`, `%binary`, decimal, `'c'`. Comparisons and `&& ||` exist only in
+  conditions (`if`, `elseif`, `assert`).
+- An expression's *width* (how many operand bytes asar picks when no `.b/.w/.l` is given) is
+  the widest atom in it: a hex or binary literal by its digit count, a decimal or character
+  literal by its value, a label by 2 when it is in the bank of the code using it, else 3.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from afs.asm.errors import AsmError
+
+
+class EvalContext(Protocol):
+    """What an expression needs from the assembler while it is evaluated."""
+
+    def label_value(self, name: str, column: int) -> int: ...
+
+    def label_width(self, name: str) -> int: ...
+
+
+Evaluator = Callable[[EvalContext], int]
+
+_TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | \$(?P<hex>[0-9A-Fa-f]*)
+  | %(?P<bin>[01]+)
+  | (?P<dec>[0-9]+)
+  | '(?P<char>'(?=')|[^']*)'
+  | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,])
+""", re.VERBOSE)
+
+_CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
+# C precedence under `math pri on`; higher binds tighter.
+_PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
+               "*": 6, "/": 6, "%": 6, "**": 7}
+_CMP_OPS = frozenset({"==", "!=", "<", ">", "<=", ">="})
+
+
+def literal_width_hex(digits: str) -> int:
+    """Bytes asar gives a `$` literal with this many digits (1..3)."""
+    return min(3, max(1, (len(digits) + 1) // 2))
+
+
+def value_width(value: int) -> int:
+    """Bytes asar gives a decimal literal of this value (1..3)."""
+    value = abs(value)
+    if value <= 0xFF:
+        return 1
+    if value <= 0xFFFF:
+        return 2
+    return 3
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str          # "num", "name", "op"
+    text: str
+    column: int        # 1-based column in the source line
+    value: int = 0
+    width: int = 0
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A parsed expression: evaluate it with `evaluate(ctx)`; `width(ctx)` gives its size."""
+
+    text: str
+    column: int
+    evaluate: Evaluator
+    static_width: int
+    labels: tuple[str, ...]
+
+    def width(self, ctx: EvalContext) -> int:
+        """The operand size asar infers for this expression (1..3)."""
+        w = self.static_width
+        for name in self.labels:
+            lw = ctx.label_width(name)
+            if lw > w:
+                w = lw
+        return w
+
+    @property
+    def has_labels(self) -> bool:
+        return bool(self.labels)
+
+
+def tokenize(text: str, column: int, file: str, line: int) -> list[Token]:
+    """Split expression text into tokens; `column` is where `text` starts on its line."""
+    tokens: list[Token] = []
+    pos = 0
+    n = len(text)
+    while pos < n:
+        m = _TOKEN.match(text, pos)
+        col = column + pos
+        if m is None:
+            raise AsmError(f"invalid character {text[pos]!r} in expression", file, line, col)
+        kind = m.lastgroup
+        pos = m.end()
+        if kind == "ws":
+            continue
+        if kind == "hex":
+            digits = m.group("hex")
+            if not digits:
+                raise AsmError("invalid hex value '$'", file, line, col)
+            tokens.append(Token("num", m.group(0), col, int(digits, 16),
+                                literal_width_hex(digits)))
+        elif kind == "bin" and tokens and (tokens[-1].kind != "op" or tokens[-1].text == ")"):
+            # after a value, `%` is the modulo operator (`5%101` is 5 mod 101)
+            tokens.append(Token("op", "%", col))
+            pos = m.start() + 1
+        elif kind == "bin":
+            bits = m.group("bin")
+            tokens.append(Token("num", m.group(0), col, int(bits, 2),
+                                min(3, (len(bits) + 7) // 8)))
+        elif kind == "dec":
+            value = int(m.group("dec"))
+            if pos < n and (text[pos].isalpha() or text[pos] == "_"):
+                raise AsmError(f"invalid number {text[m.start():pos + 1]!r}", file, line, col)
+            tokens.append(Token("num", m.group(0), col, value, value_width(value)))
+        elif kind == "char":
+            body = m.group("char")
+            if len(body) != 1:
+                raise AsmError(f"invalid character literal {m.group(0)!r}", file, line, col)
+            tokens.append(Token("num", m.group(0), col, ord(body), value_width(ord(body))))
+        elif kind == "name":
+            tokens.append(Token("name", m.group(0), col))
+        else:
+            tokens.append(Token("op", m.group(0), col))
+    return tokens
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], text: str, column: int, file: str, line: int,
+                 precedence: bool, condition: bool) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.text = text
+        self.column = column
+        self.file = file
+        self.line = line
+        self.precedence = precedence
+        self.condition = condition
+        self.width = 0
+        self.labels: list[str] = []
+
+    def error(self, message: str, column: int | None = None) -> AsmError:
+        return AsmError(message, self.file, self.line, self.column if column is None else column)
+
+    def peek(self) -> Token | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def end_column(self) -> int:
+        return self.column + len(self.text.rstrip())
+
+    # --- conditions: || && comparisons ! -----------------------------------------------------
+    def parse_condition(self) -> Evaluator:
+        left = self.parse_and()
+        while (t := self.peek()) is not None and t.text == "||":
+            self.i += 1
+            right = self.parse_and()
+            left = _logic_or(left, right)
+        return left
+
+    def parse_and(self) -> Evaluator:
+        left = self.parse_compare()
+        while (t := self.peek()) is not None and t.text == "&&":
+            self.i += 1
+            right = self.parse_compare()
+            left = _logic_and(left, right)
+        return left
+
+    def parse_compare(self) -> Evaluator:
+        t = self.peek()
+        if t is not None and t.text == "!":
+            self.i += 1
+            inner = self.parse_compare()
+            return lambda ctx: int(not inner(ctx))
+        left = self.parse_math()
+        t = self.peek()
+        if t is not None and t.text in _CMP_OPS:
+            self.i += 1
+            right = self.parse_math()
+            return _compare(t.text, left, right)
+        return left
+
+    # --- arithmetic ------------------------------------------------------------------------------
+    def parse_math(self) -> Evaluator:
+        if self.precedence:
+            return self.parse_binary(1)
+        left = self.parse_unary()
+        while (t := self.peek()) is not None and t.text in _PRECEDENCE:
+            self.i += 1
+            right = self.parse_unary()
+            left = _binary(t.text, left, right, self, t.column)
+        return left
+
+    def parse_binary(self, level: int) -> Evaluator:
+        left = self.parse_unary()
+        while (t := self.peek()) is not None and _PRECEDENCE.get(t.text, 0) >= level:
+            self.i += 1
+            right = self.parse_binary(_PRECEDENCE[t.text] + 1)
+            left = _binary(t.text, left, right, self, t.column)
+        return left
+
+    def parse_unary(self) -> Evaluator:
+        t = self.peek()
+        if t is None:
+            raise self.error(f"expected a value at the end of {self.text.strip()!r}",
+                             self.end_column())
+        self.i += 1
+        if t.kind == "num":
+            self.width = max(self.width, t.width)
+            value = t.value
+            return lambda ctx: value
+        if t.kind == "name":
+            nxt = self.peek()
+            if nxt is not None and nxt.text == "(":
+                raise self.error(f"unsupported function '{t.text}'", t.column)
+            name, col = t.text, t.column
+            self.labels.append(name)
+            return lambda ctx: ctx.label_value(name, col)
+        op = t.text
+        if op == "(":
+            inner = self.parse_condition() if self.condition else self.parse_math()
+            close = self.peek()
+            if close is None or close.text != ")":
+                raise self.error("missing ')'", close.column if close else self.end_column())
+            self.i += 1
+            return inner
+        if op == "-":
+            inner = self.parse_unary()
+            return lambda ctx: -inner(ctx)
+        if op == "+":
+            return self.parse_unary()
+        if op == "~":
+            inner = self.parse_unary()
+            return lambda ctx: ~inner(ctx)
+        if op == "<:":
+            inner = self.parse_unary()
+            return lambda ctx: inner(ctx) >> 16
+        raise self.error(f"unexpected '{op}' in expression", t.column)
+
+
+def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
+            column: int) -> Evaluator:
+    file, line = parser.file, parser.line
+    if op == "+":
+        return lambda ctx: left(ctx) + right(ctx)
+    if op == "-":
+        return lambda ctx: left(ctx) - right(ctx)
+    if op == "*":
+        return lambda ctx: left(ctx) * right(ctx)
+    if op == "&":
+        return lambda ctx: left(ctx) & right(ctx)
+    if op == "|":
+        return lambda ctx: left(ctx) | right(ctx)
+    if op == "^":
+        return lambda ctx: left(ctx) ^ right(ctx)
+    if op == "<<":
+        return lambda ctx: _shift(left(ctx), right(ctx), True, file, line, column)
+    if op == ">>":
+        return lambda ctx: _shift(left(ctx), right(ctx), False, file, line, column)
+    if op == "**":
+        return lambda ctx: _power(left(ctx), right(ctx), file, line, column)
+
+    def divide(ctx: EvalContext) -> int:
+        a, b = left(ctx), right(ctx)
+        if b == 0:
+            raise AsmError("division by zero", file, line, column)
+        q = abs(a) // abs(b)
+        if (a < 0) != (b < 0):
+            q = -q
+        return q if op == "/" else a - q * b
+
+    return divide
+
+
+def _shift(a: int, b: int, left: bool, file: str, line: int, column: int) -> int:
+    if not 0 <= b < 64:
+        raise AsmError(f"shift count {b} out of range 0..63", file, line, column)
+    return _wrap64(a << b) if left else a >> b
+
+
+def _power(a: int, b: int, file: str, line: int, column: int) -> int:
+    if b < 0:
+        return 1 if a == 1 else 0
+    if b > 64:
+        raise AsmError(f"exponent {b} too large", file, line, column)
+    return _wrap64(a**b)
+
+
+def _wrap64(v: int) -> int:
+    v &= 0xFFFFFFFFFFFFFFFF
+    return v - (1 << 64) if v >> 63 else v
+
+
+def _compare(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
+    if op == "==":
+        return lambda ctx: int(left(ctx) == right(ctx))
+    if op == "!=":
+        return lambda ctx: int(left(ctx) != right(ctx))
+    if op == "<":
+        return lambda ctx: int(left(ctx) < right(ctx))
+    if op == ">":
+        return lambda ctx: int(left(ctx) > right(ctx))
+    if op == "<=":
+        return lambda ctx: int(left(ctx) <= right(ctx))
+    return lambda ctx: int(left(ctx) >= right(ctx))
+
+
+def _logic_or(left: Evaluator, right: Evaluator) -> Evaluator:
+    return lambda ctx: 1 if left(ctx) else int(bool(right(ctx)))
+
+
+def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
+    return lambda ctx: int(bool(right(ctx))) if left(ctx) else 0
+
+
+def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line: int = 1,
+                     precedence: bool = False, condition: bool = False) -> Expr:
+    """Parse `text` (which starts at `column` of its line) into an `Expr`."""
+    stripped = text.strip()
+    if not stripped:
+        raise AsmError("expected an expression", file, line, column)
+    tokens = tokenize(text, column, file, line)
+    for tok in tokens:
+        if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
+            raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
+                           file, line, tok.column)
+        if tok.kind == "op" and tok.text == ",":
+            raise AsmError("unexpected ',' in expression", file, line, tok.column)
+    parser = _Parser(tokens, text, column, file, line, precedence, condition)
+    fn = parser.parse_condition() if condition else parser.parse_math()
+    rest = parser.peek()
+    if rest is not None:
+        raise AsmError(f"unexpected '{rest.text}' in expression", file, line, rest.column)
+    return Expr(stripped, column, fn, parser.width, tuple(parser.labels))

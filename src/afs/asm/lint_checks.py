@@ -1,0 +1,660 @@
+"""The lint checks: each reads `afs.asm.analysis` facts and yields `Finding`s for its rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from afs.asm.analysis import (
+    CALLS,
+    CONDITIONAL,
+    ENTRY,
+    RETURNS,
+    Instr,
+    State,
+    access_bytes,
+    flag_producer,
+    io_key,
+    m8,
+    push_size,
+    written_keys,
+    x8,
+)
+from afs.asm.isa import Mode
+from afs.asm.lint_rules import (
+    _PPU_DATA,
+    _READ_ONLY,
+    _WRITE_ONLY,
+    VBLANK_CPU_CYCLES,
+    Finding,
+    LintContext,
+    in_ranges,
+    replace_fix,
+)
+from afs.asm.liveness import bits, use_def
+
+# --- width and stack -----------------------------------------------------------------------
+
+def _check_widths(c: LintContext) -> Iterator[Finding]:
+    for ins in c.an.instrs:
+        if ins.mode not in (Mode.IMMEDIATE_M, Mode.IMMEDIATE_X) or c.an.before[ins.index] is None:
+            continue
+        st = c.st(ins.index)
+        is_m = ins.mode is Mode.IMMEDIATE_M
+        w = m8(st) if is_m else x8(st)
+        reg = "A" if is_m else "X/Y"
+        raw = st.m if is_m else st.x
+        assembled8 = ins.imm_bytes == 1
+        if w is None and raw is None:
+            yield c.find("M002", ins, f"{reg} may be 8- or 16-bit here (paths disagree); "
+                                      f"'{ins.text}' assumes {8 if assembled8 else 16}-bit.")
+        elif w is not None and w != assembled8:
+            want = 8 if w else 16
+            inferred = st.m_inferred if is_m else st.x_inferred
+            why = "an earlier immediate" if inferred else "REP/SEP"
+            value = int(ins.operand)
+            new_op = f"#${value & 0xFF:02X}" if w else f"#${value:04X}"
+            fixed = re.sub(r"#\S+", new_op, ins.text, count=1)
+            yield c.find("M001", ins, f"{reg} is {want}-bit here (set by {why}) but "
+                                      f"'{ins.text}' assembles a {8 if assembled8 else 16}-bit "
+                                      f"immediate, so the following bytes decode wrongly.",
+                         replace_fix(ins, fixed))
+
+
+_PULL_FOR = {"A": "PLA", "X": "PLX", "Y": "PLY", "P": "PLP", "B": "PLB", "D": "PLD", "K": "PLB"}
+
+
+def _check_stack(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    for t, what in an.merge_conflicts:
+        if what == "depth":
+            yield c.find("S002", an.instrs[t], "Paths reaching this instruction have pushed "
+                                              "different numbers of bytes.")
+    for ins in an.instrs:
+        st = an.before[ins.index]
+        if st is None:
+            continue
+        name = ins.mnemonic
+        if name in RETURNS and st.depth is not None and st.depth > 0:
+            fix = None
+            if st.stack and all(item[0] in _PULL_FOR for item in st.stack):
+                pulls = [_PULL_FOR[item[0]].lower() for item in reversed(st.stack)]
+                fix = replace_fix(ins, *pulls, ins.text)
+            pending = ", ".join(item[0] for item in st.stack or ())
+            yield c.find("S001", ins, f"{name} with {st.depth} byte(s) still on the stack"
+                                      f"{' (pushed: ' + pending + ')' if pending else ''}; "
+                                      f"it returns to a wrong address.", fix)
+        if name in ("PLA", "PLX", "PLY", "PLP", "PLB", "PLD"):
+            size = push_size(name, st)
+            if st.depth == 0:
+                yield c.find("S004", ins, f"{name} runs with nothing pushed by this routine, "
+                                          f"so it pulls the return address.")
+            elif st.stack and size is not None and st.stack[-1][1] != size and (
+                    st.stack[-1][0] in ("A", "X", "Y") and name in ("PLA", "PLX", "PLY")):
+                yield c.find("S003", ins, f"{name} pulls {size} byte(s) but the last push "
+                                          f"({st.stack[-1][0]}) left {st.stack[-1][1]}.")
+
+
+def _check_calls(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    instrs = an.instrs
+    has_return = any(i.mnemonic in RETURNS for i in instrs)
+    for entry, kind in an.cfg.call_targets.items():
+        for i in sorted(an.cfg.routines.get(entry, ())):
+            ins = instrs[i]
+            if (kind == "JSL" and ins.mnemonic == "RTS") or (
+                    kind == "JSR" and ins.mnemonic == "RTL"):
+                want = "RTL" if kind == "JSL" else "RTS"
+                yield c.find("C001", ins, f"{ins.mnemonic} in a routine called with {kind}; "
+                                          f"it must return with {want}.",
+                             replace_fix(ins, want.lower()))
+            elif ins.mnemonic == "RTI":
+                yield c.find("C001", ins, f"RTI in a routine called with {kind}.")
+    for ins in instrs:
+        if has_return and an.cfg.exits.get(ins.index) == "end" and an.before[ins.index] and (
+                ins.mnemonic not in _NO_FALLTHROUGH):
+            yield c.find("C004", ins, "Execution continues past the last instruction into "
+                                      "whatever follows.")
+    yield from _check_clobber(c)
+
+
+_NO_FALLTHROUGH = frozenset({"JMP", "JML", "BRA", "BRL", "STP", "RTS", "RTL", "RTI"})
+
+
+def _check_clobber(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    summaries: dict[int, int] = {}
+    for entry in an.cfg.routines:
+        summaries[entry] = _clobbers(c, entry)
+    regs = (("A", bits("A")), ("X", bits("X")), ("Y", bits("Y")))
+    for ins in an.instrs:
+        if ins.mnemonic not in CALLS or an.before[ins.index] is None:
+            continue
+        target = ins.target()
+        callee = next((j.index for j in an.instrs if j.address == target), None)
+        if callee is None or callee not in summaries:
+            continue
+        st = c.st(ins.index)
+        clob = summaries[callee]
+        nxt = ins.index + 1
+        for name, bit in regs:
+            if not clob & bit or name not in st.regs_set or nxt >= len(an.instrs):
+                continue
+            reader = _first_use(c, nxt, bit)
+            if reader is not None:
+                yield c.find("C003", an.instrs[reader],
+                             f"{name} is read here after {ins.text} (line {ins.line}), but the "
+                             f"callee overwrites {name} without saving it.")
+
+
+def _clobbers(c: LintContext, entry: int) -> int:
+    """Registers a routine writes and does not save with a push/pull pair."""
+    members = c.an.cfg.routines[entry]
+    written = 0
+    pushed = set()
+    for i in members:
+        ins = c.an.instrs[i]
+        if ins.mnemonic in CALLS:
+            continue
+        _, df = use_def(ins, c.st(i))
+        written |= df
+        if ins.mnemonic in ("PHA", "PHX", "PHY"):
+            pushed.add(ins.mnemonic[2])
+    for reg in pushed:
+        written &= ~bits(reg)
+    return written & bits("A", "X", "Y")
+
+
+def _first_use(c: LintContext, start: int, bit: int) -> int | None:
+    """First instruction from `start` in straight-line order that reads `bit` before writing."""
+    an = c.an
+    for j in range(start, len(an.instrs)):
+        ins = an.instrs[j]
+        use, df = use_def(ins, c.st(j))
+        if ins.mnemonic in CALLS or ins.mnemonic in RETURNS:
+            return None
+        if use & bit:
+            return j
+        if df & bit or ins.mnemonic in CONDITIONAL or ins.mnemonic in ("BRA", "JMP", "BRL"):
+            return None
+    return None
+
+
+# --- registers, carry ----------------------------------------------------------------------
+
+def _loops(c: LintContext) -> list[tuple[int, int]]:
+    """(head, branch) for each backward branch: the loop body is head..branch."""
+    out = []
+    for ins in c.an.instrs:
+        for t in c.an.cfg.succ[ins.index]:
+            if t <= ins.index and (ins.mnemonic in CONDITIONAL or ins.mnemonic in (
+                    "BRA", "BRL", "JMP", "JML")):
+                out.append((t, ins.index))
+    return out
+
+
+def _check_registers(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    for head, end in _loops(c):
+        st = an.before[head]
+        if st is None:
+            continue
+        for reg, step in (("X", ("INX", "DEX")), ("Y", ("INY", "DEY"))):
+            body = an.instrs[head:end + 1]
+            if any(i.mnemonic in step for i in body) and reg not in st.regs_set and not any(
+                    i.mnemonic in CALLS for i in body) and an.routine_of[head]:
+                entry_path = [p for p in an.cfg.pred[head] if p < head]
+                if entry_path or head in an.cfg.entries:
+                    yield c.find("R001", an.instrs[head],
+                                 f"{reg} counts this loop but this routine never loads it "
+                                 f"before the loop starts.")
+    for ins in an.instrs:
+        st = an.before[ins.index]
+        if st is None:
+            continue
+        name = ins.mnemonic
+        garbage_b = "B" not in st.regs_set and st.b is None
+        if name in ("TAX", "TAY") and m8(st) is True and x8(st) is False and garbage_b:
+            yield c.find("R002", ins, f"{name} with 8-bit A and 16-bit index copies B into the "
+                                      f"high byte, and B was never set here.")
+        if name in ("TCD", "TCS") and m8(st) is True and garbage_b:
+            yield c.find("R002", ins, f"{name} always copies 16 bits; B was never set here.")
+        if name in ("ADC", "SBC"):
+            want = "CLC" if name == "ADC" else "SEC"
+            if st.c == ENTRY:
+                yield c.find("F001", ins, f"{name} uses whatever carry the caller left; put "
+                                          f"{want} before it.",
+                             replace_fix(ins, want.lower(), ins.text))
+            elif (name == "SBC" and st.c == 0) or (name == "ADC" and st.c == 1):
+                yield c.find("F002", ins, f"{name} with carry {'clear' if st.c == 0 else 'set'}"
+                                          f" {'subtracts' if name == 'SBC' else 'adds'} one "
+                                          f"more than the operand; use {want}.",
+                             replace_fix(ins, want.lower(), ins.text))
+
+
+# --- hardware: DMA, PPU, I/O direction ------------------------------------------------------
+
+def _stored_value(ins: Instr, st: State) -> int | None:
+    name = ins.mnemonic
+    if name == "STZ":
+        return 0
+    if name == "STA":
+        return st.a if m8(st) else (None if st.a is None or st.b is None else st.b << 8 | st.a)
+    if name == "STX":
+        return st.xv
+    if name == "STY":
+        return st.yv
+    return None
+
+
+def _check_hardware(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    zero_size: dict[int, set[int]] = {}
+    for ins in an.instrs:
+        st = an.before[ins.index]
+        if st is None:
+            continue
+        key = ins.data_address()
+        io = io_key(key, st) if ins.mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_LONG, Mode.DIRECT) \
+            else None
+        access = ins.info.access
+        if io is not None:
+            n = access_bytes(ins, st)
+            span = range(io, io + n)
+            if access in ("write", "rmw") and any(in_ranges(_READ_ONLY, a) for a in span):
+                yield c.find("W001", ins, f"${io:04X} is read-only; this store is ignored.")
+            if access in ("read", "rmw") and any(in_ranges(_WRITE_ONLY, a) for a in span):
+                yield c.find("W002", ins, f"${io:04X} is write-only; reading it returns open "
+                                          f"bus, not the last value written.")
+            if access == "write":
+                yield from _dma_checks(c, ins, st, io, n, zero_size)
+                if any(a in _PPU_DATA for a in span) and not _in_vblank(c, ins, st):
+                    reg = _PPU_DATA[next(a for a in span if a in _PPU_DATA)]
+                    yield c.find("V001", ins, f"{reg} written with no forced blank, vblank wait "
+                                              f"or NMI context in this routine; during active "
+                                              f"display the write is lost.")
+        if access in ("write", "rmw") and key is not None:
+            yield from _rom_store(c, ins, st, key)
+
+
+def _in_vblank(c: LintContext, ins: Instr, st: State) -> bool:
+    if st.blank:
+        return True
+    return any(e in c.nmi_context for e in c.an.routine_of[ins.index])
+
+
+def _dma_checks(c: LintContext, ins: Instr, st: State, io: int, n: int,
+                zero_size: dict[int, set[int]]) -> Iterator[Finding]:
+    value = _stored_value(ins, st)
+    if io == 0x420B and value is not None:
+        members = c.routine_members(ins.index)
+        later = set()
+        for j in members:
+            if j > ins.index and c.an.before[j] is not None:
+                later |= {k[1] for k in written_keys(c.an.instrs[j], c.st(j)) if k[0] == "io"}
+        for ch in range(8):
+            if not value & (1 << ch):
+                continue
+            regs = range(0x4300 + ch * 16, 0x4307 + ch * 16)
+            have = {k[1] for k in st.written if k[0] == "io"}
+            missing = [r for r in regs if r not in have]
+            if not missing or (len(missing) == len(regs) and not (later & set(regs))):
+                continue
+            names = ", ".join(f"${r:04X}" for r in missing)
+            after = [r for r in missing if r in later]
+            why = " (written only after the enable)" if after else ""
+            yield c.find("D001", ins, f"DMA channel {ch} is started before {names}{why} "
+                                      f"is set up.")
+    base = io & ~0xF
+    if 0x4300 <= io <= 0x437F and value is not None:
+        ch = (io - 0x4300) >> 4
+        lo = io - base
+        if lo == 5 and n == 2 and value == 0:
+            yield c.find("D002", ins, f"DMA channel {ch} size is 0, which means 65,536 bytes.")
+        elif lo in (5, 6) and n == 1 and value & 0xFF == 0:
+            zero_size.setdefault(ch, set()).add(lo)
+            if zero_size[ch] == {5, 6}:
+                yield c.find("D002", ins, f"DMA channel {ch} size is 0, which means 65,536 "
+                                          f"bytes.")
+
+
+def _is_rom(address: int) -> bool:
+    bank, off = address >> 16, address & 0xFFFF
+    return ((bank <= 0x3F or 0x80 <= bank <= 0xBF) and off >= 0x8000) or (
+        0x40 <= bank <= 0x6F) or bank >= 0xC0
+
+
+def _rom_store(c: LintContext, ins: Instr, st: State, key: tuple[str, int]) -> Iterator[Finding]:
+    value = key[1]
+    if ins.mode in (Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X) and _is_rom(value):
+        yield c.find("B002", ins, f"${value:06X} is ROM; the store is ignored.")
+    elif ins.mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y) and isinstance(
+            st.dbr, int) and _is_rom(st.dbr << 16 | value):
+        yield c.find("B002", ins, f"With DBR = ${st.dbr:02X}, ${value:04X} is ROM; the store is "
+                                  f"ignored.")
+
+
+def _check_banks(c: LintContext) -> Iterator[Finding]:
+    for ins in c.an.instrs:
+        st = c.an.before[ins.index]
+        if st is None or ins.mode not in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y):
+            continue
+        key = ins.data_address()
+        if key is None or ins.info.access == "":
+            continue
+        off = key[1]
+        if isinstance(st.dbr, int):
+            continue   # known DBR: B002 judges ROM stores; anything else is deliberate
+        store_high = off >= 0x8000 and ins.info.access in ("write", "rmw")
+        low_wram = 0x2000 <= off < 0x8000 and not in_ranges(((0x2100, 0x21FF),
+                                                             (0x4000, 0x43FF)), off)
+        if low_wram or store_high:
+            yield c.find("B001", ins, f"${off:04X} is WRAM only with DBR = $7E/$7F; this "
+                                      f"routine never sets DBR (use a long address "
+                                      f"$7E{off:04X} or PHB/PLB).")
+
+
+# --- pointers and direct page -------------------------------------------------------------
+
+def _check_pointers(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    dp_before_move: dict[frozenset[int], set[int]] = {}
+    for ins in an.instrs:
+        st = an.before[ins.index]
+        if st is None:
+            continue
+        mode = ins.mode
+        key = ins.data_address()
+        if key is not None and key[0] == "dp":
+            seen = dp_before_move.setdefault(an.routine_of[ins.index], set())
+            if st.dp in (ENTRY, 0):
+                seen.add(key[1])
+            elif isinstance(st.dp, int) and key[1] in seen:
+                yield c.find("A004", ins, f"D is ${st.dp:04X} here, so ${key[1]:02X} now "
+                                          f"means ${(st.dp + key[1]) & 0xFFFF:04X}, not the "
+                                          f"byte used before D changed.")
+        if key is None or st.dp not in (ENTRY, 0):
+            continue
+        dp = key[1]
+        wrote = {k[1] for k in st.written if k[0] == "dp"}
+        ever = _ever_written_dp(c, ins)
+        if mode in (Mode.DIRECT_INDIRECT, Mode.DIRECT_INDIRECT_Y):
+            if dp + 2 in wrote and dp in wrote:
+                fixed = ins.text.replace("(", "[", 1).replace(")", "]", 1)
+                yield c.find("A001", ins, f"The routine stores a bank byte at ${dp + 2:02X}, "
+                                          f"but (${dp:02X}) uses DBR as the bank.",
+                             replace_fix(ins, fixed))
+            elif dp in wrote and dp + 1 not in ever:
+                yield c.find("A003", ins, f"Pointer ${dp:02X}: only the low byte is set here; "
+                                          f"${dp + 1:02X} keeps a stale value.")
+        if mode in (Mode.DIRECT_INDIRECT_LONG, Mode.DIRECT_INDIRECT_LONG_Y) and (
+                dp in wrote or dp + 1 in wrote) and dp + 2 not in ever:
+            yield c.find("A002", ins, f"[${dp:02X}] reads its bank from ${dp + 2:02X}, which "
+                                      f"this routine never sets.")
+    for ins in an.instrs:
+        st = an.before[ins.index]
+        if st is not None and ins.mnemonic in RETURNS and st.dp != ENTRY:
+            yield c.find("A005", ins, "D was changed (TCD/PLD) and is not restored before "
+                                      "returning.")
+
+
+def _ever_written_dp(c: LintContext, ins: Instr) -> set[int]:
+    out = set()
+    for j in c.routine_members(ins.index):
+        st = c.an.before[j]
+        if st is not None:
+            out |= {k[1] for k in written_keys(c.an.instrs[j], st) if k[0] == "dp"}
+    return out
+
+
+# --- compares, branches, bits -------------------------------------------------------------
+
+def _check_compares(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    for ins in an.instrs:
+        i = ins.index
+        if an.before[i] is None:
+            continue
+        name = ins.mnemonic
+        prev = an.instrs[i - 1] if i > 0 and an.cfg.block_of[i - 1] == an.cfg.block_of[i] else None
+        if name in ("CMP", "CPX", "CPY") and an.is_dead(i, "N", "Z", "C"):
+            yield c.find("Q001", ins, f"The flags of '{ins.text}' are overwritten before any "
+                                      f"branch reads them.")
+        if name in ("BMI", "BPL") and prev is not None and prev.mnemonic in ("CMP", "CPX",
+                                                                             "CPY"):
+            yield c.find("N001", ins, f"{name} after {prev.mnemonic} is a signed test only "
+                                      f"while the difference fits; use BCC/BCS for unsigned "
+                                      f"or SEC/SBC + BVC/EOR #$80 for signed.")
+        if name in ("BCC", "BCS") and prev is not None and prev.mnemonic in (
+                "INC", "DEC", "INX", "INY", "DEX", "DEY"):
+            fix = None
+            if prev.mnemonic in ("INC", "INX", "INY"):
+                new = "beq" if name == "BCS" else "bne"
+                fix = replace_fix(ins, re.sub(r"^\s*\w+", new, ins.text, count=1))
+            yield c.find("Q002", ins, f"{prev.mnemonic} does not change carry; {name} tests an "
+                                      f"older carry (test wrap-around with BEQ/BNE).", fix)
+        if name in ("BVC", "BVS") and prev is not None and prev.mnemonic in ("CMP", "CPX",
+                                                                             "CPY"):
+            yield c.find("Q003", ins, f"{prev.mnemonic} does not set V; {name} tests an older "
+                                      f"overflow flag.")
+        if name in ("BMI", "BPL", "BVS", "BVC"):
+            flag = "N" if name in ("BMI", "BPL") else "V"
+            if prev is not None and prev.mnemonic == "BIT" and prev.mode is Mode.IMMEDIATE_M:
+                mask = int(prev.operand)
+                fix = None
+                wide = prev.imm_bytes == 2
+                top = (0x8000 if wide else 0x80) if flag == "N" else (0x4000 if wide else 0x40)
+                if mask == top:
+                    new = "bne" if name in ("BMI", "BVS") else "beq"
+                    fix = replace_fix(ins, re.sub(r"^\s*\w+", new, ins.text, count=1))
+                yield c.find("Z001", ins, f"BIT {prev.text.split(None, 1)[1]} (immediate) sets "
+                                          f"only Z, so {name} tests a stale {flag}; branch on Z "
+                                          f"(BNE/BEQ) instead.", fix)
+        if name == "AND" and ins.mode is Mode.IMMEDIATE_M and int(ins.operand) == 0:
+            yield c.find("Z002", ins, "AND #0 always gives zero; load zero or fix the mask.")
+
+
+# --- loops and timing ----------------------------------------------------------------------
+
+def _sccs(succ: list[list[int]], nodes: list[int]) -> list[list[int]]:
+    """Strongly connected components (iterative Tarjan)."""
+    index: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on: set[int] = set()
+    stack: list[int] = []
+    out: list[list[int]] = []
+    counter = 0
+    for root in nodes:
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            v, k = work.pop()
+            if k == 0:
+                index[v] = low[v] = counter
+                counter += 1
+                stack.append(v)
+                on.add(v)
+            if k < len(succ[v]):
+                work.append((v, k + 1))
+                w = succ[v][k]
+                if w not in index:
+                    work.append((w, 0))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            for w in succ[v]:
+                if w in on:
+                    low[v] = min(low[v], low[w])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on.discard(w)
+                    comp.append(w)
+                    if w == v:
+                        break
+                out.append(sorted(comp))
+    return out
+
+
+def _check_loops(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    succ = an.cfg.succ
+    reachable = [i for i in range(len(an.instrs)) if an.before[i] is not None]
+    for comp in _sccs(succ, reachable):
+        members = set(comp)
+        if len(comp) == 1 and comp[0] not in succ[comp[0]]:
+            continue
+        body = [an.instrs[i] for i in comp]
+        exits = [i for i in comp if any(t not in members for t in succ[i]) or i in an.cfg.exits]
+        waits = any(i.mnemonic in ("WAI", "STP") or i.mnemonic in CALLS for i in body)
+        if not exits:
+            if not waits:
+                yield c.find("L001", body[0], "This loop has no way out: no branch leaves it "
+                                              "and nothing inside returns.")
+            continue
+        yield from _invariant_exit(c, comp, members, exits)
+        yield from _loop_bounds(c, comp, members)
+        if any(e in c.handlers for e in an.routine_of[comp[0]]):
+            yield from _nmi_budget(c, comp, members)
+
+
+def _invariant_exit(c: LintContext, comp: list[int], members: set[int], exits: list[int],
+                    ) -> Iterator[Finding]:
+    an = c.an
+    if any(an.instrs[i].mnemonic in CALLS for i in comp):
+        return
+    modified = 0
+    for i in comp:
+        modified |= use_def(an.instrs[i], c.st(i))[1]
+    tests = []
+    for i in exits:
+        ins = an.instrs[i]
+        if ins.mnemonic not in CONDITIONAL or i in an.cfg.exits:
+            return
+        producer = flag_producer(an, i, _flag_of(ins.mnemonic))
+        if producer is None or producer not in members:
+            return
+        p = an.instrs[producer]
+        if p.info.access in ("read", "rmw") or p.mnemonic in ("PLA", "PLX", "PLY", "PLP"):
+            return    # memory can change under the loop (interrupts, hardware)
+        use, df = use_def(p, c.st(producer))
+        regs = use & bits("A", "B", "X", "Y")
+        if df & regs or modified & regs or not regs:
+            return
+        tests.append(p)
+    if tests:
+        yield c.find("L002", an.instrs[exits[0]],
+                     f"The exit test ('{tests[0].text}') reads registers this loop never "
+                     f"changes, so once the loop is entered it never ends.")
+
+
+def _flag_of(branch: str) -> str:
+    return {"BPL": "N", "BMI": "N", "BVC": "V", "BVS": "V", "BCC": "C", "BCS": "C",
+            "BNE": "Z", "BEQ": "Z"}[branch]
+
+
+def _loop_bounds(c: LintContext, comp: list[int], members: set[int]) -> Iterator[Finding]:
+    an = c.an
+    head = comp[0]
+    tail = an.instrs[comp[-1]]
+    prev = an.instrs[comp[-1] - 1] if comp[-1] - 1 in members else None
+    if prev is None or tail.mnemonic not in ("BPL", "BNE") or prev.mnemonic not in ("DEX",
+                                                                                  "DEY"):
+        return
+    reg = prev.mnemonic[2]
+    entry_states = [s for s in (an.state_after(p) for p in an.cfg.pred[head]
+                                if p not in members) if s is not None]
+    if not entry_states:
+        return
+    vals = {getattr(s, "xv" if reg == "X" else "yv") for s in entry_states}
+    widths = {x8(s) for s in entry_states}
+    if len(vals) != 1 or None in vals or len(widths) != 1 or None in widths:
+        return
+    start = vals.pop()
+    sign = 0x80 if widths.pop() else 0x8000
+    if tail.mnemonic == "BPL" and start & sign and (start - 1) & sign:
+        yield c.find("O001", tail, f"{reg} starts at ${start:X}, already negative, so this "
+                                   f"BPL loop runs only once.")
+    if tail.mnemonic == "BNE" and reg == "X" and any(
+            an.instrs[i].mode in (Mode.DIRECT_X, Mode.ABSOLUTE_X, Mode.ABSOLUTE_LONG_X)
+            for i in comp):
+        yield c.find("O002", tail, f"X runs ${start:X}..1: element 0 is never visited and "
+                                   f"element ${start:X} is.")
+
+
+def _nmi_budget(c: LintContext, comp: list[int], members: set[int]) -> Iterator[Finding]:
+    an = c.an
+    head = comp[0]
+    before_loop = [an.state_after(p) for p in an.cfg.pred[head] if p not in members]
+    per_iter = sum(an.instrs[i].info.base_cycles for i in comp)
+    counts = set()
+    for s in before_loop:
+        if s is not None:
+            counts.add(s.xv if s.xv is not None else s.yv)
+    if len(counts) == 1 and None not in counts:
+        n = counts.pop() or 0x10000
+        total = per_iter * n
+        if total > VBLANK_CPU_CYCLES:
+            yield c.find("T001", an.instrs[comp[-1]], f"About {total:,} CPU cycles ({n} x "
+                                                      f"{per_iter}) inside the NMI handler; "
+                                                      f"vblank has about {VBLANK_CPU_CYCLES:,}.")
+
+
+# --- interrupts and flag state -------------------------------------------------------------
+
+def _check_interrupts(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    for entry in sorted(c.handlers):
+        members = sorted(an.cfg.routines[entry])
+        name = an.instrs[entry].labels[0] if an.instrs[entry].labels else "handler"
+        for i in members:
+            ins = an.instrs[i]
+            if ins.mnemonic in ("RTS", "RTL"):
+                yield c.find("I001", ins, f"{name} is an interrupt handler; {ins.mnemonic} "
+                                          f"leaves P and the return bank on the stack. Use RTI.",
+                             replace_fix(ins, "rti"))
+        pushed = {an.instrs[i].mnemonic[2] for i in members
+                  if an.instrs[i].mnemonic in ("PHA", "PHX", "PHY")}
+        for reg in ("A", "X", "Y"):
+            writer = next((an.instrs[i] for i in members if reg not in pushed and use_def(
+                an.instrs[i], c.st(i))[1] & bits(reg)), None)
+            if writer is not None:
+                yield c.find("I002", writer, f"{name} changes {reg} without saving it (PH{reg} "
+                                             f"at entry, PL{reg} before RTI).")
+
+
+def _check_flag_state(c: LintContext) -> Iterator[Finding]:
+    an = c.an
+    for members in an.cfg.routines.values():
+        entry_m = entry_x = None
+        for i in sorted(members):
+            st = an.before[i]
+            ins = an.instrs[i]
+            if st is None:
+                continue
+            if ins.mode is Mode.IMMEDIATE_M and st.m == ENTRY and entry_m is None:
+                entry_m = (8 if ins.imm_bytes == 1 else 16, ins.line)
+            if ins.mode is Mode.IMMEDIATE_X and st.x == ENTRY and entry_x is None:
+                entry_x = (8 if ins.imm_bytes == 1 else 16, ins.line)
+        for i in sorted(members):
+            ins = an.instrs[i]
+            st = an.before[i]
+            if st is None or ins.mnemonic not in ("RTS", "RTL"):
+                continue
+            if st.dec == 1:
+                yield c.find("G001", ins, "Decimal mode is still on at return; callers expect "
+                                          "binary arithmetic.", replace_fix(ins, "cld", ins.text))
+            for reg, inferred, now in (("A", entry_m, st.m), ("X/Y", entry_x, st.x)):
+                if inferred and now in (8, 16) and now != inferred[0]:
+                    yield c.find("G002", ins, f"The routine's code assumes {inferred[0]}-bit "
+                                              f"{reg} on entry (line {inferred[1]}) but returns "
+                                              f"with {now}-bit {reg}.")
+
+
+CHECKS: tuple[Callable[[LintContext], Iterator[Finding]], ...] = (
+    _check_widths, _check_stack, _check_calls, _check_registers, _check_hardware,
+    _check_banks, _check_pointers, _check_compares, _check_loops, _check_interrupts,
+    _check_flag_state,
+)

@@ -1,0 +1,103 @@
+"""SNES address <-> ROM file offset for asar's mapping modes, and asar's header checksum.
+
+Mappings as asar 1.91 applies them (checked against the binary, `org X : db 1` into a new
+file for each mode): LoROM, HiROM, ExLoROM, ExHiROM and no-ROM (offset = address).
+"""
+
+from __future__ import annotations
+
+MAPPERS = ("lorom", "hirom", "exlorom", "exhirom", "norom")
+
+
+def snes_to_pc(address: int, mapper: str) -> int | None:
+    """File offset of a SNES address under `mapper`, or None when it is not ROM."""
+    address &= 0xFFFFFF
+    bank = address >> 16
+    low = address & 0xFFFF
+    if mapper == "norom":
+        return address
+    if bank in (0x7E, 0x7F):
+        return None
+    if mapper == "lorom":
+        if low < 0x8000 and (bank & 0x7F) < 0x40:
+            return None
+        return ((bank & 0x7F) << 15) | (low & 0x7FFF)
+    if mapper == "exlorom":
+        if low < 0x8000 and (bank & 0x7F) < 0x40:
+            return None
+        offset = ((bank & 0x7F) << 15) | (low & 0x7FFF)
+        return offset if bank & 0x80 else offset + 0x400000
+    if mapper == "hirom":
+        if low < 0x8000 and (bank & 0x7F) < 0x40:
+            return None
+        return address & 0x3FFFFF
+    if mapper == "exhirom":
+        if low < 0x8000 and (bank & 0x7F) < 0x40:
+            return None
+        return address & 0x3FFFFF if bank & 0x80 else (address & 0x3FFFFF) + 0x400000
+    raise ValueError(f"unknown mapper {mapper!r}")
+
+
+def pc_to_snes(offset: int, mapper: str) -> int | None:
+    """The canonical SNES address of a file offset under `mapper` (None if out of range)."""
+    if offset < 0:
+        return None
+    if mapper == "norom":
+        return offset if offset <= 0xFFFFFF else None
+    if mapper == "lorom":
+        return ((offset >> 15) << 16) | 0x8000 | (offset & 0x7FFF) if offset < 0x400000 else None
+    if mapper == "exlorom":
+        if offset < 0x400000:
+            return 0x800000 | ((offset >> 15) << 16) | 0x8000 | (offset & 0x7FFF)
+        if offset < 0x7F0000:
+            offset -= 0x400000
+            return ((offset >> 15) << 16) | 0x8000 | (offset & 0x7FFF)
+        return None
+    if mapper == "hirom":
+        return 0xC00000 | offset if offset < 0x400000 else None
+    if mapper == "exhirom":
+        if offset < 0x400000:
+            return 0xC00000 | offset
+        if offset < 0x7E0000:
+            return 0x400000 | (offset - 0x400000)
+        return None
+    raise ValueError(f"unknown mapper {mapper!r}")
+
+
+def header_offset(mapper: str) -> int | None:
+    """File offset of the internal header's checksum complement ($00:FFDC), if any."""
+    if mapper == "norom":
+        return None
+    return snes_to_pc(0x00FFDC, mapper)
+
+
+def fix_checksum(rom: bytearray, mapper: str) -> bool:
+    """Write the internal-header checksum as asar does; False when the file ends before it.
+
+    asar sets complement/checksum to FFFF/0000, sums the largest power-of-two prefix, adds
+    the remainder's sum times (that power of two // remainder length), and writes the four
+    bytes clipped to the file (a file ending inside the header is not extended).
+    """
+    where = header_offset(mapper)
+    if where is None or len(rom) <= where:
+        return False
+    end = min(len(rom), where + 4)
+    rom[where:end] = b"\xff\xff\x00\x00"[:end - where]
+    size = len(rom)
+    pow2 = 1 << (size.bit_length() - 1)
+    total = sum(rom[:pow2])
+    if size > pow2:
+        total += sum(rom[pow2:]) * (pow2 // (size - pow2))
+    checksum = total & 0xFFFF
+    complement = checksum ^ 0xFFFF
+    rom[where:end] = bytes((complement & 0xFF, complement >> 8,
+                            checksum & 0xFF, checksum >> 8))[:end - where]
+    return True
+
+
+def title_is_garbage(rom: bytes, mapper: str) -> bool:
+    """asar refuses to patch a ROM whose 21-byte internal title is not printable ASCII."""
+    where = snes_to_pc(0x00FFC0, mapper) if mapper != "norom" else None
+    if where is None or len(rom) < 0x8000 or len(rom) < where + 21:
+        return False
+    return any(not 0x20 <= b <= 0x7E for b in rom[where:where + 21])

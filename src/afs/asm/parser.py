@@ -1,0 +1,537 @@
+"""asar-syntax source into a typed AST, with file, line and column on every statement.
+
+A source line is: comment stripped at the first `;` outside quotes, then split into
+statements at ` : ` (a colon with whitespace on both sides, as asar 1.91 requires).
+Line-level constructs (defines, `macro`/`endmacro`, `if`/`elseif`/`else`/`endif`) are
+statements too, so `parse()` shows a file's whole structure; the assembler executes them.
+`parse()` substitutes `!defines` in order of appearance (no macro expansion, no conditions).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from afs.asm.errors import AsmError
+from afs.asm.expressions import Expr, parse_expression
+
+# Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
+MNEMONICS = frozenset([
+    "adc", "and", "asl", "bcc", "bcs", "beq", "bit", "bmi", "bne", "bpl", "bra", "brk", "brl",
+    "bvc", "bvs", "clc", "cld", "cli", "clv", "cmp", "cop", "cpx", "cpy", "dec", "dex", "dey",
+    "eor", "inc", "inx", "iny", "jml", "jmp", "jsl", "jsr", "lda", "ldx", "ldy", "lsr", "mvn",
+    "mvp", "nop", "ora", "pea", "pei", "per", "pha", "phb", "phd", "phk", "php", "phx", "phy",
+    "pla", "plb", "pld", "plp", "plx", "ply", "rep", "rol", "ror", "rti", "rtl", "rts", "sbc",
+    "sec", "sed", "sei", "sep", "sta", "stp", "stx", "sty", "stz", "tax", "tay", "tcd", "tcs",
+    "tdc", "trb", "tsb", "tsc", "tsx", "txa", "txs", "txy", "tya", "tyx", "wai", "wdm", "xba",
+    "xce",
+])
+BRANCHES = frozenset(["bcc", "bcs", "beq", "bmi", "bne", "bpl", "bra", "bvc", "bvs"])
+LONG_BRANCHES = frozenset({"brl", "per"})
+ACCUMULATOR_OPS = frozenset({"asl", "lsr", "rol", "ror", "inc", "dec"})
+
+DIRECTIVES = frozenset([
+    "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "db", "dw", "dl", "dd",
+    "incsrc", "incbin", "pushpc", "pullpc", "fillbyte", "fill", "skip", "warnpc", "namespace",
+    "math", "print", "padbyte", "pad", "error", "warn",
+])
+# asar commands AFS does not implement: a clear error instead of a misparse.
+UNSUPPORTED = frozenset([
+    "arch", "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
+    "table", "cleartable", "function", "while", "endwhile", "for", "endfor", "bank", "check",
+    "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "optimize", "asar",
+    "bankcross", "dpbase", "warnings", "global", "pushtable", "pulltable", "includefrom",
+    "includeonce", "reset", "startpos", "rep", "undef", "pushns", "pullns", "pushbase",
+    "pullbase", "fillword", "filllong", "filldword", "padword", "padlong", "paddword", "align",
+    "assert", "incsrcs", "loadpc", "savepc",
+])
+
+_LABEL_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
+_SUBLABEL_RE = re.compile(r"\.+[A-Za-z_][A-Za-z0-9_]*$")
+_ANON_RE = re.compile(r"(\++|-+)$")
+_ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
+_ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.*)$")
+_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s*(=|:=|#=|\+=|\?=)\s?(.*)$")
+_DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
+_WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
+_MACRO_DEF_RE = re.compile(r"macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$", re.IGNORECASE)
+_MACRO_CALL_RE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$")
+_INDEX_RE = re.compile(r"(.*?)\s*,\s*([xXyYsS])$")
+_SR_IND_Y_RE = re.compile(r"\((.*),\s*[sS]\s*\)\s*,\s*[yY]$")
+_IND_X_RE = re.compile(r"\((.*),\s*[xX]\s*\)$")
+_IND_Y_RE = re.compile(r"\((.*)\)\s*,\s*[yY]$")
+_LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
+
+
+@dataclass(slots=True)
+class Statement:
+    column: int
+
+
+@dataclass(slots=True)
+class Label(Statement):
+    name: str                  # as written: "main", ".sub", "..x"
+
+
+@dataclass(slots=True)
+class AnonLabel(Statement):
+    name: str                  # "+", "--", ...
+
+
+@dataclass(slots=True)
+class Assign(Statement):
+    name: str
+    expr: Expr
+
+
+@dataclass(slots=True)
+class Operand:
+    """An instruction operand. `kind` is one of: none, acc, imm, addr, x, y, s, ind, ind_x,
+    ind_y, sr_ind_y, long_ind, long_ind_y, anon, move."""
+
+    kind: str
+    expr: Expr | None = None
+    expr2: Expr | None = None  # MVN/MVP source bank
+    anon: str | None = None    # "+", "--" for anonymous-label targets
+
+
+@dataclass(slots=True)
+class Instruction(Statement):
+    mnemonic: str              # lower case
+    suffix: str | None         # "b", "w", "l" or None
+    operand: Operand
+    text: str = ""
+
+
+@dataclass(slots=True)
+class DataItem:
+    column: int
+    expr: Expr | None = None
+    string: bytes | None = None
+    anon: str | None = None
+
+
+@dataclass(slots=True)
+class Directive(Statement):
+    name: str                  # lower case
+    args: list[str] = field(default_factory=list)   # raw argument text, split at commas
+    arg_columns: list[int] = field(default_factory=list)
+    items: list[DataItem] = field(default_factory=list)   # db/dw/dl/dd
+    exprs: list[Expr] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MacroCall(Statement):
+    name: str
+    args: list[str]
+
+
+@dataclass(slots=True)
+class MacroDef(Statement):
+    name: str
+    params: list[str]
+    body: list[tuple[int, str]] = field(default_factory=list)  # (line number, raw text)
+
+
+@dataclass(slots=True)
+class EndMacro(Statement):
+    pass
+
+
+@dataclass(slots=True)
+class Conditional(Statement):
+    keyword: str               # if, elseif, else, endif
+    expr: Expr | None = None
+
+
+@dataclass(slots=True)
+class DefineSet(Statement):
+    name: str
+    op: str                    # =, :=, #=, +=, ?=
+    value: str
+
+
+@dataclass(slots=True)
+class ParsedLine:
+    file: str
+    line: int
+    text: str
+    statements: list[Statement]
+
+
+@dataclass(slots=True)
+class Program:
+    """The parse of one file: its lines with their statements, in order."""
+
+    filename: str
+    lines: list[ParsedLine]
+
+    def statements(self) -> list[tuple[ParsedLine, Statement]]:
+        """Every statement with the line it came from."""
+        return [(ln, st) for ln in self.lines for st in ln.statements]
+
+
+# --- text helpers --------------------------------------------------------------------------------
+def _quoted_mask(text: str) -> list[bool]:
+    """For each character: is it inside a string or character literal? (`'''` is a quote.)"""
+    mask = [False] * len(text)
+    quote = ""
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            mask[i] = True
+            if ch == quote:
+                quote = ""
+        elif ch == "'" and text.startswith("'''", i):
+            mask[i:i + 3] = [True, True, True]
+            i += 3
+            continue
+        elif ch in "\"'":
+            quote = ch
+            mask[i] = True
+        i += 1
+    return mask
+
+
+def strip_comment(text: str) -> str:
+    """`text` up to its first `;` outside quotes."""
+    if ";" not in text:
+        return text
+    mask = _quoted_mask(text)
+    for i, ch in enumerate(text):
+        if ch == ";" and not mask[i]:
+            return text[:i]
+    return text
+
+
+def split_statements(text: str) -> list[tuple[str, int]]:
+    """Split a comment-free line at ` : ` separators; returns (text, 1-based column) pairs."""
+    if ":" not in text:
+        stripped = text.strip()
+        return [(stripped, len(text) - len(text.lstrip()) + 1)] if stripped else []
+    parts: list[tuple[str, int]] = []
+    start = 0
+    n = len(text)
+    mask = _quoted_mask(text)
+    for i, ch in enumerate(text):
+        if mask[i]:
+            continue
+        if ch == ":" and 0 < i < n - 1 and text[i - 1] in " \t" and text[i + 1] in " \t":
+            parts.append((text[start:i], start))
+            start = i + 1
+    parts.append((text[start:], start))
+    out = []
+    for piece, offset in parts:
+        stripped = piece.strip()
+        if stripped:
+            out.append((stripped, offset + len(piece) - len(piece.lstrip()) + 1))
+    return out
+
+
+def split_args(text: str, column: int) -> list[tuple[str, int]]:
+    """Split at top-level commas (outside quotes, parentheses and brackets)."""
+    out: list[tuple[str, int]] = []
+    depth = 0
+    start = 0
+    mask = _quoted_mask(text)
+    for i, ch in enumerate(text):
+        if mask[i]:
+            continue
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            out.append((text[start:i], start))
+            start = i + 1
+    out.append((text[start:], start))
+    result = []
+    for piece, offset in out:
+        lead = len(piece) - len(piece.lstrip())
+        result.append((piece.strip(), column + offset + lead))
+    return result
+
+
+def parse_string(text: str, file: str, line: int, column: int) -> bytes:
+    """A `"..."` literal (`""` inside is one quote) to bytes."""
+    body = text[1:-1]
+    if '"' in body.replace('""', ""):
+        raise AsmError(f"malformed string {text}", file, line, column)
+    try:
+        return body.replace('""', '"').encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AsmError(f"string cannot be encoded: {exc}", file, line, column) from None
+
+
+def substitute_defines(text: str, defines: dict[str, str], file: str, line: int) -> str:
+    """Replace `!name` and `!{name}` repeatedly (asar defines are lazy text)."""
+    for _ in range(64):
+        if "!" not in text:
+            return text
+        changed = False
+
+        def repl(m: re.Match[str]) -> str:
+            nonlocal changed
+            name = m.group(1) or m.group(2)
+            if name not in defines:
+                raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
+            changed = True
+            return defines[name]
+
+        # `!=` is an operator, not a define; the regex needs a name character after `!`.
+        text = _DEFINE_USE_RE.sub(repl, text)
+        if not changed:
+            return text
+    raise AsmError("define substitution does not terminate (recursive define?)", file, line, 1)
+
+
+# --- statements ----------------------------------------------------------------------------------
+def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
+    """Line-level constructs that must be seen before define substitution or splitting."""
+    m = _DEFINE_SET_RE.match(text)
+    if m:
+        col = text.index("!") + 1
+        return DefineSet(col, m.group(1), m.group(2), m.group(3).strip())
+    stripped = text.strip()
+    if not stripped:
+        return None
+    col = len(text) - len(text.lstrip()) + 1
+    word = stripped.split(None, 1)[0].lower()
+    if word == "macro":
+        m = _MACRO_DEF_RE.match(stripped)
+        if not m:
+            raise AsmError("expected 'macro name(param, ...)'", file, line, col)
+        params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
+        for p in params:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
+                raise AsmError(f"invalid macro parameter name {p!r}", file, line, col)
+        return MacroDef(col, m.group(1), params)
+    if word == "endmacro":
+        return EndMacro(col)
+    return None
+
+
+def parse_conditional(text: str, column: int, file: str, line: int,
+                      precedence: bool) -> Conditional | None:
+    """`if`/`elseif`/`else`/`endif` statements (after define substitution)."""
+    parts = text.split(None, 1)
+    word = parts[0].lower()
+    if word not in ("if", "elseif", "else", "endif"):
+        return None
+    if word in ("else", "endif"):
+        if len(parts) > 1:
+            raise AsmError(f"unexpected text after '{word}'", file, line, column + len(word) + 1)
+        return Conditional(column, word)
+    if len(parts) < 2:
+        raise AsmError(f"'{word}' needs a condition", file, line, column + len(word))
+    rest = text[len(parts[0]):]
+    lead = len(rest) - len(rest.lstrip())
+    expr = parse_expression(rest.strip(), column=column + len(parts[0]) + lead, file=file,
+                            line=line, precedence=precedence, condition=True)
+    return Conditional(column, word, expr)
+
+
+def parse_statement(text: str, column: int, file: str, line: int,
+                    precedence: bool = False) -> list[Statement]:
+    """Parse one statement (`text` starts at `column`); a leading `label:` adds a Label."""
+    out: list[Statement] = []
+    while True:
+        m = _LABEL_RE.match(text)
+        anon = None if m else _ANON_DEF_RE.match(text)
+        if not m and not anon:
+            break
+        if m:
+            out.append(Label(column, m.group(1)))
+        else:
+            m = anon
+            out.append(AnonLabel(column, m.group(1)))
+        rest = text[m.end():]
+        lead = len(rest) - len(rest.lstrip())
+        column += m.end() + lead
+        text = rest.strip()
+        if not text:
+            return out
+    if _SUBLABEL_RE.fullmatch(text):
+        out.append(Label(column, text))
+        return out
+    if text.startswith("%"):
+        mc = _MACRO_CALL_RE.match(text)
+        if not mc:
+            raise AsmError("expected '%name(args)'", file, line, column)
+        args_text = mc.group(2)
+        args = [a for a, _ in split_args(args_text, column)] if args_text.strip() else []
+        out.append(MacroCall(column, mc.group(1), args))
+        return out
+    m = _ASSIGN_RE.match(text)
+    if m and m.group(1).lower() not in DIRECTIVES:
+        expr_col = column + m.start(2)
+        if not m.group(2).strip():
+            raise AsmError(f"expected a value after '{m.group(1)} ='", file, line, expr_col)
+        out.append(Assign(column, m.group(1),
+                          parse_expression(m.group(2), column=expr_col, file=file, line=line,
+                                           precedence=precedence)))
+        return out
+    w = _WORD_RE.match(text)
+    if not w or (w.end() < len(text) and not text[w.end()].isspace()):
+        raise AsmError(f"unknown command {text.split()[0]!r}", file, line, column)
+    word = w.group(1).lower()
+    suffix = w.group(2).lower() if w.group(2) else None
+    rest = text[w.end():]
+    lead = len(rest) - len(rest.lstrip())
+    operand_text = rest.strip()
+    operand_col = column + w.end() + lead
+    if word in MNEMONICS:
+        if suffix is not None and suffix not in ("b", "w", "l"):
+            raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b, .w or .l)",
+                           file, line, column + len(w.group(1)))
+        operand = parse_operand(word, operand_text, operand_col, file, line, precedence)
+        out.append(Instruction(column, word, suffix, operand, text))
+        return out
+    if suffix is not None:
+        raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
+    if word in DIRECTIVES:
+        out.append(parse_directive(word, operand_text, column, operand_col, file, line,
+                                   precedence))
+        return out
+    if word in UNSUPPORTED or word in ("macro", "endmacro", "if", "elseif", "else", "endif"):
+        if word in UNSUPPORTED:
+            raise AsmError(f"unsupported directive '{word}'", file, line, column)
+        raise AsmError(f"'{word}' must be on a line of its own", file, line, column)
+    raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
+
+
+def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
+                  precedence: bool) -> Operand:
+    """Classify an instruction operand by its syntax (sizes are decided when assembling)."""
+
+    def expr(sub: str, offset: int) -> Expr:
+        return parse_expression(sub, column=column + offset, file=file, line=line,
+                                precedence=precedence)
+
+    if not text:
+        return Operand("none")
+    if mnemonic in ("mvn", "mvp"):
+        args = split_args(text, column)
+        if len(args) == 1:
+            return Operand("move", expr(text, 0))
+        if len(args) != 2 or not args[0][0] or not args[1][0]:
+            raise AsmError(f"{mnemonic} expects 'destination, source'", file, line, column)
+        return Operand("move", parse_expression(args[0][0], column=args[0][1], file=file,
+                                                line=line, precedence=precedence),
+                       parse_expression(args[1][0], column=args[1][1], file=file, line=line,
+                                        precedence=precedence))
+    if _ANON_RE.fullmatch(text):
+        return Operand("anon", anon=text)
+    if text in ("a", "A") and mnemonic in ACCUMULATOR_OPS:
+        return Operand("acc")
+    if text.startswith("#"):
+        return Operand("imm", expr(text[1:], 1))
+    if text.startswith("("):
+        for regex, kind in ((_SR_IND_Y_RE, "sr_ind_y"), (_IND_X_RE, "ind_x"),
+                            (_IND_Y_RE, "ind_y")):
+            m = regex.fullmatch(text)
+            if m and _balanced(m.group(1)):
+                return Operand(kind, expr(m.group(1), 1))
+        if text.endswith(")") and _closing_paren(text) == len(text) - 1:
+            return Operand("ind", expr(text[1:-1], 1))
+    if text.startswith("["):
+        m = _LONG_Y_RE.fullmatch(text)
+        if m and _balanced(m.group(1)):
+            return Operand("long_ind_y", expr(m.group(1), 1))
+        if text.endswith("]"):
+            return Operand("long_ind", expr(text[1:-1], 1))
+    m = _INDEX_RE.fullmatch(text)
+    if m:
+        return Operand(m.group(2).lower(), expr(m.group(1), 0))
+    return Operand("addr", expr(text, 0))
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _closing_paren(text: str) -> int:
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
+
+
+def parse_directive(name: str, text: str, column: int, args_col: int, file: str, line: int,
+                    precedence: bool) -> Directive:
+    """Parse a directive's arguments (data items are parsed to expressions here)."""
+    d = Directive(column, name)
+    if not text:
+        return d
+    for arg, col in split_args(text, args_col):
+        d.args.append(arg)
+        d.arg_columns.append(col)
+    if name in ("db", "dw", "dl", "dd"):
+        for arg, col in zip(d.args, d.arg_columns, strict=True):
+            if not arg:
+                raise AsmError("empty value in data list", file, line, col)
+            if arg.startswith('"'):
+                if len(arg) < 2 or not arg.endswith('"'):
+                    raise AsmError(f"unterminated string {arg}", file, line, col)
+                d.items.append(DataItem(col, string=parse_string(arg, file, line, col)))
+            elif _ANON_RE.fullmatch(arg):
+                d.items.append(DataItem(col, anon=arg))
+            else:
+                d.items.append(DataItem(col, expr=parse_expression(
+                    arg, column=col, file=file, line=line, precedence=precedence)))
+    return d
+
+
+def parse(source: str, *, filename: str = "<input>") -> Program:
+    """Parse a whole source text into a `Program` (see the module docstring)."""
+    lines: list[ParsedLine] = []
+    defines: dict[str, str] = {}
+    macro: MacroDef | None = None
+    for number, raw in enumerate(source.splitlines(), start=1):
+        text = strip_comment(raw)
+        statements: list[Statement] = []
+        if macro is not None:
+            construct = parse_line_construct(text, filename, number)
+            if isinstance(construct, EndMacro):
+                macro = None
+                statements.append(construct)
+            else:
+                macro.body.append((number, raw))
+            lines.append(ParsedLine(filename, number, raw, statements))
+            continue
+        construct = parse_line_construct(text, filename, number)
+        if construct is not None:
+            if isinstance(construct, DefineSet):
+                value = construct.value
+                if construct.op != "=":
+                    value = substitute_defines(value, defines, filename, number)
+                defines[construct.name] = value
+            elif isinstance(construct, MacroDef):
+                macro = construct
+            statements.append(construct)
+            lines.append(ParsedLine(filename, number, raw, statements))
+            continue
+        text = substitute_defines(text, defines, filename, number)
+        for piece, col in split_statements(text):
+            cond = parse_conditional(piece, col, filename, number, False)
+            if cond is not None:
+                statements.append(cond)
+            else:
+                statements.extend(parse_statement(piece, col, filename, number))
+        lines.append(ParsedLine(filename, number, raw, statements))
+    return Program(filename, lines)

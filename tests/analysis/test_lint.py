@@ -1,0 +1,93 @@
+"""Lint: every rule fires on its buggy routine and not on the clean twin; precision overall."""
+
+from __future__ import annotations
+
+import pytest
+
+from afs.asm.lint import RULES, UNDECIDABLE, apply_fix, lint_source
+from tests.analysis.lint_cases import CLEAN_ROUTINES, INFO_CASES, RULE_CASES
+
+ALL_CASES = {**RULE_CASES, **INFO_CASES}
+
+
+def test_every_rule_has_cases_and_a_category() -> None:
+    assert set(RULES) - set(ALL_CASES) == {"E001"}   # E001 is "does not assemble"
+    categories = {r.category for r in RULES.values()}
+    for needed in ("mode_mismatch", "stack_imbalance", "branch_range", "carry_flag",
+                   "register_corruption", "dma_issues", "vblank_timing", "interrupt_handling",
+                   "bank_boundary", "addressing_mode", "signed_arithmetic", "comparison_logic",
+                   "loop_termination", "off_by_one", "initialization", "16bit_operations",
+                   "flag_state", "bit_manipulation", "subroutine_call", "timing_issues",
+                   "memory_access", "pointer_bugs"):
+        assert needed in categories, needed
+    assert set(UNDECIDABLE) <= categories
+
+
+@pytest.mark.parametrize("rule", sorted(ALL_CASES))
+def test_rule_fires_on_buggy_routine(rule: str) -> None:
+    buggy, line, _ = ALL_CASES[rule]
+    found = [(f.rule, f.line) for f in lint_source(buggy).findings]
+    assert (rule, line) in found, found
+
+
+@pytest.mark.parametrize("rule", sorted(ALL_CASES))
+def test_rule_silent_on_clean_twin(rule: str) -> None:
+    _, _, clean = ALL_CASES[rule]
+    found = [f.rule for f in lint_source(clean).findings]
+    assert rule not in found, found
+
+
+def test_precision_on_labelled_set() -> None:
+    """Findings of warning/error severity that name the labelled bug, over all such findings."""
+    true_pos = false_pos = 0
+    for rule, (buggy, _line, clean) in RULE_CASES.items():
+        for f in lint_source(buggy).by_severity("warning"):
+            if f.rule == rule:
+                true_pos += 1
+            else:
+                false_pos += 1
+        false_pos += len(lint_source(clean).by_severity("warning"))
+    for src in CLEAN_ROUTINES.values():
+        false_pos += len(lint_source(src).by_severity("warning"))
+    precision = true_pos / (true_pos + false_pos)
+    assert true_pos >= len(RULE_CASES)
+    assert precision >= 0.95, (true_pos, false_pos)
+
+
+@pytest.mark.parametrize("name", sorted(CLEAN_ROUTINES))
+def test_clean_routines_have_no_findings(name: str) -> None:
+    assert lint_source(CLEAN_ROUTINES[name]).findings == []
+
+
+@pytest.mark.parametrize("rule", ["M001", "S001", "C001", "F001", "F002", "I001", "A001",
+                                  "Q002", "Z001", "G001", "B003"])
+def test_fixes_remove_the_finding(rule: str) -> None:
+    buggy, _, _ = ALL_CASES[rule]
+    finding = next(f for f in lint_source(buggy).findings if f.rule == rule)
+    assert finding.fix is not None
+    fixed = apply_fix(buggy, finding.fix)
+    after = lint_source(fixed)
+    assert after.assembled
+    assert rule not in [f.rule for f in after.findings]
+
+
+def test_findings_carry_file_line_and_sentence() -> None:
+    report = lint_source("lda $10\nadc #$05\nrts", filename="x.asm")
+    (f,) = report.findings
+    assert (f.file, f.line, f.rule, f.severity, f.category) == ("x.asm", 2, "F001", "warning",
+                                                                 "carry_flag")
+    assert f.message.endswith(".") and f.to_dict()["fix"]["new"] == ["clc", "adc #$05"]
+
+
+def test_unassemblable_source_is_one_finding() -> None:
+    report = lint_source("lda #$10\nfoo bar\n", filename="bad.asm")
+    assert not report.assembled
+    assert [(f.rule, f.line) for f in report.findings] == [("E001", 2)]
+
+
+def test_large_file_lints(tmp_path) -> None:
+    body = "\n".join(CLEAN_ROUTINES["save-restore"].replace("rts", "rts")
+                     for _ in range(40))
+    report = lint_source(body)
+    assert report.assembled
+    assert report.by_severity("warning") == []
