@@ -2,7 +2,9 @@
 
 Behaviour follows the W65C816S datasheet; the details it leaves open (which instructions wrap
 the emulation-mode stack in page 1, direct-page wrap when D's low byte is zero) follow the
-SingleStepTests vectors and bsnes, against which `tests/asm` checks this core.
+SingleStepTests vectors and bsnes, against which `tests/asm` checks this core. Where bsnes v094
+(the local oracle) and hardware tests disagree (emulation-mode PEI and `[d]` pointers at the
+page edge, PLB at S=$01FF), this core follows the hardware.
 
 How it is fast enough in pure Python:
 
