@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 		|| echo "WARNING: could not install asar 1.91 (needs cmake, g++, make); asar differential tests will be skipped"
 	touch $(STAMP)
 
+# The main job: the offline experts on the whole execution-verified benchmark.
 run: setup
-	$(BIN)/afs doctor
+	$(BIN)/afs benchmark all --model classical
 
 # Headless Chromium for the rating page's browser test (Debian packages; needs root).
 browser:

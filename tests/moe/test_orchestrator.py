@@ -54,6 +54,21 @@ async def test_pipeline_runs_every_stage_and_logs_one_record(tmp_path):
     assert [s["expert"] for s in record.metadata["generalist_steps"]
             if s["kind"] == "invocation"] == ["din", "veran"]
     assert record.metadata["fusion"]["chosen"] == ["din", "veran"]
+    # Each critic iteration is its own record, chained by parent_id under the trace: the
+    # feedback samplers pair the accepted output with the first draft.
+    drafts = [r for r in logger.records() if r.trace_id == record.trace_id and r.model == "din"]
+    assert [d.metadata["critic_accepted"] for d in drafts] == [False, True]
+    assert drafts[1].parent_id == drafts[0].id
+
+    from afs.feedback import FeedbackCollector, build_dataset
+
+    collector = FeedbackCollector(logger)
+    for draft in drafts:
+        collector.record_feedback(draft.id, score=1.0 if draft.metadata["critic_accepted"]
+                                  else -1.0)
+    pairs = [row for row in build_dataset(collector.examples(), "dpo")
+             if row["metadata"].get("kind") == "critic"]
+    assert len(pairs) == 1 and "STZ $10" in pairs[0]["chosen"]
 
 
 async def test_pipeline_without_experts_returns_the_generalist_text():

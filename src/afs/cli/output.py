@@ -15,7 +15,8 @@ EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
 console = Console()
-err_console = Console(stderr=True)
+# soft_wrap: an error stays on one line however narrow the terminal (or a pipe) is.
+err_console = Console(stderr=True, soft_wrap=True)
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 

@@ -9,9 +9,12 @@ can decide what to do without knowing the provider.
 from __future__ import annotations
 
 import abc
+import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from afs.errors import AfsError
 
 Role = Literal["system", "user", "assistant"]
 
@@ -75,7 +78,7 @@ class Price:
         return (usage.prompt_tokens * self.input + usage.completion_tokens * self.output) / 1e6
 
 
-class ModelError(Exception):
+class ModelError(AfsError):
     """Base of the model error taxonomy. Messages never contain API keys."""
 
     def __init__(self, message: str, *, provider: str = "", status: int | None = None) -> None:
@@ -109,6 +112,47 @@ class FatalError(ModelError):
 
 class ModelUnavailableError(FatalError):
     """The backend cannot run here (package missing, provider not configured)."""
+
+
+def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
+    """Cut `text` before the earliest stop sequence; return `(text, whether one was found)`."""
+    cuts = [i for i in (text.find(s) for s in (stop or ()) if s) if i >= 0]
+    return (text[: min(cuts)], True) if cuts else (text, False)
+
+
+class StopScanner:
+    """Finds stop sequences in streamed text, even when one is split across chunks.
+
+    `feed()` returns the text that is safe to emit now: everything except a tail that could
+    still turn out to be the start of a stop sequence. `finish()` flushes that tail.
+    """
+
+    def __init__(self, stop: Sequence[str] | None) -> None:
+        self.stop = [s for s in (stop or ()) if s]
+        self._hold = max((len(s) for s in self.stop), default=1) - 1
+        self._buffer = ""
+        self.stopped = False
+
+    def feed(self, chunk: str) -> str:
+        if self.stopped:
+            return ""
+        if not self.stop:
+            return chunk
+        self._buffer += chunk
+        text, hit = truncate_at_stop(self._buffer, self.stop)
+        if hit:
+            self.stopped = True
+            self._buffer = ""
+            return text
+        keep = len(self._buffer) - self._hold
+        if keep <= 0:
+            return ""
+        out, self._buffer = self._buffer[:keep], self._buffer[keep:]
+        return out
+
+    def finish(self) -> str:
+        out, self._buffer = self._buffer, ""
+        return "" if self.stopped else out
 
 
 class ChatModel(abc.ABC):
@@ -173,17 +217,15 @@ class ChatModel(abc.ABC):
         completion, attempts = await call_with_retry(
             lambda: self._complete(msgs, params), self.retry_policy
         )
+        # Servers may ignore stop sequences (some OpenAI-compatible ones do); enforce them here.
+        text, hit = truncate_at_stop(completion.text, params.get("stop"))
         cost = self.price.cost(completion.usage) if self.price else completion.cost
-        return Completion(
-            text=completion.text,
-            finish_reason=completion.finish_reason,
-            usage=completion.usage,
-            model=completion.model,
-            provider=completion.provider,
-            latency_ms=completion.latency_ms,
+        return replace(
+            completion,
+            text=text,
+            finish_reason="stop" if hit else completion.finish_reason,
             cost=cost,
             attempts=attempts,
-            metadata=completion.metadata,
         )
 
     async def stream(
@@ -204,8 +246,19 @@ class ChatModel(abc.ABC):
             temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,
             seed=seed, top_p=top_p,
         )
-        async for chunk in stream_with_retry(lambda: self._stream(msgs, params), self.retry_policy):
-            yield chunk
+        scanner = StopScanner(params.get("stop"))
+        chunks = stream_with_retry(lambda: self._stream(msgs, params), self.retry_policy)
+        # aclosing: when a stop sequence ends the stream early, the connection is released now.
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                out = scanner.feed(chunk)
+                if out:
+                    yield out
+                if scanner.stopped:
+                    return
+        tail = scanner.finish()
+        if tail:
+            yield tail
 
     @abc.abstractmethod
     async def _complete(self, messages: list[Message], params: dict[str, Any]) -> Completion:

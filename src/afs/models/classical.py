@@ -9,6 +9,7 @@ offline. Each says plainly when a request is outside what it can do.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -37,15 +38,22 @@ def _handler(name: str) -> Callable[[str], str]:
     return answer
 
 
-def route(request: str) -> str:
-    """Which expert the generalist alias hands a request to."""
-    from afs.models.classical_experts.common import extract_code, prose_request
+_PERSONA = re.compile(r"\byou are (din|farore|nayru|veran)\b", re.I)
 
-    words = prose_request(request)
+
+def route(request: str, system: str = "") -> str:
+    """Which expert the generalist alias hands a request to: the one a system prompt names
+    ("You are Veran, ..."), else the first whose keywords the request's prose has."""
+    from afs.models.classical_experts.common import parse_request
+
+    persona = _PERSONA.search(system or "")
+    if persona:
+        return persona.group(1).lower()
+    parsed = parse_request(request)
     for name, keys in _ROUTES:
-        if any(k in words for k in keys):
+        if any(k in parsed.prose for k in keys):
             return name
-    return "veran" if extract_code(request) else "nayru"
+    return "veran" if parsed.code else "nayru"
 
 
 class ClassicalModel(ChatModel):
@@ -57,15 +65,16 @@ class ClassicalModel(ChatModel):
         super().__init__(expert, **kwargs)
         self.expert = expert
 
-    def answer(self, request: str) -> tuple[str, str]:
-        """(expert that answered, text)."""
-        name = route(request) if self.expert == "generalist" else self.expert
+    def answer(self, request: str, system: str = "") -> tuple[str, str]:
+        """(expert that answered, text); `system` is the system prompt, if any."""
+        name = route(request, system) if self.expert == "generalist" else self.expert
         return name, _handler(name)(request)
 
     async def _complete(self, messages: list[Message], params: dict[str, Any]) -> Completion:
         started = time.perf_counter()
         request = next((m.content for m in reversed(messages) if m.role == "user"), "")
-        name, text = await asyncio.to_thread(self.answer, request)
+        system = "\n".join(m.content for m in messages if m.role == "system")
+        name, text = await asyncio.to_thread(self.answer, request, system)
         finish = "stop"
         for stop in params.get("stop") or ():
             cut = text.find(stop)

@@ -8,6 +8,7 @@ server's `Retry-After`, bounds both the attempts and the total time, and never r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -32,7 +33,9 @@ class RetryPolicy:
     def delay_for(self, attempt: int, error: ModelError) -> float:
         """Seconds to wait after failed attempt number `attempt` (1-based)."""
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
-            return min(max(error.retry_after, 0.0), self.max_delay)
+            # Not capped by max_delay: retrying before the server allows only earns another
+            # 429. A wait past the total budget ends the loop instead (see call_with_retry).
+            return max(error.retry_after, 0.0)
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return self.rng.uniform(0, ceiling) if self.jitter else ceiling
 
@@ -82,9 +85,11 @@ async def stream_with_retry(
         attempt += 1
         yielded = False
         try:
-            async for chunk in stream_fn():
-                yielded = True
-                yield chunk
+            # aclosing: a consumer that stops early closes the attempt (and its connection).
+            async with contextlib.aclosing(stream_fn()) as chunks:
+                async for chunk in chunks:
+                    yielded = True
+                    yield chunk
             return
         except FatalError:
             raise

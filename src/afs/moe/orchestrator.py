@@ -9,6 +9,7 @@ The logger is any object with `log(prompt=, response=, model=, ...) -> id` (in p
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -148,13 +149,33 @@ class Orchestrator:
                                 knowledge_context=context)
         if self.logger is not None:
             started = time.perf_counter()
+            trace_id = uuid.uuid4().hex
+            self._log_drafts(run, critic_histories, trace_id)
             result.record_id = self.logger.log(
-                prompt=request, response=answer, model=PIPELINE_MODEL,
+                prompt=request, response=answer, model=PIPELINE_MODEL, trace_id=trace_id,
                 latency_ms=sum(s.seconds for s in stages) * 1000,
                 metadata={"source": "pipeline", **result.to_trace()},
             )
             stages.append(StageTiming("log", time.perf_counter() - started, result.record_id))
         return result
+
+    def _log_drafts(self, run: GeneralistResult,
+                    histories: dict[str, list[IterationRecord]], trace_id: str) -> None:
+        """One record per critic iteration, each the revision of the one before (parent_id),
+        the accepted one marked: the feedback samplers turn these into DPO pairs."""
+        requests = {step.expert: step.request for step in run.invocations}
+        for expert, history in histories.items():
+            if len(history) < 2:
+                continue
+            parent = None
+            for record in history:
+                parent = self.logger.log(
+                    prompt=requests.get(expert) or "", response=record.output, model=expert,
+                    expert=expert, trace_id=trace_id, parent_id=parent,
+                    metadata={"source": "critic_loop", "iteration": record.iteration,
+                              "critic_score": record.score, "critic_accepted": record.passed,
+                              "confidence": record.score},
+                )
 
     async def _refine(self, step: Step) -> tuple[str, list[IterationRecord]]:
         """Critic loop on an expert's code answer; the first draft is the answer it gave."""

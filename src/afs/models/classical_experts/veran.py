@@ -13,10 +13,23 @@ import re
 from afs.asm.analysis import CALLS, CONDITIONAL, RETURNS, Instr, State, analyze_source, is_io, m8
 from afs.asm.errors import AsmError
 from afs.asm.isa import Mode
-from afs.models.classical_experts.common import extract_code
+from afs.knowledge.adapters.alttp_vocab import ROLES
+from afs.knowledge.addresses import canonical, format_address
+from afs.models.classical_experts.common import knowledge_graph, parse_request
 from afs.models.classical_experts.instruction_notes import NOTES
+from afs.models.classical_experts.veran_purpose import purpose
+from afs.models.classical_experts.veran_syntax import (
+    INDIRECT,
+    complete_snippet,
+    data_notes,
+    instruction_notes,
+    label_notes,
+    sublabels,
+)
 
 _IMMEDIATES = (Mode.IMMEDIATE_M, Mode.IMMEDIATE_X, Mode.IMMEDIATE_8)
+ACCESS = {"wo": "write-only", "ro": "read-only", "rw": "read/write"}
+MAX_COMPLETIONS = 3
 
 
 def _width_text(st: State | None) -> str:
@@ -55,6 +68,96 @@ def _address_text(ins: Instr) -> str:
     return f"long address ${value:06X}"
 
 
+def bus_address(ins: Instr, st: State | None) -> int | None:
+    """The canonical 24-bit address an operand reaches, when the code tells (direct page
+    with D = 0, ALTTP's convention; absolute $2000-$FFFF only with a known DBR)."""
+    key = ins.data_address()
+    if key is None:
+        return None
+    space, value = key
+    if space == "dp":
+        dp = st.dp if st is not None and isinstance(st.dp, int) else 0
+        return canonical(0x7E0000 | ((dp + value) & 0xFFFF)) if dp + value < 0x2000 else None
+    if space == "abs":
+        if is_io(value) or value < 0x2000:
+            return canonical(value)
+        dbr = st.dbr if st is not None and isinstance(st.dbr, int) else None
+        return None if dbr is None else canonical(dbr << 16 | value)
+    return canonical(value)
+
+
+def meaning(address: int, *, indexed: str | None = None) -> str:
+    """What the knowledge graph knows of `address` (a name, a role, a description), or a
+    plain statement that it is not in the map."""
+    match = knowledge_graph().resolve(address)
+    node = match.node
+    if node is None:
+        region = f" (inside {match.region.name})" if match.region is not None else ""
+        return f"{format_address(address)} is not in the ALTTP map{region}: its meaning is unknown"
+    props = node.properties
+    if node.node_type == "register":
+        return (f"{node.name} ({props['display']}, {ACCESS[props['access']]} register): "
+                f"{_clause(props['description'])}")
+    role = ROLES.get(node.name, ("",))[0].split(", not ")[0]
+    owner = "Link's " if node.name.startswith("link_") else ""
+    head = f"{node.name} ({props['display']})" + (f", {owner}{role}" if role else "")
+    layout = props.get("layout", {})
+    if layout.get("kind") == "table":
+        kind = layout["slot_kind"].replace("_", " ")
+        where = (f"the {layout['slots']}-slot {kind} table, indexed by {indexed} (slot "
+                 f"{indexed})" if indexed else f"slot {match.slot} of the {layout['slots']}-slot "
+                 f"{kind} table")
+        if layout["slot_size"] > 1 and match.offset % layout["slot_size"]:
+            where += f", byte {match.offset % layout['slot_size']} of the slot"
+        return f"{head}, {where}: {_clause(props['description'])}"
+    if match.offset:
+        part = "high byte" if layout.get("kind") == "word" else f"byte {match.offset}"
+        return f"the {part} of {head}: {_clause(props['description'])}"
+    return f"{head}: {_clause(props['description'])}"
+
+
+def _clause(text: str) -> str:
+    return text.strip().rstrip(".")
+
+
+def short_name(ins: Instr, st: State | None) -> str:
+    """A short name for an operand: `link_health_max ($7EF36C, Link's MAXIMUM health)`,
+    `INIDISP ($2100)`, `slot 3 of sprite_hp ($7E0E50)`, else the address as written."""
+    address = bus_address(ins, st)
+    match = knowledge_graph().resolve(address) if address is not None else None
+    if match is None or match.node is None:
+        written = ins.text.split(None, 1)[1] if " " in ins.text else ins.text
+        return f"{format_address(address)}" if address is not None else written
+    node, props = match.node, match.node.properties
+    if node.node_type == "register":
+        return f"{node.name} ({props['display']})"
+    role = ROLES.get(node.name, ("",))[0].split(", not ")[0]
+    owner = "Link's " if node.name.startswith("link_") else ""
+    text = f"{node.name} ({props['display']}{', ' + owner + role if role else ''})"
+    layout = props.get("layout", {})
+    if layout.get("kind") == "table":
+        if ins.mode in (Mode.ABSOLUTE_X, Mode.ABSOLUTE_LONG_X, Mode.DIRECT_X):
+            return f"the {text} table of {layout['slots']} slots, slot X"
+        return f"slot {match.slot} of {text}"
+    if match.offset:
+        return f"byte {match.offset} of {text}"
+    return text
+
+
+def _meaning_text(ins: Instr, st: State | None) -> str:
+    address = bus_address(ins, st)
+    if address is None:
+        key = ins.data_address()
+        if key is not None and key[0] == "abs":
+            return "its meaning depends on DBR, which this code does not set"
+        return ""
+    if ins.mode in INDIRECT:
+        return f"the pointer is stored at {meaning(address)}"
+    indexed = {Mode.ABSOLUTE_X: "X", Mode.ABSOLUTE_LONG_X: "X", Mode.DIRECT_X: "X",
+               Mode.ABSOLUTE_Y: "Y", Mode.DIRECT_Y: "Y"}.get(ins.mode)
+    return meaning(address, indexed=indexed)
+
+
 def _cycles(ins: Instr, st: State | None) -> str:
     info = ins.info
     w = m8(st) if st is not None else None
@@ -78,7 +181,10 @@ def _cycles(ins: Instr, st: State | None) -> str:
 def explain_code(code: str) -> str:
     """The line-by-line explanation of `code` (raises AsmError if it does not assemble)."""
     assembly, an = analyze_source(code)
-    out = []
+    sentence = purpose(an, short_name)
+    out = [f"Purpose: {sentence}" if sentence else
+           "Purpose: my rules cannot tell what this code is for as a whole; the lines below "
+           "say what each instruction does.", ""]
     for ins in an.instrs:
         st = an.before[ins.index]
         name = ins.mnemonic
@@ -88,6 +194,10 @@ def explain_code(code: str) -> str:
         addr = _address_text(ins)
         if addr:
             parts.append(addr)
+        known = _meaning_text(ins, st)
+        if known:
+            parts.append(known)
+        parts += instruction_notes(ins)
         target = ins.target()
         if target is not None and (name in CONDITIONAL or name in CALLS or name in (
                 "BRA", "BRL", "JMP", "JML")):
@@ -101,8 +211,12 @@ def explain_code(code: str) -> str:
         width = _width_text(st) if _width_matters(ins) else ""
         detail = "; ".join(p for p in (flag_text, _cycles(ins, st), width) if p)
         out.append(f"- line {ins.line}: `{ins.text}` {'; '.join(parts)}. ({detail})")
-    out.append("")
-    out.append(_summary(an, assembly))
+    out += data_notes(assembly.listing)
+    notes = label_notes(code, sublabels(code))
+    if notes:
+        out += ["", *notes]
+    if an.instrs:
+        out += ["", _summary(an, assembly)]
     return "\n".join(out)
 
 
@@ -138,15 +252,23 @@ def _summary(an, assembly) -> str:
 
 
 def answer(request: str) -> str:
-    code = extract_code(request)
+    req = parse_request(request)
+    code = req.code
     if code is None:
-        words = set(re.findall(r"\b[A-Z]{3}\b", request.upper()))
+        words = set(re.findall(r"\b[A-Z]{3}\b", req.ask.upper()))
         known = sorted(words & set(NOTES))
         if known:
             return "\n".join(f"{n}: {NOTES[n]}." for n in known)
         return ("Veran (offline explainer) explains 65816 code line by line or single "
                 "instructions; this request contains neither, so I cannot answer it.")
-    try:
-        return explain_code(code)
-    except AsmError as exc:
-        return f"Veran cannot explain this code: it does not assemble ({exc})."
+    notes: list[str] = []
+    for _ in range(MAX_COMPLETIONS):
+        try:
+            return "\n".join([*notes, explain_code(code)])
+        except AsmError as exc:
+            completed = complete_snippet(code, str(exc))
+            if completed is None:
+                return f"Veran cannot explain this code: it does not assemble ({exc})."
+            code, note = completed
+            notes.append(note)
+    return "Veran cannot explain this code: too many branch targets lie outside it."

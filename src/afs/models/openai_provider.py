@@ -1,0 +1,108 @@
+"""OpenAI chat completions, and every OpenAI-compatible server through `base_url`.
+
+Ollama (`http://localhost:11434/v1`), LM Studio (`http://localhost:1234/v1`), the llama.cpp
+server and vLLM all speak this API, so the user's own experts run through this backend too.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from afs.models.base import Completion, Message, ModelError, Usage
+from afs.models.http_provider import HttpChatModel, error_detail, transport_errors
+
+MAX_SERVER_STOPS = 4
+_REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4")
+
+
+class OpenAIChatModel(HttpChatModel):
+    """A chat model behind the OpenAI chat-completions API (official SDK, retries off)."""
+
+    provider = "openai"
+    default_base_url = "https://api.openai.com/v1"
+
+    def _make_client(self, api_key: str) -> Any:
+        import openai
+
+        return openai.AsyncOpenAI(api_key=api_key, base_url=self.base_url, max_retries=0,
+                                  timeout=self.timeout)
+
+    def _request(self, messages: list[Message], params: dict[str, Any]) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+        if "max_tokens" in params:
+            # api.openai.com's current models take max_completion_tokens; compatible servers
+            # (Ollama, llama.cpp, older vLLM) know only max_tokens.
+            name = "max_tokens" if self.spec.base_url else "max_completion_tokens"
+            request[name] = params["max_tokens"]
+        for name in ("temperature", "top_p", "seed"):
+            if name in params:
+                request[name] = params[name]
+        if "stop" in params and not self._rejects_stop():
+            # The API takes at most 4; any others are still enforced on our side.
+            request["stop"] = params["stop"][:MAX_SERVER_STOPS]
+        return request
+
+    def _rejects_stop(self) -> bool:
+        """OpenAI's reasoning models refuse `stop`; for them it is enforced only on our side."""
+        return self.spec.base_url is None and self.model.startswith(_REASONING_PREFIXES)
+
+    def _map_error(self, exc: Exception) -> ModelError:
+        import openai
+
+        if isinstance(exc, openai.APITimeoutError):
+            return self._timed_out()
+        if isinstance(exc, openai.APIConnectionError):
+            return self._unreachable(exc.__cause__ or exc)
+        if isinstance(exc, openai.APIStatusError):
+            detail = error_detail(exc.body, fallback=exc.response.reason_phrase)
+            return self._status_error(exc.status_code, detail, exc.response.headers)
+        if isinstance(exc, openai.APIResponseValidationError | json.JSONDecodeError | ValueError):
+            return self._malformed(exc)
+        return self._unreachable(exc)
+
+    def _handled(self) -> tuple[type[Exception], ...]:
+        import openai
+
+        return (openai.OpenAIError, ValueError, *transport_errors())  # type: ignore[return-value]
+
+    async def _complete(self, messages: list[Message], params: dict[str, Any]) -> Completion:
+        started = time.perf_counter()
+        try:
+            response = await self.client.chat.completions.create(**self._request(messages, params))
+        except self._handled() as exc:
+            raise self._map_error(exc) from None
+        try:
+            choice = response.choices[0]
+            text = choice.message.content or ""
+            finish = choice.finish_reason or "stop"
+        except (IndexError, AttributeError, TypeError) as exc:
+            raise self._malformed(exc) from None
+        usage = response.usage
+        return Completion(
+            text=text,
+            finish_reason=finish,
+            usage=Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0) if usage
+            else Usage(),
+            model=response.model or self.model,
+            provider=self.provider,
+            latency_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    async def _stream(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
+        request = self._request(messages, params)
+        request.update(stream=True, stream_options={"include_usage": True})
+        try:
+            stream = await self.client.chat.completions.create(**request)
+            async with stream:
+                async for chunk in stream:
+                    for choice in chunk.choices or ():
+                        if choice.delta is not None and choice.delta.content:
+                            yield choice.delta.content
+        except self._handled() as exc:
+            raise self._map_error(exc) from None
