@@ -166,21 +166,47 @@ def _histogram(title: str, values: list[float], bins: int = 10) -> str:
     return "".join(parts)
 
 
+def _html_table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
 def html_report(summary: dict[str, Any]) -> str:
     """A self-contained page: tables and inline SVG plots, openable offline."""
+    overall_rows = [[d, str(e["items"]), f"{e.get('pass@1', e['pass_rate']):.1%}",
+                     f"{e['mean_score']:.3f}"] for d, e in summary["domains"].items()]
+    overall = summary["overall"]
+    overall_rows.append(["all", str(overall["items"]),
+                         f"{overall.get('pass@1', overall['pass_rate']):.1%}",
+                         f"{overall['mean_score']:.3f}"])
     sections = [f"<h1>Benchmark: {html.escape(str(summary['model']))}</h1>",
-                "<pre>" + html.escape(markdown_table(summary)) + "</pre>"]
+                f"<p>{summary['samples_per_item']} sample(s) per item; run "
+                f"<code>{html.escape(summary['run'])}</code></p>",
+                _html_table(["domain", "items", "pass@1", "mean score"], overall_rows)]
+    if "din" in summary["domains"]:
+        sections.append(f"<p>din answers equivalent <em>and cheaper</em>: "
+                        f"{summary['domains']['din']['improved_rate']:.1%} (a din pass only "
+                        "requires equivalent and not worse).</p>")
     for domain, entry in summary["domains"].items():
         rates = {c: s["pass_rate"] for c, s in entry["categories"].items()}
         sections.append(f"<h2>{html.escape(domain)}</h2>")
         sections.append(_bar_chart(f"{domain}: pass rate per category", rates))
+        sections.append(_html_table(
+            ["category", "items", "pass rate", "mean score"],
+            [[c, str(st["items"]), f"{st['pass_rate']:.1%}", f"{st['mean_score']:.3f}"]
+             for c, st in entry["categories"].items()]))
         if domain == "din":
             sections.append(_histogram("din: cycles saved per passing answer",
                                        entry.get("cycles_saved", [])))
     body = "\n".join(sections)
+    style = ("body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}"
+             "table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;"
+             "padding:.25rem .6rem;text-align:right}td:first-child,th:first-child"
+             "{text-align:left}th{background:#f0f0f0}")
     return ("<!doctype html><html><head><meta charset='utf-8'><title>AFS benchmark</title>"
-            "<style>body{font-family:system-ui,sans-serif;margin:2rem}pre{background:#f6f6f6;"
-            "padding:1rem}</style></head><body>" + body + "</body></html>\n")
+            f"<style>{style}</style></head><body>" + body + "</body></html>\n")
 
 
 def write_reports(run_dir: str | Path) -> dict[str, Path]:
