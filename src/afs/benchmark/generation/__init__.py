@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
-from afs.benchmark.verify import dataset_problems, measure_din, verify_items
+from afs.benchmark.verify import dataset_problems, measure_din, normalise_code, verify_items
 from afs.errors import AfsError
 from afs.jsonl import write_jsonl
 
@@ -40,6 +40,33 @@ class Draft:
 
 class GenerationError(AfsError):
     """A template produced an item that failed its proof."""
+
+
+def code_key(draft: Draft) -> str:
+    """What makes two drafts the same item: their normalised code."""
+    return normalise_code(draft.code)
+
+
+def distinct_drafts(makers: dict[str, Callable[[int], Draft]], per_category: int, *,
+                    key: Callable[[Draft], Any] = code_key,
+                    max_attempts: int = 2000) -> list[Draft]:
+    """`per_category` drafts from each maker (called with the attempt number), no two with
+    the same `key`; a maker that cannot produce that many distinct drafts is a bug."""
+    out: list[Draft] = []
+    seen: set[Any] = set()
+    for category, make in makers.items():
+        made = attempts = 0
+        while made < per_category:
+            if attempts >= max_attempts:
+                raise GenerationError(f"{category}: only {made} distinct variants in "
+                                      f"{attempts} attempts")
+            draft = make(attempts)
+            attempts += 1
+            if key(draft) not in seen:
+                seen.add(key(draft))
+                out.append(draft)
+                made += 1
+    return out
 
 
 def _item(domain: str, index: int, draft: Draft) -> BenchmarkItem:

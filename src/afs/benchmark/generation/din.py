@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from afs.benchmark.generation import Draft
+from afs.benchmark.generation import Draft, distinct_drafts
 
 PER_CATEGORY = 13  # 11 categories x 13 = 143 >= 136
 
@@ -371,15 +371,5 @@ TEMPLATES: dict[str, Callable[[random.Random], Draft]] = {
 
 def drafts(rng: random.Random) -> list[Draft]:
     """PER_CATEGORY distinct drafts per category, deterministic for a seeded `rng`."""
-    from afs.benchmark.verify import normalise_code
-
-    out: list[Draft] = []
-    for template in TEMPLATES.values():
-        seen: set[str] = set()
-        while len(seen) < PER_CATEGORY:
-            draft = template(rng)
-            key = normalise_code(draft.code)
-            if key not in seen:
-                seen.add(key)
-                out.append(draft)
-    return out
+    return distinct_drafts({category: (lambda _, t=template: t(rng))
+                            for category, template in TEMPLATES.items()}, PER_CATEGORY)

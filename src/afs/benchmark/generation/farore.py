@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
-from afs.benchmark.generation import Draft
+from afs.benchmark.generation import Draft, distinct_drafts
 from afs.benchmark.generation.farore_common import (
     CURRENT_HEALTH,
     FACING,
@@ -48,7 +48,6 @@ from afs.benchmark.generation.farore_hardware import (
     timing_issues,
     vblank_timing,
 )
-from afs.benchmark.verify import normalise_code
 
 
 def mode_mismatch(rng: random.Random, kind: int) -> Draft:
@@ -840,18 +839,6 @@ TEMPLATES: dict[str, Callable[[random.Random, int], Draft]] = {
 def drafts(rng: random.Random) -> list[Draft]:
     """PER_CATEGORY drafts per category, cycling through each template's kinds of bug; no two
     share normalised buggy code."""
-    out: list[Draft] = []
-    seen: set[str] = set()
-    for category, template in TEMPLATES.items():
-        made = attempts = 0
-        while made < PER_CATEGORY:
-            if attempts > 200:
-                raise RuntimeError(f"{category}: too few distinct variants")
-            draft = template(rng, attempts)
-            attempts += 1
-            key = normalise_code(draft.code)
-            if key not in seen:
-                seen.add(key)
-                out.append(draft)
-                made += 1
-    return out
+    return distinct_drafts({category: (lambda attempt, t=template: t(rng, attempt))
+                            for category, template in TEMPLATES.items()}, PER_CATEGORY,
+                           max_attempts=200)

@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from afs.benchmark.generation import Draft
+from afs.benchmark.generation import Draft, distinct_drafts
 
 PER_CATEGORY = 14  # 10 categories x 14 = 140 >= 133
 
@@ -529,17 +529,6 @@ TEMPLATES: dict[str, Callable[[random.Random], Draft]] = {
 
 def drafts(rng: random.Random) -> list[Draft]:
     """PER_CATEGORY distinct drafts per category (distinct request and reference)."""
-    out: list[Draft] = []
-    for template in TEMPLATES.values():
-        seen: set[tuple[str, str]] = set()
-        attempts = 0
-        while len(seen) < PER_CATEGORY:
-            attempts += 1
-            if attempts > 1000:
-                raise RuntimeError(f"{template.__name__}: too few distinct variants")
-            draft = template(rng)
-            key = (draft.metadata["request"], draft.expected_output)
-            if key not in seen:
-                seen.add(key)
-                out.append(draft)
-    return out
+    return distinct_drafts({category: (lambda _, t=template: t(rng))
+                            for category, template in TEMPLATES.items()}, PER_CATEGORY,
+                           key=lambda d: (d.metadata["request"], d.expected_output))

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from afs.benchmark.generation import Draft
+from afs.benchmark.generation import Draft, distinct_drafts
 
 PER_CATEGORY = 12  # 11 categories x 12 = 132 >= 131
 
@@ -551,19 +551,5 @@ TEMPLATES: dict[str, Callable[[random.Random], Draft]] = {
 
 def drafts(rng: random.Random) -> list[Draft]:
     """PER_CATEGORY drafts per category with distinct code."""
-    from afs.benchmark.verify import normalise_code
-
-    out: list[Draft] = []
-    for template in TEMPLATES.values():
-        seen: set[str] = set()
-        attempts = 0
-        while len(seen) < PER_CATEGORY:
-            attempts += 1
-            if attempts > 2000:
-                raise RuntimeError(f"{template.__name__}: too few distinct variants")
-            draft = template(rng)
-            key = normalise_code(draft.code)
-            if key not in seen:
-                seen.add(key)
-                out.append(draft)
-    return out
+    return distinct_drafts({category: (lambda _, t=template: t(rng))
+                            for category, template in TEMPLATES.items()}, PER_CATEGORY)
