@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import re
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afs.asm.errors import AsmError
+from afs.asm.extract import normalize_code
 from afs.benchmark.checks import run_behaviour_test, score_rubric
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
 
@@ -31,14 +31,6 @@ PROOF_TRIALS = 256
 PROOF_SEED = 7
 
 
-def normalise_code(code: str) -> str:
-    """Comments, blank lines, case and spacing removed: what makes two items the same."""
-    lines = []
-    for line in code.splitlines():
-        text = re.sub(r"\s+", " ", line.split(";", 1)[0]).strip().lower()
-        if text:
-            lines.append(text)
-    return "\n".join(lines)
 
 
 def measure_din(code: str, expected: str, live_out: str | None,
@@ -123,7 +115,7 @@ def dataset_problems(items: Iterable[BenchmarkItem], *, check_counts: bool = Tru
         # A generation task has no code of its own: its request and reference identify it.
         text = item.code if item.code.strip() else \
             f"{item.metadata.request}\n{item.expected_output}"
-        key = (item.domain, normalise_code(text))
+        key = (item.domain, normalize_code(text))
         if key in seen:
             problems.append(f"{item.id} has the same normalised code as {seen[key]}")
         seen.setdefault(key, item.id)

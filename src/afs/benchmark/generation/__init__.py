@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from afs.asm.extract import normalize_code
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
-from afs.benchmark.verify import dataset_problems, measure_din, normalise_code, verify_items
+from afs.benchmark.verify import dataset_problems, measure_din, verify_items
 from afs.errors import AfsError
 from afs.jsonl import write_jsonl
 
@@ -44,7 +45,7 @@ class GenerationError(AfsError):
 
 def code_key(draft: Draft) -> str:
     """What makes two drafts the same item: their normalised code."""
-    return normalise_code(draft.code)
+    return normalize_code(draft.code)
 
 
 def distinct_drafts(makers: dict[str, Callable[[int], Draft]], per_category: int, *,
