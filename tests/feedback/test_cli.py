@@ -70,7 +70,7 @@ def test_retrain_check_and_run(tmp_path, _isolated_afs_state):
 
     no_trainer = afs("feedback", "retrain", "--run")
     assert no_trainer.returncode == 2
-    assert "--run needs a training function" in no_trainer.stderr
+    assert "--run needs a trainer" in no_trainer.stderr
 
     both = afs("feedback", "retrain")
     assert both.returncode == 2 and "exactly one of --check or --run" in both.stderr

@@ -151,6 +151,10 @@ def retrain(
     eval_cmd: str | None = typer.Option(
         None, "--eval-cmd", help="Gate: command with {model}; its last printed line is a score."),
     eval_fn: str | None = typer.Option(None, "--eval-fn", help="Gate: module:function -> score."),
+    eval_benchmark: str | None = typer.Option(
+        None, "--eval-benchmark", help="Gate: mean score on the benchmark's first "
+        "--eval-limit items of these domains (e.g. din,nayru)."),
+    eval_limit: int = typer.Option(10, "--eval-limit", min=1),
     base_model: str | None = typer.Option(None, "--base-model",
                                           help="The model serving now (gate baseline)."),
     min_eval_score: float | None = typer.Option(None, "--min-eval-score"),
@@ -171,8 +175,8 @@ def retrain(
         fail("give exactly one of --check or --run")
     if sum(bool(x) for x in (train_cmd, train_fn, train_base)) > 1:
         fail("give one of --train-cmd, --train-fn or --train-base")
-    if eval_cmd and eval_fn:
-        fail("give --eval-cmd or --eval-fn, not both")
+    if sum(bool(x) for x in (eval_cmd, eval_fn, eval_benchmark)) > 1:
+        fail("give one of --eval-cmd, --eval-fn or --eval-benchmark")
     config = RetrainConfig(
         min_new_samples=min_new_samples, retrain_interval_hours=interval_hours,
         quality_threshold=quality_threshold, dataset_format=fmt, base_model=base_model,
@@ -199,6 +203,11 @@ def retrain(
     else:
         trainer = command_train_fn(train_cmd) if train_cmd else load_callable(train_fn)
     gate = command_eval_fn(eval_cmd) if eval_cmd else load_callable(eval_fn) if eval_fn else None
+    if eval_benchmark:
+        from afs.benchmark.gate import benchmark_eval_fn
+
+        gate = benchmark_eval_fn([d.strip() for d in eval_benchmark.split(",") if d.strip()],
+                                 limit=eval_limit)
     if not (needed or force):
         if json_out:
             print_json({"ran": False, "reason": reason})

@@ -2,8 +2,9 @@
 
 `create_classical_model(spec)` builds Din (optimiser), Farore (linter/fixer), Nayru (code
 templates) or Veran (explainer) from `spec.model`; `generalist` routes each request to one of
-them by what it asks. They need no network and no weights, so every AFS pipeline can run
-offline. Each says plainly when a request is outside what it can do.
+them by the persona its system prompt names ("You are Veran"), else by what it asks. They
+need no network and no weights, so every AFS pipeline can run offline. Each says plainly
+when a request is outside what it can do.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ __all__ = ["Request", "extract_code", "fence", "knowledge_graph", "parse_request
            "prose_request"]
 
 _FENCE = re.compile(r"```[^\n]*\n.*?(?:```|\Z)", re.DOTALL)
-# Grounding facts appended to a prompt (afs.benchmark.prompts and the gateway write this
-# heading): context to draw on, not part of what is asked.
+# Grounding facts appended to a prompt (afs.benchmark.prompts writes this heading): context
+# to draw on, not part of what is asked.
 FACTS_HEADING = re.compile(r"^\s*Relevant facts:\s*$", re.MULTILINE)
 _LIVE = re.compile(r"what must be preserved(?: at the end)?\s*:\s*([a-z0-9_ ,]+)", re.I)
 _ASSUME = re.compile(r"(?:you may assume on entry|assume on entry|preconditions?)\s*:\s*"

@@ -98,7 +98,7 @@ def _wrap(code: str, register: str) -> str | None:
     if first is None:
         return None
     indent = lines[first][:len(lines[first]) - len(lines[first].lstrip())]
-    out = lines[:first] + [f"{indent}{push}"]
+    out = [*lines[:first], f"{indent}{push}"]
     returned = False
     for ln in lines[first:]:
         word = ln.split(";")[0].split()

@@ -1,9 +1,12 @@
 """Nayru: writes 65816 code for common SNES tasks from parameterised templates.
 
-Tasks: DMA to VRAM, DMA/palette upload to CGRAM, joypad read, memory fill and copy with MVN,
-OAM entry write (to ALTTP's OAM buffer at $0800, or straight to the PPU), wait for vblank.
-Parameters (addresses, sizes, channel, values) are read from the request; what the request
-does not give falls back to a stated default. Each template assembles, lints clean and is
+First the small-task templates of `nayru_tasks` (one exact request shape each: set an ALTTP
+variable, copy, fill, sum, clamp, multiply, a pointer or table lookup, a button test, a PPU
+register write, ...), which answer exactly or say why they cannot. Then the keyword templates
+here: DMA to VRAM, DMA/palette upload to CGRAM, joypad read, memory fill and copy with MVN,
+OAM entry write (to ALTTP's OAM buffer at $0800), wait for vblank. Their parameters
+(addresses, sizes, channel, values) are read from the request; what the request does not
+give falls back to a stated default. Each template assembles, lints clean and is
 checked on the emulator by the test suite.
 """
 
@@ -13,7 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from afs.models.classical_experts.common import fence
+from afs.models.classical_experts.common import fence, parse_request
+from afs.models.classical_experts.nayru_tasks import TASKS, CannotDo, matches
 
 _NUM = r"(\$[0-9A-Fa-f]+|0x[0-9A-Fa-f]+|\d+)"
 
@@ -62,7 +66,8 @@ def _h(v: int, digits: int) -> str:
 
 def dma_vram(p: Params) -> tuple[str, list[str]]:
     src, s_given = _src(p, 0x7E2000)
-    dest, d_given = p.get(0x0000, rf"vram\s*(?:address\s*)?{_NUM}", rf"to\s+{_NUM}")
+    dest, d_given = p.get(0x0000, rf"vram\s*(?:word\s+)?(?:address\s*)?{_NUM}",
+                          rf"to\s+{_NUM}")
     size, z_given = _size(p, 0x0800)
     ch, c_given = _channel(p)
     r = 0x4300 + ch * 16
@@ -100,6 +105,9 @@ def dma_cgram(p: Params) -> tuple[str, list[str]]:
     src, s_given = _src(p, 0x7EC500)
     color, k_given = p.get(0, rf"colou?r\s*(?:index\s*)?{_NUM}", rf"cgram\s*(?:address\s*)?{_NUM}")
     size, z_given = _size(p, 0x0200)
+    colours = _find(rf"{_NUM}\s*colou?rs\b", p.text)
+    if colours is not None and not z_given:
+        size, z_given = 2 * colours, True
     ch, c_given = _channel(p)
     r = 0x4300 + ch * 16
     code = f"""; Upload {size} bytes of palette from {_h(src, 6)} to CGRAM from colour {color}
@@ -261,8 +269,9 @@ class Template:
 
 
 TEMPLATES: tuple[Template, ...] = (
-    Template("palette upload (CGRAM DMA)", ("cgram", "palette", "colour", "color"), dma_cgram),
-    Template("DMA to VRAM", ("vram", "tile", "tilemap", "graphics"), dma_vram),
+    Template("palette upload (CGRAM DMA)", ("cgram", "palette", "colour", "color", "dma"),
+             dma_cgram),
+    Template("DMA to VRAM", ("vram", "tile", "tilemap", "graphics", "dma"), dma_vram),
     Template("joypad read", ("joypad", "controller", "input", "buttons", "gamepad"), joypad),
     Template("OAM entry write", ("oam", "sprite entry", "sprite slot", "oam entry"),
              oam_entry),
@@ -283,18 +292,34 @@ def pick(request: str) -> Template | None:
     text = request.lower()
     if any(k in text for k in _OTHER_TASKS):
         return None
-    scored = [(sum(k in text for k in t.keywords), -n, t) for n, t in enumerate(TEMPLATES)]
+
+    def has(word: str) -> bool:  # whole words: "refill" is not "fill"
+        return re.search(rf"\b{re.escape(word)}\b", text) is not None
+
+    scored = [(sum(map(has, t.keywords)), -n, t) for n, t in enumerate(TEMPLATES)]
     best = max(scored, key=lambda s: (s[0], s[1]))
     return best[2] if best[0] else None
 
 
 def answer(request: str) -> str:
-    template = pick(request)
+    ask = parse_request(request).ask.strip()
+    reasons = []
+    for task, m in matches(ask):
+        try:
+            code, note = task.build(m)
+        except CannotDo as exc:
+            reasons.append(str(exc))
+            continue
+        return f"{fence(code)}\n\nTemplate: {task.name}." + (f" {note[0].upper()}{note[1:]}."
+                                                             if note else "")
+    if reasons:
+        return f"Nayru (offline templates) cannot write this exactly: {reasons[0]}."
+    template = pick(ask)
     if template is None:
-        names = ", ".join(t.name for t in TEMPLATES)
+        names = ", ".join([t.name for t in TEMPLATES] + [t.name for t in TASKS])
         return ("Nayru (offline templates) can write only these routines: " + names +
                 ". This request matches none of them, so I cannot write it.")
-    code, defaults = template.build(Params(request))
+    code, defaults = template.build(Params(ask))
     note = f"\n\nDefaults used (not given in the request): {', '.join(defaults)}." if (
         defaults) else ""
     return f"{fence(code)}\n\nTemplate: {template.name}.{note}"

@@ -1,9 +1,12 @@
 """Veran: explains 65816 code line by line from the analysis, not from canned text.
 
-For each instruction: what it does (`instruction_notes`), the widths in force there (tracked
-through REP/SEP/PLP), the flags it changes and its cycle count (`afs.asm.isa`), and what its
-address operand reaches (direct page, WRAM, a hardware register, ROM). A summary names the
-routine's calls, loops, returns and stack use.
+First one sentence of purpose where a rule of `veran_purpose` can tell (else it says it
+cannot). Then for each instruction: what it does (`instruction_notes`), the widths in force
+there (tracked through REP/SEP/PLP), the flags it changes and its cycle count
+(`afs.asm.isa`), what its address operand reaches (direct page, WRAM, a hardware register,
+ROM) and what that address means in the ALTTP knowledge graph (name, role, description,
+register access, table slot), or that the map does not know it. Asar syntax notes come from
+`veran_syntax`. A summary names the routine's calls, loops, returns and stack use.
 """
 
 from __future__ import annotations
