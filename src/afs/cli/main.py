@@ -15,6 +15,16 @@ from afs.errors import AfsError, InputError
 COMMAND_MODULES = (
     "models",
     "asm",
+    "train",
+    "run",
+    "serve",
+    "benchmark",
+    "kg",
+    "logs",
+    "feedback",
+    "corpus",
+    "pretrain",
+    "distill",
 )
 
 app = typer.Typer(
@@ -50,8 +60,8 @@ def main() -> None:
     try:
         app()
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(EXIT_BAD_INPUT) from None
     except AfsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(EXIT_FAILURE) from None

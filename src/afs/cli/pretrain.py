@@ -1,0 +1,212 @@
+"""`afs pretrain ...`: domain tokenizer, MLM encoder training, embeddings and retrieval."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from afs.cli.output import JsonOption, console, print_json
+
+pretrain_app = typer.Typer(
+    help="Pre-train an assembly encoder: tokenizer, MLM training, embeddings, search.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pretrain_app, name="pretrain")
+
+
+def _default(name: str) -> Path:
+    from afs.pretraining.corpus_builder import pretraining_dir
+
+    return pretraining_dir(name)
+
+
+_CORPUS = typer.Option(
+    None, "--corpus", "-c", help="Built corpus [default: $AFS_HOME/pretraining/corpus]."
+)
+
+
+@pretrain_app.command("tokenizer")
+def tokenizer(
+    corpus: Path | None = _CORPUS,
+    output: Path | None = typer.Option(
+        None, "--output", "-o",
+        help="Tokenizer directory [default: $AFS_HOME/pretraining/tokenizer].",
+    ),
+    vocab_size: int = typer.Option(8192, "--vocab-size"),
+    min_frequency: int = typer.Option(2, "--min-frequency"),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Train the assembly-aware BPE tokenizer on the corpus's training split."""
+    from afs.pretraining.corpus_builder import iter_texts, read_manifest
+    from afs.pretraining.tokenizer import train_tokenizer
+
+    corpus_dir = corpus or _default("corpus")
+    read_manifest(corpus_dir)
+    target = output or _default("tokenizer")
+    with console.status("Training the tokenizer…"):
+        trained = train_tokenizer(
+            iter_texts(corpus_dir, "train"), vocab_size=vocab_size,
+            min_frequency=min_frequency, seed=seed, output_dir=target,
+        )
+    summary = {"output": str(target), "vocab_size": len(trained),
+               "special_tokens": trained.all_special_tokens}
+    if as_json:
+        print_json(summary)
+        return
+    console.print(f"[green]tokenizer[/] ({len(trained)} tokens) written to {target}")
+
+
+def _is_main_process() -> bool:
+    # Under `accelerate launch`/`torchrun` every process runs this command; one reports.
+    return os.environ.get("RANK", "0") == "0"
+
+
+@pretrain_app.command("train")
+def train(
+    corpus: Path | None = _CORPUS,
+    tokenizer_dir: Path | None = typer.Option(
+        None, "--tokenizer", "-t",
+        help="Tokenizer directory [default: $AFS_HOME/pretraining/tokenizer if it exists, "
+        "else one trained into the run].",
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Run directory [default: $AFS_HOME/pretraining/run]."
+    ),
+    preset: str = typer.Option("tiny", "--preset", help="tiny | small | base"),
+    max_steps: int | None = typer.Option(None, "--max-steps", help="Overrides --epochs."),
+    epochs: int = typer.Option(1, "--epochs"),
+    batch_size: int | None = typer.Option(None, "--batch-size", help="Per device."),
+    grad_accum: int = typer.Option(1, "--grad-accum"),
+    lr: float | None = typer.Option(None, "--lr"),
+    seq_len: int | None = typer.Option(None, "--seq-len"),
+    mlm_probability: float = typer.Option(0.15, "--mlm-probability"),
+    whole_word_mask: bool = typer.Option(True, "--whole-word-mask/--token-mask"),
+    eval_every: int = typer.Option(100, "--eval-every"),
+    save_every: int = typer.Option(200, "--save-every"),
+    mixed_precision: str = typer.Option("no", "--mixed-precision", help="no | bf16 | fp16"),
+    workers: int = typer.Option(0, "--workers", help="Data-loader worker processes."),
+    resume: bool = typer.Option(True, "--resume/--no-resume"),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Pre-train the encoder with masked-language modelling; resumes from its checkpoints."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from afs.pretraining.encoder_trainer import EncoderPretrainer, PretrainConfig
+    from afs.pretraining.tokenizer import TOKENIZER_FILE
+
+    config = PretrainConfig(
+        preset=preset, max_steps=max_steps, epochs=epochs, batch_size=batch_size,
+        grad_accum=grad_accum, lr=lr, seq_len=seq_len, mlm_probability=mlm_probability,
+        whole_word_mask=whole_word_mask, eval_every=eval_every, save_every=save_every,
+        mixed_precision=mixed_precision, dataloader_workers=workers, resume=resume, seed=seed,
+        output_dir=output,
+    )
+    if tokenizer_dir is None and (_default("tokenizer") / TOKENIZER_FILE).is_file():
+        tokenizer_dir = _default("tokenizer")
+    trainer = EncoderPretrainer(corpus or _default("corpus"), config, tokenizer=tokenizer_dir)
+    show = _is_main_process() and not as_json
+    progress = Progress(
+        TextColumn("step {task.completed}/{task.total}"), BarColumn(),
+        TextColumn("{task.description}"), TimeRemainingColumn(), console=console,
+        disable=not show,
+    )
+    task = progress.add_task("", total=None)
+
+    def on_event(event: dict[str, Any]) -> None:
+        if not show:
+            return
+        if event["event"] == "start":
+            progress.update(task, total=event["total_steps"],
+                            completed=event["resumed_from"] or 0)
+            if event["resumed_from"]:
+                progress.console.print(f"resuming from step {event['resumed_from']}")
+        elif event["event"] == "step":
+            progress.update(task, completed=event["step"],
+                            description=f"loss {event['loss']:.3f}  "
+                            f"{event['tokens_per_second']:.0f} tok/s")
+        elif event["event"] == "eval":
+            progress.console.print(
+                f"step {event['step']}: val loss {event['val_loss']:.3f}, masked accuracy "
+                f"{event['val_accuracy']:.3f} (unigram {event['unigram_accuracy']:.3f})"
+            )
+
+    try:
+        with progress:
+            result = trainer.train(on_event)
+    except KeyboardInterrupt:
+        console.print("interrupted: a checkpoint was saved; run the same command to resume")
+        raise typer.Exit(130) from None
+    if not _is_main_process():
+        return
+    if as_json:
+        print_json(result)
+        return
+    console.print(
+        f"[green]done[/] at step {result['global_step']}: val loss "
+        f"{result['initial_val_loss']:.3f} -> {result['final_val_loss']:.3f}, masked accuracy "
+        f"{result['val_accuracy']:.3f} vs unigram {result['unigram_accuracy']:.3f}"
+    )
+    console.print(f"model in {result['model_dir']}")
+
+
+@pretrain_app.command("embed")
+def embed(
+    model: Path | None = typer.Option(
+        None, "--model", "-m", help="Trained model [default: $AFS_HOME/pretraining/run/model]."
+    ),
+    corpus: Path | None = _CORPUS,
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
+    ),
+    batch_size: int = typer.Option(32, "--batch-size"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Embed every corpus document and write vectors, metadata and a cosine index."""
+    from rich.progress import Progress
+
+    from afs.pretraining.embeddings import export_embeddings
+
+    target = output or _default("embeddings")
+    with Progress(console=console, disable=as_json) as progress:
+        task = progress.add_task("embedding", total=None)
+        info = export_embeddings(
+            model or _default("run") / "model", corpus or _default("corpus"), target,
+            batch_size=batch_size,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print_json({"output": str(target), **info})
+        return
+    console.print(f"[green]{info['count']} vectors[/] (dim {info['dim']}) written to {target}")
+
+
+@pretrain_app.command("query")
+def query(
+    text: str = typer.Argument(..., help="Assembly or prose to look up."),
+    index: Path | None = typer.Option(
+        None, "--index", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
+    ),
+    k: int = typer.Option(5, "-k", help="How many results."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Find the corpus documents most similar to TEXT."""
+    from afs.pretraining.embeddings import EmbeddingIndex
+
+    hits = EmbeddingIndex.load(index or _default("embeddings")).query(text, k)
+    rows = [{"score": hit.score, **hit.metadata} for hit in hits]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        console.print(
+            f"{row['score']:.3f}  {row['source']}:{row['start_line']}  {row['name']}",
+            highlight=False,
+        )

@@ -1,0 +1,56 @@
+"""Pre-training: corpus building, the domain tokenizer, MLM encoder training, embeddings.
+
+    from afs.pretraining import CorpusBuilder, CorpusConfig, EncoderPretrainer
+
+    corpus = CorpusBuilder(CorpusConfig(source_dirs=[Path("~/src/alttp")]))
+    stats = corpus.get_statistics()
+    result = EncoderPretrainer(corpus, PretrainConfig(preset="tiny")).train()
+
+The corpus side needs only numpy; the trainer and embeddings import torch and
+transformers, so they load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from afs.pretraining.corpus_builder import CorpusBuilder, CorpusConfig, load_corpus_dataset
+from afs.pretraining.parsers import ConversationParser, DisassemblyParser, Document
+
+if TYPE_CHECKING:
+    from afs.pretraining.embeddings import EmbeddingIndex, TextEncoder, export_embeddings
+    from afs.pretraining.encoder_trainer import EncoderPretrainer, PretrainConfig
+
+_LAZY = {
+    "EncoderPretrainer": "afs.pretraining.encoder_trainer",
+    "PretrainConfig": "afs.pretraining.encoder_trainer",
+    "EmbeddingIndex": "afs.pretraining.embeddings",
+    "TextEncoder": "afs.pretraining.embeddings",
+    "export_embeddings": "afs.pretraining.embeddings",
+    "train_tokenizer": "afs.pretraining.tokenizer",
+    "load_tokenizer": "afs.pretraining.tokenizer",
+}
+
+__all__ = [
+    "ConversationParser",
+    "CorpusBuilder",
+    "CorpusConfig",
+    "DisassemblyParser",
+    "Document",
+    "EmbeddingIndex",
+    "EncoderPretrainer",
+    "PretrainConfig",
+    "TextEncoder",
+    "export_embeddings",
+    "load_corpus_dataset",
+    "load_tokenizer",
+    "train_tokenizer",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'afs.pretraining' has no attribute {name!r}")
