@@ -180,3 +180,27 @@ def test_two_hundred_concurrent_streams(gateway):
     assert sorted(texts) == sorted(f"echo: request {i}" for i in range(200))
     assert gateway.logger.count() - before == 200
     assert time.perf_counter() - started < 60
+
+
+def test_offline_experts_and_the_real_pipeline_behind_the_openai_client(tmp_path):
+    """The default gateway: registry aliases (the classical experts) and `afs` = Orchestrator."""
+    logger = InferenceLogger(tmp_path / "log")
+    for running in start_gateway(create_app(logger), logger):
+        client = _client(running)
+        ids = [m.id for m in client.models.list()]
+        assert {"afs", "din", "farore", "nayru", "veran", "classical"} <= set(ids)
+        din = client.chat.completions.create(
+            model="din", messages=[{"role": "user", "content":
+                                    "Optimize this code:\n```asm\nLDA #$00\nSTA $10\n```"}])
+        assert "STZ $10" in din.choices[0].message.content.upper()
+        stream = client.chat.completions.create(
+            model="afs", stream=True, messages=[{"role": "user", "content":
+                                                 "Explain this code:\nLDA.l $7EF36C\n"
+                                                 "STA.l $7EF36D"}])
+        chunks = list(stream)
+        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        record = logger.get(chunks[-1].model_extra["record_id"])
+        assert record.model == "afs" and record.response == text
+        assert [s["expert"] for s in record.metadata["generalist_steps"]
+                if s["kind"] == "invocation"] == ["veran"]
+        assert "maximum" in text.lower()
