@@ -124,6 +124,23 @@ def test_interrupted_run_resumes_and_matches_an_uninterrupted_one(
         ).train()
 
 
+def test_data_loader_workers_do_not_change_the_run(
+    tmp_path: Path, built_corpus: Path, tokenizer_dir: Path
+) -> None:
+    # 12 steps of 16 blocks cross an epoch boundary of the ~150-block training split: the
+    # persistent workers must mask with the new epoch, exactly as the main process does.
+    results = [
+        EncoderPretrainer(
+            built_corpus,
+            PretrainConfig(preset="tiny", max_steps=12, output_dir=tmp_path / str(workers),
+                           dataloader_workers=workers),
+            tokenizer=tokenizer_dir,
+        ).train()
+        for workers in (0, 2)
+    ]
+    assert results[0]["final_val_loss"] == pytest.approx(results[1]["final_val_loss"], abs=1e-6)
+
+
 def test_export_embeddings_and_query(trained, built_corpus: Path, tmp_path: Path) -> None:
     _, result = trained
     info = export_embeddings(result["model_dir"], built_corpus, tmp_path / "index", batch_size=16)

@@ -90,7 +90,9 @@ def train(
     whole_word_mask: bool = typer.Option(True, "--whole-word-mask/--token-mask"),
     eval_every: int = typer.Option(100, "--eval-every"),
     save_every: int = typer.Option(200, "--save-every"),
-    mixed_precision: str = typer.Option("no", "--mixed-precision", help="no | bf16 | fp16"),
+    mixed_precision: str | None = typer.Option(
+        None, "--mixed-precision", help="no | bf16 | fp16 [default: accelerate's setting, else no]"
+    ),
     workers: int = typer.Option(0, "--workers", help="Data-loader worker processes."),
     resume: bool = typer.Option(True, "--resume/--no-resume"),
     seed: int = typer.Option(0, "--seed"),

@@ -76,6 +76,8 @@ class CorpusConfig:
     shard_docs: int = 10_000
 
     def __post_init__(self) -> None:
+        if isinstance(self.source_dirs, str | Path):
+            self.source_dirs = [self.source_dirs]  # one directory given bare
         self.source_dirs = [Path(path).expanduser() for path in self.source_dirs]
         if not self.source_dirs:
             raise InputError("expected at least one source directory")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Literal
 
+from afs.asm.parser import strip_comment
 from afs.pretraining.tokenizer import count_pretokens
 
 CommentMode = Literal["keep", "strip"]
@@ -68,21 +69,8 @@ _SEPARATOR = re.compile(r"^[;*\s=\-#~_+/\\|.]*$")
 
 def split_comment(line: str) -> tuple[str, str]:
     """Split a line at its first `;` outside a quoted string: (code, comment)."""
-    first = line.find(";")
-    if first < 0:
-        return line, ""
-    if '"' not in line and "'" not in line:
-        return line[:first], line[first:]
-    quote = ""
-    for index, char in enumerate(line):
-        if quote:
-            if char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char == ";":
-            return line[:index], line[index:]
-    return line, ""
+    code = strip_comment(line)
+    return code, line[len(code):]
 
 
 def classify(line: str) -> LineKind:
