@@ -191,14 +191,7 @@ class HttpChatModel(ChatModel):
     def __init__(
         self, spec: ModelSpec, *, alias: str | None = None, retry: RetryPolicy | None = None
     ) -> None:
-        super().__init__(
-            spec.model,
-            alias=alias,
-            defaults=spec.params.model_dump(exclude_none=True),
-            system_prompt=spec.system_prompt,
-            price=spec.price.to_price() if spec.price else None,
-            retry=retry,
-        )
+        super().__init__(spec.model, alias=alias, retry=retry, **spec.chat_model_options())
         self.spec = spec
         self.base_url = spec.base_url or self.default_base_url
         self.timeout = spec.timeout

@@ -89,6 +89,12 @@ class ModelSpec(BaseModel):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/") if value else value
 
+    def chat_model_options(self) -> dict[str, Any]:
+        """The `ChatModel` constructor options this spec sets (defaults, system prompt, price)."""
+        return {"defaults": self.params.model_dump(exclude_none=True),
+                "system_prompt": self.system_prompt,
+                "price": self.price.to_price() if self.price else None}
+
     def api_key(self) -> str | None:
         """The key from the first of `api_key_env` that is set, or None."""
         return next((os.environ[n] for n in self.api_key_env if os.environ.get(n)), None)

@@ -38,14 +38,7 @@ class TransformersChatModel(ChatModel):
     def __init__(
         self, spec: ModelSpec, *, alias: str | None = None, retry: RetryPolicy | None = None
     ) -> None:
-        super().__init__(
-            spec.model,
-            alias=alias,
-            defaults=spec.params.model_dump(exclude_none=True),
-            system_prompt=spec.system_prompt,
-            price=spec.price.to_price() if spec.price else None,
-            retry=retry,
-        )
+        super().__init__(spec.model, alias=alias, retry=retry, **spec.chat_model_options())
         self.spec = spec
         self._loaded: tuple[Any, Any] | None = None
         self._load_lock = threading.Lock()
