@@ -18,7 +18,7 @@ from tests.support.provider_servers import ProviderServer, RecordedRequest, Repl
 TEST_KEYS = {
     "OPENAI_API_KEY": "sk-test-distill-openai-7f3a9c",
     "GEMINI_API_KEY": "AIza-test-distill-gemini-51be",
-    "CLAUDE_API_KEY": "sk-ant-test-distill-claude-c0de",
+    "CLAUDE_API_KEY": "sk-ant-test-claude-c0de",
 }
 PROVIDER_ENV = {"openai": "OPENAI_API_KEY", "gemini": "GEMINI_API_KEY",
                 "anthropic": "CLAUDE_API_KEY"}
