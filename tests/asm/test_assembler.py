@@ -136,3 +136,32 @@ def test_cli_build_matches_asar_on_the_multi_file_sample(tmp_path: Path, checksu
                                       str(tmp_path / "afs.sfc"), "--fix-checksum", checksum])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "afs.sfc").read_bytes() == (tmp_path / "asar.sfc").read_bytes()
+
+
+def test_concurrent_assemblies_leave_the_garbage_collector_as_they_found_it():
+    import gc
+    import threading
+
+    from afs.asm.assembler import assemble
+
+    source = "\n".join(f"LDA #${i % 256:02X}\nSTA $10" for i in range(2000))
+    assert gc.isenabled()
+    barrier = threading.Barrier(4)
+
+    def work() -> None:
+        barrier.wait()
+        for _ in range(3):
+            assemble(source, base=0x008000)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        assemble("NOP", base=0x008000)
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()

@@ -43,6 +43,15 @@ _TOKEN = re.compile(r"""
   | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,])
 """, re.VERBOSE)
 
+# A whole expression that is one literal or one label: most operands, parsed without the
+# tokenizer and parser (same groups and rules as `_TOKEN`).
+_SIMPLE = re.compile(r"""
+    \$(?P<hex>[0-9A-Fa-f]+)
+  | %(?P<bin>[01]+)
+  | (?P<dec>[0-9]+)
+  | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+""", re.VERBOSE)
+
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
@@ -65,7 +74,8 @@ def value_width(value: int) -> int:
     return 3
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass's __init__ is several times slower, and tokens are hot.
+@dataclass(slots=True)
 class Token:
     kind: str          # "num", "name", "op"
     text: str
@@ -336,6 +346,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     stripped = text.strip()
     if not stripped:
         raise AsmError("expected an expression", file, line, column)
+    simple = _SIMPLE.fullmatch(stripped)
+    if simple is not None:
+        return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
     tokens = tokenize(text, column, file, line)
     for tok in tokens:
         if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
@@ -349,3 +362,22 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     if rest is not None:
         raise AsmError(f"unexpected '{rest.text}' in expression", file, line, rest.column)
     return Expr(stripped, column, fn, parser.width, tuple(parser.labels))
+
+
+def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr:
+    """The `Expr` of a lone literal or label (`col`: where it starts), as the parser builds it."""
+    kind = m.lastgroup
+    if kind == "name":
+        def label(ctx: EvalContext) -> int:
+            return ctx.label_value(stripped, col)
+
+        return Expr(stripped, column, label, 0, (stripped,))
+    digits = m.group(kind)
+    if kind == "hex":
+        value, width = int(digits, 16), literal_width_hex(digits)
+    elif kind == "bin":
+        value, width = int(digits, 2), min(3, (len(digits) + 7) // 8)
+    else:
+        value = int(digits)
+        width = value_width(value)
+    return Expr(stripped, column, lambda ctx: value, width, ())

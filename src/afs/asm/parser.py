@@ -336,6 +336,9 @@ def parse_conditional(text: str, column: int, file: str, line: int,
 def parse_statement(text: str, column: int, file: str, line: int,
                     precedence: bool = False) -> list[Statement]:
     """Parse one statement (`text` starts at `column`); a leading `label:` adds a Label."""
+    fast = _fast_instruction(text, column, file, line, precedence)
+    if fast is not None:
+        return [fast]
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
@@ -400,6 +403,31 @@ def parse_statement(text: str, column: int, file: str, line: int,
             raise AsmError(f"unsupported directive '{word}'", file, line, column)
         raise AsmError(f"'{word}' must be on a line of its own", file, line, column)
     raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
+
+
+def _fast_instruction(text: str, column: int, file: str, line: int,
+                      precedence: bool) -> Instruction | None:
+    """The common case, a plain `mnemonic[.b/.w/.l] [operand]`, without the label, macro and
+    assignment checks; None when `text` may be anything else (the general path decides)."""
+    w = _WORD_RE.match(text)
+    if w is None:
+        return None
+    word = w.group(1).lower()
+    end = w.end()
+    if word not in MNEMONICS or (end < len(text) and not text[end].isspace()):
+        return None
+    suffix = w.group(2)
+    if suffix is not None:
+        suffix = suffix.lower()
+        if suffix not in ("b", "w", "l"):
+            return None
+    rest = text[end:]
+    operand_text = rest.strip()
+    if operand_text.startswith("="):    # `name = value` with a mnemonic's name
+        return None
+    operand_col = column + end + len(rest) - len(rest.lstrip())
+    operand = parse_operand(word, operand_text, operand_col, file, line, precedence)
+    return Instruction(column, word, suffix, operand, text)
 
 
 def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
