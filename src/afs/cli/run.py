@@ -36,7 +36,7 @@ def run(
         print_json({"answer": result.answer, "record_id": result.record_id,
                     **result.to_trace()})
         return
-    console.print(result.answer, markup=False, highlight=False)
+    console.print(result.answer, markup=False, highlight=False, soft_wrap=True)
     console.rule("trace")
     for stage in result.stages:
         console.print(f"{stage.name:<16} {stage.seconds * 1000:8.1f} ms  {stage.detail}",
