@@ -61,7 +61,7 @@ def _run(domain: str, model: str, dataset: Path | None, output: Path | None, sam
                     "summary": summary})
         return
     console.print(markdown_table(summary), markup=False, highlight=False)
-    console.print(f"report: {paths['html']}", markup=False, highlight=False)
+    console.print(f"report: {paths['html']}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _make_domain_command(domain: str) -> None:
