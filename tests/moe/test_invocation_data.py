@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from afs.models.expert_tokens import SPECIAL_TOKENS
 from afs.models.router import OfflineRouter
-from afs.moe.generalist import GeneralistModel, Step
-from afs.moe.invocation_data import CheckResult, InvocationDataGenerator
+from afs.moe.generalist import CheckResult, GeneralistModel, InvocationDataGenerator, Step
 
 
 def _accept_din_only(step: Step) -> CheckResult:

@@ -24,7 +24,7 @@ COMMAND_MODULES = (
     "feedback",
     "corpus",
     "pretrain",
-    "distill",
+    "distillation",
 )
 
 app = typer.Typer(

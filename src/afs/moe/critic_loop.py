@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afs.moe.critique import Critique, parse_critique
+from afs.moe.farore import FaroreCritic
+
+__all__ = ["CriticConfig", "CriticLoop", "FaroreCritic", "IterationRecord",
+           "create_din_farore_loop"]
 
 GeneratorHandler = Callable[[str, str | None], Awaitable[str] | str]
 CriticHandler = Callable[[str, str], Awaitable[str | Critique] | str | Critique]
@@ -99,7 +103,5 @@ async def create_din_farore_loop(
 ) -> CriticLoop:
     """Din generates, Farore critiques; without a handler Farore is the tool-grounded critic."""
     if farore_handler is None:
-        from afs.moe.farore import FaroreCritic
-
         farore_handler = FaroreCritic()
     return CriticLoop(din_handler, farore_handler, config)
