@@ -2,30 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
 
 
 def run() -> dict:
+    from afs.jsonl import write_jsonl
     from afs.training.config import TrainConfig
     from afs.training.sft import train_sft
-    from afs.training.tiny import build_tiny_causal_lm
+    from afs.training.tiny import build_tiny_causal_lm, synthetic_sft_rows
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        rows = []
-        for i in range(64):
-            code = "\n".join(f"LDA ${(i * 7 + k) % 256:02X}\nSTA $7E{(i + k) % 256:02X}00"
-                             for k in range(6))
-            rows.append({"messages": [
-                {"role": "system", "content": "You are Din, a 65816 optimiser."},
-                {"role": "user", "content": f"Optimize this routine:\n{code}"},
-                {"role": "assistant", "content": code.replace("LDA", "LDX")},
-            ]})
+        rows = synthetic_sft_rows(64)
         data = root / "train.jsonl"
-        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        write_jsonl(data, rows)
         texts = [m["content"] for r in rows for m in r["messages"]]
         base = build_tiny_causal_lm(root / "base", texts, hidden_size=128, layers=4, heads=4)
         from transformers import AutoTokenizer

@@ -17,22 +17,15 @@ def main(small: bool) -> dict:
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    from afs.jsonl import write_jsonl
     from afs.training.config import TrainConfig
     from afs.training.sft import train_sft
-    from afs.training.tiny import build_tiny_causal_lm
+    from afs.training.tiny import build_tiny_causal_lm, synthetic_sft_rows
 
     root = Path(tempfile.mkdtemp())
-    rows = []
-    for i in range(256):
-        code = "\n".join(f"LDA ${(i * 7 + k) % 256:02X}\nSTA $7E{(i + k) % 256:02X}00"
-                         for k in range(6 if small else 24))
-        rows.append({"messages": [
-            {"role": "system", "content": "You are Din, a 65816 optimiser."},
-            {"role": "user", "content": f"Optimize this routine:\n{code}"},
-            {"role": "assistant", "content": code.replace("LDA", "LDX")},
-        ]})
+    rows = synthetic_sft_rows(256, lines=6 if small else 24)
     data = root / "train.jsonl"
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    write_jsonl(data, rows)
     texts = [m["content"] for r in rows[:32] for m in r["messages"]]
     base = build_tiny_causal_lm(root / "tok", texts, vocab_size=512)
     if not small:

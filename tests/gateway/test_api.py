@@ -132,8 +132,11 @@ def test_errors_are_openai_shaped(gateway):
     assert too_big.status_code == 413
 
 
-def test_health(gateway):
-    assert httpx.get(f"{gateway.url}/health").json()["status"] == "ok"
+def test_health_reports_the_log(gateway):
+    assert httpx.get(f"{gateway.url}/health").json() == {"status": "ok", "records": 0}
+    _client(gateway).chat.completions.create(model="din",
+                                             messages=[{"role": "user", "content": "x"}])
+    assert httpx.get(f"{gateway.url}/health").json()["records"] == 1
 
 
 def test_key_required_when_configured(tmp_path):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from transformers import TrainerCallback
+
+from afs.jsonl import JsonlAppender
 
 
 class MetricsCallback(TrainerCallback):
@@ -22,12 +22,11 @@ class MetricsCallback(TrainerCallback):
     def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kw: Any):
         if not logs or not state.is_world_process_zero:
             return
-        entry = {"step": state.global_step, **{k: v for k, v in logs.items()}}
+        entry = {"step": state.global_step, **logs}
         self.history.append(entry)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry) + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
+        # One appender per entry: logs are rare, and a resumed run reopens cleanly.
+        with JsonlAppender(self.path) as out:
+            out.append(entry)
 
 
 class RichProgressCallback(TrainerCallback):

@@ -68,3 +68,17 @@ def build_tiny_causal_lm(
     model.save_pretrained(str(output_dir))
     tokenizer.save_pretrained(str(output_dir))
     return output_dir
+
+
+def synthetic_sft_rows(count: int, lines: int = 6) -> list[dict]:
+    """Deterministic chatml rows (a store routine and its LDX rewrite) for throughput runs."""
+    rows = []
+    for i in range(count):
+        code = "\n".join(f"LDA ${(i * 7 + k) % 256:02X}\nSTA $7E{(i + k) % 256:02X}00"
+                         for k in range(lines))
+        rows.append({"messages": [
+            {"role": "system", "content": "You are Din, a 65816 optimiser."},
+            {"role": "user", "content": f"Optimize this routine:\n{code}"},
+            {"role": "assistant", "content": code.replace("LDA", "LDX")},
+        ]})
+    return rows
