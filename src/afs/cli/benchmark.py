@@ -120,6 +120,46 @@ def verify(
         raise typer.Exit(EXIT_FAILURE)
 
 
+@benchmark_app.command("audit")
+def audit(
+    dataset: Path | None = typer.Option(None, "--dataset", help="Default: benchmarks/"),
+    domains: str = typer.Option("din,farore,nayru,veran", "--domains"),
+    workers: int = typer.Option(2, "--workers", min=1, help="Processes scoring the battery."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Score a battery of wrong answers on every item; exit 1 if any passes, or a domain is
+    too uniform (distinct shape ratio) or too small."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from afs.benchmark.audit import SHAPE_RATIO_MINIMUM, audit_items
+    from afs.benchmark.items import default_dataset_dir, load_items
+
+    root = dataset or default_dataset_dir()
+    names = [d.strip() for d in domains.split(",") if d.strip()]
+    items = [item for name in names for item in load_items(root, name)]
+    progress = Progress(TextColumn("[bold]audit"), BarColumn(), MofNCompleteColumn(),
+                        console=console, disable=as_json)
+    with progress:
+        task = progress.add_task("audit", total=len(items))
+        report = audit_items(items, workers=workers,
+                             on_item=lambda _: progress.advance(task))
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        for failure in report.failures:
+            console.print(f"[red]PASSES[/] {failure.item_id}: {', '.join(failure.passed)}",
+                          highlight=False)
+        for name, figures in report.domains.items():
+            verdict = "[green]ok[/]" if figures.ok else "[red]FAIL[/]"
+            console.print(
+                f"{name:<7} {figures.items:>4} items  {figures.answers:>5} wrong answers  "
+                f"{figures.passed} passed  {figures.excused} excused (equivalent mutants)  "
+                f"shape ratio {figures.shape_ratio:.2f} (min {SHAPE_RATIO_MINIMUM})  {verdict}",
+                highlight=False)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILURE)
+
+
 @benchmark_app.command("compare")
 def compare(
     run_a: Path = typer.Argument(..., exists=True, file_okay=False),

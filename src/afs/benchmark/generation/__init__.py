@@ -4,6 +4,8 @@ Each domain module exposes `drafts(rng) -> list[Draft]`: parameterised templates
 per category. `build_domain` turns drafts into items (ids, din reference metrics) and proves
 each one (`afs.benchmark.verify.prove_item`); a draft that fails its proof stops generation
 with the reason, because a wrong gold answer is a bug in its template, never data to ship.
+Then every item faces the audit's wrong answers (`afs.benchmark.audit`): an item that any of
+them passes is refused too, because its check could be met without doing the task.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.asm.extract import normalize_code
+from afs.benchmark.audit import audit_items, shape_ratio
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
 from afs.benchmark.verify import dataset_problems, measure_din, verify_items
 from afs.errors import AfsError
@@ -126,7 +129,18 @@ def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
         lines = [f"{item_id}: {'; '.join(problems)}"
                  for item_id, problems in report.failures.items()] + report.dataset
         raise GenerationError("refusing to write unproven items:\n" + "\n".join(lines))
+    audit = audit_items(everything, workers=workers, check_counts=False)
+    if audit.failures:
+        lines = [f"{a.item_id}: wrong answers pass: {', '.join(a.passed)}"
+                 for a in audit.failures]
+        raise GenerationError("refusing to write items that wrong answers pass:\n"
+                              + "\n".join(lines))
     return result
+
+
+def split_name(seed: int) -> str:
+    """The shipped items are seed 0, the `dev` split; any other seed is a fresh test set."""
+    return "dev" if seed == 0 else f"fresh-{seed}"
 
 
 def write_datasets(out_dir: str | Path, items: dict[str, list[BenchmarkItem]],
@@ -139,13 +153,16 @@ def write_datasets(out_dir: str | Path, items: dict[str, list[BenchmarkItem]],
     metadata = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
+        "split": split_name(seed),
         "total": sum(len(v) for v in items.values()),
         "domains": {
             domain: {"items": len(domain_items), "minimum": MINIMUM_COUNTS[domain],
+                     "shape_ratio": round(shape_ratio(domain_items), 3),
                      "categories": dict(Counter(i.category for i in domain_items))}
             for domain, domain_items in items.items()
         },
-        "proofs": "every item was re-proven at generation: see afs.benchmark.verify",
+        "proofs": "every item was re-proven at generation (afs.benchmark.verify) and no wrong "
+                  "answer of the audit passes it (afs.benchmark.audit)",
     }
     path = out_dir / "metadata.json"
     path.write_text(json.dumps(metadata, indent=2) + "\n")
@@ -153,4 +170,4 @@ def write_datasets(out_dir: str | Path, items: dict[str, list[BenchmarkItem]],
 
 
 __all__ = ["Draft", "GenerationError", "build_domain", "dataset_problems", "generate",
-           "write_datasets"]
+           "split_name", "write_datasets"]
