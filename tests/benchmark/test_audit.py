@@ -79,8 +79,9 @@ def test_a_vacuous_spec_is_caught():
 def test_a_strong_spec_passes_and_equivalent_mutants_are_excused():
     reference = "LDA $10\nCLC\nADC $11\nSTA $12"
     cases = [{"init": {"p": 0x30, "dbr": 0x7E, "d": 0},
-              "memory": {"0x7E0010": a, "0x7E0011": b, "0x7E0012": 0x5A},
-              "expect": {"memory": {"0x7E0012": (a + b) & 0xFF}}}
+              "memory": {"0x7E0010": a, "0x7E0011": b, "0x7E0012": 0x5A, "0x7E0013": 0xA5},
+              # the neighbour too: a 16-bit store would get the low byte right
+              "expect": {"memory": {"0x7E0012": (a + b) & 0xFF, "0x7E0013": 0xA5}}}
              for a, b in ((3, 4), (0xFF, 2), (0x80, 0x80), (0x10, 0x21))]
     item = _nayru_item(cases, reference, live_out="mem",
                        preconditions={"m": 1, "x": 1, "e": 0, "dp": 0, "dbr": 0x7E})
