@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from afs.cli.output import EXIT_FAILURE, console, print_json
+from afs.cli.output import EXIT_FAILURE, console, fail, print_json
 
 benchmark_app = typer.Typer(help="Score models on 500+ execution-verified 65816 items.",
                             no_args_is_help=True)
@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
 
 def _run(domain: str, model: str, dataset: Path | None, output: Path | None, samples: int,
          concurrency: int, limit: int | None, seed: int, resume: bool, judge: str | None,
-         no_cache: bool, as_json: bool) -> None:
+         no_cache: bool, as_json: bool, fresh_seed: int | None = None) -> None:
     import asyncio
     import json
 
@@ -36,6 +36,15 @@ def _run(domain: str, model: str, dataset: Path | None, output: Path | None, sam
     from afs.benchmark.runner import RunConfig, run_benchmark
 
     domains = list(CATEGORIES) if domain == "all" else [domain]
+    if fresh_seed is not None:
+        if dataset is not None:
+            fail("--fresh-seed and --dataset both choose the items: give one")
+        from afs.benchmark.splits import fresh_dataset
+
+        if not as_json:
+            console.print(f"fresh split for seed {fresh_seed}: generating, proving and "
+                          "auditing (reused on later runs)...", highlight=False)
+        dataset = fresh_dataset(fresh_seed)
     config = RunConfig(model=model, domains=domains, dataset=dataset or default_dataset_dir(),
                        output=output, samples=samples, concurrency=concurrency, limit=limit,
                        seed=seed, resume=resume, judge=judge, use_cache=not no_cache)
@@ -78,10 +87,14 @@ def _make_domain_command(domain: str) -> None:
         resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run."),
         judge: str | None = typer.Option(None, "--judge", help="LLM judge alias for veran."),
         no_cache: bool = typer.Option(False, "--no-cache", help="Ask the model again."),
+        fresh_seed: int | None = typer.Option(
+            None, "--fresh-seed", min=1,
+            help="Run on a fresh test set generated (and audited) from this seed instead of "
+                 "the shipped dev items."),
         as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
     ) -> None:
         _run(domain, model, dataset, output, samples, concurrency, limit, seed, resume, judge,
-             no_cache, as_json)
+             no_cache, as_json, fresh_seed)
 
     command.__doc__ = ("Run every domain." if domain == "all" else
                        f"Run the {domain} items.")
