@@ -108,7 +108,8 @@ def summarize(run_dir: str | Path) -> dict[str, Any]:
 def _split_line(summary: dict[str, Any]) -> str:
     split = summary.get("split") or "custom"
     seed = summary.get("split_seed")
-    what = {"dev": "the shipped dev items", "custom": "a custom dataset"}.get(
+    what = {"dev": "the shipped dev items", "custom": "a custom dataset",
+            "mined": "items mined from your own code"}.get(
         split, "a fresh set generated for this seed")
     return f"Split: **{split}**" + (f" (seed {seed}, {what})" if seed is not None
                                     else f" ({what})")

@@ -173,6 +173,44 @@ def audit(
         raise typer.Exit(EXIT_FAILURE)
 
 
+@benchmark_app.command("mine")
+def mine(
+    source: Path = typer.Option(..., "--source", help="A disassembly folder (or one file)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where to write (default $AFS_HOME/benchmark/mined/NAME)."),
+    domains: str = typer.Option("din,farore,nayru", "--domains"),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Routines to try at most."),
+    as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
+) -> None:
+    """Build private items from your own disassembly: proven and audited, never shipped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from afs.benchmark.mining import find_routines
+    from afs.benchmark.mining import mine as mine_items
+    from afs.paths import state_path
+
+    if not source.exists():
+        fail(f"{source}: no such file or folder (expected a disassembly to mine)")
+    names = [d.strip() for d in domains.split(",") if d.strip()]
+    total = len(find_routines(source))
+    progress = Progress(TextColumn("[bold]mining"), BarColumn(), MofNCompleteColumn(),
+                        console=console, disable=as_json)
+    with progress:
+        task = progress.add_task("mine", total=min(total, limit) if limit else total)
+        report = mine_items(source, domains=names, limit=limit,
+                            on_routine=lambda _: progress.advance(task))
+    out_dir = output or state_path("benchmark", "mined", source.resolve().name, "x").parent
+    report.write(out_dir, source)
+    if as_json:
+        print_json({"output": str(out_dir), **report.to_dict()})
+        return
+    kept = ", ".join(f"{d} {len(v)}" for d, v in report.items.items())
+    console.print(f"{report.routines} self-contained routines; items kept: {kept} "
+                  f"(dropped by proof or audit: {report.dropped})", highlight=False)
+    console.print(f"written to {out_dir}; run with --dataset {out_dir}", highlight=False,
+                  soft_wrap=True)
+
+
 @benchmark_app.command("compare")
 def compare(
     run_a: Path = typer.Argument(..., exists=True, file_okay=False),
