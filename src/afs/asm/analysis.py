@@ -145,6 +145,9 @@ def build_cfg(instrs: list[Instr]) -> Cfg:
     """Successors, exits, routine entries (first instruction, call targets, unreachable labels)."""
     index_at = {ins.address: ins.index for ins in instrs}
     n = len(instrs)
+    # A branch to the address just past the code falls off its end, like the last
+    # instruction does: what is live there is the caller's live-out, not everything.
+    code_end = instrs[-1].end if instrs else None
     succ: list[list[int]] = [[] for _ in range(n)]
     exits: dict[int, str] = {}
     calls: dict[int, str] = {}
@@ -157,12 +160,14 @@ def build_cfg(instrs: list[Instr]) -> Cfg:
         if name in CONDITIONAL:
             succ[i] = fall + ([tgt] if tgt is not None and tgt != nxt else [])
             if tgt is None:
-                exits[i] = "jump"
+                exits[i] = "end" if target == code_end else "jump"
             if nxt is None:
                 exits[i] = "end"
         elif name in ("BRA", "BRL", "JMP", "JML"):
             if tgt is not None:
                 succ[i] = [tgt]
+            elif target is not None and target == code_end:
+                exits[i] = "end"
             else:
                 exits[i] = "indirect" if target is None else "jump"
         elif name in RETURNS:

@@ -146,41 +146,111 @@ def equiv_command(
 
 @asm_app.command("optimize")
 def optimize_command(
-    file: str = typer.Argument(..., help="asar source file."),
-    output: str = typer.Option(None, "-o", "--output", help="Write the result here "
-                               "(default: print it)."),
+    file: str = typer.Argument(None, help="asar source file (or use --scan DIR)."),
+    output: str = typer.Option(None, "-o", "--output", help="Write the result (with --scan: "
+                               "the ranked report, JSON) here (default: print it)."),
     live_out: str = typer.Option(None, "--live-out", help="What must survive falling off the "
                                  "end (default: everything)."),
-    verify: bool = typer.Option(True, "--verify/--no-verify", help="Check the result with the "
-                                "equivalence checker; keep the original if it fails."),
+    pre: str = typer.Option(None, "--pre", help="Entry state, e.g. 'e=0,m=1,x=1,d=0,dp=0,"
+                            "dbr=$7E' (d is the decimal flag; dp the direct page register)."),
+    objective: str = typer.Option("cycles", "--objective", help="cycles or bytes."),
+    budget: float = typer.Option(2.0, "--budget", min=0.0, help="Seconds of search per routine."),
+    explain: bool = typer.Option(False, "--explain", help="List each rewrite with its proof."),
+    scan: str = typer.Option(None, "--scan", help="Superoptimise every self-contained routine "
+                             "of a disassembly folder and rank the verified savings."),
     json_out: bool = JsonOption,
 ) -> None:
-    """Peephole-optimise FILE (STZ, dead loads/stores, REP/SEP merging, INC/DEC, ...)."""
+    """Superoptimise FILE: peephole rules, shorter addressing forms, dead code, and a search
+    over short windows; every rewrite proven (exhaustive or sampled) before it is made."""
+    if objective not in ("cycles", "bytes"):
+        fail(f"--objective must be cycles or bytes, not {objective!r}")
+    if scan:
+        _scan(scan, output, objective, budget, json_out)
+        return
+    if not file:
+        fail("give a FILE to optimise, or --scan DIR")
     from pathlib import Path
 
-    from afs.asm.optimizer import optimize
+    from afs.asm.equivalence import parse_preconditions
+    from afs.asm.superopt import superoptimize
+    from afs.errors import InputError
 
-    result = optimize(_read_source(file), filename=file, live_out=live_out, verify=verify)
+    try:
+        entry = parse_preconditions(pre)
+    except InputError as exc:
+        fail(f"--pre: {exc}")
+    result = superoptimize(_read_source(file), filename=file, live_out=live_out,
+                           preconditions=entry, objective=objective, budget=budget)
     if output:
         Path(output).write_text(result.source if result.source.endswith("\n")
                                 else result.source + "\n", encoding="utf-8")
+    check = result.verified
     if json_out:
-        check = result.verified
-        print_json({"source": result.source, "output": output,
-                    "bytes_before": result.bytes_before, "bytes_after": result.bytes_after,
-                    "rewrites": [{"rule": r.rule, "line": r.line, "before": list(r.before),
-                                  "after": list(r.after), "reason": r.reason}
-                                 for r in result.rewrites],
+        print_json({"source": result.source, "output": output, "objective": objective,
+                    "bytes_before": result.before[0] if result.rewrites else None,
+                    "bytes_after": result.after[0] if result.rewrites else None,
+                    "cycles_before": result.before[1] if result.rewrites else None,
+                    "cycles_after": result.after[1] if result.rewrites else None,
+                    "rewrites": [r.to_dict() for r in result.rewrites], "note": result.note,
                     "verification": check.to_dict() if check is not None else None})
         return
     if not output:
         typer.echo(result.source)
-    for r in result.rewrites:
-        err_console.print(f"{file}:{r.line}: {r.rule}: {' / '.join(r.before)} -> "
-                          f"{' / '.join(r.after) or '(removed)'}", highlight=False, markup=False)
-    err_console.print(f"{len(result.rewrites)} rewrite(s), {result.bytes_before} -> "
-                      f"{result.bytes_after} bytes" + (f"; written to {output}" if output else ""),
-                      highlight=False)
+    if explain or output:
+        for r in result.rewrites:
+            assumes = f" [assumes {', '.join(r.assumptions)}]" if r.assumptions else ""
+            err_console.print(f"{file}:{r.line}: {' / '.join(r.before)} -> "
+                              f"{' / '.join(r.after) or '(removed)'}  ({r.proof}: {r.detail})"
+                              f"{assumes}", highlight=False, markup=False)
+    summary = f"{len(result.rewrites)} rewrite(s)"
+    if result.rewrites:
+        summary += (f", {result.before[0]} -> {result.after[0]} bytes, "
+                    f"{result.before[1]:.1f} -> {result.after[1]:.1f} cycles (mean)")
+    err_console.print(summary + (f"; written to {output}" if output else "")
+                      + (f"; {result.note}" if result.note else ""), highlight=False)
+
+
+def _scan(folder: str, output: str | None, objective: str, budget: float,
+          json_out: bool) -> None:
+    import json
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from afs.asm.routines import find_routines
+    from afs.asm.superopt import SCAN_ENTRY, scan
+
+    if not Path(folder).exists():
+        fail(f"{folder}: no such file or folder (expected a disassembly to scan)")
+    total = len(find_routines(folder))
+    progress = Progress(TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
+                        console=console, disable=json_out)
+    with progress:
+        task = progress.add_task("scan", total=total)
+        tried, findings = scan(folder, objective=objective, budget=budget,
+                               on_routine=lambda _: progress.advance(task))
+    report = {"source": str(Path(folder).resolve()), "objective": objective,
+              "entry_assumed": {**SCAN_ENTRY, "m/x": "from the routine's immediates, else 8-bit"},
+              "routines": tried, "routines_improved": len(findings),
+              "bytes_saved": sum(f.bytes_saved for f in findings),
+              "cycles_saved": round(sum(f.cycles_saved for f in findings), 2),
+              "without_assumptions": [f.to_dict() for f in findings if not f.assumptions],
+              "with_assumptions": [f.to_dict() for f in findings if f.assumptions]}
+    if output:
+        Path(output).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if json_out:
+        print_json(report)
+        return
+    console.print(f"{tried} routines scanned, {len(findings)} improved: "
+                  f"{report['bytes_saved']} bytes, {report['cycles_saved']} cycles saved",
+                  highlight=False)
+    for finding in findings[:20]:
+        assumes = f" [assumes {', '.join(finding.assumptions)}]" if finding.assumptions else ""
+        console.print(f"{finding.routine} ({finding.path}:{finding.line}): "
+                      f"-{finding.bytes_saved} bytes, -{finding.cycles_saved:.1f} cycles"
+                      f"{assumes}", highlight=False, markup=False)
+    if output:
+        console.print(f"report: {output}", highlight=False, soft_wrap=True)
 
 
 @asm_app.command("explain")

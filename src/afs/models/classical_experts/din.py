@@ -1,4 +1,6 @@
-"""Din: optimises 65816 code with the peephole optimiser and reports what it saved.
+"""Din: optimises 65816 code with the superoptimiser (peephole rules, provably equivalent
+addressing forms, dead code, and an enumerative search over short windows, each rewrite
+proven) and reports what it saved and how each change was checked.
 
 What must survive the code comes from the request when it says so ("What must be preserved
 at the end: a,n,z,mem", "keep A"), else from Din's convention below; the entry state it may
@@ -9,9 +11,11 @@ terms and not slower, so Din never clobbers something the request declared live.
 
 from __future__ import annotations
 
+import re
+
 from afs.asm.equivalence import EquivalenceResult, check_equivalent
 from afs.asm.errors import AsmError
-from afs.asm.optimizer import RULES, OptimizeResult, optimize
+from afs.asm.superopt import SuperResult
 from afs.models.classical_experts.common import Request, fence, parse_request
 
 # A fragment (no return) is judged by what it leaves in memory, X, Y, S, D and DBR: A and the
@@ -19,7 +23,6 @@ from afs.models.classical_experts.common import Request, fence, parse_request
 FRAGMENT_LIVE = "x,y,s,dp,dbr,e,i,d,mem"
 ROUTINE_LIVE = None
 TRIALS = 64
-MAX_TRIES = 4
 
 
 def _terms(req: Request, code: str) -> tuple[str | None, str]:
@@ -35,7 +38,19 @@ def _terms(req: Request, code: str) -> tuple[str | None, str]:
                            "afterwards")
 
 
+BUDGET_SECONDS = 1.5
+_BYTES_GOAL = re.compile(r"\b(?:fewer|less|smaller|save|saving|minimi[sz]e)\b[^.\n]{0,40}"
+                         r"\b(?:bytes?|size|space|rom)\b|\bsmaller\b|\bcode size\b", re.I)
+
+
+def objective_of(prose: str) -> str:
+    """"bytes" when the request asks for smaller code, else "cycles"."""
+    return "bytes" if _BYTES_GOAL.search(prose) else "cycles"
+
+
 def answer(request: str) -> str:
+    from afs.asm.superopt import superoptimize
+
     req = parse_request(request)
     code = req.code
     if code is None:
@@ -47,61 +62,62 @@ def answer(request: str) -> str:
     pre.setdefault("d", 0)
     stated = ", ".join(f"{k}={v}" for k, v in sorted(req.preconditions.items()))
     entry = f" Entry state assumed as stated: {stated}." if stated else ""
-    rules = set(RULES)
-    refused = ""
-    for _ in range(MAX_TRIES):
-        try:
-            result = optimize(code, live_out=live, assume_decimal_clear=pre["d"] == 0,
-                              rules=sorted(rules))
-        except AsmError as exc:
-            return f"Din cannot optimise this: it does not assemble ({exc})."
-        if not result.rewrites:
-            break
-        check, refused = _verify(code, result.source, live, pre)
+    objective = objective_of(req.prose)
+    try:
+        result = superoptimize(code, live_out=live, preconditions=pre, objective=objective,
+                               budget=BUDGET_SECONDS)
+    except AsmError as exc:
+        return f"Din cannot optimise this: it does not assemble ({exc})."
+    if result.rewrites:
+        check, refused = _verify(code, result.source, live, pre, objective)
         if check is not None:
             return _report(result, check, f"{assumption}.{_decimal(result, req)}{entry}")
-        # Drop the first rule that fired and try again without it.
-        rules.discard(result.rewrites[0].rule)
-    if refused:
-        return (f"{fence(code)}\n\nMy candidate rewrites failed the check under these terms "
+        return (f"{fence(code)}\n\nMy candidate rewrite failed the check under these terms "
                 f"({assumption}; {refused}), so I return the original unchanged.{entry}")
-    return (f"{fence(code)}\n\nNo rewrite in my rule set applies, so the code is unchanged "
-            f"(assumed: {assumption}).{entry}")
+    return (f"{fence(code)}\n\nNo rewrite: I found no cheaper equivalent in {objective} within my "
+            f"search "
+            f"(assumed: {assumption}), so the code is unchanged.{entry}")
 
 
-def _verify(code: str, candidate: str, live: str | None, pre: dict[str, int]
+def _verify(code: str, candidate: str, live: str | None, pre: dict[str, int], objective: str
             ) -> tuple[EquivalenceResult | None, str]:
-    """(the check, "") when `candidate` is equivalent and not worse, else (None, why not)."""
+    """(the check, "") when `candidate` is equivalent and cheaper on `objective` and not worse
+    on the other measure, else (None, why not)."""
     try:
         check = check_equivalent(code, candidate, live_out=live, preconditions=pre,
-                                 trials=TRIALS, seed=0)
+                                 trials=TRIALS, seed=0, infer_widths=False)
     except Exception as exc:  # a runaway loop or an unsupported state: do not risk a rewrite
         return None, f"the check could not run: {exc}"
     if not check.equivalent:
         return None, (check.counterexample.difference if check.counterexample
                       else "not equivalent")
     before, after = check.metrics["original"], check.metrics["candidate"]
-    if after.cycles_mean > before.cycles_mean or after.bytes > before.bytes:
-        return None, "not faster and smaller under the stated entry state"
+    cheaper = after.bytes < before.bytes if objective == "bytes" else \
+        after.cycles_mean < before.cycles_mean
+    not_worse = after.cycles_mean <= before.cycles_mean if objective == "bytes" else \
+        after.bytes <= before.bytes
+    if not (cheaper and not_worse):
+        return None, f"not cheaper in {objective} under the stated entry state"
     return check, ""
 
 
-def _decimal(result: OptimizeResult, req: Request) -> str:
-    needs = any(rw.assumes_decimal_clear for rw in result.rewrites)
+def _decimal(result: SuperResult, req: Request) -> str:
+    needs = any("decimal flag clear" in rw.assumptions for rw in result.rewrites)
     return " Decimal mode is assumed off (D=0)." if needs and "d" not in req.preconditions \
         else ""
 
 
-def _report(result: OptimizeResult, check: EquivalenceResult, assumed: str) -> str:
+def _report(result: SuperResult, check: EquivalenceResult, assumed: str) -> str:
     before, after = check.metrics["original"], check.metrics["candidate"]
     saved_cycles = before.cycles_mean - after.cycles_mean
     lines = [fence(result.source), "",
-             f"Saved {result.bytes_saved} bytes ({result.bytes_before} -> "
-             f"{result.bytes_after}) and {saved_cycles:.1f} cycles on average "
-             f"({before.cycles_mean:.1f} -> {after.cycles_mean:.1f} over {check.trials} "
-             f"random runs, checked equivalent).", "", "Changes:"]
+             f"Saved {before.bytes - after.bytes} bytes ({before.bytes} -> {after.bytes}) and "
+             f"{saved_cycles:.1f} cycles on average ({before.cycles_mean:.1f} -> "
+             f"{after.cycles_mean:.1f} over {check.trials} random runs, checked equivalent).",
+             "", "Changes:"]
     for rw in result.rewrites:
+        assumes = f"; assumes {', '.join(rw.assumptions)}" if rw.assumptions else ""
         lines.append(f"- line {rw.line}: {' / '.join(rw.before)} -> "
-                     f"{' / '.join(rw.after) or '(removed)'}: {rw.reason}")
+                     f"{' / '.join(rw.after) or '(removed)'} ({rw.proof}: {rw.detail}{assumes})")
     lines += ["", f"Assumed: {assumed}"]
     return "\n".join(lines)
