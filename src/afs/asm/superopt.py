@@ -654,6 +654,12 @@ def _outputs(live: int, memory: bool = True) -> Outputs:
                    memory=memory)
 
 
+def _database() -> object:
+    from afs.asm.rewrite_db import shipped
+
+    return shipped()
+
+
 def _memory_dead(instrs: list, window: range, live_out: str | None) -> bool:
     """Can nothing observe the window's stores? Only when memory is not in the live-out and
     no other instruction of the code reads memory at all (loops make "after" unreliable)."""
@@ -709,8 +715,9 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
             tried.add(key)
             outputs = _outputs(an.live_after[i + length - 1],
                                not _memory_dead(instrs, range(i, i + length), live_out))
-            found = search_window(ops, entry, outputs, objective=objective, deadline=deadline,
-                                  seed=seed)
+            found = _database().lookup(ops, entry, outputs, objective=objective) or \
+                search_window(ops, entry, outputs, objective=objective, deadline=deadline,
+                              seed=seed)
             if found is not None:
                 return i, length, found, entry
             if time.monotonic() > deadline:

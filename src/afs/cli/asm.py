@@ -315,3 +315,83 @@ def run_command(
     for address, value, cycle in result.io_writes:
         console.print(f"  I/O ${address:04X} <- 0x{value:02X} (cycle {cycle})",
                       highlight=False, markup=False)
+
+
+rewrite_db_app = typer.Typer(help="The superoptimiser's database of verified rewrites.",
+                             no_args_is_help=True)
+asm_app.add_typer(rewrite_db_app, name="rewrite-db")
+
+
+@rewrite_db_app.command("build")
+def rewrite_db_build(
+    output: str = typer.Option(..., "-o", "--output", help="Where to write the database "
+                               "(the shipped one is src/afs/asm/data/rewrites.json)."),
+    source: list[str] = typer.Option([], "--source", help="A disassembly folder to take "
+                                     "windows from (repeatable)."),
+    random_windows: int = typer.Option(300, "--random", min=0, help="Seeded random windows."),
+    din_items: bool = typer.Option(True, "--din-items/--no-din-items",
+                                   help="Windows of the shipped din benchmark routines."),
+    budget: float = typer.Option(0.4, "--budget", min=0.0, help="Seconds per window and "
+                                 "liveness scenario."),
+    seed: int = typer.Option(1, "--seed"),
+    json_out: bool = JsonOption,
+) -> None:
+    """Search a window corpus offline and write every proven rewrite (one command)."""
+    from pathlib import Path
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from afs.asm import rewrite_db
+    from afs.asm.routines import find_routines
+    from afs.asm.superopt import routine_entry
+
+    windows = []
+    if din_items:
+        from afs.benchmark.items import default_dataset_dir, load_items
+
+        for item in load_items(default_dataset_dir(), "din"):
+            windows += rewrite_db.windows_of(item.code, dict(item.preconditions))
+    windows += rewrite_db.random_windows(random_windows, seed)
+    for folder in source:
+        if not Path(folder).exists():
+            fail(f"{folder}: no such folder (expected a disassembly)")
+        for routine in find_routines(folder):
+            try:
+                windows += rewrite_db.windows_of(routine.code, routine_entry(routine.code))
+            except Exception:  # a routine AFS cannot assemble adds no windows
+                continue
+    progress = Progress(TextColumn("[bold]searching"), BarColumn(), MofNCompleteColumn(),
+                        console=console, disable=json_out)
+    with progress:
+        task = progress.add_task("build", total=len(windows))
+        database = rewrite_db.build(windows, budget_per_window=budget,
+                                    on_window=lambda: progress.advance(task))
+    database.save(output)
+    summary = {"windows": len(windows), "entries": len(database), "output": output}
+    if json_out:
+        print_json(summary)
+    else:
+        console.print(f"{len(windows)} windows searched; {len(database)} proven rewrites "
+                      f"written to {output}", highlight=False, soft_wrap=True)
+
+
+@rewrite_db_app.command("check")
+def rewrite_db_check(
+    path: str = typer.Option(None, "--database", help="Default: the shipped database."),
+    sample: int = typer.Option(None, "--sample", min=1, help="Re-prove a seeded sample."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Re-prove the database's entries; exit 1 if any no longer proves."""
+    from afs.asm.rewrite_db import RewriteDatabase, recheck
+
+    database = RewriteDatabase.load(path)
+    failed = recheck(database, sample=sample)
+    checked = min(sample or len(database), len(database))
+    if json_out:
+        print_json({"entries": len(database), "checked": checked,
+                    "failed": [f.to_dict() for f in failed]})
+    else:
+        console.print(f"{checked} of {len(database)} entries re-proven, {len(failed)} failed",
+                      highlight=False)
+    if failed:
+        raise typer.Exit(1)
