@@ -170,3 +170,14 @@ def test_rewrites_agree_on_the_bsnes_core(shared_dir):
     for before, after in zip(results[::2], results[1::2], strict=True):
         assert "error" not in before and "error" not in after
         assert before["ram"] == after["ram"]
+
+
+def test_stochastic_search_finds_a_proven_rewrite_of_a_long_window():
+    window = [op("LDX", Mode.DIRECT, 0x10), op("TXA", Mode.IMPLIED), op("CLC", Mode.IMPLIED),
+              op("ADC", Mode.IMMEDIATE_M, 1), op("STA", Mode.DIRECT, 0x11)]
+    found = so.stochastic_search(window, DP0, NOTHING_LIVE, deadline=float("inf"), seed=3,
+                                 max_steps=4_000)
+    assert found is not None and found.proof == "exhaustive"
+    assert so.cost(found.after, "cycles", True, True) < so.cost(tuple(window), "cycles",
+                                                                  True, True)
+    assert so.prove(tuple(window), found.after, DP0, NOTHING_LIVE) is not None

@@ -680,9 +680,11 @@ def _known(value: object) -> int | None:
 
 def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int,
                  objective: str, deadline: float, seed: int, tried: set[tuple[str, ...]],
-                 live_out: str | None = None) -> tuple[int, int, Found, Entry] | None:
+                 live_out: str | None = None, *, lengths: range = range(1, MAX_WINDOW + 1),
+                 stochastic: bool = False) -> tuple[int, int, Found, Entry] | None:
     """The first window, shortest first (cheap searches before expensive ones), that the
-    search can make cheaper."""
+    search can make cheaper: enumeratively, or with `stochastic` by the Markov chain (each
+    window gets an equal share of the time left)."""
     from afs.asm.analysis import analyze, instructions_from_listing, m8, x8
 
     instrs = instructions_from_listing(assembly.listing, assembly.symbols)  # type: ignore[attr-defined]
@@ -691,7 +693,7 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
     per_line: dict[int, int] = {}
     for ins in instrs:
         per_line[ins.line] = per_line.get(ins.line, 0) + 1
-    for length in range(1, MAX_WINDOW + 1):
+    for length in lengths:
         for i in range(len(instrs) - length + 1):
             window = instrs[i:i + length]
             if any(k in leaders for k in range(i + 1, i + length)) or any(
@@ -715,9 +717,14 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
             tried.add(key)
             outputs = _outputs(an.live_after[i + length - 1],
                                not _memory_dead(instrs, range(i, i + length), live_out))
-            found = _database().lookup(ops, entry, outputs, objective=objective) or \
-                search_window(ops, entry, outputs, objective=objective, deadline=deadline,
-                              seed=seed)
+            if stochastic:
+                share = (deadline - time.monotonic()) / max(1, len(instrs) - i)
+                found = stochastic_search(ops, entry, outputs, objective=objective,
+                                          deadline=time.monotonic() + share, seed=seed)
+            else:
+                found = _database().lookup(ops, entry, outputs, objective=objective) or \
+                    search_window(ops, entry, outputs, objective=objective,
+                                  deadline=deadline, seed=seed)
             if found is not None:
                 return i, length, found, entry
             if time.monotonic() > deadline:
@@ -753,12 +760,18 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                                   ("decimal flag clear",) if r.assumes_decimal_clear else ())
                      for r in first.rewrites]
     tried: set[tuple[str, ...]] = set()
+    stochastic = False
     while time.monotonic() < deadline:
         assembly = assemble(current, filename=filename, base=CODE_BASE)
         step = _next_window(assembly, filename, pre, mask, objective, deadline, seed, tried,
-                            live_out)
+                            live_out, stochastic=stochastic,
+                            lengths=range(STOCHASTIC_WINDOW, MAX_WINDOW, -1) if stochastic
+                            else range(1, MAX_WINDOW + 1))
         if step is None:
-            break
+            if stochastic:
+                break
+            stochastic = True      # the short windows are done: longer ones, by sampling
+            continue
         i, length, found, entry = step
         lines = found.lines(entry)
         edit = _Edit("superopt", i, tuple(range(i, i + length)), tuple(lines),
@@ -1025,3 +1038,75 @@ def _unreachable_pass(source: str, filename: str, pre: dict[str, int]
         rewrites += [SuperRewrite(j.line, (j.text,), (), "exhaustive",
                                   "its target is the next instruction") for j in jumps]
     return source, rewrites
+
+
+# --- stochastic search for longer windows --------------------------------------------------
+
+STOCHASTIC_WINDOW = 8
+_MISMATCH_PENALTY = 20
+
+
+def _mismatches(outputs: Outputs, expected: list[_Outcome], bench: _Bench,
+                states: list[tuple[CpuState, dict[int, int]]]) -> int:
+    return sum(not outputs.same(want, bench.run(state, memory), memory)
+               for want, (state, memory) in zip(expected, states, strict=True))
+
+
+def stochastic_search(before: list[Op], entry: Entry, outputs: Outputs, *,
+                      objective: str = "cycles", deadline: float, seed: int = 0,
+                      max_steps: int | None = None) -> Found | None:
+    """STOKE-style search (Schkufza et al. 2013) for a longer straight-line window: a Markov
+    chain over edits (replace, delete, insert, swap an instruction), cost = the objective plus
+    a penalty per test state on which the candidate's result differs; a move is kept by the
+    Metropolis rule. Any zero-mismatch candidate cheaper than the best so far is proven with
+    `prove` before it is accepted. It stops at `deadline` or after `max_steps` moves (which
+    makes a run reproducible for a seed)."""
+    if not before or not window_ok(before, entry):
+        return None
+    original = tuple(before)
+    rng = random.Random(seed)
+    alpha = alphabet(before, entry)
+    regs, mem = _reads(original, entry)
+    states = list(_states(regs, mem, entry, rng, 12))
+    reference = _Bench(entry).load(original)
+    expected = [reference.run(state, memory) for state, memory in states]
+    bench = _Bench(entry)
+    stores = _writes_of(original, entry)
+
+    def score(sequence: tuple[Op, ...]) -> float:
+        if (outputs.memory and _writes_of(sequence, entry) != stores) or not \
+                _writes_of(sequence, entry) <= stores:
+            return float("inf")
+        bench.load(sequence)
+        price = cost(sequence, objective, entry.m8, entry.x8)[0]
+        return price + _MISMATCH_PENALTY * _mismatches(outputs, expected, bench, states)
+
+    current, current_score = original, score(original)
+    best_cost = cost(original, objective, entry.m8, entry.x8)
+    best: Found | None = None
+    steps = 0
+    while time.monotonic() < deadline and (max_steps is None or steps < max_steps):
+        steps += 1
+        proposal = list(current)
+        move = rng.randrange(4)
+        if move == 0 and proposal:
+            proposal[rng.randrange(len(proposal))] = rng.choice(alpha)
+        elif move == 1 and proposal:
+            del proposal[rng.randrange(len(proposal))]
+        elif move == 2 and len(proposal) < len(original):
+            proposal.insert(rng.randrange(len(proposal) + 1), rng.choice(alpha))
+        elif move == 3 and len(proposal) > 1:
+            i, j = rng.sample(range(len(proposal)), 2)
+            proposal[i], proposal[j] = proposal[j], proposal[i]
+        candidate = tuple(proposal)
+        candidate_score = score(candidate)
+        if candidate_score <= current_score or rng.random() < 2.0 ** (
+                (current_score - candidate_score) / 2):
+            current, current_score = candidate, candidate_score
+        price = cost(current, objective, entry.m8, entry.x8)
+        if current_score < float("inf") and price < best_cost and \
+                current_score == price[0]:
+            proven = prove(original, current, entry, outputs, seed=seed)
+            if proven is not None:
+                best, best_cost = proven, price
+    return best
