@@ -106,11 +106,21 @@ def score_nayru(item: BenchmarkItem, answer: str) -> SampleScore:
     return SampleScore(report.passed, 1.0 if report.passed else 0.0, {"spec": report.to_dict()})
 
 
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
+_ANSWER_LINE = re.compile(r"^[\s>*_`#-]*answer\s*#?\s*\d+\s*[:.)=-].*$", re.I | re.M)
+
+
+def explanation_text(answer: str) -> str:
+    """The prose of a veran answer: without fenced code (echoed code explains nothing) and
+    without its `Answer N:` lines (the rubric scores the explanation, not the predictions)."""
+    return _ANSWER_LINE.sub("", _FENCED.sub("", answer))
+
+
 def score_veran(item: BenchmarkItem, answer: str) -> SampleScore:
     from afs.benchmark.veran_questions import check_predictions
 
     assert item.rubric is not None
-    report = score_rubric(answer, item.rubric)
+    report = score_rubric(explanation_text(answer), item.rubric)
     predictions = check_predictions(item.questions or [], answer)
     right = sum(p["correct"] for p in predictions)
     share = right / len(predictions) if predictions else 0.0

@@ -96,6 +96,27 @@ HEALTH_ROLES: list[Claim] = (role_claims(0x7EF36C, "current health", ["current",
                                            ["max", "maximum", "heart containers"]))
 
 
+#: Roles an explanation can swap: maximum vs current health, source vs destination, ...
+ROLE_PAIRS = (("maximum", "current"), ("max", "current"), ("source", "destination"),
+              ("low byte", "high byte"), ("8-bit", "16-bit"), ("held", "pressed"))
+
+
+def swapped_role_claims(explanation: str) -> list[Claim]:
+    """The reference's own statements with a role swapped ("low byte first" -> "high byte
+    first"), each a known-false claim unless the reference says it too."""
+    claims: list[Claim] = []
+    lowered = explanation.lower()
+    for a, b in ROLE_PAIRS + tuple((b, a) for a, b in ROLE_PAIRS):
+        for match in re.finditer(rf"\b{re.escape(a)}\b((?:\W+[\w$#]+){{0,2}})", explanation,
+                                 re.I):
+            phrase = f"{b}{match.group(1)}"
+            if phrase.lower() in lowered:
+                continue
+            pattern = r"\b" + r"\W+".join(re.escape(w) for w in re.findall(r"[\w$#-]+", phrase))
+            claims.append((f"says '{phrase}' where the code does '{match.group(0)}'", [pattern]))
+    return claims
+
+
 def not_words(claim: str, *words: str) -> Claim:
     """A claim made by any of `words` (whole words, any ending)."""
     return claim, [rf"\b(?:{'|'.join(words)})\w*\b"]
@@ -184,7 +205,8 @@ def build(rng: random.Random, category: str, spec: Spec) -> Draft:
     rubric: dict[str, Any] = {
         "concepts": [{"name": name, "synonyms": synonyms} for name, synonyms in spec.concepts],
         "wrong_claims": [{"claim": claim, "patterns": patterns, "penalty": 0.5}
-                         for claim, patterns in spec.claims],
+                         for claim, patterns in
+                         spec.claims + swapped_role_claims(spec.explanation)],
     }
     expected = f"{spec.explanation}\n\n{answer_block(questions)}"
     return Draft(category=category, difficulty=spec.difficulty, code=code,

@@ -324,7 +324,7 @@ def ppu_screen(rng: random.Random) -> Spec:
     return Spec("ppu_setup", 1, lines, explanation,
                 [("forced blank", ["forced blank", "blank"]), ("bg mode", ["bgmode",
                                                                            "background mode"]),
-                 ("main screen", ["main screen", "tm"]), ("brightness", ["brightness"])],
+                 ("main screen", ["main screen", "tm ("]), ("brightness", ["brightness"])],
                 asks, [not_words("reads the PPU registers", "reads inidisp",
                                  "reads the ppu")])
 

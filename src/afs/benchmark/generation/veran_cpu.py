@@ -38,7 +38,7 @@ def xba_combine(rng: random.Random) -> Spec:
     if lines[-2] == "XBA":
         explanation += " Back in 8-bit mode, XBA swaps the halves again and stores the byte."
     return Spec("xba_word_build", 2, lines, explanation,
-                [("swap halves", ["swap", "exchange"]), ("high byte", ["high byte", "b"]),
+                [("swap halves", ["swap", "exchange"]), ("high byte", ["high byte", "register b"]),
                  ("16-bit word", ["16-bit", "word"]), ("little-endian", ["little-endian",
                                                                         "low byte first"])],
                 asks, [not_words("swaps with X", "x register"),
@@ -347,8 +347,8 @@ def count_bits(rng: random.Random) -> Spec:
                    "$00 is shifted right eight times (X counts the bits); each bit shifted out "
                    "into the carry that is 1 increments Y. The count is stored at $01.")
     return Spec("bit_count", 2, lines, explanation,
-                [("count bits", ["count", "how many"]), ("set bits", ["set", "1"]),
-                 ("shift into carry", ["shift", "carry"]), ("eight times", ["eight", "8"])],
+                [("count bits", ["count", "how many"]), ("set bits", ["bits are set", "set bits", "bits set", "1 bits", "ones"]),
+                 ("shift into carry", ["shift", "carry"]), ("eight times", ["eight", "8 times", "8 bits"])],
                 asks, [not_words("shifts left", "shifts left", "shift left")])
 
 
@@ -406,7 +406,8 @@ def pointer_walk(rng: random.Random) -> Spec:
                    "$04. Y ends at the number of entries.")
     return Spec("pointer_walk", 3, lines, explanation,
                 [("pointer", ["pointer", "indirect"]), ("terminator", ["$ff", "terminat"]),
-                 ("sum", ["sum", "total", "adds"]), ("index y", ["y indexes", "y", "index"])],
+                 ("sum", ["sum", "total", "adds"]), ("index y", ["y indexes", "indexed by y", "y counts", "y walks",
+                                            "index"])],
                 asks, [not_words("copies the list", "copies the list", "block move")])
 
 
@@ -495,7 +496,7 @@ def doc_index_high_byte(rng: random.Random) -> Spec:
                    "the X flag is set again (PLP restoring the 8-bit state, or SEP #$10) the "
                    "CPU clears the high bytes of X and Y to zero, so only the low bytes "
                    "survive, as the 65816 datasheet documents.")
-    return Spec("documented_behaviour", 2, lines, explanation,
+    return Spec("index_width_documented", 2, lines, explanation,
                 [("x flag", ["x flag", "8-bit index", "sep #$10", "plp"]),
                  ("high bytes cleared", ["clears the high", "high bytes", "zero"]),
                  ("low bytes survive", ["low byte"])],
@@ -514,7 +515,7 @@ def doc_bank_cross(rng: random.Random) -> Spec:
     explanation = (f"Absolute indexed addressing adds X to the full 24-bit address DBR:"
                    f"{off:04X}: with DBR = $7E and X = {h4(x)} the sum crosses into the next "
                    f"bank and reads {h6(target)}, not a byte wrapped inside bank $7E.")
-    return Spec("documented_behaviour", 2, lines, explanation,
+    return Spec("bank_crossing_documented", 2, lines, explanation,
                 [("next bank", ["next bank", "crosses", h6(target).lower()]),
                  ("adds x", ["adds x", "plus x", "indexed"])],
                 asks, [("wraps inside the bank", [r"wraps? (?:around )?(?:within|inside|in) "
@@ -522,11 +523,8 @@ def doc_bank_cross(rng: random.Random) -> Spec:
 
 
 def doc_decimal(rng: random.Random) -> Spec:
-    a, b = rng.randrange(0x10, 0x99), rng.randrange(0x10, 0x99)
-    a = int(f"{a:x}".replace("a", "1").replace("b", "2").replace("c", "3").replace("d", "4")
-            .replace("e", "5").replace("f", "6"), 16)
-    b = int(f"{b:x}".replace("a", "7").replace("b", "8").replace("c", "0").replace("d", "1")
-            .replace("e", "2").replace("f", "3"), 16)
+    # Decimal digits written as hex: the BCD encoding of two-digit numbers.
+    a, b = int(str(rng.randrange(10, 99)), 16), int(str(rng.randrange(10, 99)), 16)
     lines = ["SED", "CLC", f"LDA #{h2(a)}", f"ADC #{h2(b)}", "CLD", "STA $00"]
     if rng.random() < 0.5:
         lines[1:1] = ["SEC"]
@@ -535,7 +533,7 @@ def doc_decimal(rng: random.Random) -> Spec:
     explanation = (f"With the decimal flag set (SED) ADC adds binary-coded decimal: {a:X} + "
                    f"{b:X} gives decimal digits, and the carry is set when the decimal sum "
                    "passes 99. CLD returns to binary mode before the store.")
-    return Spec("documented_behaviour", 2, lines, explanation,
+    return Spec("decimal_mode_documented", 2, lines, explanation,
                 [("decimal mode", ["decimal"]), ("bcd", ["bcd", "binary-coded decimal",
                                                          "decimal digits"]),
                  ("carry past 99", ["99", "carry"])],
@@ -554,7 +552,7 @@ def doc_direct_index(rng: random.Random) -> Spec:
                    f"as a 16-bit sum: with D = $0000 and X = {h2(x)} it reads ${target:04X} "
                    f"(WRAM $7E{target:04X}); only emulation mode wraps the address inside "
                    "the page.")
-    return Spec("documented_behaviour", 2, lines, explanation,
+    return Spec("direct_page_index_documented", 2, lines, explanation,
                 [("native mode", ["native mode", "native"]),
                  ("no page wrap", ["16-bit sum", "crosses", f"${target:04x}"]),
                  ("emulation wraps", ["emulation"])],
@@ -571,7 +569,7 @@ def doc_overflow(rng: random.Random) -> Spec:
                    f"result of the other sign (signed overflow): {h2(a)} + {h2(b)} are both "
                    "positive but the sum has bit 7 set, so BVC falls through and the result is "
                    "saturated to $7F, the largest positive signed byte.")
-    return Spec("documented_behaviour", 2, lines, explanation,
+    return Spec("overflow_flag_documented", 2, lines, explanation,
                 [("overflow flag", ["overflow", "v flag"]), ("signed", ["signed"]),
                  ("saturate", ["saturat", "$7f", "clamp", "largest"])],
                 asks, [("carry decides", [r"\bcarry (?:flag )?(?:decides|is set|tells)"])])
@@ -589,9 +587,9 @@ def doc_xba_hidden(rng: random.Random) -> Spec:
                    f"{h2(b)} into B, LDA #{h2(a)} only replaces the low byte, and after REP "
                    "#$20 the 16-bit accumulator holds both bytes. TAX with 8-bit index "
                    "registers copies only the low byte.")
-    return Spec("documented_behaviour", 2, lines, explanation,
-                [("hidden b", ["hidden", "high byte", "b"]), ("kept", ["kept", "preserv",
-                                                                      "both bytes"]),
+    return Spec("hidden_b_documented", 2, lines, explanation,
+                [("hidden b", ["hidden", "high byte"]),
+                 ("kept", ["b is kept", "keeps b", "preserv", "both bytes", "survive"]),
                  ("xba", ["xba", "swap", "exchange"])],
                 asks, [("the high byte is cleared", [r"\bhigh byte (?:is )?(?:cleared|lost|"
                                                      r"zeroed)"])])

@@ -237,7 +237,7 @@ def ammo_refill(rng: random.Random) -> Spec:
                                                  "db " + ", ".join(str(c) for c in caps)]
     level = rng.randrange(4)
     asks = [Ask(f"mem:{h6(count)}", memory={h6(upgrades): level,
-                                            h6(count): rng.randrange(0, caps[level] - gain)}),
+                                            h6(count): rng.randrange(0, max(1, caps[level] - gain))}),
             Ask(f"mem:{h6(count)}", memory={h6(upgrades): (level + 1) % 4,
                                             h6(count): caps[(level + 1) % 4]})]
     explanation = (f"It gives Link {gain} more {name}: the capacity upgrade level at "
@@ -365,8 +365,8 @@ def joypad_edge(rng: random.Random) -> Spec:
                 [("newly pressed", ["newly pressed", "new press", "pressed this frame",
                                     "edge"]),
                  ("previous frame", ["last frame", "previous frame", "previous"]),
-                 ("button mask", [name.lower(), h2(mask).lower(), "mask"]),
-                 ("held", ["held", "currently pressed", "down"])],
+                 ("button mask", [f"{name.lower()} button", h2(mask).lower(), "bit mask"]),
+                 ("held", ["held", "currently pressed"])],
                 asks, [not_words("reads the joypad registers", "\\$4218", "joy1")], ALTTP)
 
 
@@ -493,8 +493,8 @@ def rle_decompress(rng: random.Random) -> Spec:
                    + ("X the output." if index == "X" else "$04 the output offset (Y is saved "
                       "with PHY/PLY around the store)."))
     return Spec("rle_decompression", 3, lines, explanation,
-                [("run-length", ["run-length", "rle", "runs", "run length"]),
-                 ("count then value", ["count byte", "count"]),
+                [("run-length", ["run-length", "rle", "run length"]),
+                 ("count then value", ["count byte", "value byte", "count followed by"]),
                  ("terminator", ["count of 0", "zero count", "ends", "terminat"]),
                  ("pointer", ["pointer", "[$00],y"])],
                 asks, [not_words("compresses", "compresses", "encodes")], "")
