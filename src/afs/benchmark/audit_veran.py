@@ -2,13 +2,13 @@
 one, each of which must fail `afs.benchmark.scoring.score_veran`.
 
 Most keep the right `Answer N:` lines, so that it is the explanation check that must catch
-them (negated, role-swapped, another routine's explanation, the code echoed); the others keep the right explanation with wrong, zero or missing predictions.
+them (negated, role-swapped, another routine's explanation, the code echoed); the others
+keep the right explanation with wrong, zero or missing predictions.
 """
 
 from __future__ import annotations
 
 import re
-import zlib
 from typing import Any
 
 from afs.benchmark.checks import CLAUSE_BOUNDARY
@@ -40,7 +40,7 @@ def _wrong_answer(label: str, answer: str) -> Any:
         from afs.benchmark.audit import WrongAnswer
     except ImportError:   # TEMP until the coordinator's audit module is merged
         from collections import namedtuple
-        WrongAnswer = namedtuple("WrongAnswer", "label answer")  # noqa: N806, PYI024
+        WrongAnswer = namedtuple("WrongAnswer", "label answer")
     return WrongAnswer(label, answer)
 
 
@@ -124,9 +124,6 @@ def domain_wrong_answers(item: BenchmarkItem) -> list[Any]:
     if swapped != prose:
         out.append(_wrong_answer("veran: role-swapped explanation", f"{swapped}\n\n{right}"))
     family = (item.metadata.model_extra or {}).get("family")
-    decoys = [text for name, text in DECOYS if name != family]
-    start = zlib.crc32(item.id.encode()) % len(decoys)
-    for offset in range(2):
-        out.append(_wrong_answer("veran: a plausible wrong explanation",
-                                 f"{decoys[(start + offset) % len(decoys)]}\n\n{right}"))
+    out += [_wrong_answer(f"veran: a plausible wrong explanation ({name})", f"{text}\n\n{right}")
+            for name, text in DECOYS if name != family]
     return out

@@ -107,8 +107,8 @@ class RubricReport:
 # negates a mention ("$7EF36C is not the current health", "it never decrements").
 CLAUSE_BOUNDARY = re.compile(r"[.;:!?](?=\s|$)|\n|,|\(|\)|\s(?:but|and|so|then|whereas|"
                              r"while|because|however|although)\s", re.I)
-NEGATION = re.compile(r"\b(?:not|never|no|neither|nor|cannot|instead\s+of|rather\s+than)\b"
-                      r"|n't\b", re.I)
+NEGATION = re.compile(r"\b(?:not|never|no|none|nothing|neither|nor|cannot|instead\s+of|"
+                      r"rather\s+than)\b|n't\b", re.I)
 
 
 def clause_start(text: str, position: int) -> int:

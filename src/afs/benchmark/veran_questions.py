@@ -28,7 +28,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from afs.asm.cpu import CpuState
+from afs.asm.cpu import CpuState, ExecutionBudgetExceeded
 from afs.benchmark.items import Question
 
 SNIPPET_BASE = 0x008000
@@ -88,9 +88,12 @@ def _run(code: str, init: dict[str, int], memory: dict[str, int], want_trace: bo
 
     pcs: list[int] = []
     hook = (lambda cpu: pcs.append(cpu.pbr << 16 | cpu.pc)) if want_trace else False
-    result = run_snippet(code, init=entry_state(init),
-                         memory={parse_address(a): v for a, v in memory.items()},
-                         max_instructions=MAX_INSTRUCTIONS, trace=hook)
+    try:
+        result = run_snippet(code, init=entry_state(init),
+                             memory={parse_address(a): v for a, v in memory.items()},
+                             max_instructions=MAX_INSTRUCTIONS, trace=hook)
+    except ExecutionBudgetExceeded as exc:
+        raise ValueError(f"the run does not end: {exc}") from None
     if result.stop_reason not in ("end", "rts", "rtl"):
         raise ValueError(f"the run stopped by {result.stop_reason}")
     pcs.append(result.state.pbr << 16 | result.state.pc)

@@ -192,7 +192,8 @@ def string_copy(rng: random.Random) -> Spec:
                 [("characters as bytes", ["character", "string"]),
                  ("terminator", ["$ff", "terminat", "end marker"]),
                  ("copy loop", ["cop", "loop"])],
-                asks, [("asar adds a zero byte", [r"\basar (?:adds|appends) a (?:zero|null|\$00)"])])
+                asks, [("asar adds a zero byte",
+                        [r"\basar (?:adds|appends) a (?:zero|null|\$00)"])])
 
 
 # --- hardware_register ---------------------------------------------------------------------
@@ -206,6 +207,7 @@ def _io_bank(lines: list[str]) -> list[str]:
     return ["PHB", "PHK", "PLB", *lines, "PLB"]
 
 
+TRANSFER_MODES = {0: "one register", 1: "two registers, low then high"}
 DMA_TARGETS = {0x18: ("VRAM", "VMDATAL/VMDATAH ($2118/$2119)", 0x01),
                0x22: ("CGRAM", "CGDATA ($2122)", 0x00),
                0x04: ("OAM", "OAMDATA ($2104)", 0x00)}
@@ -238,7 +240,7 @@ def dma_upload(rng: random.Random) -> Spec:
                             f"io_count:${base + 2:04X}")))]
     explanation = (f"It sets up DMA channel {channel} (registers ${base:04X}-${base + 0xF:04X}) "
                    f"to copy {size} bytes from ${bank:02X}:{src:04X} to {what}: ${base:04X} gets "
-                   f"the transfer mode ({'two registers, low then high' if mode else 'one register'}) "
+                   f"the transfer mode ({TRANSFER_MODES[mode]}) "
                    f"and ${base + 1:04X} the B-bus target ${bbad:02X}, {reg}; "
                    f"${base + 2:04X}-${base + 4:04X} hold the source address and bank and "
                    f"${base + 5:04X}-${base + 6:04X} the byte count. Writing bit {channel} to "

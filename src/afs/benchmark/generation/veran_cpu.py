@@ -13,13 +13,20 @@ WIDTH_8 = ("the accumulator is 16-bit", [r"\b(?:accumulator|a) is (?:now )?16-bi
 
 
 def _dp(rng: random.Random, size: int = 1) -> int:
-    return rng.randrange(0x04, 0xF0 - size)
+    """A scratch direct-page address ($04-$0F: ALTTP's scratch registers; $00-$03 are the
+    families' own temporaries)."""
+    return rng.randrange(0x04, 0x11 - size)
+
+
+def _free_word(rng: random.Random) -> int:
+    """A WRAM word the ALTTP map leaves free ($0500-$0637), for 16-bit stores."""
+    return rng.randrange(0x0500, 0x0630)
 
 
 # --- instruction ---------------------------------------------------------------------------
 
 def xba_combine(rng: random.Random) -> Spec:
-    hi, lo, dst = _dp(rng), _dp(rng), rng.randrange(0x0100, 0x1F00)
+    hi, lo, dst = _dp(rng), _dp(rng), _free_word(rng)
     lines = [f"LDA ${hi:02X}", "XBA", f"LDA ${lo:02X}", "REP #$20", f"STA ${dst:04X}"]
     if rng.random() < 0.5:
         lines += ["ASL A", f"STA ${dst + 2:04X}"]
@@ -73,9 +80,10 @@ def tsb_trb(rng: random.Random) -> Spec:
         explanation += (" The BNE after TSB skips INC $00 when any of those bits was already "
                         "set, so $00 counts first-time sets.")
     return Spec("flag_bits", 2, lines, explanation,
-                [("sets bits", ["sets", "set bits"]), ("clears bits", ["clears"]),
+                [("sets bits", ["tsb sets", "sets the bits", "sets bits"]),
+                 ("clears bits", ["trb clears", "clears the bits", "clears bits"]),
                  ("mask", ["mask", "bits that are set in a", h2(setm).lower()]),
-                 ("zero flag", ["zero flag", "z flag", "z is", "zero"])],
+                 ("zero flag", ["zero flag", "z flag", "z is"])],
                 asks, [("TSB clears bits", [r"\bTSB\W[^.]{0,30}\bclears\b"]),
                        ("TRB sets bits", [r"\bTRB\W[^.]{0,30}\bsets\b"])])
 
@@ -141,7 +149,7 @@ def width_switch(rng: random.Random) -> Spec:
         lines += ["REP #$10", "INX"]
     if rng.random() < 0.5:
         lines += ["SEP #$20", "TXA"]
-    lines.append(f"STX ${_dp(rng):02X}")
+    lines.append(f"STX ${_dp(rng, 2):02X}")
     asks = [Ask("reg:x"), Ask("reg:y"), Ask("reg:a")]
     explanation = (f"REP #$30 makes A and the index registers 16-bit and X is loaded with "
                    f"{h4(value)}. SEP #$10 then makes X and Y 8-bit, which clears their high "
@@ -181,7 +189,8 @@ def inc16(rng: random.Random) -> Spec:
     base = _dp(rng, 2)
     if rng.random() < 0.5:
         lines = [f"INC ${base:02X}", "BNE +", f"INC ${base + 1:02X}", "+"]
-        how = "INC increments the low byte and, when it wraps to zero (BNE not taken), the high byte"
+        how = ("INC increments the low byte and, when it wraps to zero (BNE not taken), the "
+               "high byte")
     else:
         step = rng.randrange(1, 0x40)
         lines = [f"LDA ${base:02X}", "CLC", f"ADC #{h2(step)}", f"STA ${base:02X}",
@@ -217,7 +226,8 @@ def clamp_range(rng: random.Random) -> Spec:
         lines = [f"LDA {dp}", f"CMP #{h2(lo)}", "BCS +", f"LDA #{h2(lo)}", "+",
                  f"CMP #{h2(hi + 1)}", "BCC +", f"LDA #{h2(hi)}", "+", f"STA {dp}"]
     else:
-        lines = ["ClampPosition:", f"LDA {dp}", f"CMP #{h2(hi)}", "BCC .low", "BEQ .low", f"LDA #{h2(hi)}",
+        lines = ["ClampPosition:", f"LDA {dp}", f"CMP #{h2(hi)}", "BCC .low", "BEQ .low",
+                 f"LDA #{h2(hi)}",
                  "BRA .store", ".low", f"CMP #{h2(lo)}", "BCS .store", f"LDA #{h2(lo)}",
                  ".store", f"STA {dp}"]
     asks = [Ask(f"mem:{h6(var)}", memory={h6(var): rng.randrange(0, lo)}),
@@ -261,7 +271,7 @@ def bcd_counter(rng: random.Random) -> Spec:
 
 def mul_const(rng: random.Random) -> Spec:
     factor = rng.choice((3, 5, 6, 9, 10, 12))
-    src, dst = _dp(rng), _dp(rng)
+    src, dst = _dp(rng, 2), _dp(rng, 2)
     lines = [f"LDA ${src:02X}", "STA $00"]
     plans = {3: ["ASL A", "CLC", "ADC $00"], 5: ["ASL A", "ASL A", "CLC", "ADC $00"],
              6: ["ASL A", "CLC", "ADC $00", "ASL A"], 9: ["ASL A", "ASL A", "ASL A", "CLC",
@@ -312,8 +322,8 @@ def abs_value(rng: random.Random) -> Spec:
 
 
 def negate_only(rng: random.Random) -> Spec:
-    src = _dp(rng)
-    dst = rng.randrange(0x0100, 0x1F00)
+    src = _dp(rng, 2)
+    dst = _free_word(rng)
     lines = [f"LDA ${src:02X}", "EOR #$FF", "INC A", f"STA ${dst:04X}"]
     if rng.random() < 0.5:
         lines = ["REP #$20", f"LDA ${src:02X}", "EOR #$FFFF", "INC A", f"STA ${dst:04X}",
@@ -347,8 +357,10 @@ def count_bits(rng: random.Random) -> Spec:
                    "$00 is shifted right eight times (X counts the bits); each bit shifted out "
                    "into the carry that is 1 increments Y. The count is stored at $01.")
     return Spec("bit_count", 2, lines, explanation,
-                [("count bits", ["count", "how many"]), ("set bits", ["bits are set", "set bits", "bits set", "1 bits", "ones"]),
-                 ("shift into carry", ["shift", "carry"]), ("eight times", ["eight", "8 times", "8 bits"])],
+                [("count bits", ["count", "how many"]),
+                 ("set bits", ["bits are set", "set bits", "bits set", "1 bits", "ones"]),
+                 ("shift into carry", ["shift", "carry"]),
+                 ("eight times", ["eight", "8 times", "8 bits"])],
                 asks, [not_words("shifts left", "shifts left", "shift left")])
 
 
@@ -406,7 +418,8 @@ def pointer_walk(rng: random.Random) -> Spec:
                    "$04. Y ends at the number of entries.")
     return Spec("pointer_walk", 3, lines, explanation,
                 [("pointer", ["pointer", "indirect"]), ("terminator", ["$ff", "terminat"]),
-                 ("sum", ["sum", "total", "adds"]), ("index y", ["y indexes", "indexed by y", "y counts", "y walks",
+                 ("sum", ["sum", "total", "adds"]),
+                 ("index y", ["y indexes", "indexed by y", "y counts", "y walks",
                                             "index"])],
                 asks, [not_words("copies the list", "copies the list", "block move")])
 
@@ -488,7 +501,7 @@ def bank_switch(rng: random.Random) -> Spec:
 def doc_index_high_byte(rng: random.Random) -> Spec:
     value = rng.randrange(0x0100, 0xFFFF)
     lines = ["PHP", "REP #$30", f"LDX #{h4(value)}", f"LDY #{h4(rng.randrange(0x100, 0xFFFF))}",
-             "PLP", f"STX ${_dp(rng):02X}"]
+             "PLP", f"STX ${_dp(rng, 2):02X}"]
     if rng.random() < 0.5:
         lines[4:5] = ["SEP #$10", "REP #$10"]
     asks = [Ask("reg:x", init={"p": 0x30}), Ask("reg:y", init={"p": 0x30})]
@@ -578,7 +591,7 @@ def doc_overflow(rng: random.Random) -> Spec:
 def doc_xba_hidden(rng: random.Random) -> Spec:
     b = rng.randrange(1, 0x100)
     a = rng.randrange(1, 0x100)
-    lines = [f"LDA #{h2(b)}", "XBA", f"LDA #{h2(a)}", "REP #$20", f"STA ${_dp(rng):02X}",
+    lines = [f"LDA #{h2(b)}", "XBA", f"LDA #{h2(a)}", "REP #$20", f"STA ${_dp(rng, 2):02X}",
              "SEP #$20"]
     if rng.random() < 0.5:
         lines[3:3] = ["TAX"]

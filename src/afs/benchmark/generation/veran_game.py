@@ -104,7 +104,8 @@ def heal_capped(rng: random.Random) -> Spec:
                  ("maximum health", ["maximum health", "max health", "heart container",
                                      "link_health_max"]),
                  ("adds", ["adds", "add", "heal", "increase", "restore"]), CAP],
-                asks, [*HEALTH_ROLES, not_words("heals by subtracting", "subtract", "decrease", "lower")], ALTTP)
+                asks, [*HEALTH_ROLES, not_words("heals by subtracting", "subtract", "decrease",
+                                                "lower")], ALTTP)
 
 
 def damage_floor(rng: random.Random) -> Spec:
@@ -237,7 +238,7 @@ def ammo_refill(rng: random.Random) -> Spec:
                                                  "db " + ", ".join(str(c) for c in caps)]
     level = rng.randrange(4)
     asks = [Ask(f"mem:{h6(count)}", memory={h6(upgrades): level,
-                                            h6(count): rng.randrange(0, max(1, caps[level] - gain))}),
+                                            h6(count): rng.randrange(max(1, caps[level] - gain))}),
             Ask(f"mem:{h6(count)}", memory={h6(upgrades): (level + 1) % 4,
                                             h6(count): caps[(level + 1) % 4]})]
     explanation = (f"It gives Link {gain} more {name}: the capacity upgrade level at "
@@ -343,7 +344,8 @@ def joypad_edge(rng: random.Random) -> Spec:
         body = [f"LDA ${held:02X}", f"EOR ${prev:02X}", f"AND ${held:02X}",
                 f"STA ${pressed:02X}"]
     body += [f"LDA ${held:02X}", f"STA ${prev:02X}", f"LDA ${pressed:02X}", f"AND #{h2(mask)}",
-             "BEQ .none", "INC $0010" if rng.random() < 0.3 else f"LDA #{h2(rng.randrange(1, 0x40))}"]
+             "BEQ .none",
+             "INC $0010" if rng.random() < 0.3 else f"LDA #{h2(rng.randrange(1, 0x40))}"]
     if body[-1].startswith("LDA"):
         body.append("STA $012F")
     body += [".none", "RTS"]
