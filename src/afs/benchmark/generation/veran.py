@@ -98,7 +98,7 @@ HEALTH_ROLES: list[Claim] = (role_claims(0x7EF36C, "current health", ["current",
 
 #: Roles an explanation can swap: maximum vs current health, source vs destination, ...
 ROLE_PAIRS = (("maximum", "current"), ("max", "current"), ("source", "destination"),
-              ("low byte", "high byte"), ("8-bit", "16-bit"), ("held", "pressed"))
+              ("low byte", "high byte"), ("8-bit", "16-bit"))
 
 
 def swapped_role_claims(explanation: str) -> list[Claim]:
@@ -107,7 +107,7 @@ def swapped_role_claims(explanation: str) -> list[Claim]:
     claims: list[Claim] = []
     lowered = explanation.lower()
     for a, b in ROLE_PAIRS + tuple((b, a) for a, b in ROLE_PAIRS):
-        for match in re.finditer(rf"\b{re.escape(a)}\b((?:\W+[\w$#]+){{0,2}})", explanation,
+        for match in re.finditer(rf"\b{re.escape(a)}\b((?:\W+[\w$#]+){{1,2}})", explanation,
                                  re.I):
             phrase = f"{b}{match.group(1)}"
             if phrase.lower() in lowered:
@@ -118,8 +118,10 @@ def swapped_role_claims(explanation: str) -> list[Claim]:
 
 
 def not_words(claim: str, *words: str) -> Claim:
-    """A claim made by any of `words` (whole words, any ending)."""
-    return claim, [rf"\b(?:{'|'.join(words)})\w*\b"]
+    """The claim that the routine does what `words` say ("it refills", "the code
+    despawns"): one of them as the verb of "it", "this code", "the routine", ..."""
+    return claim, [rf"\b(?:it|this (?:code|routine|loop)|the (?:code|routine|loop))\s+"
+                   rf"(?:\w+ly\s+)?(?:{'|'.join(words)})\w*\b"]
 
 
 # --- from a spec to a draft ----------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from afs.benchmark.generation.veran import Ask, Spec, h2, h4, h6, line_of, not_words, pick
+from afs.benchmark.generation.veran import Ask, Spec, h2, h4, h6, line_of, pick
 
 SUFFIX_MODES = {"b": ("direct page", "1-byte"), "w": ("absolute", "2-byte"),
                 "l": ("long", "3-byte")}
@@ -327,8 +327,7 @@ def ppu_screen(rng: random.Random) -> Spec:
                 [("forced blank", ["forced blank", "blank"]), ("bg mode", ["bgmode",
                                                                            "background mode"]),
                  ("main screen", ["main screen", "tm ("]), ("brightness", ["brightness"])],
-                asks, [not_words("reads the PPU registers", "reads inidisp",
-                                 "reads the ppu")])
+                asks, [("reads the PPU registers", [r"\breads? (?:from )?(?:INIDISP|the PPU)"])])
 
 
 ASAR_FAMILIES = {

@@ -48,7 +48,7 @@ def xba_combine(rng: random.Random) -> Spec:
                 [("swap halves", ["swap", "exchange"]), ("high byte", ["high byte", "register b"]),
                  ("16-bit word", ["16-bit", "word"]), ("little-endian", ["little-endian",
                                                                         "low byte first"])],
-                asks, [not_words("swaps with X", "x register"),
+                asks, [("XBA swaps with X", [r"\bswaps?\b[^.]{0,25}\bwith (?:the )?X\b"]),
                        ("big-endian", [r"big-endian", r"high byte first"])])
 
 
@@ -180,7 +180,7 @@ def stack_juggle(rng: random.Random) -> Spec:
                 [("swap", ["swap", "exchange"]), ("stack", ["stack"]),
                  ("lifo", ["last in", "opposite order", "reverse"]),
                  ("balanced", ["balanced", "where it started", "matched", "unchanged"])],
-                asks, [not_words("the stack grows by", "leaks", "unbalanced")])
+                asks, [("the stack is left unbalanced", [r"\bunbalanced\b", r"\bleaks?\b"])])
 
 
 # --- pattern -------------------------------------------------------------------------------
@@ -266,7 +266,7 @@ def bcd_counter(rng: random.Random) -> Spec:
                 [("bcd", ["bcd", "binary-coded decimal", "binary coded decimal"]),
                  ("decimal mode", ["decimal mode", "decimal flag", "sed"]),
                  ("adds", ["add"]), ("carry", ["carry"])],
-                asks, [not_words("binary addition only", "hexadecimal result")])
+                asks, [("a binary result", [r"\bhexadecimal (?:sum|result)", r"\bbinary sum\b"])])
 
 
 def mul_const(rng: random.Random) -> Spec:
@@ -318,7 +318,7 @@ def abs_value(rng: random.Random) -> Spec:
                 [("absolute value", ["absolute value", "magnitude"]),
                  ("two's complement", ["two's complement", "twos complement", "invert"]),
                  ("sign test", ["negative", "bit 7", "sign"])],
-                asks, [not_words("only inverts", "one's complement only")])
+                asks, [("only inverts", [r"\bone's complement (?:only|negation)"])])
 
 
 def negate_only(rng: random.Random) -> Spec:
@@ -341,7 +341,7 @@ def negate_only(rng: random.Random) -> Spec:
                 [("negation", ["negat", "-x", "minus"]),
                  ("two's complement", ["two's complement", "twos complement"]),
                  ("invert", ["invert", "flip", "complement"])],
-                asks, [not_words("absolute value", "absolute value")])
+                asks, [("absolute value", [r"\babsolute value"])])
 
 
 def count_bits(rng: random.Random) -> Spec:
@@ -392,7 +392,8 @@ def jump_table(rng: random.Random) -> Spec:
                  ("indirect jump", ["jmp (", "indirect", "jumps to"]),
                  ("handlers", ["handler", "routine"])],
                 asks, [("entries are 1 byte", [r"\b(?:1|one)[- ]byte (?:entries|address)"]),
-                       not_words("calls every handler", "calls every", "all handlers run")])
+                       ("runs every handler", [r"\bcalls every handler",
+                                               r"\ball (?:the )?handlers run"])])
 
 
 def pointer_walk(rng: random.Random) -> Spec:
@@ -421,7 +422,7 @@ def pointer_walk(rng: random.Random) -> Spec:
                  ("sum", ["sum", "total", "adds"]),
                  ("index y", ["y indexes", "indexed by y", "y counts", "y walks",
                                             "index"])],
-                asks, [not_words("copies the list", "copies the list", "block move")])
+                asks, [not_words("copies the list", "copies", "moves")])
 
 
 def block_move(rng: random.Random) -> Spec:
@@ -493,7 +494,8 @@ def bank_switch(rng: random.Random) -> Spec:
                 [("data bank", ["data bank", "dbr"]), ("restore", ["restore", "saves",
                                                                   "saving"]),
                  ("bank value", [f"${bank:02x}", "bank"]), ("copy", ["cop", "reads"])],
-                asks, [not_words("changes the program bank", "program bank")])
+                asks, [("changes the program bank",
+                        [r"\b(?:sets|changes|switches) the program bank"])])
 
 
 # --- oracle_docs: documented CPU behaviour -------------------------------------------------

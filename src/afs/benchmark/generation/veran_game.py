@@ -327,7 +327,8 @@ def oam_write(rng: random.Random) -> Spec:
                 [("oam", ["oam"]), ("four bytes", ["four bytes", "4 bytes", "advances y by 4",
                                                    "by 4", "4 bytes per"]),
                  ("tile", ["tile"]), ("coordinates", ["coordinate", "position"])],
-                asks, [not_words("reads the OAM from the PPU", "dma"),
+                asks, [("writes the PPU's OAM directly",
+                        [r"\bwrites? (?:directly )?(?:to|into) (?:the )?(?:PPU|OAMDATA|\$2104)"]),
                        ("each entry is two bytes", [r"\b(?:two|2) bytes per"])], ALTTP)
 
 
@@ -369,7 +370,7 @@ def joypad_edge(rng: random.Random) -> Spec:
                  ("previous frame", ["last frame", "previous frame", "previous"]),
                  ("button mask", [f"{name.lower()} button", h2(mask).lower(), "bit mask"]),
                  ("held", ["held", "currently pressed"])],
-                asks, [not_words("reads the joypad registers", "\\$4218", "joy1")], ALTTP)
+                asks, [("reads the joypad registers", [r"\$4218", r"\bJOY1"])], ALTTP)
 
 
 def sprite_timers(rng: random.Random) -> Spec:
