@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 
 from afs.asm.extract import normalize_code
+from afs.benchmark.audit import audit_item, shape_ratio
 from afs.benchmark.audit_veran import domain_wrong_answers, negate, swap
 from afs.benchmark.generation import build_domain
 from afs.benchmark.generation.veran import ROLE_PAIRS, drafts, shape
@@ -63,6 +64,13 @@ def test_no_domain_wrong_answer_passes(items):
     passing = [(i.id, w.label) for i in items for w in domain_wrong_answers(i)
                if score_answer(i, w.answer).passed]
     assert passing == []
+
+
+def test_the_whole_audit_passes_nothing(items):
+    audits = [audit_item(i) for i in items]
+    assert [(a.item_id, a.passed) for a in audits if not a.ok] == []
+    assert all(a.checked >= 15 for a in audits)
+    assert shape_ratio(items) >= 0.6
 
 
 def test_seeds_change_constants_and_wording():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from afs.benchmark.audit import WrongAnswer, fenced
 from afs.benchmark.checks import CLAUSE_BOUNDARY
 from afs.benchmark.generation.veran import ROLE_PAIRS
 from afs.benchmark.items import BenchmarkItem, Question
@@ -33,15 +34,6 @@ DECOYS = (
     ("joypad_edge_detection", "It reads the joypad and stores the buttons held down this "
                               "frame, so the game can react to them."),
 )
-
-
-def _wrong_answer(label: str, answer: str) -> Any:
-    try:
-        from afs.benchmark.audit import WrongAnswer
-    except ImportError:   # TEMP until the coordinator's audit module is merged
-        from collections import namedtuple
-        WrongAnswer = namedtuple("WrongAnswer", "label answer")
-    return WrongAnswer(label, answer)
 
 
 def explanation_of(item: BenchmarkItem) -> str:
@@ -99,31 +91,31 @@ def _zero(question: Question) -> Any:
     return "0" if question.kind == "choice" else 0
 
 
-def domain_wrong_answers(item: BenchmarkItem) -> list[Any]:
+def domain_wrong_answers(item: BenchmarkItem) -> list[WrongAnswer]:
     """Veran's battery for one item (see the module docstring)."""
     questions = item.questions or []
     right = answer_block(questions)
     prose = explanation_of(item)
-    code = f"```asm\n{item.code}\n```"
+    code = fenced(item.code)
     out = [
-        _wrong_answer("veran: the code echoed back", code),
-        _wrong_answer("veran: the code echoed back with the right answers", f"{code}\n\n{right}"),
-        _wrong_answer("veran: prose only, no answers", prose),
-        _wrong_answer("veran: the right answers with no explanation", right),
-        _wrong_answer("veran: negated reference explanation", f"{negate(prose)}\n\n{right}"),
-        _wrong_answer("veran: right explanation, wrong predicted values",
+        WrongAnswer("veran: the code echoed back", code),
+        WrongAnswer("veran: the code echoed back with the right answers", f"{code}\n\n{right}"),
+        WrongAnswer("veran: prose only, no answers", prose),
+        WrongAnswer("veran: the right answers with no explanation", right),
+        WrongAnswer("veran: negated reference explanation", f"{negate(prose)}\n\n{right}"),
+        WrongAnswer("veran: right explanation, wrong predicted values",
                       f"{prose}\n\n{answer_block(questions, [_off(q) for q in questions])}"),
-        _wrong_answer("veran: right explanation, predictions all zero",
+        WrongAnswer("veran: right explanation, predictions all zero",
                       f"{prose}\n\n{answer_block(questions, [_zero(q) for q in questions])}"),
     ]
     if len(questions) > 1:
         last = [q.answer for q in questions[:-1]] + [_off(questions[-1])]
-        out.append(_wrong_answer("veran: right explanation, last prediction wrong",
+        out.append(WrongAnswer("veran: right explanation, last prediction wrong",
                                  f"{prose}\n\n{answer_block(questions, last)}"))
     swapped = swap(prose, ROLE_PAIRS)
     if swapped != prose:
-        out.append(_wrong_answer("veran: role-swapped explanation", f"{swapped}\n\n{right}"))
+        out.append(WrongAnswer("veran: role-swapped explanation", f"{swapped}\n\n{right}"))
     family = (item.metadata.model_extra or {}).get("family")
-    out += [_wrong_answer(f"veran: a plausible wrong explanation ({name})", f"{text}\n\n{right}")
+    out += [WrongAnswer(f"veran: a plausible wrong explanation ({name})", f"{text}\n\n{right}")
             for name, text in DECOYS if name != family]
     return out

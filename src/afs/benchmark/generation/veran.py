@@ -196,8 +196,57 @@ REQUESTS = ("Explain what this code does{ctx}, then answer the questions.",
             "Describe the purpose and the steps of this code{ctx}; then answer the questions.")
 
 
+# Register saves a routine may wrap its body in, when the body never touches that register:
+# (push, pull, the register's name, what the body must not contain).
+SAVES = (("PHX", "PLX", "X", re.compile(r"X\b|,X|\bMV[NP]\b|REP #\$[13]|SEP #\$[13]")),
+         ("PHY", "PLY", "Y", re.compile(r"Y\b|,Y|\bMV[NP]\b|REP #\$[13]|SEP #\$[13]")),
+         ("PHD", "PLD", "direct page register D", re.compile(r"\b(?:TCD|PLD|PHD)\b")),
+         ("PHB", "PLB", "data bank register", re.compile(r"\b(?:PLB|PHB|MVN|MVP)\b")))
+_RETURNS = re.compile(r"^(?:RTS|RTL)$")
+_DATA_LINE = re.compile(r"^(?:db|dw|dl|dd)\b", re.I)
+_LINE_PROBES = ("count", "taken", "branchflag", "bytes", "size")
+
+
+def with_saves(rng: random.Random, spec: Spec) -> Spec:
+    """`spec` with its body wrapped in saves of registers it never uses (none, one or two,
+    drawn from the rng): how real routines look, and more code shapes per family. Only a
+    routine with one way out (a final RTS/RTL or a fall-through, no data) is wrapped."""
+    lines = spec.lines
+    body = [ln.strip() for ln in lines]
+    returns = [i for i, ln in enumerate(body) if _RETURNS.match(ln)]
+    if any(_DATA_LINE.match(ln) for ln in body) or returns not in ([], [len(body) - 1]) or \
+            any(ln.startswith("org ") for ln in body):
+        return spec
+    code = "\n".join(body)
+    usable = [s for s in SAVES if not s[3].search(code)]
+    chosen = rng.sample(usable, min(len(usable), rng.choice((0, 1, 1, 2))))
+    if not chosen:
+        return spec
+    top = 1 if body[0].endswith(":") else 0
+    end = returns[0] if returns else len(body)
+    pushes = [s[0] for s in chosen]
+    pulls = [s[1] for s in reversed(chosen)]
+    new_lines = lines[:top] + pushes + lines[top:end] + pulls + lines[end:]
+
+    def shifted(ask: Ask) -> Ask:
+        kind, _, arg = ask.probe.partition(":")
+        if kind not in _LINE_PROBES:
+            return ask
+        n = int(arg)
+        n += len(pushes) if n > top else 0
+        n += len(pulls) if n > end + len(pushes) else 0
+        return Ask(f"{kind}:{n}", ask.init, ask.memory)
+
+    names = " and ".join(s[2] for s in chosen)
+    note = (f" It saves the caller's {names} on entry ({', '.join(pushes)}) and restores "
+            f"{'them' if len(chosen) > 1 else 'it'} before leaving ({', '.join(pulls)}).")
+    return Spec(spec.family, spec.difficulty, new_lines, spec.explanation + note,
+                spec.concepts, [shifted(a) for a in spec.asks], spec.claims, spec.context)
+
+
 def build(rng: random.Random, category: str, spec: Spec) -> Draft:
     """The draft for `spec`: questions answered by running the code."""
+    spec = with_saves(rng, spec)
     code = "\n".join(spec.lines)
     questions = [make_question(code, ask.probe, question_text(rng, spec.lines, ask), ask.init,
                                ask.memory) for ask in spec.asks]
@@ -221,22 +270,10 @@ def build(rng: random.Random, category: str, spec: Spec) -> Draft:
 # --- shapes and selection -------------------------------------------------------------------
 
 def shape(code: str) -> str:
-    """The code's skeleton: labels, comments, numbers and names normalised away."""
-    try:
-        from afs.benchmark.audit import shape_key
-    except ImportError:
-        pass
-    else:
-        return shape_key(code)
-    out = []
-    for raw in code.splitlines():
-        line = raw.split(";", 1)[0].strip()
-        if not line or line.endswith(":") or re.fullmatch(r"[-+]+|\.\w+", line):
-            continue
-        line = re.sub(r"[$%]?\b[0-9A-Fa-f]+\b|\$[0-9A-Fa-f]+", "N", line)
-        line = re.sub(r"(?<=\s)[A-Za-z_.][\w.]*", "L", line)
-        out.append(line.upper())
-    return "\n".join(out)
+    """The code's skeleton, as the audit measures it (`afs.benchmark.audit.shape_key`)."""
+    from afs.benchmark.audit import shape_key
+
+    return shape_key(code)
 
 
 Family = Callable[[random.Random], Spec]
@@ -257,7 +294,7 @@ def category_drafts(rng: random.Random, category: str, families: list[Family],
         attempts += 1
         draft = build(rng, category, family(rng))
         code_key, shape_key = normalize_code(draft.code), shape(draft.code)
-        if code_key in seen_code or (shape_key in seen_shape and attempts % 4):
+        if code_key in seen_code or (shape_key in seen_shape and attempts % 8):
             continue
         seen_code.add(code_key)
         seen_shape.add(shape_key)
@@ -271,7 +308,10 @@ def drafts(rng: random.Random) -> list[Draft]:
     from afs.benchmark.generation.veran_cpu import CPU_FAMILIES
     from afs.benchmark.generation.veran_game import GAME_FAMILIES
 
-    families = {**GAME_FAMILIES, **CPU_FAMILIES, **ASAR_FAMILIES}
+    families: dict[str, list[Family]] = {}
+    for group in (GAME_FAMILIES, CPU_FAMILIES, ASAR_FAMILIES):
+        for category, members in group.items():
+            families.setdefault(category, []).extend(members)
     seen_code: set[str] = set()
     seen_shape: set[str] = set()
     out: list[Draft] = []

@@ -151,23 +151,44 @@ def org_labels(rng: random.Random) -> Spec:
 
 # --- asar_data_directives ------------------------------------------------------------------
 
+def _table_read(rng: random.Random, label: str, index: str) -> tuple[list[str], list[str],
+                                                                     str]:
+    """(prologue, read instruction, epilogue) for reading `label`,index: a long read, or an
+    absolute read with the data bank set to the code's bank (PHB/PHK/PLB ... PLB)."""
+    if rng.random() < 0.5:
+        return [], [f"LDA.l {label},{index}"] if index == "X" else [f"LDA {label},Y"], []
+    return ["PHB", "PHK", "PLB"], [f"LDA {label},{index}"], ["PLB"]
+
+
 def data_table(rng: random.Random) -> Spec:
     words = [rng.randrange(0x100, 0x10000) for _ in range(rng.randrange(3, 6))]
     k = rng.randrange(len(words))
-    lines = [f"{pick(rng, 'GetSpeed', 'LoadWord', 'ReadEntry')}:", "TXA", "ASL A", "TAX",
-             "REP #$20", "LDA.l Words,X", "STA $00", "SEP #$20", "RTS", "Words:",
+    index = rng.choice(("X", "Y"))
+    head, read, tail = _table_read(rng, "Words", index)
+    if index == "Y" and not head:
+        head, read, tail = ["PHB", "PHK", "PLB"], ["LDA Words,Y"], ["PLB"]
+    double = ["TXA", "ASL A", f"TA{index}"] if rng.random() < 0.5 else \
+        ["TXA", "CLC", "ADC #$00", "ASL A", f"TA{index}"]
+    if rng.random() < 0.5:
+        double = ["STX $02", "ASL $02", f"LD{index} $02"]
+    lines = [f"{pick(rng, 'GetSpeed', 'LoadWord', 'ReadEntry')}:", *head, *double, "REP #$20",
+             *read, "STA $00", "SEP #$20", *tail, "RTS", "Words:",
              "dw " + ", ".join(h4(w) for w in words)]
     if rng.random() < 0.5:
         lines += ["Bytes:", f"db {', '.join(h2(rng.randrange(0x100)) for _ in range(3))}",
                   f"dl {h6(rng.randrange(0x10000, 0x1000000))}"]
         asks = [Ask(f"bytes:{len(lines)}")]
     else:
-        asks = [Ask(f"size:{len(lines)}")]
-    asks += [Ask("mem16:$7E0000", init={"x": k}), Ask(f"bytes:{line_of(lines, lines[10])}")]
+        asks = [Ask(f"size:{line_of(lines, 'Words:') + 1}")]
+    asks += [Ask("mem16:$7E0000", init={"x": k}),
+             Ask(f"bytes:{line_of(lines, 'Words:') + 1}")]
     explanation = ("`dw` emits each value as a 16-bit little-endian word (low byte first), so "
-                   "entry X starts at offset 2*X: the code doubles X (TXA/ASL A/TAX) and reads "
+                   "entry X starts at offset 2*X: the code doubles the index and reads "
                    "the word with a 16-bit accumulator into $00-$01. `db` emits single bytes "
                    "and `dl` 24-bit values (3 bytes, bank byte last).")
+    if head:
+        explanation += (" PHK/PLB makes the data bank the code's bank so the table can be read "
+                        "with absolute addressing; PLB restores the caller's bank.")
     return Spec("data_directives", 1, lines, explanation,
                 [("16-bit words", ["16-bit", "word"]),
                  ("little-endian", ["little-endian", "low byte first"]),
@@ -179,21 +200,65 @@ def data_table(rng: random.Random) -> Spec:
 def string_copy(rng: random.Random) -> Spec:
     text = rng.choice(("LINK", "ZELDA", "HYRULE", "GANON", "SAHASRAHLA", "AGAHNIM", "KAKARIKO"))
     dst = rng.randrange(0x0100, 0x1F00)
-    lines = ["CopyName:", "LDX #$00", ".next", "LDA.l Name,X", "CMP #$FF", "BEQ .done",
-             f"STA ${dst:04X},X", "INX", "BRA .next", ".done", "RTS", "Name:",
-             f'db "{text}", $FF']
+    index = rng.choice(("X", "Y"))
+    head, read, tail = _table_read(rng, "Name", index)
+    if index == "Y" and not head:
+        head, read, tail = ["PHB", "PHK", "PLB"], ["LDA Name,Y"], ["PLB"]
+    zero = rng.random() < 0.4
+    end = "$00" if zero else "$FF"
+    check = [] if zero else ["CMP #$FF"]
+    store = f"STA ${dst:04X},{index}" if rng.random() < 0.5 else \
+        f"STA.l {h6(0x7E0000 + dst)},X" if index == "X" else f"STA ${dst:04X},Y"
+    lines = ["CopyName:", *head, f"LD{index} #$00", ".next", *read, *check, "BEQ .done",
+             store, f"IN{index}", "BRA .next", ".done", *tail, "RTS", "Name:",
+             f'db "{text}", {end}']
     k = rng.randrange(len(text))
-    asks = [Ask(f"size:{len(lines)}"), Ask(f"mem:{h6(0x7E0000 + dst + k)}"), Ask("reg:x")]
-    explanation = (f'`db "{text}", $FF` emits the string\'s {len(text)} characters as bytes '
-                   "(asar adds no terminator of its own) followed by an explicit $FF end "
+    asks = [Ask(f"size:{len(lines)}"), Ask(f"mem:{h6(0x7E0000 + dst + k)}"),
+            Ask(f"reg:{index.lower()}")]
+    explanation = (f'`db "{text}", {end}` emits the string\'s {len(text)} characters as bytes '
+                   f"(asar adds no terminator of its own) followed by an explicit {end} end "
                    f"marker. The loop copies the characters to ${dst:04X} until it reads the "
-                   "$FF, so X ends at the string's length.")
+                   f"{end}" + (" (LDA itself sets the zero flag, so no compare is needed)"
+                               if zero else "") +
+                   f", so {index} ends at the string's length.")
+    if head:
+        explanation += (" PHK/PLB makes the data bank the code's bank so the string can be "
+                        "read with absolute addressing; PLB restores the caller's bank.")
     return Spec("string_data", 1, lines, explanation,
                 [("characters as bytes", ["character", "string"]),
-                 ("terminator", ["$ff", "terminat", "end marker"]),
+                 ("terminator", [end.lower(), "terminat", "end marker"]),
                  ("copy loop", ["cop", "loop"])],
                 asks, [("asar adds a zero byte",
                         [r"\basar (?:adds|appends) a (?:zero|null|\$00)"])])
+
+
+def pointer_table(rng: random.Random) -> Spec:
+    n = rng.randrange(2, 5)
+    values = [[rng.randrange(1, 0x100) for _ in range(rng.randrange(1, 4))] for _ in range(n)]
+    lines = ["ReadThrough:", "STA $04", "ASL A", "CLC", "ADC $04", "TAX", "LDA.l Pointers,X",
+             "STA $00", "LDA.l Pointers+1,X", "STA $01", "LDA.l Pointers+2,X", "STA $02",
+             "LDA [$00]", "STA $03", "RTS", "Pointers:",
+             "dl " + ", ".join(f"Data{i}" for i in range(n))]
+    if rng.random() < 0.5:
+        lines[line_of(lines, "LDA [$00]") - 1:line_of(lines, "LDA [$00]")] = [
+            "LDY #$01", "LDA [$00],Y"]
+        values = [v if len(v) > 1 else [*v, rng.randrange(1, 0x100)] for v in values]
+    for i, v in enumerate(values):
+        lines += [f"Data{i}:", "db " + ", ".join(h2(b) for b in v)]
+    k = rng.randrange(n)
+    asks = [Ask("mem:$7E0003", init={"a": k}), Ask("mem:$7E0002", init={"a": k}),
+            Ask(f"bytes:{line_of(lines, 'Pointers:') + 1}")]
+    explanation = ("`dl` emits 24-bit long pointers, 3 bytes each in little-endian order (low "
+                   "byte, high byte, bank byte last), so entry A starts at offset 3*A: the code "
+                   "multiplies the index by three (A*2 + A), copies the pointer into $00-$02 "
+                   "and reads the byte it points to with a direct page indirect long load, "
+                   "which can reach any bank. The byte lands in $03.")
+    return Spec("pointer_table", 2, lines, explanation,
+                [("24-bit pointers", ["24-bit", "3 bytes", "three bytes", "long pointer"]),
+                 ("times three", ["three", "3*a", "3 * a", "times 3"]),
+                 ("indirect long", ["indirect", "[$00]"]),
+                 ("little-endian", ["little-endian", "low byte", "bank byte last"])],
+                asks, [("pointers are 16-bit", [r"\b16-bit pointers?\b", r"\b2-byte pointers?"])])
 
 
 # --- hardware_register ---------------------------------------------------------------------
@@ -330,9 +395,45 @@ def ppu_screen(rng: random.Random) -> Spec:
                 asks, [("reads the PPU registers", [r"\breads? (?:from )?(?:INIDISP|the PPU)"])])
 
 
+def dma_queue(rng: random.Random) -> Spec:
+    channel = rng.randrange(8)
+    base = 0x4300 + channel * 0x10
+    count = rng.randrange(1, 5)
+    entries = [(rng.randrange(0, 0x8000) & 0xFFF0, rng.randrange(0x2000, 0xF000) & 0xFFF0,
+                rng.choice((0x7E, 0x7F)), rng.randrange(0x20, 0x400) & 0xFFF0)
+               for _ in range(count)]
+    table = [ln for v, s, b, n in entries for ln in (f"dw {h4(v)}, {h4(s)}", f"db ${b:02X}",
+                                                     f"dw {h4(n)}")]
+    lines = ["UploadQueue:", "PHB", "PHK", "PLB", "REP #$10", "LDX #$0000", "SEP #$20",
+             "LDA #$80", "STA $2115", "LDA #$01", f"STA ${base:04X}", "LDA #$18",
+             f"STA ${base + 1:04X}", ".next", "REP #$20", "LDA Queue,X", "CMP #$FFFF",
+             "BEQ .done", "STA $2116", "LDA Queue+2,X", f"STA ${base + 2:04X}",
+             "LDA Queue+5,X", f"STA ${base + 5:04X}", "SEP #$20", "LDA Queue+4,X",
+             f"STA ${base + 4:04X}", f"LDA #{h2(1 << channel)}", "STA $420B", "REP #$20",
+             "TXA", "CLC", "ADC #$0007", "TAX", "BRA .next", ".done", "SEP #$30", "PLB",
+             "RTS", "Queue:", *table, "dw $FFFF"]
+    asks = [Ask("io_count:$420B"), Ask("io_last:$2116"),
+            Ask(rng.choice((f"io_last:${base + 5:04X}", f"io_last:${base + 4:04X}",
+                            "reg:x")))]
+    explanation = (f"It works through a queue of VRAM uploads with DMA channel {channel}. Each "
+                   "7-byte queue entry holds the VRAM word address, the source address, the "
+                   "source bank and the byte count; a $FFFF word ends the queue. For every "
+                   "entry it sets VMADD ($2116), the channel's source and size registers, then "
+                   f"starts the transfer by writing bit {channel} to MDMAEN ($420B), and adds 7 "
+                   "to X to reach the next entry. The channel is set once to mode 1 (two "
+                   "registers) targeting $2118 (VMDATA), with VMAIN = $80 so the VRAM address "
+                   "steps after each high byte." + IO_BANK)
+    return Spec("dma_queue", 3, lines, explanation,
+                [("dma", ["dma"]), ("queue", ["queue", "entries", "each entry"]),
+                 ("vram", ["vram"]), ("terminator", ["$ffff", "ends the queue", "terminat"]),
+                 ("start", ["mdmaen", "$420b"])],
+                asks, [("HDMA starts it", [r"\$420C", r"\bhdmaen\b"])])
+
+
 ASAR_FAMILIES = {
     "asar_address_operators": [suffix_forms, label_math],
     "asar_labels": [sublabels, anonymous_labels, org_labels],
-    "asar_data_directives": [data_table, string_copy],
+    "asar_data_directives": [data_table, string_copy, pointer_table],
     "hardware_register": [dma_upload, hdma_setup, cgram_colors, ppu_screen],
+    "complete_routine": [dma_queue],
 }

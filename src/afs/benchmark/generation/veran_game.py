@@ -28,7 +28,8 @@ NAMES = {0x7EF36C: "link_health_max", 0x7EF36D: "link_health_current",
          0x7E0DF0: "sprite_timer_main", 0x7E0D00: "sprite_y_lo", 0x7E0D10: "sprite_x_lo",
          0x7E0800: "oam_buffer_low", 0x7E00F0: "joypad1_held_high",
          0x7E00F4: "joypad1_pressed_high", 0x7E00F8: "joypad1_prev_high",
-         0x7E012F: "sfx2_queue", 0x7E0E30: "sprite_subtype"}
+         0x7E012F: "sfx2_queue", 0x7E0E30: "sprite_subtype",
+         0x7EF372: "health_refill_pending", 0x7EF373: "magic_refill_pending"}
 ALTTP = "in A Link to the Past"
 CAP = ("cap", ["cap", "clamp", "limit", "saturat", "at most", "never exceed",
                "stores the maximum", "no higher than", "no more than"])
@@ -530,8 +531,49 @@ def bcd_digits(rng: random.Random) -> Spec:
                 asks, [not_words("multiplies", "multipl")], ALTTP)
 
 
+def refill_tick(rng: random.Random) -> Spec:
+    step = rng.choice((4, 8))
+    magic_step = rng.choice((1, 2))
+    health = [".health", "LDA.l $7EF372", "BEQ .healthdone", "LDA.l $7EF36D", "CMP.l $7EF36C",
+              "BCS .full", "CLC", f"ADC #{h2(step)}", "CMP.l $7EF36C", "BCC +", "LDA.l $7EF36C",
+              "+", "STA.l $7EF36D", "LDA.l $7EF372", "SEC", f"SBC #{h2(step)}", "BCS +",
+              "LDA #$00", "+", "STA.l $7EF372", "BRA .healthdone", ".full", "LDA #$00",
+              "STA.l $7EF372", ".healthdone", "RTS"]
+    magic = [".magic", "LDA.l $7EF373", "BEQ .magicdone", "LDA.l $7EF36E", "CMP #$80",
+             "BCS .magicfull", *(["INC A"] * magic_step if rng.random() < 0.5 else
+                                 ["CLC", f"ADC #{h2(magic_step)}"]),
+             "STA.l $7EF36E", "LDA.l $7EF373", "DEC A", "STA.l $7EF373", "BRA .magicdone",
+             ".magicfull", "LDA #$00", "STA.l $7EF373", ".magicdone", "RTS"]
+    first, second = (health, magic) if rng.random() < 0.5 else (magic, health)
+    lines = ["RefillTick:", f"JSR {first[0]}", f"JSR {second[0]}", "RTL", *first, *second]
+    top = rng.choice(range(0x28, 0xA1, 8))
+    cur = rng.randrange(0, top - step)
+    state = {"$7EF36C": top, "$7EF36D": cur, "$7EF372": rng.choice((0x08, 0x10, 0x20)),
+             "$7EF36E": rng.randrange(0, 0x7C), "$7EF373": rng.randrange(2, 0x10)}
+    asks = [Ask("mem:$7EF36D", memory=state), Ask("mem:$7EF372", memory=state),
+            Ask("mem:$7EF36E", memory=state)]
+    if rng.random() < 0.5:
+        asks.append(Ask("mem:$7EF373", memory={**state, "$7EF36E": 0x80}))
+    explanation = (f"It runs one frame of the refill effects, as two subroutines called with "
+                   f"JSR. Health: while the pending health refill ($7EF372) is non-zero and the "
+                   f"current health ($7EF36D) is below the maximum health ($7EF36C), it adds "
+                   f"{h2(step)} to the current health (capped at the maximum) and takes "
+                   f"{h2(step)} off the pending amount; a full health bar clears the pending "
+                   f"refill. Magic: while the pending magic refill ($7EF373) is non-zero and the "
+                   f"magic meter ($7EF36E) is below $80 (full), it adds {magic_step} to the meter "
+                   "and counts the pending refill down by one; a full meter clears it. The "
+                   "routine returns with RTL.")
+    return Spec("refill_per_frame", 3, lines, explanation,
+                [("refill", ["refill"]), ("pending", ["pending"]),
+                 ("current health", ["current health"]),
+                 ("maximum health", ["maximum health", "max health", "heart container"]),
+                 ("magic", ["magic"]), ("per frame", ["per frame", "each frame", "one frame",
+                                                     "every frame", "gradual"]), CAP],
+                asks, HEALTH_ROLES, ALTTP)
+
+
 GAME_FAMILIES = {
     "explanation": [heal_capped, damage_floor, magic_spend, rupee_add, ammo_refill],
     "alttp_pattern": [sprite_find_slot, oam_write, joypad_edge, sprite_timers, sprite_damage],
-    "complete_routine": [spawn_routine, rle_decompress, bcd_digits],
+    "complete_routine": [spawn_routine, rle_decompress, bcd_digits, refill_tick],
 }
