@@ -267,12 +267,15 @@ def answer(request: str) -> str:
             return "\n".join(f"{n}: {NOTES[n]}." for n in known)
         return ("Veran (offline explainer) explains 65816 code line by line or single "
                 "instructions; this request contains neither, so I cannot answer it.")
-    answers = answer_questions(code, req.ask)
-    tail = ["", *answers] if answers else []
+    # The answers go right after the purpose, before the line-by-line notes, so that a length
+    # limit on the reply cuts notes, not answers.
+    answers = "\n".join(answer_questions(code, req.ask))
     notes: list[str] = []
     for _ in range(MAX_COMPLETIONS):
         try:
-            return "\n".join([*notes, explain_code(code), *tail])
+            purpose_line, _, lines = explain_code(code).partition("\n\n")
+            return "\n".join([*notes, purpose_line, *(["", answers] if answers else []), "",
+                              lines])
         except AsmError as exc:
             completed = complete_snippet(code, str(exc))
             if completed is None:
