@@ -132,3 +132,24 @@ def test_the_judge_cannot_turn_wrong_predictions_into_a_pass(heal):
     assert not judged["passed"] and judged["details"]["judge_score"] == 1.0
     good = apply_veran_judge(score_answer(heal, heal.expected_output).to_dict(), 0.0)
     assert good["passed"]   # rubric 1.0 and judge 0.0 average to the pass mark
+
+
+PARAPHRASES = {
+    (heal_capped, "explanation"):
+        "This adds a fixed amount of HP to Link's current health ($7EF36D) but won't let it go "
+        "over his max health ($7EF36C): if the new value is greater than or equal to the max, "
+        "the max is written instead.",
+    (sublabels, "asar_labels"):
+        "The .loop labels are local (sublabels) scoped to the global label above them, so the "
+        "two loops don't clash. The first routine fills memory in a loop and then calls the "
+        "second one via JSR, which runs its own counted loop.",
+    (negate_only, "pattern"):
+        "Computes -x: flipping all the bits and adding 1 is two's complement negation.",
+}
+
+
+@pytest.mark.parametrize(("key", "seed"), [(k, s) for k in PARAPHRASES for s in range(3)])
+def test_a_right_explanation_in_other_words_passes(key, seed):
+    item = _item(*key, seed=seed)
+    result = score_answer(item, f"{PARAPHRASES[key]}\n\n{answer_block(item.questions)}")
+    assert result.passed, result.details
