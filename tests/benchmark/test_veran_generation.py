@@ -95,3 +95,13 @@ def test_the_battery_helpers():
         "it is not true that It adds one, then it is not true that stores it."
     assert swap("the maximum health, not the current one", ROLE_PAIRS) == \
         "the current health, not the maximum one"
+
+
+def test_verify_reruns_each_question(graph):
+    item = build_domain("veran", drafts(random.Random("0:veran")))[0]
+    question = item.questions[0]
+    wrong = question.model_copy(update={"answer": question.answer + 1})
+    tampered = item.model_copy(update={"questions": [wrong, *item.questions[1:]]})
+    problems = prove_item(tampered, graph)
+    assert any("running the code gives" in p for p in problems)
+    assert any("answers questions [1] wrong" in p for p in problems)

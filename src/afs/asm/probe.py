@@ -35,6 +35,7 @@ MAX_INSTRUCTIONS = 50_000
 
 
 def parse_address(text: str | int) -> int:
+    """`$7EF36D`, `0x7EF36D` or an int -> the address."""
     return text if isinstance(text, int) else int(str(text).replace("$", "0x"), 0)
 
 

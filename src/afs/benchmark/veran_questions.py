@@ -36,6 +36,7 @@ CHOICES = {"flag": ["set", "clear"], "taken": ["yes", "no"],
 
 
 def answer_kind(probe: str) -> str:
+    """"number", "bytes" or "choice": how the answer to `probe` is written and read."""
     kind = probe.partition(":")[0]
     if kind == "bytes":
         return "bytes"
@@ -105,6 +106,7 @@ def parse_number(text: str) -> int | None:
 
 
 def parse_bytes(text: str) -> list[int] | None:
+    """`A9 05`, `$A9, $05` or `A905` -> [0xA9, 0x05]; None when no bytes lead the text."""
     tokens = [t for t in re.split(r"[\s,]+", text.strip()) if t]
     out: list[int] = []
     for token in tokens:
@@ -120,6 +122,7 @@ def parse_bytes(text: str) -> list[int] | None:
 
 
 def parse_choice(text: str, choices: list[str]) -> str | None:
+    """The offered choice among the answer's first three words, if any."""
     words = re.findall(r"[a-z]+", text.lower())
     for word in words[:3]:
         for choice in choices:
@@ -129,6 +132,7 @@ def parse_choice(text: str, choices: list[str]) -> str | None:
 
 
 def parse_value(question: Question, text: str) -> int | list[int] | str | None:
+    """An answer's text read as the question's kind (None: unreadable)."""
     if question.kind == "bytes":
         return parse_bytes(text)
     if question.kind == "choice":

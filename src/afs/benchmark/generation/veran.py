@@ -54,14 +54,17 @@ class Spec:
 
 
 def h2(value: int) -> str:
+    """`$1F`: a byte as asar writes it."""
     return f"${value & 0xFF:02X}"
 
 
 def h4(value: int) -> str:
+    """`$1234`: a word as asar writes it."""
     return f"${value & 0xFFFF:04X}"
 
 
 def h6(value: int) -> str:
+    """`$7EF36D`: a long address as asar writes it."""
     return f"${value & 0xFFFFFF:06X}"
 
 
@@ -74,6 +77,7 @@ def line_of(lines: list[str], text: str) -> int:
 
 
 def pick(rng: random.Random, *options: str) -> str:
+    """One of `options` (paraphrases, names), drawn from the rng."""
     return rng.choice(options)
 
 
@@ -139,6 +143,7 @@ def _label_name(symbol: str) -> str:
 
 
 def question_text(rng: random.Random, lines: list[str], ask: Ask) -> str:
+    """The question for `ask` in words (one of several phrasings), entry state first."""
     from afs.benchmark.veran_questions import entry_text
 
     kind, _, arg = ask.probe.partition(":")
