@@ -105,3 +105,15 @@ def test_verify_reruns_each_question(graph):
     problems = prove_item(tampered, graph)
     assert any("running the code gives" in p for p in problems)
     assert any("answers questions [1] wrong" in p for p in problems)
+
+
+def test_auto_questions_for_any_routine():
+    from afs.benchmark.generation.veran import auto_questions
+
+    code = ("Heal:\nLDA.l $7EF36D\nCLC\nADC #$08\nCMP.l $7EF36C\nBCC +\nLDA.l $7EF36C\n+\n"
+            "STA.l $7EF36D\nLDX #$03\n-\nDEX\nBNE -\nRTL")
+    memory = {"$7EF36C": 0x30, "$7EF36D": 0x10}
+    questions = auto_questions(code, random.Random(1), memory=memory)
+    probes = {q.probe: q.answer for q in questions}
+    assert probes["mem:$7EF36D"] == 0x18 and probes["count:13"] == 3 and len(questions) == 3
+    assert auto_questions("-\nBRA -", random.Random(1)) == []   # never ends: nothing to ask

@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from afs.benchmark.generation import Draft, GenerationError
+from afs.benchmark.items import Question
 from afs.benchmark.veran_questions import answer_block, make_question
+from afs.errors import AfsError
 
 PER_CATEGORY = 14  # 11 categories x 14 = 154
+BRANCHES = frozenset({"BCC", "BCS", "BEQ", "BNE", "BMI", "BPL", "BVC", "BVS", "BRA"})
 MAX_ATTEMPTS = 400
 
 Concept = tuple[str, list[str]]
@@ -270,6 +273,50 @@ def build(rng: random.Random, category: str, spec: Spec) -> Draft:
                  extra={"rubric": rubric,
                         "questions": [q.model_dump() for q in questions]},
                  metadata={"request": request, "family": spec.family})
+
+
+def auto_questions(code: str, rng: random.Random, init: dict[str, int] | None = None,
+                   memory: dict[str, int] | None = None, count: int = 3) -> list[Question]:
+    """Prediction questions for any routine (mined code, say), chosen from what one run from
+    `init`/`memory` does: bytes it writes, I/O registers it writes, how often its loops
+    branch back, its registers at the end. Answers that are not all zero; [] when the code
+    does not run to its end."""
+    from afs.asm.machine import run_snippet
+    from afs.asm.probe import _assembly, entry_state
+
+    init, memory = dict(init or {}), dict(memory or {})
+    try:
+        result = run_snippet(code, init=entry_state(init), max_instructions=50_000,
+                             memory={int(a.replace("$", "0x"), 0): v for a, v in memory.items()})
+    except (ValueError, ArithmeticError, RuntimeError, AfsError):
+        return []
+    if result.stop_reason not in ("end", "rts", "rtl"):
+        return []
+    groups = [[f"mem:{h6(a)}" for a in result.written()],
+              sorted({f"io_last:${a & 0xFFFF:04X}" for a, _, _ in result.io_writes}),
+              [f"count:{row.line}" for row in _assembly(code).listing
+               if row.mnemonic in BRANCHES and row.operand is not None
+               and row.operand <= row.address],
+              ["reg:x", "reg:y", "reg:a.b"]]
+    for group in groups:
+        rng.shuffle(group)
+    # one of each kind first (a written byte, an I/O write, a loop, a register), then more
+    probes = [g[i] for i in range(max(map(len, groups))) for g in groups if i < len(g)]
+    lines = code.splitlines()
+    chosen: list[Question] = []
+    for probe in probes:
+        try:
+            question = make_question(code, probe, question_text(rng, lines, Ask(probe, init,
+                                                                                memory)),
+                                     init, memory)
+        except (ValueError, KeyError):
+            continue
+        chosen.append(question)
+        if len(chosen) == count:
+            break
+    if all(q.answer in (0, [0]) for q in chosen):
+        return []
+    return chosen
 
 
 # --- shapes and selection -------------------------------------------------------------------
