@@ -2,7 +2,7 @@
 
 Everything here runs code: behaviour tests on the emulator, equivalence for optimisations,
 rubric matching for explanations. Nothing scores by keywords alone except the rubric, whose
-concepts and known-wrong claims are written per item.
+concepts and known-wrong claims are written per item; a negated mention counts for neither.
 """
 
 from __future__ import annotations
@@ -103,21 +103,49 @@ class RubricReport:
                 "wrong_claims": self.wrong_claims}
 
 
+# A clause ends at a sentence or list boundary; a negation cue earlier in the same clause
+# negates a mention ("$7EF36C is not the current health", "it never decrements").
+CLAUSE_BOUNDARY = re.compile(r"[.;:!?](?=\s|$)|\n|,|\(|\)|\s(?:but|and|so|then|whereas|"
+                             r"while|because|however|although)\s", re.I)
+NEGATION = re.compile(r"\b(?:not|never|no|none|nothing|neither|nor|cannot|instead\s+of|"
+                      r"rather\s+than)\b|n't\b", re.I)
+
+
+def clause_start(text: str, position: int) -> int:
+    """Where the clause holding `position` starts."""
+    start = 0
+    for match in CLAUSE_BOUNDARY.finditer(text, 0, position):
+        start = match.end()
+    return start
+
+
+def negated(text: str, position: int) -> bool:
+    """True when a negation cue precedes `position` in its clause."""
+    return NEGATION.search(text, clause_start(text, position), position) is not None
+
+
 def _mentions(text: str, phrase: str) -> bool:
-    """Case-insensitive match at a word start; a word may take a short ending ("shift"
-    matches "shifts", "truncat" matches "truncates"); `$`/`#` literals match as written."""
+    """Case-insensitive match at a word start, not negated; a word may take a short ending
+    ("shift" matches "shifts", "truncat" matches "truncates"); `$`/`#` literals match as
+    written."""
     pattern = re.escape(phrase.lower()).replace(r"\ ", r"\s+")
     ending = r"\w{0,3}" if phrase[-1:].isalpha() else ""
-    return re.search(rf"(?<![\w$#]){pattern}{ending}(?!\w)", text) is not None
+    return any(not negated(text, m.start())
+               for m in re.finditer(rf"(?<![\w$#]){pattern}{ending}(?!\w)", text))
+
+
+def _claims(text: str, patterns: list[str]) -> bool:
+    return any(not negated(text, m.start())
+               for p in patterns for m in re.finditer(p, text, re.I))
 
 
 def score_rubric(text: str, rubric: Rubric) -> RubricReport:
-    """Weighted share of concepts mentioned (any synonym), minus known-wrong claims."""
+    """Weighted share of concepts stated (any synonym, not negated), minus known-wrong
+    claims (stated, not negated)."""
     lowered = text.lower()
     total = sum(c.weight for c in rubric.concepts)
     matched = [c for c in rubric.concepts if any(_mentions(lowered, s) for s in c.synonyms)]
-    wrong = [w for w in rubric.wrong_claims
-             if any(re.search(p, text, re.I) for p in w.patterns)]
+    wrong = [w for w in rubric.wrong_claims if _claims(text, w.patterns)]
     score = sum(c.weight for c in matched) / total - sum(w.penalty for w in wrong)
     return RubricReport(
         score=min(1.0, max(0.0, score)),

@@ -8,7 +8,9 @@ task}`. Each domain adds its own proof material:
 * farore: `bug{category, line, description}` and `test` (a behaviour test, below);
 * nayru: `spec` (a behaviour test the answer must pass); `code` holds the task's context;
 * veran: `rubric{concepts[{name, synonyms, weight}], wrong_claims[{claim, patterns,
-  penalty}]}`.
+  penalty}]}` and `questions` (prediction questions: `{text, kind, probe, answer, choices,
+  init, memory}`, each answered by running `code` from the entry state `init`/`memory`; see
+  `afs.benchmark.veran_questions`).
 
 A behaviour test is `{"cases": [{"init": {register: value}, "memory": {addr: byte},
 "expect": {"registers": {...}, "flags": {...}, "memory": {addr: byte},
@@ -113,6 +115,21 @@ class Rubric(BaseModel):
     wrong_claims: list[WrongClaim] = Field(default_factory=list)
 
 
+class Question(BaseModel):
+    """A veran prediction question: what running `code` from `init`/`memory` produces."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    kind: Literal["number", "bytes", "choice"]
+    #: what is measured (`afs.benchmark.veran_questions.PROBES`), e.g. `mem:$7EF36D`
+    probe: str
+    answer: int | list[int] | str
+    choices: list[str] = Field(default_factory=list)
+    init: dict[str, int] = Field(default_factory=dict)
+    memory: dict[str, int] = Field(default_factory=dict)
+
+
 class BenchmarkItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -134,12 +151,13 @@ class BenchmarkItem(BaseModel):
     spec: BehaviourTest | None = None
     # veran
     rubric: Rubric | None = None
+    questions: list[Question] | None = None
 
     def model_post_init(self, _: Any) -> None:
         if self.category not in CATEGORIES[self.domain]:
             raise ValueError(f"category {self.category!r} is not a {self.domain} category")
         needed = {"din": ("live_out", "reference_metrics"), "farore": ("bug", "test"),
-                  "nayru": ("spec",), "veran": ("rubric",)}[self.domain]
+                  "nayru": ("spec",), "veran": ("rubric", "questions")}[self.domain]
         missing = [name for name in needed if getattr(self, name) is None]
         if missing:
             raise ValueError(f"{self.domain} items need {', '.join(missing)}")

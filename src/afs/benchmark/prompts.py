@@ -16,7 +16,8 @@ SYSTEM = {
              "to the Past. Answer with the complete routine in one ```asm code block. It runs "
              "from its first line and must fall through its last line (or end with RTS).",
     "veran": "You are Veran, an expert at explaining SNES 65816 assembly, asar syntax and the "
-             "SNES hardware. Explain precisely and concisely in prose.",
+             "SNES hardware. Explain precisely and concisely in prose, then answer each "
+             "question about the code on its own line as `Answer N: value`.",
 }
 DEFAULT_REQUEST = {
     "din": "Optimise this routine. Keep its observable behaviour identical.",
@@ -78,6 +79,15 @@ def build_messages(item: BenchmarkItem, knowledge_context: str = "") -> list[dic
     assumptions = _assumptions(item)
     if assumptions:
         sections.append(assumptions)
+    if item.questions:
+        from afs.benchmark.veran_questions import (
+            ANSWER_FORMAT,
+            ENTRY_CONVENTIONS,
+            questions_text,
+        )
+
+        sections += [f"Questions:\n{questions_text(item.questions)}",
+                     f"{ENTRY_CONVENTIONS}\n{ANSWER_FORMAT}"]
     if knowledge_context:
         sections.append(f"Relevant facts:\n{knowledge_context}")
     return [{"role": "system", "content": SYSTEM[item.domain]},

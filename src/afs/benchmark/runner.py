@@ -23,7 +23,7 @@ from typing import Any
 from afs.benchmark.cache import ResponseCache, cache_key
 from afs.benchmark.items import BenchmarkItem, default_dataset_dir, load_items
 from afs.benchmark.prompts import build_messages
-from afs.benchmark.scoring import VERAN_PASS, score_payload
+from afs.benchmark.scoring import apply_veran_judge, score_payload
 from afs.benchmark.splits import dataset_split
 from afs.errors import InputError
 from afs.jsonl import JsonlAppender, read_jsonl
@@ -130,7 +130,8 @@ _JUDGE_SCORE = re.compile(r"score\W{0,3}(\d+(?:\.\d+)?)", re.I)
 
 async def _apply_judge(judge: ChatModel, item: BenchmarkItem, answer: str,
                        score: dict[str, Any]) -> dict[str, Any]:
-    """Average the rubric score with an LLM judge's grade (veran only, opt-in)."""
+    """Average the rubric score with an LLM judge's grade (veran only, opt-in); the
+    predictions still decide a pass."""
     prompt = JUDGE_PROMPT.format(question=item.metadata.request, code=item.code,
                                  reference=item.expected_output, answer=answer)
     try:
@@ -143,11 +144,7 @@ async def _apply_judge(judge: ChatModel, item: BenchmarkItem, answer: str,
         score["details"]["judge_error"] = f"unparsable judge reply: {reply[:80]!r}"
         return score
     grade = min(1.0, max(0.0, float(match.group(1)) / 10))
-    combined = (score["score"] + grade) / 2
-    wrong = score["details"]["rubric"]["wrong_claims"]
-    score.update(score=round(combined, 4), passed=combined >= VERAN_PASS and not wrong)
-    score["details"]["judge_score"] = grade
-    return score
+    return apply_veran_judge(score, grade)
 
 
 async def run_benchmark(

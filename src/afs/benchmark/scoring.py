@@ -6,8 +6,10 @@
 * farore: the answer's code passes the item's behaviour test (the bug is gone and nothing
   else broke): 0.7; naming the buggy line and the bug's category add 0.15 each.
 * nayru: the answer assembles and passes the item's spec: 1.0, else 0.
-* veran: rubric coverage with synonyms, minus known-wrong claims; pass at 0.6 with no wrong
-  claim.
+* veran: driven by the prediction questions (`afs.benchmark.veran_questions`): a pass needs
+  every `Answer N:` right, plus an explanation that states at least half of the rubric's
+  concepts (negated mentions do not count) and makes none of its known-false claims (role
+  swaps, wrong widths). Score: 0.7 x the share of right answers + 0.3 x the rubric score.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from afs.asm.extract import extract_code
 from afs.benchmark.checks import run_behaviour_test, score_rubric
 from afs.benchmark.items import BenchmarkItem
 
-VERAN_PASS = 0.6
+VERAN_PASS = 0.5          # the rubric share a passing explanation needs
+PREDICTION_WEIGHT = 0.7
 
 
 @dataclass
@@ -103,11 +106,49 @@ def score_nayru(item: BenchmarkItem, answer: str) -> SampleScore:
     return SampleScore(report.passed, 1.0 if report.passed else 0.0, {"spec": report.to_dict()})
 
 
+_FENCED = re.compile(r"```.*?(?:```|\Z)", re.S)
+_ANSWER_LINE = re.compile(r"^[\s>*_`#-]*answer\s*#?\s*\d+\s*[:.)=-].*$", re.I | re.M)
+
+
+def explanation_text(answer: str) -> str:
+    """The prose of a veran answer: without fenced code (echoed code explains nothing) and
+    without its `Answer N:` lines (the rubric scores the explanation, not the predictions)."""
+    return _ANSWER_LINE.sub("", _FENCED.sub("", answer))
+
+
 def score_veran(item: BenchmarkItem, answer: str) -> SampleScore:
+    from afs.benchmark.veran_questions import check_predictions
+
     assert item.rubric is not None
-    report = score_rubric(answer, item.rubric)
-    passed = report.score >= VERAN_PASS and not report.wrong_claims
-    return SampleScore(passed, report.score, {"rubric": report.to_dict()})
+    report = score_rubric(explanation_text(answer), item.rubric)
+    predictions = check_predictions(item.questions or [], answer)
+    right = sum(p["correct"] for p in predictions)
+    share = right / len(predictions) if predictions else 0.0
+    details = {"predictions": predictions, "rubric": report.to_dict()}
+    return _veran_verdict(share, report.score, bool(report.wrong_claims), details)
+
+
+def _veran_verdict(share: float, rubric_score: float, wrong_claims: bool,
+                   details: dict[str, Any]) -> SampleScore:
+    passed = share == 1.0 and rubric_score >= VERAN_PASS and not wrong_claims
+    score = PREDICTION_WEIGHT * share + (1 - PREDICTION_WEIGHT) * rubric_score
+    if not passed:
+        details["reason"] = ("wrong or missing predictions" if share < 1.0 else
+                             "the explanation makes a known-false claim" if wrong_claims else
+                             "the explanation states too little of what the code does")
+    return SampleScore(passed, score, details)
+
+
+def apply_veran_judge(score: dict[str, Any], grade: float) -> dict[str, Any]:
+    """Fold an LLM judge's grade (0-1) into a veran score dict: it is averaged with the
+    rubric; the predictions still decide whether the answer can pass."""
+    details = score["details"]
+    predictions = details.get("predictions", [])
+    share = (sum(p["correct"] for p in predictions) / len(predictions)) if predictions else 0.0
+    rubric = (details["rubric"]["score"] + grade) / 2
+    verdict = _veran_verdict(share, rubric, bool(details["rubric"]["wrong_claims"]),
+                             {**details, "judge_score": grade})
+    return verdict.to_dict()
 
 
 SCORERS = {"din": score_din, "farore": score_farore, "nayru": score_nayru, "veran": score_veran}

@@ -7,7 +7,9 @@
 * farore: `code` fails its behaviour test and `expected_output` passes it; the bug's line
   exists.
 * nayru: `expected_output` passes the spec.
-* veran: the reference explanation covers its rubric fully and trips no wrong claim.
+* veran: every prediction question's expected answer is what running (or assembling) the
+  code gives now; the reference explanation covers its rubric fully, trips no wrong claim
+  and answers every question right.
 * every item: its code assembles and the knowledge graph finds no misused address
   (error-severity findings) in it.
 * the dataset: no two items share normalised code; the spec's categories and counts.
@@ -97,11 +99,33 @@ def _prove(item: BenchmarkItem) -> list[str]:
         if not report.passed:
             problems.append(f"reference fails its spec: {report.error or report.failures}")
     else:
-        assert item.rubric is not None
-        report = score_rubric(item.expected_output, item.rubric)
-        if report.score < 1.0 or report.wrong_claims:
-            problems.append(f"reference explanation misses {report.missing} or makes wrong "
-                            f"claims {report.wrong_claims}")
+        problems += _prove_veran(item)
+    return problems
+
+
+def _prove_veran(item: BenchmarkItem) -> list[str]:
+    from afs.benchmark.veran_questions import check_predictions, evaluate
+
+    assert item.rubric is not None
+    problems = []
+    report = score_rubric(item.expected_output, item.rubric)
+    if report.score < 1.0 or report.wrong_claims:
+        problems.append(f"reference explanation misses {report.missing} or makes wrong "
+                        f"claims {report.wrong_claims}")
+    for number, question in enumerate(item.questions or [], start=1):
+        try:
+            got = evaluate(item.code, question.probe, question.init, question.memory)
+        except (ValueError, KeyError) as exc:
+            problems.append(f"question {number} ({question.probe}) has no answer: {exc}")
+            continue
+        if got != question.answer:
+            problems.append(f"question {number} ({question.probe}): running the code gives "
+                            f"{got!r}, the item says {question.answer!r}")
+    wrong = [p["question"] for p in check_predictions(item.questions or [],
+                                                      item.expected_output)
+             if not p["correct"]]
+    if wrong:
+        problems.append(f"the reference answers questions {wrong} wrong")
     return problems
 
 

@@ -6,7 +6,9 @@ there (tracked through REP/SEP/PLP), the flags it changes and its cycle count
 (`afs.asm.isa`), what its address operand reaches (direct page, WRAM, a hardware register,
 ROM) and what that address means in the ALTTP knowledge graph (name, role, description,
 register access, table slot), or that the map does not know it. Asar syntax notes come from
-`veran_syntax`. A summary names the routine's calls, loops, returns and stack use.
+`veran_syntax`. A summary names the routine's calls, loops, returns and stack use. Questions
+about a run of the code ("with A = $05, what is at $7E0010?") are answered by running it
+(`veran_predict`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from afs.knowledge.adapters.alttp_vocab import ROLES
 from afs.knowledge.addresses import canonical, format_address
 from afs.models.classical_experts.common import knowledge_graph, parse_request
 from afs.models.classical_experts.instruction_notes import NOTES
+from afs.models.classical_experts.veran_predict import answer_questions
 from afs.models.classical_experts.veran_purpose import purpose
 from afs.models.classical_experts.veran_syntax import (
     INDIRECT,
@@ -264,10 +267,15 @@ def answer(request: str) -> str:
             return "\n".join(f"{n}: {NOTES[n]}." for n in known)
         return ("Veran (offline explainer) explains 65816 code line by line or single "
                 "instructions; this request contains neither, so I cannot answer it.")
+    # The answers go right after the purpose, before the line-by-line notes, so that a length
+    # limit on the reply cuts notes, not answers.
+    answers = "\n".join(answer_questions(code, req.ask))
     notes: list[str] = []
     for _ in range(MAX_COMPLETIONS):
         try:
-            return "\n".join([*notes, explain_code(code)])
+            purpose_line, _, lines = explain_code(code).partition("\n\n")
+            return "\n".join([*notes, purpose_line, *(["", answers] if answers else []), "",
+                              lines])
         except AsmError as exc:
             completed = complete_snippet(code, str(exc))
             if completed is None:
