@@ -160,6 +160,8 @@ class _Pass:
         self.fillbyte = 0
         self.padbyte = 0
         self.precedence = False
+        self.arch = "65816"
+        self.bankcross = True
         self.segments: list[Segment] = []
         self.listing: list[tuple] = []
         self.warnings: list[str] = []
@@ -262,7 +264,16 @@ class _Pass:
                                  f"({self.mapper})")
             end = real + len(data)
             if (real >> 16) != ((end - 1) >> 16):
-                raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
+                if self.bankcross:
+                    raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
+                # `check bankcross off`: asar writes on in the file; the address is the file
+                # position's again, but under `base` the logical address runs on linearly.
+                after = mapping.pc_to_snes(offset + len(data), self.mapper)
+                if after is not None:
+                    after |= real & 0x800000
+                    if self.base_delta:
+                        self.base_delta += end - after
+                    end = after
             last = self.segments[-1] if self.segments else None
             if (last is not None and last.address + len(last.data) == real
                     and last.offset is not None and last.offset + len(last.data) == offset):
@@ -275,16 +286,15 @@ class _Pass:
                                  info))
 
     def check_range(self, value: int, size: int, column: int, what: str) -> None:
+        """asar 1.91 truncates silently; `strict` makes a value that does not fit an error."""
+        if not self.asm.strict:
+            return
         low = -(1 << (8 * size - 1))
         high = (1 << (8 * size)) - 1
         if not low <= value <= high:
-            message = (f"{what} {_fmt(value)} does not fit in {size} byte"
-                       f"{'s' if size > 1 else ''} ({_fmt(low)}..${high:X}); truncated")
-            if self.asm.strict:
-                self.defer(AsmError(message.removesuffix("; truncated"), self.file, self.line,
-                                    column))
-            else:
-                self.warnings.append(f"{self.file}:{self.line}:{column}: {message}")
+            self.defer(AsmError(f"{what} {_fmt(value)} does not fit in {size} byte"
+                                f"{'s' if size > 1 else ''} ({_fmt(low)}..${high:X})",
+                                self.file, self.line, column))
 
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
@@ -449,7 +459,10 @@ class _Pass:
 
     def asm_label(self, st: Label) -> None:
         value = self.logical_pc
-        self.define_label(self.label_name(st.name), value)
+        if st.name[0] == "#":       # asar: a `#` label does not open a sublabel scope
+            self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
+        else:
+            self.define_label(self.label_name(st.name), value)
         self.emit(b"", "label")
 
     def asm_instruction(self, st: Instruction) -> None:

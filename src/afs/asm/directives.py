@@ -142,6 +142,21 @@ def run_directive(state: _Pass, d: Directive) -> None:
             raise state.error(f"unsupported math setting {d.args[0]!r} "
                               "(supported: 'math pri on|off')", d.arg_columns[0])
         state.precedence = parts[1].lower() == "on"
+    elif name == "arch":
+        _args(state, d, 1, 1)
+        arch = d.args[0].lower()
+        if arch not in ("65816", "spc700"):
+            raise state.error(f"unsupported architecture {d.args[0]!r} (supported: 65816, "
+                              "spc700)", d.arg_columns[0])
+        state.arch = arch
+    elif name == "check":
+        _args(state, d, 1, 1)
+        parts = d.args[0].lower().split()
+        if len(parts) != 2 or parts[0] != "bankcross" or parts[1] not in ("on", "off", "full",
+                                                                            "half"):
+            raise state.error(f"unsupported check {d.args[0]!r} (supported: 'check bankcross "
+                              "off|half|full')", d.arg_columns[0])
+        state.bankcross = parts[1] != "off"
     elif name == "print":
         return
     elif name == "warn":

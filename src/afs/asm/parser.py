@@ -33,12 +33,12 @@ ACCUMULATOR_OPS = frozenset({"asl", "lsr", "rol", "ror", "inc", "dec"})
 DIRECTIVES = frozenset([
     "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "db", "dw", "dl", "dd",
     "incsrc", "incbin", "pushpc", "pullpc", "fillbyte", "fill", "skip", "warnpc", "namespace",
-    "math", "print", "padbyte", "pad", "error", "warn",
+    "math", "print", "padbyte", "pad", "error", "warn", "arch", "check",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "arch", "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
-    "table", "cleartable", "function", "while", "endwhile", "for", "endfor", "bank", "check",
+    "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
+    "table", "cleartable", "function", "while", "endwhile", "for", "endfor", "bank",
     "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "optimize", "asar",
     "bankcross", "dpbase", "warnings", "global", "pushtable", "pulltable", "includefrom",
     "includeonce", "reset", "startpos", "rep", "undef", "pushns", "pullns", "pushbase",
@@ -46,8 +46,9 @@ UNSUPPORTED = frozenset([
     "assert", "incsrcs", "loadpc", "savepc",
 ])
 
-_LABEL_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
-_SUBLABEL_RE = re.compile(r"\.+[A-Za-z_][A-Za-z0-9_]*$")
+# `#name:` is asar's label that leaves the sublabel scope alone.
+_LABEL_RE = re.compile(r"(#?\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
+_SUBLABEL_RE = re.compile(r"(?:#\.*|\.+)[A-Za-z_][A-Za-z0-9_]*$")
 _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.*)$")
