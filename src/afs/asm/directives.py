@@ -11,12 +11,12 @@ from afs.asm.expressions import parse_expression
 from afs.asm.parser import Directive
 
 if TYPE_CHECKING:
-    from afs.asm.assembler import _Pass
+    from afs.asm.passstate import PassState
 
 _DATA_SIZE = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
 
 
-def _args(state: _Pass, d: Directive, low: int, high: int) -> None:
+def _args(state: PassState, d: Directive, low: int, high: int) -> None:
     n = len(d.args)
     if not low <= n <= high:
         want = str(low) if low == high else f"{low} to {high}"
@@ -24,15 +24,17 @@ def _args(state: _Pass, d: Directive, low: int, high: int) -> None:
                           f"got {n}")
 
 
-def _value(state: _Pass, d: Directive, index: int) -> int:
+def _value(state: PassState, d: Directive, index: int) -> int:
     text, col = d.args[index], d.arg_columns[index]
     if not text:
         raise state.error(f"'{d.name}' needs a value", col)
-    return parse_expression(text, column=col, file=state.file, line=state.line,
-                            precedence=state.precedence).evaluate(state)
+    expr = parse_expression(text, column=col, file=state.file, line=state.line,
+                            precedence=state.precedence)
+    state.found_label = expr.has_labels
+    return expr.evaluate(state)
 
 
-def _path(state: _Pass, d: Directive) -> Path:
+def _path(state: PassState, d: Directive) -> Path:
     _args(state, d, 1, 1)
     text = d.args[0]
     if len(text) >= 2 and text[0] == text[-1] == '"':
@@ -47,7 +49,7 @@ def _path(state: _Pass, d: Directive) -> Path:
     raise state.error(f"{d.name}: file not found: {text}", d.arg_columns[0])
 
 
-def run_directive(state: _Pass, d: Directive) -> None:
+def run_directive(state: PassState, d: Directive) -> None:
     """Execute directive `d` in `state`."""
     name = d.name
     if name in _DATA_SIZE:
@@ -169,7 +171,7 @@ def run_directive(state: _Pass, d: Directive) -> None:
         raise AsmError(f"unsupported directive '{name}'", state.file, state.line, d.column)
 
 
-def _data(state: _Pass, d: Directive, size: int) -> None:
+def _data(state: PassState, d: Directive, size: int) -> None:
     if not d.items:
         raise state.error(f"'{d.name}' needs at least one value")
     out = bytearray()

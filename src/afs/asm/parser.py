@@ -105,6 +105,16 @@ class Instruction(Statement):
 
 
 @dataclass(slots=True)
+class SpcInstruction(Statement):
+    """An SPC700 instruction (`arch spc700`); its operands are decoded when assembling."""
+
+    mnemonic: str              # lower case
+    suffix: str | None         # "b", "w" or None
+    operand: str
+    operand_column: int
+
+
+@dataclass(slots=True)
 class DataItem:
     column: int
     expr: Expr | None = None
@@ -335,11 +345,13 @@ def parse_conditional(text: str, column: int, file: str, line: int,
 
 
 def parse_statement(text: str, column: int, file: str, line: int,
-                    precedence: bool = False) -> list[Statement]:
-    """Parse one statement (`text` starts at `column`); a leading `label:` adds a Label."""
-    fast = _fast_instruction(text, column, file, line, precedence)
-    if fast is not None:
-        return [fast]
+                    precedence: bool = False, arch: str = "65816") -> list[Statement]:
+    """Parse one statement (`text` starts at `column`); a leading `label:` adds a Label.
+    `arch`: "65816" or "spc700" (whose mnemonics are SPC700 instructions)."""
+    if arch == "65816":
+        fast = _fast_instruction(text, column, file, line, precedence)
+        if fast is not None:
+            return [fast]
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
@@ -386,7 +398,15 @@ def parse_statement(text: str, column: int, file: str, line: int,
     lead = len(rest) - len(rest.lstrip())
     operand_text = rest.strip()
     operand_col = column + w.end() + lead
-    if word in MNEMONICS:
+    if arch == "spc700":
+        # `afs.asm.spc700` knows the mnemonics (and rejects unknown ones) when assembling.
+        if word not in DIRECTIVES and word not in UNSUPPORTED:
+            if suffix is not None and suffix not in ("b", "w"):
+                raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
+                               file, line, column + len(w.group(1)))
+            out.append(SpcInstruction(column, word, suffix, operand_text, operand_col))
+            return out
+    elif word in MNEMONICS:
         if suffix is not None and suffix not in ("b", "w", "l"):
             raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b, .w or .l)",
                            file, line, column + len(w.group(1)))

@@ -1,0 +1,219 @@
+"""The state of one assembler pass, shared by the assembler, directives and encoders.
+
+`PassState` holds what a pass knows (labels, defines, the program counter, segments) and
+the helpers every statement needs (label lookup, `emit`); `afs.asm.assembler._Pass` adds
+the execution of statements. Directives and encoders see only this module, so every import
+between them and the assembler points one way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from afs.asm import mapping
+from afs.asm.errors import AsmError
+from afs.asm.parser import MacroDef
+
+DEFAULT_ORG = 0x008000
+
+
+@dataclass
+class Segment:
+    """Bytes written contiguously at a SNES address (`offset`: where they land in a ROM file)."""
+
+    address: int
+    data: bytes
+    offset: int | None = None
+
+
+@dataclass
+class _Line:
+    file: str
+    number: int
+    raw: str
+    text: str | None = None                           # comment stripped (cached)
+    pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
+
+
+class PassState:
+    """State of one pass over the source (the assembler runs several)."""
+
+    def __init__(self, asm: Any, number: int, *, frozen: bool = False) -> None:
+        self.asm = asm
+        self.number = number
+        # `frozen`: asar's final pass, which writes with the labels of the pass before it
+        # (they may differ from where this pass puts them; see `afs.asm.spc700`).
+        self.frozen = frozen
+        # asar's `foundlabel`: did the last expression asar evaluated use a label?
+        self.found_label = False
+        self.quirks: list[AsmError] = []
+        self.prev_labels = asm.labels
+        self.labels: dict[str, int] = {}
+        self.prev_plus = asm.plus
+        self.plus: dict[str, list[int]] = {}
+        self.minus: dict[str, list[int]] = {}
+        self.unresolved = 0
+        self.deferred: list[AsmError] = []
+        self.defines: dict[str, str] = dict(asm.initial_defines)
+        self.macros: dict[str, MacroDef] = {}
+        self.macro_lines: dict[str, list[_Line]] = {}
+        self.collecting: MacroDef | None = None
+        self.collect_lines: list[_Line] = []
+        self.conds: list[list[bool]] = []   # [active, taken]
+        self.cond_sites: list[tuple[str, int]] = []   # where each open `if` is
+        self.collect_site = ("<input>", 0)
+        # A snippet assembled at `base` is not a ROM: its offsets are its addresses.
+        self.mapper = "lorom" if asm.base is None else "norom"
+        self.pc: int | None = asm.base
+        self.base_delta = 0
+        self.pc_stack: list[tuple[int | None, int]] = []
+        self.scope: list[str] = []
+        self.namespace = ""
+        self.fillbyte = 0
+        self.padbyte = 0
+        self.precedence = False
+        self.arch = "65816"
+        self.bankcross = True
+        self.segments: list[Segment] = []
+        self.listing: list[tuple] = []
+        self.warnings: list[str] = []
+        self.file = "<input>"
+        self.line = 0
+        self.column = 1
+        self.text = ""
+        self.macro_depth = 0
+
+    # --- EvalContext ---------------------------------------------------------------------------
+    def resolve_name(self, name: str) -> str:
+        if name.startswith("."):
+            depth = len(name) - len(name.lstrip("."))
+            if depth > len(self.scope):
+                raise AsmError(f"sublabel '{name}' has no parent label", self.file, self.line,
+                               self.column)
+            return "_".join([*self.scope[:depth], name[depth:]])
+        return name
+
+    def lookup(self, name: str) -> int | None:
+        full = self.resolve_name(name)
+        candidates = (f"{self.namespace}{full}", full) if self.namespace else (full,)
+        if not self.frozen:
+            for cand in candidates:
+                if cand in self.labels:
+                    return self.labels[cand]
+        for cand in candidates:
+            if cand in self.prev_labels:
+                return self.prev_labels[cand]
+        return None
+
+    def label_value(self, name: str, column: int) -> int:
+        value = self.lookup(name)
+        if value is None:
+            self.unresolved += 1
+            self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
+            return 0
+        return value
+
+    def label_width(self, name: str) -> int:
+        value = self.lookup(name)
+        if value is None or self.pc is None:
+            return 2
+        return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
+
+    def defer(self, error: AsmError) -> None:
+        self.deferred.append(error)
+
+    def anon_value(self, anon: str, column: int) -> int:
+        if anon[0] == "-":
+            seen = self.minus.get(anon)
+            if seen:
+                return seen[-1]
+            self.defer(AsmError(f"anonymous label '{anon}' not found (no earlier '{anon}')",
+                                self.file, self.line, column))
+            return 0
+        index = len(self.plus.get(anon, ()))
+        later = self.prev_plus.get(anon, [])
+        if index < len(later):
+            return later[index]
+        self.unresolved += 1
+        self.defer(AsmError(f"anonymous label '{anon}' not found (no later '{anon}')",
+                            self.file, self.line, column))
+        return 0
+
+    def anon_width(self, value: int) -> int:
+        if self.pc is None:
+            return 2
+        return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
+
+    # --- helpers ------------------------------------------------------------------------------
+    def error(self, message: str, column: int | None = None) -> AsmError:
+        return AsmError(message, self.file, self.line, self.column if column is None else column)
+
+    @property
+    def logical_pc(self) -> int:
+        if self.pc is None:
+            self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
+            self.pc = DEFAULT_ORG
+        return (self.pc + self.base_delta) & 0xFFFFFF
+
+    def define_label(self, name: str, value: int) -> None:
+        if name in self.labels:
+            raise self.error(f"label '{name}' redefined")
+        self.labels[name] = value
+
+    def emit(self, data: bytes, kind: str, info: tuple = ()) -> None:
+        """Write `data` at the current address; `info`: (mnemonic, mode, opcode, operand,
+        suffix) for instructions. Listing rows stay tuples until the final pass is known."""
+        real = self.pc
+        if real is None:
+            self.logical_pc  # noqa: B018 - sets the default org, with its warning
+            real = self.pc
+            assert real is not None
+        address = (real + self.base_delta) & 0xFFFFFF
+        offset = None
+        if data:
+            offset = mapping.snes_to_pc(real, self.mapper)
+            if offset is None:
+                raise self.error(f"SNES address ${real:06X} does not map to ROM "
+                                 f"({self.mapper})")
+            end = real + len(data)
+            if (real >> 16) != ((end - 1) >> 16) and self.bankcross:
+                raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
+            if (real >> 16) != (end >> 16) and not self.bankcross:
+                # `check bankcross off`: asar writes on in the file; the address is the file
+                # position's again, but under `base` the logical address runs on linearly.
+                after = mapping.pc_to_snes(offset + len(data), self.mapper)
+                if after is not None:
+                    after |= real & 0x800000
+                    if self.base_delta:
+                        self.base_delta += end - after
+                    end = after
+            last = self.segments[-1] if self.segments else None
+            if (last is not None and last.address + len(last.data) == real
+                    and last.offset is not None and last.offset + len(last.data) == offset):
+                last.data += data  # type: ignore[operator]
+            else:
+                self.segments.append(Segment(real, bytearray(data), offset))  # type: ignore[arg-type]
+            self.pc = end
+        if self.asm.want_listing:
+            self.listing.append((address, data, self.file, self.line, self.text, kind, offset,
+                                 info))
+
+    def check_range(self, value: int, size: int, column: int, what: str) -> None:
+        """asar 1.91 truncates silently; `strict` makes a value that does not fit an error."""
+        if not self.asm.strict:
+            return
+        low = -(1 << (8 * size - 1))
+        high = (1 << (8 * size)) - 1
+        if not low <= value <= high:
+            self.defer(AsmError(f"{what} {_fmt(value)} does not fit in {size} byte"
+                                f"{'s' if size > 1 else ''} ({_fmt(low)}..${high:X})",
+                                self.file, self.line, column))
+
+    def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
+        """Assemble `lines` (with macro arguments `args`); the assembler's pass does it."""
+        raise NotImplementedError
+
+
+def _fmt(value: int) -> str:
+    return f"-${-value:X}" if value < 0 else f"${value:X}"
