@@ -55,7 +55,7 @@ CASES = [
     ('pullpc', "'pullpc' without 'pushpc'", 2, 1),
     ('math round on', "unsupported math setting 'round on' (supported: 'math pri on|off')", 2, 6),
     ('namespace 1abc', "invalid namespace name '1abc'", 2, 11),
-    ('error "custom stop"', 'error directive: custom stop', 2, 1),
+    ('error "custom stop"', 'error command: custom stop', 2, 1),
     ('db 1 << 99', 'shift count 99 out of range 0..63', 2, 6),
     ("lda #'ab'", 'invalid character literal "\'ab\'"', 2, 6),
     ('db "unterminated', 'unterminated string "unterminated', 2, 4),

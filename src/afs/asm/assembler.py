@@ -80,6 +80,7 @@ class Assembly:
     mapper: str = "lorom"
     warnings: list[str] = field(default_factory=list)
     passes: int = 0
+    prints: list[str] = field(default_factory=list)     # `print` output, one line each
 
     def binary(self, fill: int = 0) -> bytes:
         """Flat image from the lowest to the highest written SNES address."""
@@ -422,7 +423,7 @@ class _Assembler:
                                  for s in state.segments if s.data],
                                 dict(state.labels), [_listing_line(row) for row in state.listing],
                                 state.mapper,
-                                state.warnings, number + 1)
+                                state.warnings, number + 1, state.prints)
         raise AsmError(f"label addresses did not settle after {MAX_PASSES} passes",
                        lines[0].file if lines else "<input>", 1, 1)
 

@@ -25,8 +25,15 @@ class BuildResult:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     # A failed write must not leave a half-written ROM behind.
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)         # what a plain open() would give, as asar's files have
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from afs.asm import mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
-from afs.asm.parser import Directive
+from afs.asm.parser import Directive, split_args
 
 if TYPE_CHECKING:
     from afs.asm.passstate import PassState
@@ -160,13 +160,20 @@ def run_directive(state: PassState, d: Directive) -> None:
                               "off|half|full')", d.arg_columns[0])
         state.bankcross = parts[1] != "off"
     elif name == "print":
-        return
+        state.prints.append(_text(state, d, 0))
     elif name == "warn":
-        text = ", ".join(a.strip('"') for a in d.args)
-        state.warnings.append(f"{state.file}:{state.line}: {text}")
+        state.warnings.append(f"{state.file}:{state.line}: warn command: {_text(state, d, 0)}")
     elif name == "error":
-        text = ", ".join(a.strip('"') for a in d.args)
-        raise state.error(f"error directive: {text or '(no message)'}")
+        raise state.error(f"error command: {_text(state, d, 0)}")
+    elif name == "assert":
+        if not d.args or not d.args[0]:
+            raise state.error("'assert' needs a condition")
+        expr = parse_expression(d.args[0], column=d.arg_columns[0], file=state.file,
+                                line=state.line, precedence=state.precedence, condition=True)
+        if expr.evaluate(state) <= 0:
+            text = _text(state, d, 1)
+            state.defer(state.error(f"assertion failed: {text}" if text
+                                    else "assertion failed"))
     else:
         raise AsmError(f"unsupported directive '{name}'", state.file, state.line, d.column)
 
@@ -189,3 +196,39 @@ def _data(state: PassState, d: Directive, size: int) -> None:
         state.check_range(value, size, item.column, "value")
         out += (value & mask).to_bytes(size, "little")
     state.emit(bytes(out), "data")
+
+
+def _text(state: PassState, d: Directive, start: int) -> str:
+    """asar's print text from arguments `start`...: strings, `hex(x[, digits])`, `dec(x)`,
+    `pc` and `bytes`."""
+    out = []
+    for text, col in zip(d.args[start:], d.arg_columns[start:], strict=True):
+        low = text.lower()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            out.append(text[1:-1].replace('""', '"'))
+        elif low == "pc":
+            out.append(f"{state.logical_pc:06X}")
+        elif low == "bytes":
+            out.append(str(sum(len(s.data) for s in state.segments)))
+        elif low == "freespaceuse":
+            out.append("0")
+        elif (low.startswith(("hex(", "dec(")) and text.endswith(")")):
+            inner = split_args(text[4:-1], col + 4)
+            if not inner[0][0] or len(inner) > (2 if low[0] == "h" else 1):
+                raise state.error(f"expected {text[:3]}(value{', digits' * (low[0] == 'h')})",
+                                  col)
+            value = parse_expression(inner[0][0], column=inner[0][1], file=state.file,
+                                     line=state.line, precedence=state.precedence
+                                     ).evaluate(state)
+            if low[0] == "d":
+                out.append(str(value))
+                continue
+            digits = 0
+            if len(inner) == 2:
+                digits = parse_expression(inner[1][0], column=inner[1][1], file=state.file,
+                                          line=state.line).evaluate(state)
+            out.append(f"{value & 0xFFFFFFFFFFFFFFFF:0{max(0, digits)}X}")
+        else:
+            raise state.error(f"print: expected a string, hex(...), dec(...), pc or bytes, "
+                              f"not {text!r}", col)
+    return "".join(out)

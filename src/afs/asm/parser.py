@@ -33,7 +33,7 @@ ACCUMULATOR_OPS = frozenset({"asl", "lsr", "rol", "ror", "inc", "dec"})
 DIRECTIVES = frozenset([
     "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "db", "dw", "dl", "dd",
     "incsrc", "incbin", "pushpc", "pullpc", "fillbyte", "fill", "skip", "warnpc", "namespace",
-    "math", "print", "padbyte", "pad", "error", "warn", "arch", "check",
+    "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
@@ -43,7 +43,7 @@ UNSUPPORTED = frozenset([
     "bankcross", "dpbase", "warnings", "global", "pushtable", "pulltable", "includefrom",
     "includeonce", "reset", "startpos", "rep", "undef", "pushns", "pullns", "pushbase",
     "pullbase", "fillword", "filllong", "filldword", "padword", "padlong", "paddword", "align",
-    "assert", "incsrcs", "loadpc", "savepc",
+    "incsrcs", "loadpc", "savepc",
 ])
 
 # `#name:` is asar's label that leaves the sublabel scope alone.
@@ -304,7 +304,11 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
     m = _DEFINE_SET_RE.match(text)
     if m:
         col = text.index("!") + 1
-        return DefineSet(col, m.group(1), m.group(2), m.group(3).strip())
+        value = m.group(3).strip()
+        # asar takes a quoted value's text: `!n = "a b"` is `a b` (so `db !n` is no string).
+        if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in value[1:-1]:
+            value = value[1:-1]
+        return DefineSet(col, m.group(1), m.group(2), value)
     stripped = text.strip()
     if not stripped:
         return None

@@ -48,6 +48,7 @@ class PassState:
         # asar's `foundlabel`: did the last expression asar evaluated use a label?
         self.found_label = False
         self.quirks: list[AsmError] = []
+        self.prints: list[str] = []
         self.prev_labels = asm.labels
         self.labels: dict[str, int] = {}
         self.prev_plus = asm.plus

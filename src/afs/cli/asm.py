@@ -46,6 +46,7 @@ def build_command(
         payload: dict[str, object] = {
             "output": str(result.output), "size": result.size, "patched": result.patched,
             "flat": result.flat, "mapper": asm.mapper, "warnings": asm.warnings,
+            "prints": asm.prints,
             "segments": [{"address": s.address, "offset": s.offset, "size": len(s.data)}
                          for s in asm.segments]}
         if symbols:
@@ -65,6 +66,8 @@ def build_command(
     if symbols:
         for name, value in sorted(asm.symbols.items(), key=lambda kv: (kv[1], kv[0])):
             console.print(f"${value:06X}  {name}", highlight=False, markup=False)
+    for line in asm.prints:
+        console.print(line, highlight=False, markup=False)
     for warning in asm.warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False)
     verb = "patched" if result.patched else "wrote"

@@ -1,0 +1,173 @@
+"""asar 1.91 language features real hacks use, each checked against the asar binary
+(byte for byte, and `print` output), with fixed expectations that run without it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar import asar_assemble, find_asar
+from afs.asm.assembler import assemble
+from afs.asm.build import build
+from afs.asm.errors import AsmError
+from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
+
+CASES = {
+    "hash_labels": """\
+lorom
+org $008000
+Main:
+#_008000: nop
+.sub
+#_008001: #Other: dw .sub, _008000, Main_sub, Other
+#EXIT_008009
+#.y
+.z: dw EXIT_008009, Main_y, .z, .sub
+""",
+    "bankcross_off": """\
+lorom
+check bankcross off
+org $00FFFE
+db 1,2,3,4
+L: nop
+dw L
+org $01FFFF
+db 5,6
+""",
+    "bankcross_off_under_base": """\
+lorom
+check bankcross off
+org $00FFFC
+base $1000
+A: db 1,2,3,4,5,6
+B: dw A, B
+base off
+C: dw C
+""",
+    "silent_truncation": """\
+lorom
+org $008000
+L:
+dw $12345, L+$10000
+db 300, -200
+lda.b #$1234
+dd $123456789
+""",
+    "quoted_define_value": """\
+org $008000
+!n = "1+2"
+!m = "$55"
+db !n, !m
+""",
+    "arch_switch": """\
+lorom
+arch 65816
+org $008000
+lda #$12
+arch spc700
+base $0800
+Start: mov a,#$12
+bne Start
+arch 65816
+base off
+sta $12
+""",
+}
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_asar(name: str) -> None:
+    source = CASES[name]
+    ours = assemble(source, filename="patch.asm").rom(fix_checksum=False)
+    theirs = asar_assemble(source)
+    assert first_difference(ours, theirs) is None
+
+
+def test_hash_labels_leave_the_scope_alone() -> None:
+    asm = assemble(CASES["hash_labels"], filename="t.asm")
+    assert asm.symbols["_008000"] == 0x8000
+    assert asm.symbols["Main_sub"] == 0x8001
+    assert asm.symbols["Other"] == 0x8001
+    assert asm.symbols["EXIT_008009"] == 0x8009
+    assert asm.symbols["Main_y"] == 0x8009
+
+
+def test_bankcross_off_continues_in_the_file() -> None:
+    asm = assemble(CASES["bankcross_off"], filename="t.asm")
+    assert asm.symbols["L"] == 0x018002          # the address follows the file position
+    rom = asm.rom(fix_checksum=False)
+    assert rom[0x7FFE:0x8005] == bytes([1, 2, 3, 4, 0xEA, 0x02, 0x80])
+    with pytest.raises(AsmError, match="bank border"):
+        assemble(CASES["bankcross_off"].replace("check bankcross off\n", ""), filename="t.asm")
+
+
+def test_truncation_is_silent_unless_strict() -> None:
+    assert assemble(CASES["silent_truncation"], filename="t.asm").warnings == []
+    with pytest.raises(AsmError, match="does not fit"):
+        assemble(CASES["silent_truncation"], filename="t.asm", strict=True)
+
+
+def test_quoted_define_is_its_text() -> None:
+    with pytest.raises(AsmError, match="label 'LINK' not found"):
+        assemble('org $008000\n!name = "LINK"\ndb !name\n', filename="t.asm")
+    assert assemble(CASES["quoted_define_value"], filename="t.asm").binary() == b"\x03\x55"
+
+
+PRINTS = 'org $008000\ndb 1,2\nprint "a","b"\nprint hex(255,4), " ", dec(-5), " ", pc\n' \
+         'print hex(-1)\nprint "q""q ", bytes\n'
+
+
+def test_print_writes_what_asar_writes() -> None:
+    asm = assemble(PRINTS, filename="t.asm")
+    assert asm.prints == ["ab", "00FF -5 008002", "FFFFFFFFFFFFFFFF", 'q"q 2']
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+def test_print_output_matches_asar(tmp_path: Path) -> None:
+    (tmp_path / "p.asm").write_text(PRINTS)
+    exe = find_asar()
+    out = subprocess.run([str(exe), "p.asm", "p.sfc"], cwd=tmp_path, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.splitlines() == assemble(PRINTS, filename="p.asm").prints
+
+
+def test_assert_and_error_name_the_line() -> None:
+    with pytest.raises(AsmError) as info:
+        assemble('org $008000\nnop\nassert 1 == 2, "bad ", hex(5)\n', filename="t.asm")
+    assert (info.value.line, info.value.message) == (3, "assertion failed: bad 5")
+    assemble("org $008000\nassert 2 > 1\n", filename="t.asm")
+    with pytest.raises(AsmError, match="error command: boom 3"):
+        assemble('org $008000\nerror "boom ", dec(3)\n', filename="t.asm")
+
+
+def test_new_rom_is_written_with_the_usual_mode(tmp_path: Path) -> None:
+    src = tmp_path / "p.asm"
+    src.write_text("org $008000\nnop\n")
+    umask = os.umask(0o022)
+    try:
+        result = build(src)
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(result.output.stat().st_mode) == 0o644
+
+
+def test_cli_prints_and_fails_with_one_line(tmp_path: Path) -> None:
+    src = tmp_path / "p.asm"
+    src.write_text('org $008000\nprint "hi ", hex($12)\nfreespace ram\n')
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src)],
+                          capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 2
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    assert len(lines) == 1 and f"{src}:3:1" in lines[0] and "freespace" in lines[0]
+    assert not (tmp_path / "p.sfc").exists()
+    src.write_text('org $008000\nprint "hi ", hex($12)\nnop\n')
+    proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src)],
+                          capture_output=True, text=True, env=env, check=True)
+    assert proc.stdout.splitlines()[0] == "hi 12"
