@@ -115,6 +115,17 @@ def prepare(source: Path, target: Path) -> None:
         path.write_bytes((seed * (size // len(seed) + 1))[:size])
 
 
+def without_sound_engine(folder: Path) -> str:
+    """Write `main_nospc.asm`: the build without `spc.asm` (the SPC700 engine); its name."""
+    main_text = (folder / "main.asm").read_text(encoding="utf-8")
+    (folder / "nospc_sound.asm").write_text(
+        (folder / "sound.asm").read_text(encoding="utf-8").replace(
+            'incsrc "spc.asm"', ";spc.asm left out"), encoding="utf-8")
+    (folder / "main_nospc.asm").write_text(
+        main_text.replace('incsrc "sound.asm"', 'incsrc "nospc_sound.asm"'), encoding="utf-8")
+    return "main_nospc.asm"
+
+
 def _run(args: list[str], cwd: Path) -> tuple[int, str, float]:
     start = time.perf_counter()
     proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
@@ -194,14 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             path.write_text("\n".join(lines), encoding="utf-8")
         if first.get("asar_branch_errors"):
             results.append(compare(folder, "main.asm", "branch-target-fixed"))
-        main_text = (folder / "main.asm").read_text(encoding="utf-8")
-        (folder / "nospc_sound.asm").write_text(
-            (folder / "sound.asm").read_text(encoding="utf-8").replace(
-                'incsrc "spc.asm"', ";spc.asm left out"), encoding="utf-8")
-        (folder / "main_nospc.asm").write_text(
-            main_text.replace('incsrc "sound.asm"', 'incsrc "nospc_sound.asm"'),
-            encoding="utf-8")
-        results.append(compare(folder, "main_nospc.asm", "without-sound-engine"))
+        results.append(compare(folder, without_sound_engine(folder), "without-sound-engine"))
     print(json.dumps(results, indent=2))
     return 0 if all(r["match"] for r in results) else 1
 

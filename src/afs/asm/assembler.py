@@ -170,7 +170,10 @@ class _Pass(PassState):
             for st in statements:
                 self.column = st.column
                 # Instructions are most statements: straight to them, past `execute`.
-                if type(st) is Instruction:
+                kind = type(st)
+                if kind is Label:
+                    self.asm_label(st)
+                elif kind is Instruction:
                     if st.mnemonic == "rep" and st.operand.kind not in ("imm", "none"):
                         self.repeat(st, pieces[index + 1:index + 2])
                         self.run_pieces(pieces[index + 2:])
@@ -256,7 +259,8 @@ class _Pass(PassState):
         elif isinstance(st, AnonLabel):
             value = self.logical_pc
             (self.minus if st.name[0] == "-" else self.plus).setdefault(st.name, []).append(value)
-            self.emit(b"", "label")
+            if self.asm.want_listing:
+                self.emit(b"", "label")
         elif isinstance(st, Assign):
             name = self.label_name(st.name)
             self.define_label(name, st.expr.evaluate(self))
@@ -286,7 +290,8 @@ class _Pass(PassState):
             self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
         else:
             self.define_label(self.label_name(st.name), value)
-        self.emit(b"", "label")
+        if self.asm.want_listing:
+            self.emit(b"", "label")
 
     def asm_instruction(self, st: Instruction) -> None:
         if self.pc is None:

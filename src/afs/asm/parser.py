@@ -210,6 +210,8 @@ def strip_comment(text: str) -> str:
     """`text` up to its first `;` outside quotes."""
     if ";" not in text:
         return text
+    if '"' not in text and "'" not in text:
+        return text[:text.index(";")]
     mask = _quoted_mask(text)
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
@@ -225,13 +227,22 @@ def split_statements(text: str) -> list[tuple[str, int]]:
     parts: list[tuple[str, int]] = []
     start = 0
     n = len(text)
-    mask = _quoted_mask(text)
-    for i, ch in enumerate(text):
-        if mask[i]:
-            continue
-        if ch == ":" and 0 < i < n - 1 and text[i - 1] in " \t" and text[i + 1] in " \t":
-            parts.append((text[start:i], start))
-            start = i + 1
+    if '"' not in text and "'" not in text:
+        # No quotes: only the colons with whitespace on both sides matter.
+        i = text.find(":", 1)
+        while 0 < i < n - 1:
+            if text[i - 1] in " \t" and text[i + 1] in " \t":
+                parts.append((text[start:i], start))
+                start = i + 1
+            i = text.find(":", i + 1)
+    else:
+        mask = _quoted_mask(text)
+        for i, ch in enumerate(text):
+            if mask[i]:
+                continue
+            if ch == ":" and 0 < i < n - 1 and text[i - 1] in " \t" and text[i + 1] in " \t":
+                parts.append((text[start:i], start))
+                start = i + 1
     parts.append((text[start:], start))
     out = []
     for piece, offset in parts:
@@ -243,6 +254,14 @@ def split_statements(text: str) -> list[tuple[str, int]]:
 
 def split_args(text: str, column: int) -> list[tuple[str, int]]:
     """Split at top-level commas (outside quotes, parentheses and brackets)."""
+    if '"' not in text and "'" not in text and "(" not in text and "[" not in text:
+        result = []
+        start = 0
+        for piece in text.split(","):
+            lead = len(piece) - len(piece.lstrip())
+            result.append((piece.strip(), column + start + lead))
+            start += len(piece) + 1
+        return result
     out: list[tuple[str, int]] = []
     depth = 0
     start = 0
@@ -359,6 +378,12 @@ def parse_statement(text: str, column: int, file: str, line: int,
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
+        if m is None and out and arch == "65816":
+            # After `label:` prefixes (usdasm's `#_008000:` lines), the common case again.
+            fast = _fast_instruction(text, column, file, line, precedence)
+            if fast is not None:
+                out.append(fast)
+                return out
         anon = None if m else _ANON_DEF_RE.match(text)
         if not m and not anon:
             break

@@ -40,7 +40,7 @@ def build_command(
         except ValueError:
             fail(f"--base: not an address: {base!r} (use $008000 or 0x8000)")
     result = build(file, output, base=address, fix_checksum=fix_checksum == "on",
-                   title_check=not no_title_check)
+                   title_check=not no_title_check, listing=listing)
     asm = result.assembly
     if json_out:
         payload: dict[str, object] = {
