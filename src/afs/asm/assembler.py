@@ -49,6 +49,8 @@ __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "ass
 MAX_PASSES = 8
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
 _MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
+# `?name`: a label local to one macro call.
+_MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -121,8 +123,8 @@ class _Pass(PassState):
         for ln in lines:
             self.file, self.line, self.column = ln.file, ln.number, 1
             raw = ln.raw
-            if args is not None and "<" in raw:
-                raw = _substitute_args(raw, args, ln)
+            if args is not None and ("<" in raw or "?" in raw):
+                raw = _substitute_args(raw, args, self.macro_ids[-1])
                 text = strip_comment(raw)
             else:
                 text = ln.text
@@ -337,11 +339,14 @@ class _Pass(PassState):
         saved = (self.file, self.line, self.text)
         depth = len(self.conds)
         self.macro_depth += 1
+        self.macro_calls += 1
+        self.macro_ids.append(self.macro_calls)
         try:
             self.run_lines(self.macro_lines[st.name], dict(zip(macro.params, st.args,
                                                                strict=True)))
         finally:
             self.macro_depth -= 1
+            self.macro_ids.pop()
         if len(self.conds) != depth:
             raise self.error(f"unbalanced if/endif in macro '{st.name}'")
         self.file, self.line, self.text = saved
@@ -360,17 +365,22 @@ def _first_word(text: str) -> str:
     return parts[0].lower() if parts else ""
 
 
-def _substitute_args(raw: str, args: dict[str, str], ln: _Line) -> str:
+def _substitute_args(raw: str, args: dict[str, str], call_id: int) -> str:
+    """A macro line with its `<param>`s replaced, and its `?label`s made this call's own."""
     out = raw
     for name, value in args.items():
         out = out.replace(f"<{name}>", value)
+    if "?" in out:
+        out = _MACRO_LOCAL.sub(rf"__macro{call_id}_\1", out)
     return out
 
 
 class _Assembler:
     def __init__(self, *, base: int | None, include_dirs: tuple[Path, ...],
-                 defines: dict[str, str] | None, strict: bool, want_listing: bool) -> None:
+                 defines: dict[str, str] | None, strict: bool, want_listing: bool,
+                 rom: bytes | None = None) -> None:
         self.base = base
+        self.rom = rom
         self.include_dirs = include_dirs
         self.initial_defines = {k: str(v) for k, v in (defines or {}).items()}
         self.strict = strict
@@ -436,17 +446,18 @@ class _Assembler:
 def assemble(source: str, *, filename: str = "<input>", base: int | None = None,
              include_dirs: tuple[str | Path, ...] | list[str | Path] = (),
              defines: dict[str, object] | None = None, strict: bool = False,
-             listing: bool = True) -> Assembly:
+             listing: bool = True, rom: bytes | None = None) -> Assembly:
     """Assemble asar-syntax `source`.
 
     `base`: SNES address where code starts when the source has no `org` (the snippet case);
     without it, asar's default ($008000, with a warning) applies. `strict=True` turns values
     that asar silently truncates (immediates, data) into errors. Relative `incsrc`/`incbin`
-    paths resolve against the including file, then `include_dirs`.
+    paths resolve against the including file, then `include_dirs`. `rom`: the ROM being
+    patched, which `read1()`..`read4()` and `canread()` read.
     """
     asm = _Assembler(base=base, include_dirs=tuple(Path(d) for d in include_dirs),
                      defines={k: str(v) for k, v in (defines or {}).items()}, strict=strict,
-                     want_listing=listing)
+                     want_listing=listing, rom=rom)
     with _collector_paused():
         return asm.run(asm.lines_of(source, filename))
 

@@ -56,12 +56,13 @@ def build(source: str | Path, output: str | Path | None = None, *, base: int | N
     src = Path(source)
     out = Path(output) if output is not None else src.with_suffix(".bin" if base is not None
                                                                   else ".sfc")
-    asm = assemble_file(src, base=base, include_dirs=include_dirs, listing=listing)
+    existing = out.read_bytes() if base is None and out.exists() else None
+    asm = assemble_file(src, base=base, include_dirs=include_dirs, listing=listing,
+                        rom=existing)
     if base is not None:
         data = asm.binary()
         _atomic_write(out, data)
         return BuildResult(out, len(data), False, True, asm)
-    existing = out.read_bytes() if out.exists() else None
     if existing is not None and title_check and title_is_garbage(existing, asm.mapper):
         raise AsmError("the ROM title of the file to patch looks like garbage; pass "
                        "--no-title-check to patch it anyway (asar refuses too)", str(out), 1, 1)

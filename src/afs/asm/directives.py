@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from afs.asm import mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
+from afs.asm.functions import define_function
 from afs.asm.parser import Directive, split_args
 
 if TYPE_CHECKING:
@@ -159,6 +160,8 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"unsupported check {d.args[0]!r} (supported: 'check bankcross "
                               "off|half|full')", d.arg_columns[0])
         state.bankcross = parts[1] != "off"
+    elif name == "function":
+        define_function(state, d.args[0], d.args[1:], d.exprs[0])
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":
@@ -192,7 +195,9 @@ def _data(state: PassState, d: Directive, size: int) -> None:
             value = state.anon_value(item.anon, item.column)
         else:
             assert item.expr is not None
+            state.item_offset = len(out)
             value = item.expr.evaluate(state)
+            state.item_offset = 0
         state.check_range(value, size, item.column, "value")
         out += (value & mask).to_bytes(size, "little")
     state.emit(bytes(out), "data")

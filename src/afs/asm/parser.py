@@ -38,7 +38,7 @@ DIRECTIVES = frozenset([
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
     "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
-    "table", "cleartable", "function", "while", "endwhile", "for", "endfor", "bank",
+    "table", "cleartable", "while", "endwhile", "for", "endfor", "bank",
     "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "optimize", "asar",
     "bankcross", "dpbase", "warnings", "global", "pushtable", "pulltable", "includefrom",
     "includeonce", "reset", "startpos", "rep", "undef", "pushns", "pullns", "pushbase",
@@ -55,6 +55,8 @@ _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.*)$")
 _DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s*(=|:=|#=|\+=|\?=)\s?(.*)$")
 _DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
+_FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
+                          re.IGNORECASE)
 _MACRO_DEF_RE = re.compile(r"macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$", re.IGNORECASE)
 _MACRO_CALL_RE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$")
 _INDEX_RE = re.compile(r"(.*?)\s*,\s*([xXyYsS])$")
@@ -418,6 +420,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
                           parse_expression(m.group(2), column=expr_col, file=file, line=line,
                                            precedence=precedence)))
         return out
+    if text[:9].lower() == "function ":
+        out.append(_parse_function(text, column, file, line, precedence))
+        return out
     w = _WORD_RE.match(text)
     if not w or (w.end() < len(text) and not text[w.end()].isspace()):
         raise AsmError(f"unknown command {text.split()[0]!r}", file, line, column)
@@ -453,6 +458,21 @@ def parse_statement(text: str, column: int, file: str, line: int,
             raise AsmError(f"unsupported directive '{word}'", file, line, column)
         raise AsmError(f"'{word}' must be on a line of its own", file, line, column)
     raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
+
+
+def _parse_function(text: str, column: int, file: str, line: int,
+                    precedence: bool) -> Directive:
+    """`function name(a, b) = expr`: a Directive with args [name, *params] and the body."""
+    m = _FUNCTION_RE.match(text)
+    if not m:
+        raise AsmError("expected 'function name(param, ...) = expression'", file, line, column)
+    params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
+    for p in params:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
+            raise AsmError(f"invalid function parameter name {p!r}", file, line, column)
+    body = parse_expression(m.group(3), column=column + m.start(3), file=file, line=line,
+                            precedence=precedence)
+    return Directive(column, "function", [m.group(1), *params], exprs=[body])
 
 
 def _fast_instruction(text: str, column: int, file: str, line: int,

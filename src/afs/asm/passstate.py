@@ -49,6 +49,9 @@ class PassState:
         self.found_label = False
         self.quirks: list[AsmError] = []
         self.prints: list[str] = []
+        self.functions: dict[str, tuple[list[str], Any]] = {}
+        self.fn_args: list[dict[str, int]] = []     # arguments of the `function`s running
+        self.item_offset = 0        # bytes of the data directive before the item evaluated
         self.prev_labels = asm.labels
         self.labels: dict[str, int] = {}
         self.prev_plus = asm.plus
@@ -84,6 +87,8 @@ class PassState:
         self.column = 1
         self.text = ""
         self.macro_depth = 0
+        self.macro_calls = 0            # numbers each macro call, for its `?labels`
+        self.macro_ids: list[int] = [0]
 
     # --- EvalContext ---------------------------------------------------------------------------
     def resolve_name(self, name: str) -> str:
@@ -108,6 +113,8 @@ class PassState:
         return None
 
     def label_value(self, name: str, column: int) -> int:
+        if self.fn_args and name in self.fn_args[-1]:
+            return self.fn_args[-1][name]
         value = self.lookup(name)
         if value is None:
             self.unresolved += 1
@@ -115,7 +122,13 @@ class PassState:
             return 0
         return value
 
+    def call_function(self, name: str, args: list[int | str], column: int) -> int:
+        from afs.asm.functions import call
+        return call(self, name, args, column)
+
     def label_width(self, name: str) -> int:
+        if self.fn_args and name in self.fn_args[-1]:
+            return 0
         value = self.lookup(name)
         if value is None or self.pc is None:
             return 2
