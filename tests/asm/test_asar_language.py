@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from afs.asm.asar import asar_assemble, find_asar
-from afs.asm.assembler import assemble
+from afs.asm.assembler import assemble, assemble_file
 from afs.asm.build import build
 from afs.asm.errors import AsmError
 from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
@@ -77,16 +77,132 @@ arch 65816
 base off
 sta $12
 """,
+    "functions": """lorom
+org $008000
+function kb(x) = x*1024
+function twice(a, b) = a+b+b
+!inc = 1
+L: dw kb(2), twice(1, 2), bank(L), pc(), defined("inc"), defined("nope"), min(3, 7), max(3,7)
+db select(1, 5, 6), not(0), stringsequal("a", "a"), stringsequalnocase("A","a"), clamp(9, 1, 4)
+dw realbase(), snestopc($018000), pctosnes($8000)
+lda #bank(L)
+lda kb(1)
+if defined("inc") && pc() > $8000
+db $AA
+endif
+""",
+    "macro_local_labels": """lorom
+org $008000
+macro wait(n)
+    ldx #<n>
+?loop:
+    dex
+    bne ?loop
+    bra ?done
+    nop
+?done:
+endmacro
+%wait($10)
+%wait($20)
+!x ?= 5
+db !x
+""",
+    "directives": """lorom
+org $008000
+!x = 1
+undef "x"
+if defined("x")
+db 1
+endif
+db 2
+global Foo:
+.sub: dw Foo_sub
+incsrc "once.asm"
+incsrc "once.asm"
+incsrc "from.asm"
+incbin "bin10.bin":2..5
+fillword $1234
+fill 5
+filllong $123456
+fill 7
+padword $ABCD
+pad $008030
+namespace A
+pushns
+namespace B
+L: pullns
+M: dw B_L, A_M
+base $1000
+pushbase
+base $2000
+pullbase
+N: dw N
+base off
+bank $01
+O = $018000
+lda O
+bank noassume
+lda N
+bank auto
+optimize dp always
+dpbase $1000
+P = $1010
+lda P
+optimize address mirrors
+Q = $7E0010
+R = $001234
+lda Q
+lda R
+""",
+}
+# Files the cases include, beside the source.
+FILES: dict[str, str | bytes] = {
+    "once.asm": "includeonce\ndb $77\n",
+    "from.asm": 'includefrom "patch.asm"\ndb $66\n',
+    "bin10.bin": bytes(range(1, 11)),
 }
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_matches_asar(name: str) -> None:
+def test_matches_asar(name: str, tmp_path: Path) -> None:
     source = CASES[name]
-    ours = assemble(source, filename="patch.asm").rom(fix_checksum=False)
-    theirs = asar_assemble(source)
+    for file, content in FILES.items():
+        target = tmp_path / file
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    (tmp_path / "patch.asm").write_text(source)
+    ours = assemble_file(tmp_path / "patch.asm").rom(fix_checksum=False)
+    theirs = asar_assemble(source, files=FILES)
     assert first_difference(ours, theirs) is None
+
+
+def test_directives_without_asar(tmp_path: Path) -> None:
+    for file, content in FILES.items():
+        target = tmp_path / file
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content)
+    (tmp_path / "patch.asm").write_text(CASES["directives"])
+    asm = assemble_file(tmp_path / "patch.asm")
+    rom = asm.rom(fix_checksum=False)
+    assert rom[:3] == bytes([0x02, 0x01, 0x80])          # undef; global Foo: .sub
+    assert rom[3:5] == bytes([0x77, 0x66])               # includeonce: included once
+    assert rom[5:8] == bytes([3, 4, 5])                  # incbin "f":2..5
+    assert rom[8:13] == bytes.fromhex("3412341234")      # fillword + fill
+    assert asm.symbols["Foo"] == 0x8001 and asm.symbols["B_L"] == asm.symbols["A_M"]
+
+
+def test_functions_without_asar() -> None:
+    asm = assemble(CASES["functions"], filename="t.asm")
+    assert asm.binary()[:8] == bytes.fromhex("0008050000000680")   # kb(2), twice, bank, pc()
+    with pytest.raises(AsmError, match="unknown function 'nope'"):
+        assemble("org $008000\ndb nope(1)\n", filename="t.asm")
+    with pytest.raises(AsmError, match="integer-only"):
+        assemble("org $008000\ndb sqrt(4)\n", filename="t.asm")
 
 
 def test_hash_labels_leave_the_scope_alone() -> None:

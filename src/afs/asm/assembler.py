@@ -389,6 +389,7 @@ class _Assembler:
         self.plus: dict[str, list[int]] = {}
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
+        self.main_file = "<input>"
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816") -> list[Statement]:
@@ -458,6 +459,7 @@ def assemble(source: str, *, filename: str = "<input>", base: int | None = None,
     asm = _Assembler(base=base, include_dirs=tuple(Path(d) for d in include_dirs),
                      defines={k: str(v) for k, v in (defines or {}).items()}, strict=strict,
                      want_listing=listing, rom=rom)
+    asm.main_file = filename
     with _collector_paused():
         return asm.run(asm.lines_of(source, filename))
 

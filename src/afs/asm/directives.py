@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,9 +36,13 @@ def _value(state: PassState, d: Directive, index: int) -> int:
     return expr.evaluate(state)
 
 
-def _path(state: PassState, d: Directive) -> Path:
-    _args(state, d, 1, 1)
-    text = d.args[0]
+_RANGE = re.compile(r'^(".*")\s*:\s*(.+?)\s*(\.\.|-)\s*(.+)$')
+
+
+def _path(state: PassState, d: Directive, text: str | None = None) -> Path:
+    if text is None:
+        _args(state, d, 1, 1)
+        text = d.args[0]
     if len(text) >= 2 and text[0] == text[-1] == '"':
         text = text[1:-1]
     if not text:
@@ -74,6 +79,8 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.mapper = name
     elif name == "incsrc":
         path = _path(state, d)
+        if state.include_once and str(path.resolve()) in state.include_once:
+            return
         lines = state.asm.files.get(str(path))
         if lines is None:
             try:
@@ -92,8 +99,79 @@ def run_directive(state: PassState, d: Directive) -> None:
             state.macro_depth -= 1
         state.file, state.line, state.text = saved
     elif name == "incbin":
-        path = _path(state, d)
-        state.emit(path.read_bytes(), "data")
+        _args(state, d, 1, 1)
+        m = _RANGE.match(d.args[0])
+        if m is None:
+            state.emit(_path(state, d).read_bytes(), "data")
+            return
+        # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
+        data = _path(state, d, m.group(1)).read_bytes()
+        col = d.arg_columns[0] + m.start(2)
+        start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
+                                       precedence=state.precedence).evaluate(state)
+                      for t in (m.group(2), m.group(4)))
+        if not 0 <= start <= end <= len(data):
+            raise state.error(f"incbin range {start}..{end} is outside the file "
+                              f"({len(data)} bytes)", col)
+        state.emit(data[start:end], "data")
+    elif name in ("fillword", "filllong", "filldword", "padword", "padlong", "paddword"):
+        _args(state, d, 1, 1)
+        kind = "fill" if name.startswith("fill") else "pad"
+        size = {"word": 2, "long": 3, "dword": 4}[name.removeprefix(kind)]
+        value = _value(state, d, 0) & ((1 << 8 * size) - 1)
+        setattr(state, kind + "byte", value.to_bytes(size, "little"))
+    elif name == "undef":
+        _args(state, d, 1, 1)
+        key = d.args[0].strip('"')
+        if key not in state.defines:
+            raise state.error(f"define '!{key}' not found", d.arg_columns[0])
+        del state.defines[key]
+    elif name == "global":
+        _args(state, d, 1, 1)
+        label = d.args[0].rstrip(":")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label):
+            raise state.error(f"expected 'global Label:', not {d.args[0]!r}", d.arg_columns[0])
+        state.scope = [label]
+        state.define_label(label, state.logical_pc)
+    elif name == "includeonce":
+        _args(state, d, 0, 0)
+        state.include_once.add(str(Path(state.file).resolve()))
+    elif name == "includefrom":
+        if state.macro_depth == 0 and state.file == state.asm.main_file:
+            raise state.error("this file may not be used as the main file (it has "
+                              "'includefrom')")
+    elif name in ("pushns", "pullns"):
+        _args(state, d, 0, 0)
+        if name == "pushns":
+            state.ns_stack.append(state.namespace)
+        elif not state.ns_stack:
+            raise state.error("'pullns' without 'pushns'")
+        else:
+            state.namespace = state.ns_stack.pop()
+    elif name in ("pushbase", "pullbase"):
+        _args(state, d, 0, 0)
+        if name == "pushbase":
+            state.base_stack.append(state.base_delta)
+        elif not state.base_stack:
+            raise state.error("'pullbase' without 'pushbase'")
+        else:
+            state.base_delta = state.base_stack.pop()
+    elif name == "bank":
+        _args(state, d, 1, 1)
+        word = d.args[0].lower()
+        state.optimize_bank = (None if word == "auto" else 0x100 if word == "noassume"
+                               else _value(state, d, 0) & 0xFF)
+    elif name == "dpbase":
+        _args(state, d, 1, 1)
+        state.dp_base = _value(state, d, 0) & 0xFFFF
+    elif name == "optimize":
+        _args(state, d, 1, 1)
+        parts = d.args[0].lower().split()
+        choices = {"dp": ("none", "ram", "always"), "address": ("default", "ram", "mirrors")}
+        if len(parts) != 2 or parts[1] not in choices.get(parts[0], ()):
+            raise state.error(f"expected 'optimize dp none|ram|always' or 'optimize address "
+                              f"default|ram|mirrors', not {d.args[0]!r}", d.arg_columns[0])
+        setattr(state, f"optimize_{parts[0]}", parts[1])
     elif name == "pushpc":
         _args(state, d, 0, 0)
         state.pc_stack.append((state.pc, state.base_delta))
@@ -104,13 +182,13 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.pc, state.base_delta = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
-        setattr(state, name, _value(state, d, 0) & 0xFF)
+        setattr(state, name, bytes((_value(state, d, 0) & 0xFF,)))
     elif name == "fill":
         _args(state, d, 1, 1)
         count = _value(state, d, 0)
         if count < 0:
             raise state.error(f"fill count {count} is negative", d.arg_columns[0])
-        state.emit(bytes((state.fillbyte,)) * count, "data")
+        state.emit(_pattern(state.fillbyte, count), "data")
     elif name == "skip":
         _args(state, d, 1, 1)
         state.logical_pc  # noqa: B018
@@ -121,7 +199,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         target = _value(state, d, 0) & 0xFFFFFF
         here = state.logical_pc
         if target > here:
-            state.emit(bytes((state.padbyte,)) * (target - here), "data")
+            state.emit(_pattern(state.padbyte, target - here), "data")
     elif name == "warnpc":
         _args(state, d, 1, 1)
         limit = _value(state, d, 0) & 0xFFFFFF
@@ -237,3 +315,8 @@ def _text(state: PassState, d: Directive, start: int) -> str:
             raise state.error(f"print: expected a string, hex(...), dec(...), pc or bytes, "
                               f"not {text!r}", col)
     return "".join(out)
+
+
+def _pattern(unit: bytes, count: int) -> bytes:
+    """`count` bytes of the fill pattern (`fillword $1234` repeats 34 12)."""
+    return (unit * (count // len(unit) + 1))[:count]

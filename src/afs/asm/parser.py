@@ -34,15 +34,16 @@ DIRECTIVES = frozenset([
     "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "db", "dw", "dl", "dd",
     "incsrc", "incbin", "pushpc", "pullpc", "fillbyte", "fill", "skip", "warnpc", "namespace",
     "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
+    "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
+    "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
+    "optimize", "dpbase",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
     "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
-    "table", "cleartable", "while", "endwhile", "for", "endfor", "bank",
-    "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "optimize", "asar",
-    "bankcross", "dpbase", "warnings", "global", "pushtable", "pulltable", "includefrom",
-    "includeonce", "reset", "startpos", "rep", "undef", "pushns", "pullns", "pushbase",
-    "pullbase", "fillword", "filllong", "filldword", "padword", "padlong", "paddword", "align",
+    "table", "cleartable", "while", "endwhile", "for", "endfor",
+    "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "asar",
+    "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
 

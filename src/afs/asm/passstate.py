@@ -74,8 +74,15 @@ class PassState:
         self.pc_stack: list[tuple[int | None, int]] = []
         self.scope: list[str] = []
         self.namespace = ""
-        self.fillbyte = 0
-        self.padbyte = 0
+        self.fillbyte = b"\x00"          # the fill/pad pattern (fillword: two bytes...)
+        self.padbyte = b"\x00"
+        self.ns_stack: list[str] = []
+        self.include_once: set[str] = set()       # resolved paths of `includeonce` files
+        self.base_stack: list[int] = []
+        self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
+        self.optimize_dp = "none"
+        self.optimize_address = "default"
+        self.dp_base = 0
         self.precedence = False
         self.arch = "65816"
         self.bankcross = True
@@ -132,7 +139,30 @@ class PassState:
         value = self.lookup(name)
         if value is None or self.pc is None:
             return 2
-        return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
+        here = (self.pc + self.base_delta) >> 16
+        if (self.optimize_bank is None and self.optimize_dp == "none"
+                and self.optimize_address == "default"):
+            return 2 if (value >> 16) == here else 3
+        return self._optimized_width(value, here)
+
+    def _optimized_width(self, value: int, here: int) -> int:
+        """asar's label width under `bank`, `optimize dp/address` and `dpbase`."""
+        bank, word = value >> 16, value & 0xFFFF
+        relaxed = self.optimize_bank if self.optimize_bank is not None else here
+        in_dp = 0 <= word - self.dp_base < 0x100
+        if self.optimize_dp == "ram" and bank == 0x7E and in_dp:
+            return 1
+        if self.optimize_dp == "always" and (bank == 0x7E or not bank & 0x40) and in_dp:
+            return 1
+        if (self.optimize_address != "default" and not relaxed & 0x40 and bank == 0x7E
+                and word < 0x2000):
+            return 2
+        if (self.optimize_address == "mirrors" and not relaxed & 0x40 and not bank & 0x40
+                and word < 0x8000):
+            return 2
+        if self.optimize_bank is not None:
+            return 2 if bank == self.optimize_bank else 3
+        return 2 if bank == here else 3
 
     def defer(self, error: AsmError) -> None:
         self.deferred.append(error)
