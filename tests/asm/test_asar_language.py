@@ -77,6 +77,31 @@ arch 65816
 base off
 sta $12
 """,
+    "loops": """org $008000
+!i = 0
+while !i < 3
+db !i
+!i #= !i+1
+endwhile
+for i = 1..3
+for j = 0..2
+db !i*16+!j
+endfor
+endfor
+macro rep3(v)
+for k = 0..3
+db <v>+!k
+endfor
+endmacro
+%rep3($40)
+""",
+    "table": """org $008000
+table "tbl.txt"
+db "ABC"
+dw "AB"
+cleartable
+db "A"
+""",
     "functions": """lorom
 org $008000
 function kb(x) = x*1024
@@ -160,6 +185,7 @@ FILES: dict[str, str | bytes] = {
     "once.asm": "includeonce\ndb $77\n",
     "from.asm": 'includefrom "patch.asm"\ndb $66\n',
     "bin10.bin": bytes(range(1, 11)),
+    "tbl.txt": "A=10\nB=20\nC=30\n",
 }
 
 
@@ -194,6 +220,13 @@ def test_directives_without_asar(tmp_path: Path) -> None:
     assert rom[5:8] == bytes([3, 4, 5])                  # incbin "f":2..5
     assert rom[8:13] == bytes.fromhex("3412341234")      # fillword + fill
     assert asm.symbols["Foo"] == 0x8001 and asm.symbols["B_L"] == asm.symbols["A_M"]
+
+
+def test_loops_without_asar() -> None:
+    asm = assemble(CASES["loops"], filename="t.asm")
+    assert asm.binary().hex() == "00010210112021404142"
+    with pytest.raises(AsmError, match="'while' without 'endwhile'"):
+        assemble("org $008000\nwhile 1\nnop\n", filename="t.asm")
 
 
 def test_functions_without_asar() -> None:

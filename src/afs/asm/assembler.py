@@ -49,6 +49,9 @@ __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "ass
 MAX_PASSES = 8
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
 _MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
+_LOOP_WORD = re.compile(r"\s*(while|for|endwhile|endfor)(?:\s|$)", re.IGNORECASE)
+_FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
+_MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
@@ -115,8 +118,20 @@ class Assembly:
         return bytes(rom)
 
 
+@dataclass
+class _Loop:
+    kind: str                  # "while" or "for"
+    header: str
+    file: str
+    line: int
+    depth: int = 0             # nested loops inside the body
+    lines: list[_Line] = field(default_factory=list)
+
+
 class _Pass(PassState):
     """One pass over the source (the assembler runs several): statements executed."""
+
+    loop: _Loop | None = None  # a `while`/`for` body being collected
 
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
@@ -130,6 +145,9 @@ class _Pass(PassState):
                 text = ln.text
                 if text is None:
                     text = ln.text = strip_comment(raw)
+            if self.loop is not None:
+                self.collect_loop_line(ln, raw, text)
+                continue
             if self.collecting is None and ln.pieces is not None and not (
                     self.conds and not self.conds[-1][0]):
                 self.run_pieces(ln.pieces)
@@ -148,6 +166,13 @@ class _Pass(PassState):
             if self.conds and not self.conds[-1][0]:
                 self.skip_inactive(text)
                 continue
+            loop = _LOOP_WORD.match(text)
+            if loop is not None:
+                word = loop.group(1).lower()
+                if word in ("endwhile", "endfor"):
+                    raise self.error(f"'{word}' without '{word[3:]}'")
+                self.loop = _Loop(word, text.strip(), ln.file, ln.number)
+                continue
             if "!" in text or _MACRO_WORD.match(text):
                 construct = parse_line_construct(text, ln.file, ln.number)
                 if construct is not None:
@@ -161,6 +186,52 @@ class _Pass(PassState):
             if raw is ln.raw:
                 ln.pieces = pieces
             self.run_pieces(pieces)
+
+    def collect_loop_line(self, ln: _Line, raw: str, text: str) -> None:
+        """A line of a `while`/`for` body; its `endwhile`/`endfor` runs the loop."""
+        loop = self.loop
+        assert loop is not None
+        m = _LOOP_WORD.match(text)
+        word = m.group(1).lower() if m else ""
+        if word in ("while", "for"):
+            loop.depth += 1
+        elif word in ("endwhile", "endfor"):
+            if loop.depth == 0:
+                self.loop = None
+                self.run_loop(loop, word)
+                return
+            loop.depth -= 1
+        loop.lines.append(_Line(ln.file, ln.number, raw))
+
+    def run_loop(self, loop: _Loop, end: str) -> None:
+        """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
+        self.file, self.line = loop.file, loop.line
+        if end[3:] != loop.kind:
+            raise self.error(f"'{loop.kind}' closed by '{end}'")
+        saved = (self.file, self.line, self.text)
+        if loop.kind == "for":
+            m = _FOR_RE.match(loop.header)
+            if m is None:
+                raise self.error("expected 'for name = start..end'")
+            start, stop = (self.asm.evaluate_text(self, substitute_defines(
+                t, self.defines, self.file, self.line), 1) for t in (m.group(2), m.group(3)))
+            for value in range(start, stop):
+                self.defines[m.group(1)] = str(value)
+                self.run_lines(loop.lines)
+                self.file, self.line, self.text = saved
+            return
+        condition = loop.header[len("while"):].strip()
+        if not condition:
+            raise self.error("'while' needs a condition")
+        for _ in range(_MAX_LOOP):
+            text = substitute_defines(condition, self.defines, self.file, self.line)
+            expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
+            assert expr is not None and expr.expr is not None
+            if not expr.expr.evaluate(self):
+                return
+            self.run_lines(loop.lines)
+            self.file, self.line, self.text = saved
+        raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
 
     def run_pieces(self, pieces: list[tuple[str, int]]) -> None:
         parse_cached = self.asm.parse_cached
@@ -421,6 +492,9 @@ class _Assembler:
                                *state.collect_site, state.collecting.column)
             if state.conds:
                 raise AsmError("'if' without 'endif'", *state.cond_sites[-1], 1)
+            if state.loop is not None:
+                raise AsmError(f"'{state.loop.kind}' without 'end{state.loop.kind}'",
+                               state.loop.file, state.loop.line, 1)
             stable = state.labels == self.labels and state.plus == self.plus
             final = (number == 0 and state.unresolved == 0) or (number > 0 and stable)
             self.labels, self.plus = state.labels, state.plus

@@ -120,6 +120,29 @@ def run_directive(state: PassState, d: Directive) -> None:
         size = {"word": 2, "long": 3, "dword": 4}[name.removeprefix(kind)]
         value = _value(state, d, 0) & ((1 << 8 * size) - 1)
         setattr(state, kind + "byte", value.to_bytes(size, "little"))
+    elif name == "table":
+        if not d.args or len(d.args) > 2:
+            raise state.error("expected 'table \"file\"'")
+        if len(d.args) == 2 and d.args[1].strip().lower() != "ltr":
+            raise state.error(f"unsupported table direction {d.args[1]!r} (supported: ltr)",
+                              d.arg_columns[1])
+        path = _path(state, d, d.args[0])
+        table: dict[str, int] = {}
+        for number, entry in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not entry.strip():
+                continue
+            if len(entry) < 3 or entry[1] != "=":
+                raise AsmError(f"expected 'c=hex' in table file, not {entry!r}", str(path),
+                               number, 1)
+            try:
+                table[entry[0]] = int(entry[2:].strip(), 16)
+            except ValueError:
+                raise AsmError(f"expected 'c=hex' in table file, not {entry!r}", str(path),
+                               number, 3) from None
+        state.table = table
+    elif name == "cleartable":
+        _args(state, d, 0, 0)
+        state.table = None
     elif name == "undef":
         _args(state, d, 1, 1)
         key = d.args[0].strip('"')
@@ -266,8 +289,10 @@ def _data(state: PassState, d: Directive, size: int) -> None:
     mask = (1 << (8 * size)) - 1
     for item in d.items:
         if item.string is not None:
+            table = state.table
             for ch in item.string.decode("utf-8"):
-                out += (ord(ch) & mask).to_bytes(size, "little")
+                code = table.get(ch, ord(ch)) if table is not None else ord(ch)
+                out += (code & mask).to_bytes(size, "little")
             continue
         if item.anon is not None:
             value = state.anon_value(item.anon, item.column)

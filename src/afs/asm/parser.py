@@ -36,12 +36,12 @@ DIRECTIVES = frozenset([
     "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
     "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
-    "optimize", "dpbase",
+    "optimize", "dpbase", "table", "cleartable",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
     "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
-    "table", "cleartable", "while", "endwhile", "for", "endfor",
+
     "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "asar",
     "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
@@ -454,7 +454,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
         out.append(parse_directive(word, operand_text, column, operand_col, file, line,
                                    precedence))
         return out
-    if word in UNSUPPORTED or word in ("macro", "endmacro", "if", "elseif", "else", "endif"):
+    if word in UNSUPPORTED or word in ("macro", "endmacro", "if", "elseif", "else", "endif",
+                                       "while", "endwhile", "for", "endfor"):
         if word in UNSUPPORTED:
             raise AsmError(f"unsupported directive '{word}'", file, line, column)
         raise AsmError(f"'{word}' must be on a line of its own", file, line, column)

@@ -77,6 +77,7 @@ class PassState:
         self.fillbyte = b"\x00"          # the fill/pad pattern (fillword: two bytes...)
         self.padbyte = b"\x00"
         self.ns_stack: list[str] = []
+        self.table: dict[str, int] | None = None  # `table`: character -> value for strings
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
         self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
