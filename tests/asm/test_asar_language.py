@@ -102,6 +102,20 @@ dw "AB"
 cleartable
 db "A"
 """,
+    "struct": """org $008000
+struct S $0000
+.a: skip 2
+.b: skip 1
+endstruct
+dw S.a, S.b, sizeof(S)
+lda S.b
+struct T $7E0100
+.x: skip 4
+.y: skip 2
+endstruct
+lda T.y
+db sizeof(T)
+""",
     "functions": """lorom
 org $008000
 function kb(x) = x*1024
@@ -220,6 +234,12 @@ def test_directives_without_asar(tmp_path: Path) -> None:
     assert rom[5:8] == bytes([3, 4, 5])                  # incbin "f":2..5
     assert rom[8:13] == bytes.fromhex("3412341234")      # fillword + fill
     assert asm.symbols["Foo"] == 0x8001 and asm.symbols["B_L"] == asm.symbols["A_M"]
+
+
+def test_struct_without_asar() -> None:
+    asm = assemble(CASES["struct"], filename="t.asm")
+    assert asm.symbols["S.b"] == 2 and asm.symbols["T.y"] == 0x7E0104
+    assert asm.binary()[:9].hex() == "000002000300ad0200"
 
 
 def test_loops_without_asar() -> None:

@@ -348,6 +348,8 @@ class _Pass(PassState):
             raise self.error(f"unexpected statement {type(st).__name__}")
 
     def label_name(self, name: str) -> str:
+        if self.struct is not None and name.startswith(".") and not name.startswith(".."):
+            return f"{self.namespace}{self.struct[0]}.{name[1:]}"     # `struct S`: S.field
         if name.startswith("."):
             depth = len(name) - len(name.lstrip("."))
             if depth > len(self.scope):

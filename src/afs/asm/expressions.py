@@ -283,7 +283,9 @@ class _Parser:
             while True:
                 t = self.peek()
                 nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
-                if t is not None and t.kind == "str" and nxt is not None and \
+                bare_name = (t is not None and t.kind == "name" and name_token.text.lower() in
+                             ("sizeof", "objectsize"))
+                if t is not None and (t.kind == "str" or bare_name) and nxt is not None and \
                         nxt.text in (",", ")"):
                     self.i += 1
                     args.append(t.text)

@@ -94,6 +94,12 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
     if name == "safediv":
         a, b, fallback = _ints(name, args, 3, 3, state, column)
         return fallback if b == 0 else _div(a, b)
+    if name in ("sizeof", "objectsize"):
+        struct = _strings(name, args, 1, state, column)[0]
+        if struct not in state.structs:
+            raise AsmError(f"{name}(): struct '{struct}' not found (defined later?)",
+                           state.file, state.line, column)
+        return state.structs[struct]
     if name == "defined":
         return int(_strings(name, args, 1, state, column)[0] in state.defines)
     if name in ("stringsequal", "stringsequalnocase"):

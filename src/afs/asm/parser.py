@@ -36,11 +36,11 @@ DIRECTIVES = frozenset([
     "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
     "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
-    "optimize", "dpbase", "table", "cleartable",
+    "optimize", "dpbase", "table", "cleartable", "struct", "endstruct",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
+    "freespace", "freecode", "freedata", "autoclean", "prot",
 
     "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "asar",
     "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",

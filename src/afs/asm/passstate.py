@@ -77,6 +77,9 @@ class PassState:
         self.fillbyte = b"\x00"          # the fill/pad pattern (fillword: two bytes...)
         self.padbyte = b"\x00"
         self.ns_stack: list[str] = []
+        # `struct`: (name, start address, saved pc, saved base delta) while inside one
+        self.struct: tuple[str, int, int | None, int] | None = None
+        self.structs: dict[str, int] = {}          # struct name -> size
         self.table: dict[str, int] | None = None  # `table`: character -> value for strings
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
@@ -216,6 +219,8 @@ class PassState:
             assert real is not None
         address = (real + self.base_delta) & 0xFFFFFF
         offset = None
+        if data and self.struct is not None:
+            raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
         if data:
             offset = mapping.snes_to_pc(real, self.mapper)
             if offset is None:
