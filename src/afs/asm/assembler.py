@@ -20,6 +20,7 @@ from afs.asm import mapping
 from afs.asm.directives import run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
+from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     AnonLabel,
@@ -133,6 +134,9 @@ class _Pass(PassState):
 
     loop: _Loop | None = None  # a `while`/`for` body being collected
 
+    def call_function(self, name: str, args: list[int | str], column: int) -> int:
+        return call_function(self, name, args, column)
+
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
         for ln in lines:
@@ -150,7 +154,7 @@ class _Pass(PassState):
                 continue
             if self.collecting is None and ln.pieces is not None and not (
                     self.conds and not self.conds[-1][0]):
-                self.run_pieces(ln.pieces)
+                self.run_pieces(ln.pieces, ln)
                 continue
             if self.collecting is not None:
                 construct = parse_line_construct(text, ln.file, ln.number) \
@@ -185,7 +189,9 @@ class _Pass(PassState):
             pieces = split_statements(text)
             if raw is ln.raw:
                 ln.pieces = pieces
-            self.run_pieces(pieces)
+                self.run_pieces(pieces, ln)
+            else:
+                self.run_pieces(pieces)
 
     def collect_loop_line(self, ln: _Line, raw: str, text: str) -> None:
         """A line of a `while`/`for` body; its `endwhile`/`endfor` runs the loop."""
@@ -233,13 +239,28 @@ class _Pass(PassState):
             self.file, self.line, self.text = saved
         raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
 
-    def run_pieces(self, pieces: list[tuple[str, int]]) -> None:
+    def run_pieces(self, pieces: list[tuple[str, int]], ln: _Line | None = None) -> None:
+        """Run a line's statements; `ln`: the source line, which keeps their parse."""
         parse_cached = self.asm.parse_cached
+        parsed = None
+        if ln is not None:
+            cache = ln.parsed
+            if cache is not None and cache[0] == self.precedence and cache[1] == self.arch:
+                parsed = cache[2]
+            else:
+                ln.parsed = (self.precedence, self.arch, [])
         for index, (piece, col) in enumerate(pieces):
             self.column = col
             self.text = piece
-            statements = parse_cached(piece, col, self.file, self.line, self.precedence,
-                                      self.arch)
+            if parsed is not None and index < len(parsed):
+                statements = parsed[index]
+            elif ln is not None and ln.parsed is not None:
+                statements = self.asm.parse(piece, col, self.file, self.line, self.precedence,
+                                            self.arch)
+                ln.parsed[2].append(statements)
+            else:
+                statements = parse_cached(piece, col, self.file, self.line, self.precedence,
+                                          self.arch)
             for st in statements:
                 self.column = st.column
                 # Instructions are most statements: straight to them, past `execute`.
@@ -469,12 +490,16 @@ class _Assembler:
         key = (text, column, file, line, precedence, arch)
         hit = self.cache.get(key)
         if hit is None:
-            cond = parse_conditional(text, column, file, line, precedence) \
-                if _CONDITIONAL_WORD.match(text) else None
-            hit = [cond] if cond is not None else parse_statement(text, column, file, line,
-                                                                  precedence, arch)
+            hit = self.parse(text, column, file, line, precedence, arch)
             self.cache[key] = hit
         return hit
+
+    def parse(self, text: str, column: int, file: str, line: int, precedence: bool,
+              arch: str) -> list[Statement]:
+        cond = parse_conditional(text, column, file, line, precedence) \
+            if _CONDITIONAL_WORD.match(text) else None
+        return [cond] if cond is not None else parse_statement(text, column, file, line,
+                                                               precedence, arch)
 
     def evaluate_text(self, state: _Pass, text: str, column: int) -> int:
         from afs.asm.expressions import parse_expression
@@ -483,7 +508,12 @@ class _Assembler:
         return expr.evaluate(state)
 
     def lines_of(self, source: str, file: str) -> list[_Line]:
-        return [_Line(file, i, raw) for i, raw in enumerate(source.splitlines(), start=1)]
+        # Comments go at once: nothing reads them, and the text is kept once, not twice.
+        out = []
+        for i, raw in enumerate(source.splitlines(), start=1):
+            text = strip_comment(raw)
+            out.append(_Line(file, i, text, text))
+        return out
 
     def run(self, lines: list[_Line]) -> Assembly:
         for number in range(MAX_PASSES):

@@ -87,7 +87,7 @@ class Token:
     width: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expr:
     """A parsed expression: evaluate it with `evaluate(ctx)`; `width(ctx)` gives its size."""
 
@@ -410,9 +410,17 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     return Expr(stripped, column, fn, parser.width, tuple(parser.labels))
 
 
+# Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.
+_LITERALS: dict[tuple[str, int], Expr] = {}
+
+
 def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr:
     """The `Expr` of a lone literal or label (`col`: where it starts), as the parser builds it."""
     kind = m.lastgroup
+    if kind != "name":
+        hit = _LITERALS.get((stripped, column))
+        if hit is not None:
+            return hit
     if kind == "name":
         def label(ctx: EvalContext) -> int:
             return ctx.label_value(stripped, col)
@@ -426,4 +434,7 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
     else:
         value = int(digits)
         width = value_width(value)
-    return Expr(stripped, column, lambda ctx: value, width, ())
+    expr = Expr(stripped, column, lambda ctx: value, width, ())
+    if len(_LITERALS) < 200_000:
+        _LITERALS[(stripped, column)] = expr
+    return expr

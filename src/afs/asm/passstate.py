@@ -27,13 +27,15 @@ class Segment:
     offset: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     file: str
     number: int
-    raw: str
+    raw: str                                          # comment already stripped for files
     text: str | None = None                           # comment stripped (cached)
     pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
+    # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text
+    parsed: tuple[bool, str, list[list[Any]]] | None = None
 
 
 class PassState:
@@ -132,10 +134,6 @@ class PassState:
             self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
             return 0
         return value
-
-    def call_function(self, name: str, args: list[int | str], column: int) -> int:
-        from afs.asm.functions import call
-        return call(self, name, args, column)
 
     def label_width(self, name: str) -> int:
         if self.fn_args and name in self.fn_args[-1]:
