@@ -116,6 +116,20 @@ endstruct
 lda T.y
 db sizeof(T)
 """,
+    "spcblock": """org $008000
+db $AA
+spcblock $6000 nspc
+    db $00,$01,$02,$03
+exec_start:
+    mov $33,#$44
+    bra exec_start
+endspcblock execute exec_start
+dw $1234
+spcblock $0500
+    nop
+endspcblock
+lda #$12
+""",
     "functions": """lorom
 org $008000
 function kb(x) = x*1024
@@ -240,6 +254,11 @@ def test_struct_without_asar() -> None:
     asm = assemble(CASES["struct"], filename="t.asm")
     assert asm.symbols["S.b"] == 2 and asm.symbols["T.y"] == 0x7E0104
     assert asm.binary()[:9].hex() == "000002000300ad0200"
+
+
+def test_spcblock_without_asar() -> None:
+    asm = assemble(CASES["spcblock"], filename="t.asm")
+    assert asm.binary().hex() == ("aa09000060000102038f44332ffb0000046034120100000500a912")
 
 
 def test_loops_without_asar() -> None:

@@ -162,6 +162,39 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.structs[struct_name] = (state.pc or 0) - start
         state.pc, state.base_delta = saved_pc, saved_delta
         state.struct = None
+    elif name == "spcblock":
+        # asar's N-SPC upload block: dw length, dw target, the SPC700 code, [dw 0, dw exec].
+        if not 1 <= len(d.args) <= 1 or state.spcblock is not None:
+            raise state.error("expected 'spcblock target [nspc]' (not nested)")
+        parts = d.args[0].split()
+        if len(parts) == 2 and parts[1].lower() != "nspc":
+            raise state.error(f"unsupported spcblock engine {parts[1]!r} (supported: nspc)",
+                              d.arg_columns[0])
+        target = parse_expression(parts[0], column=d.arg_columns[0], file=state.file,
+                                  line=state.line, precedence=state.precedence
+                                  ).evaluate(state) & 0xFFFF
+        state.emit(b"\x00\x00" + target.to_bytes(2, "little"), "data")
+        segment = state.segments[-1]
+        state.spcblock = (segment, len(segment.data) - 4, target, state.arch)
+        state.arch = "spc700"
+        assert state.pc is not None
+        state.base_delta = target - state.pc
+    elif name == "endspcblock":
+        if state.spcblock is None:
+            raise state.error("'endspcblock' without 'spcblock'")
+        segment, position, target, arch = state.spcblock
+        length = state.logical_pc - target
+        segment.data[position:position + 2] = (length & 0xFFFF).to_bytes(2, "little")  # type: ignore[index]
+        state.spcblock = None
+        state.arch = arch
+        if d.args:
+            words = d.args[0].split(None, 1)
+            if len(words) != 2 or words[0].lower() != "execute":
+                raise state.error("expected 'endspcblock [execute address]'")
+            start = parse_expression(words[1], column=d.arg_columns[0] + len(words[0]) + 1,
+                                     file=state.file, line=state.line,
+                                     precedence=state.precedence).evaluate(state)
+            state.emit(b"\x00\x00" + (start & 0xFFFF).to_bytes(2, "little"), "data")
     elif name == "cleartable":
         _args(state, d, 0, 0)
         state.table = None

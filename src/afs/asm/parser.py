@@ -36,13 +36,14 @@ DIRECTIVES = frozenset([
     "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
     "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
-    "optimize", "dpbase", "table", "cleartable", "struct", "endstruct",
+    "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
+    "endspcblock",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
     "freespace", "freecode", "freedata", "autoclean", "prot",
 
-    "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "asar",
+    "sa1rom", "fullsa1rom", "sfxrom", "asar",
     "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])

@@ -82,6 +82,8 @@ class PassState:
         # `struct`: (name, start address, saved pc, saved base delta) while inside one
         self.struct: tuple[str, int, int | None, int] | None = None
         self.structs: dict[str, int] = {}          # struct name -> size
+        # `spcblock`: (segment, header position, target, arch before) while inside one
+        self.spcblock: tuple[Segment, int, int, str] | None = None
         self.table: dict[str, int] | None = None  # `table`: character -> value for strings
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
