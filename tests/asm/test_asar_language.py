@@ -130,6 +130,11 @@ spcblock $0500
 endspcblock
 lda #$12
 """,
+    "sa1rom": "sa1rom\norg $008000\ndb 1\norg $3F8000\ndb 2\norg $808000\ndb 3\n"
+              "org $BFFFF0\ndb 4\norg $C12000\ndb 5\nL: dw L, pctosnes($200000)\n",
+    "fullsa1rom": "fullsa1rom\norg $008000\ndb 1\norg $A08000\ndb 2\norg $C10000\ndb 3\n",
+    "sfxrom": "sfxrom\norg $008000\ndb 1\norg $3F8000\ndb 2\norg $5F1234\ndb 3\n"
+              "dw snestopc($400000)\n",
     "functions": """lorom
 org $008000
 function kb(x) = x*1024

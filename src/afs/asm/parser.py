@@ -31,7 +31,8 @@ LONG_BRANCHES = frozenset({"brl", "per"})
 ACCUMULATOR_OPS = frozenset({"asl", "lsr", "rol", "ror", "inc", "dec"})
 
 DIRECTIVES = frozenset([
-    "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "db", "dw", "dl", "dd",
+    "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "sa1rom", "fullsa1rom",
+    "sfxrom", "db", "dw", "dl", "dd",
     "incsrc", "incbin", "pushpc", "pullpc", "fillbyte", "fill", "skip", "warnpc", "namespace",
     "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
     "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
@@ -43,7 +44,7 @@ DIRECTIVES = frozenset([
 UNSUPPORTED = frozenset([
     "freespace", "freecode", "freedata", "autoclean", "prot",
 
-    "sa1rom", "fullsa1rom", "sfxrom", "asar",
+    "asar",
     "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
