@@ -34,6 +34,10 @@ CASES = [
     "arch spc700\nmov a,#$12\nbne Nowhere",
     "struct S $0000\n.a: skip 2\nendstruct\ndb sizeof(T)",
     '!n = "LINK"\ndb !n',
+    "X=$10",
+    "!a=1\ndb 2",
+    "!a = 1 + 2",
+    "!b += 1",
 ]
 
 

@@ -321,12 +321,19 @@ class _Pass(PassState):
             elif st.op == "=":
                 self.defines[st.name] = value
             elif st.op == "+=":
-                self.defines[st.name] = self.defines.get(st.name, "") + value
+                if st.name not in self.defines:
+                    raise self.error(f"define '!{st.name}' not found")
+                self.defines[st.name] += value
             else:
                 value = substitute_defines(value, self.defines, self.file, self.line)
                 if st.op == "#=":
                     value = str(self.asm.evaluate_text(self, value, st.column))
                 self.defines[st.name] = value
+            if st.rest:     # `!a = 1 : db !a`
+                rest = st.rest
+                if "!" in rest:
+                    rest = substitute_defines(rest, self.defines, self.file, self.line)
+                self.run_pieces(split_statements(rest))
         elif isinstance(st, MacroDef):
             if st.name in self.macros:
                 raise self.error(f"macro '{st.name}' redefined")

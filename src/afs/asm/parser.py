@@ -54,8 +54,9 @@ _LABEL_RE = re.compile(r"(#?\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
 _SUBLABEL_RE = re.compile(r"(?:#\.*|\.+)[A-Za-z_][A-Za-z0-9_]*$")
 _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
-_ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.*)$")
-_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s*(=|:=|#=|\+=|\?=)\s?(.*)$")
+# asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
+_ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
+_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
 _DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
@@ -165,6 +166,7 @@ class DefineSet(Statement):
     name: str
     op: str                    # =, :=, #=, +=, ?=
     value: str
+    rest: str = ""             # statements after ` : ` on the same line
 
 
 @dataclass(slots=True)
@@ -328,11 +330,11 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
     m = _DEFINE_SET_RE.match(text)
     if m:
         col = text.index("!") + 1
-        value = m.group(3).strip()
-        # asar takes a quoted value's text: `!n = "a b"` is `a b` (so `db !n` is no string).
-        if len(value) >= 2 and value[0] == value[-1] == '"' and '"' not in value[1:-1]:
-            value = value[1:-1]
-        return DefineSet(col, m.group(1), m.group(2), value)
+        value, rest = _define_value((m.group(3) or "").strip())
+        if rest is None:
+            raise AsmError("broken define declaration (a value with spaces needs quotes)",
+                           file, line, col)
+        return DefineSet(col, m.group(1), m.group(2), value, rest)
     stripped = text.strip()
     if not stripped:
         return None
@@ -350,6 +352,34 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
     if word == "endmacro":
         return EndMacro(col)
     return None
+
+
+def _define_value(text: str) -> tuple[str, str | None]:
+    """asar's define value and what follows it on the line (a ` : ` statement, or None when
+    the declaration is broken): a quoted value is its text (`!n = "a b"` is `a b`; `""` is a
+    quote), else the value ends at the first space."""
+    if text.startswith('"'):
+        i = 1
+        out = []
+        while i < len(text):
+            if text[i] == '"':
+                if text.startswith('""', i):
+                    out.append('"')
+                    i += 2
+                    continue
+                break
+            out.append(text[i])
+            i += 1
+        else:
+            return "", None
+        value, after = "".join(out), text[i + 1:]
+    else:
+        value, _, after = text.partition(" ")
+        after = " " + after if after else ""
+    after = after.strip()
+    if not after:
+        return value, ""
+    return (value, after[1:].strip()) if after.startswith(":") else (value, None)
 
 
 def parse_conditional(text: str, column: int, file: str, line: int,
