@@ -364,3 +364,10 @@ def test_cli_prints_and_fails_with_one_line(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src)],
                           capture_output=True, text=True, env=env, check=True)
     assert proc.stdout.splitlines()[0] == "hi 12"
+
+
+def test_asarmon_pool_is_one_clear_error() -> None:
+    with pytest.raises(AsmError) as info:
+        assemble("org $008000\npool Foo\n.x\ndb 1\npool off\n", filename="t.asm")
+    assert (info.value.line, info.value.column) == (2, 1)
+    assert "asarmon" in info.value.message

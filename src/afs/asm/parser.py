@@ -491,6 +491,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         if word in UNSUPPORTED:
             raise AsmError(f"unsupported directive '{word}'", file, line, column)
         raise AsmError(f"'{word}' must be on a line of its own", file, line, column)
+    if word == "pool":
+        raise AsmError("'pool' is a command of asarmon (usdasm's asar fork), not of asar 1.91 "
+                       "(scripts/asar_corpus.py rewrites it into labels)", file, line, column)
     raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
 
 
