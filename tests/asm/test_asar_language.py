@@ -371,3 +371,41 @@ def test_asarmon_pool_is_one_clear_error() -> None:
         assemble("org $008000\npool Foo\n.x\ndb 1\npool off\n", filename="t.asm")
     assert (info.value.line, info.value.column) == (2, 1)
     assert "asarmon" in info.value.message
+
+
+READ_SOURCE = """\
+lorom
+org $008000
+if read1($00FFD5) == $20 && canread2($008010)
+    db $11, read1($008003)
+else
+    db $22
+endif
+dw read2($008010), read1($3FFFFF, $77)
+"""
+
+
+def _old_rom() -> bytes:
+    rom = bytearray(0x20000)
+    rom[0x7FD5] = 0x20
+    rom[0x0003] = 0x99
+    rom[0x0010:0x0012] = b"\x34\x12"
+    rom[0x7FC0:0x7FD5] = b"OLD ROM TITLE        "
+    return bytes(rom)
+
+
+def test_read_functions_read_the_rom_being_patched(tmp_path: Path) -> None:
+    (tmp_path / "p.asm").write_text(READ_SOURCE)
+    (tmp_path / "p.sfc").write_bytes(_old_rom())
+    result = build(tmp_path / "p.asm", fix_checksum=False)
+    assert result.patched
+    assert result.output.read_bytes()[:6] == bytes.fromhex("1199 3412 7700".replace(" ", ""))
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+def test_read_functions_match_asar(tmp_path: Path) -> None:
+    (tmp_path / "p.asm").write_text(READ_SOURCE)
+    (tmp_path / "p.sfc").write_bytes(_old_rom())
+    ours = build(tmp_path / "p.asm", fix_checksum=False, title_check=False).output.read_bytes()
+    theirs = asar_assemble(READ_SOURCE, rom=_old_rom(), extra_args=("--no-title-check",))
+    assert first_difference(ours, theirs) is None
