@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from afs.asm.asar import asar_assemble, find_asar
+from afs.asm.asar import AsarError, asar_assemble, find_asar
 from afs.asm.assembler import assemble, assemble_file
 from afs.asm.build import build
 from afs.asm.errors import AsmError
@@ -391,6 +391,7 @@ def _old_rom() -> bytes:
     rom[0x0003] = 0x99
     rom[0x0010:0x0012] = b"\x34\x12"
     rom[0x7FC0:0x7FD5] = b"OLD ROM TITLE        "
+    rom[0x7FDC:0x7FE0] = b"\xff\xff\x00\x00"        # complement/checksum: a valid pair
     return bytes(rom)
 
 
@@ -406,6 +407,30 @@ def test_read_functions_read_the_rom_being_patched(tmp_path: Path) -> None:
 def test_read_functions_match_asar(tmp_path: Path) -> None:
     (tmp_path / "p.asm").write_text(READ_SOURCE)
     (tmp_path / "p.sfc").write_bytes(_old_rom())
-    ours = build(tmp_path / "p.asm", fix_checksum=False, title_check=False).output.read_bytes()
-    theirs = asar_assemble(READ_SOURCE, rom=_old_rom(), extra_args=("--no-title-check",))
+    ours = build(tmp_path / "p.asm", fix_checksum=False).output.read_bytes()
+    theirs = asar_assemble(READ_SOURCE, rom=_old_rom())
     assert first_difference(ours, theirs) is None
+
+
+@pytest.mark.parametrize(("title", "pair", "garbage"), [
+    (b"THE LEGEND OF ZELDA  ", "ffff0000", False),
+    (b"THE LEGEND OF ZELDA  ", "cbed3412", False),
+    (b"THE LEGEND OF ZELDA  ", "00000000", True),     # checksum is not ~complement
+    (b"THE LEGEND OF ZELDA  ", "12345678", True),
+    (bytes([1]) * 21, "ffff0000", True),              # title not printable
+])
+def test_title_check_as_asar(title: bytes, pair: str, garbage: bool, tmp_path: Path) -> None:
+    from afs.asm.mapping import title_is_garbage
+
+    rom = bytearray(0x20000)
+    rom[0x7FC0:0x7FD5] = title
+    rom[0x7FD5] = 0x20
+    rom[0x7FDC:0x7FE0] = bytes.fromhex(pair)
+    assert title_is_garbage(bytes(rom), "lorom") is garbage
+    if ASAR is not None:
+        refused = False
+        try:
+            asar_assemble("lorom\norg $008000\ndb 1\n", rom=bytes(rom))
+        except AsarError:
+            refused = True
+        assert refused is garbage

@@ -118,8 +118,15 @@ def fix_checksum(rom: bytearray, mapper: str) -> bool:
 
 
 def title_is_garbage(rom: bytes, mapper: str) -> bool:
-    """asar refuses to patch a ROM whose 21-byte internal title is not printable ASCII."""
+    """asar refuses to patch a ROM whose internal header does not look like one: a 21-byte
+    title that is not printable ASCII, or a checksum that is not the complement's inverse
+    (checked against asar 1.91: a printable title with checksum/complement 0000/0000 is
+    refused, FFFF/0000 accepted)."""
     where = snes_to_pc(0x00FFC0, mapper) if mapper != "norom" else None
-    if where is None or len(rom) < 0x8000 or len(rom) < where + 21:
+    if where is None or len(rom) < 0x8000 or len(rom) < where + 0x20:
         return False
-    return any(not 0x20 <= b <= 0x7E for b in rom[where:where + 21])
+    if any(not 0x20 <= b <= 0x7E for b in rom[where:where + 21]):
+        return True
+    complement = rom[where + 0x1C] | rom[where + 0x1D] << 8
+    checksum = rom[where + 0x1E] | rom[where + 0x1F] << 8
+    return complement ^ checksum != 0xFFFF
