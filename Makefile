@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean browser
+.PHONY: setup run test lint bench oracle-soak clean browser asar-corpus
 
 setup: $(STAMP)
 
@@ -50,6 +50,11 @@ bench: setup
 oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi
 	AFS_ORACLE_CASES=20000 $(BIN)/python -m pytest -q tests/asm/test_oracle_differential.py
+
+# AFS against the asar 1.91 binary on the US ALTTP disassembly (not in CI; needs its checkout).
+asar-corpus: setup
+	@test -n "$(USDASM)" || { echo "usage: make asar-corpus USDASM=/path/to/usdasm"; exit 2; }
+	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py --usdasm "$(USDASM)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,17 +1,33 @@
-"""Assemble a generated 20,000-line asar source with AFS and with the asar 1.91 binary."""
+"""AFS's assembler against the asar 1.91 binary, side by side in one run.
+
+Workloads, each timed through the CLI (`afs asm build`, a fresh process, as a user runs it)
+and with asar (best of 3, alternating so machine load hits both alike):
+
+- `generated`: a generated 20,000-line asar source (`tests.asm.difftools.ProgramGenerator`).
+- `usdasm`: the US ALTTP disassembly (when `$AFS_USDASM` names a checkout), prepared as
+  `scripts/asar_corpus.py` does, without its sound engine (which asar 1.91 rejects), so both
+  build the whole ROM; peak memory (max RSS) of each process is reported too.
+
+Plus `afs asm build --help` start-up time, and the in-process `assemble()` time with its
+top functions (a profile, to see where the time goes).
+"""
 
 from __future__ import annotations
 
 import cProfile
+import os
 import pstats
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from afs.asm.asar import find_asar, run_asar
+from afs.asm.asar import find_asar
 from afs.asm.assembler import assemble
 
 LINES = 20_000
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _source() -> str:
@@ -24,40 +40,79 @@ def _source() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _best(fn, repeats: int = 3) -> float:
+def _run(args: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with tempfile.TemporaryFile() as err:     # a file, not a pipe: no blocking on output
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{args[0]} failed: {err.read().decode().strip()[-300:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def _side_by_side(folder: Path, entry: str, repeats: int = 3) -> dict[str, object]:
+    exe = find_asar()
+    afs_cmd = [sys.executable, "-m", "afs", "asm", "build", entry, "-o", "afs.sfc",
+               "--fix-checksum", "off"]
+    asar_cmd = [str(exe), "--fix-checksum=off", entry, "asar.sfc"] if exe else None
+    afs_best = asar_best = float("inf")
+    afs_mem = asar_mem = 0.0
+    for _ in range(repeats):
+        (folder / "afs.sfc").unlink(missing_ok=True)
+        wall, mem = _run(afs_cmd, folder)
+        afs_best, afs_mem = min(afs_best, wall), max(afs_mem, mem)
+        if asar_cmd:
+            (folder / "asar.sfc").unlink(missing_ok=True)
+            wall, mem = _run(asar_cmd, folder)
+            asar_best, asar_mem = min(asar_best, wall), max(asar_mem, mem)
+    out: dict[str, object] = {"afs_cli_s": round(afs_best, 3), "afs_peak_mb": round(afs_mem)}
+    if asar_cmd:
+        same = (folder / "afs.sfc").read_bytes() == (folder / "asar.sfc").read_bytes()
+        out.update(asar_s=round(asar_best, 3), asar_peak_mb=round(asar_mem),
+                   ratio_afs_over_asar=round(afs_best / asar_best, 2), identical=same)
+    else:
+        out["asar"] = "not found"
+    return out
+
+
+def _help_startup(repeats: int = 5) -> float:
     best = float("inf")
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
+        wall, _ = _run([sys.executable, "-m", "afs", "asm", "build", "--help"], ROOT)
+        best = min(best, wall)
+    return round(best, 3)
 
 
 def run() -> dict:
     source = _source()
-    n = source.count("\n")
-    result: dict[str, object] = {"lines": n}
-    afs_s = _best(lambda: assemble(source, filename="bench.asm"))
-    result["afs_s"] = round(afs_s, 4)
-    result["afs_lines_per_s"] = round(n / afs_s)
-    exe = find_asar()
-    if exe is None:
-        result["asar"] = "not found"
-        return result
+    result: dict[str, object] = {"lines": source.count("\n"),
+                                 "help_startup_s": _help_startup()}
     with tempfile.TemporaryDirectory() as tmp:
-        asm_path = Path(tmp) / "bench.asm"
-        asm_path.write_text(source)
+        folder = Path(tmp)
+        (folder / "bench.asm").write_text(source)
+        result["generated"] = _side_by_side(folder, "bench.asm")
+    start = time.perf_counter()
+    assemble(source, filename="bench.asm", listing=False)
+    result["generated"]["afs_in_process_s"] = round(time.perf_counter() - start, 3)  # type: ignore[index]
+    usdasm = os.environ.get("AFS_USDASM")
+    if usdasm and (Path(usdasm) / "main.asm").is_file():
+        sys.path.insert(0, str(ROOT / "scripts"))
+        from asar_corpus import prepare, without_sound_engine
 
-        def with_asar() -> None:
-            (Path(tmp) / "out.sfc").unlink(missing_ok=True)
-            run_asar(asm_path, Path(tmp) / "out.sfc", fix_checksum=False)
-
-        asar_s = _best(with_asar)
-    result["asar_s"] = round(asar_s, 4)
-    result["asar_lines_per_s"] = round(n / asar_s)
-    result["ratio_afs_over_asar"] = round(afs_s / asar_s, 2)
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            prepare(Path(usdasm), folder)
+            entry = without_sound_engine(folder)
+            result["usdasm"] = _side_by_side(folder, entry, repeats=2)
+    else:
+        result["usdasm"] = "skipped (set AFS_USDASM to a usdasm checkout)"
     profile = cProfile.Profile()
-    profile.runcall(assemble, source, filename="bench.asm")
+    profile.runcall(assemble, source, filename="bench.asm", listing=False)
     stats = pstats.Stats(profile).sort_stats("tottime")
     top = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)[:5]  # type: ignore[attr-defined]
     result["afs_top_functions"] = [f"{fn[2]} ({fn[0].rsplit('/', 1)[-1]}:{fn[1]}): "

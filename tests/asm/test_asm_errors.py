@@ -45,7 +45,7 @@ CASES = [
     ('else', "'else' without 'if'", 2, 1),
     ('endif', "'endif' without 'if'", 2, 1),
     ('endmacro', "'endmacro' without 'macro'", 2, 1),
-    ('arch spc700', "unsupported directive 'arch'", 2, 1),
+    ('arch superfx', "unsupported architecture 'superfx' (supported: 65816, spc700)", 2, 6),
     ('freespace ram', "unsupported directive 'freespace'", 2, 1),
     ('org $7E0000\ndb 1', 'SNES address $7E0000 does not map to ROM (lorom)', 3, 1),
     ('org $00FFFF\ndb 1, 2', 'a bank border was crossed, SNES address $010001', 3, 1),
@@ -55,7 +55,7 @@ CASES = [
     ('pullpc', "'pullpc' without 'pushpc'", 2, 1),
     ('math round on', "unsupported math setting 'round on' (supported: 'math pri on|off')", 2, 6),
     ('namespace 1abc', "invalid namespace name '1abc'", 2, 11),
-    ('error "custom stop"', 'error directive: custom stop', 2, 1),
+    ('error "custom stop"', 'error command: custom stop', 2, 1),
     ('db 1 << 99', 'shift count 99 out of range 0..63', 2, 6),
     ("lda #'ab'", 'invalid character literal "\'ab\'"', 2, 6),
     ('db "unterminated', 'unterminated string "unterminated', 2, 4),
@@ -105,5 +105,4 @@ def test_strict_mode_reports_truncated_values() -> None:
     assert (info.value.line, info.value.column) == (2, 6)
     relaxed = assemble("org $008000\nlda #$123456\n", filename="t.asm")
     assert relaxed.binary() == bytes.fromhex("a9 56 34")
-    assert relaxed.warnings == ["t.asm:2:6: immediate $123456 does not fit in 2 bytes "
-                                "(-$8000..$FFFF); truncated"]
+    assert relaxed.warnings == []     # asar 1.91 truncates silently

@@ -25,8 +25,15 @@ class BuildResult:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     # A failed write must not leave a half-written ROM behind.
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)         # what a plain open() would give, as asar's files have
+        os.umask(umask)
+        mode = 0o666 & ~umask
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -39,21 +46,23 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def build(source: str | Path, output: str | Path | None = None, *, base: int | None = None,
           fix_checksum: bool = True, title_check: bool = True,
-          include_dirs: tuple[str | Path, ...] = ()) -> BuildResult:
+          include_dirs: tuple[str | Path, ...] = (), listing: bool = True) -> BuildResult:
     """Assemble `source` and write `output` (default: the source with `.sfc`).
 
     Without `base`: a new output is exactly the file asar 1.91 writes; an existing one is
     patched in place (asar's title check included). With `base`: a flat binary of the code.
+    `listing=False` skips the listing (less time and memory for large sources).
     """
     src = Path(source)
     out = Path(output) if output is not None else src.with_suffix(".bin" if base is not None
                                                                   else ".sfc")
-    asm = assemble_file(src, base=base, include_dirs=include_dirs)
+    existing = out.read_bytes() if base is None and out.exists() else None
+    asm = assemble_file(src, base=base, include_dirs=include_dirs, listing=listing,
+                        rom=existing)
     if base is not None:
         data = asm.binary()
         _atomic_write(out, data)
         return BuildResult(out, len(data), False, True, asm)
-    existing = out.read_bytes() if out.exists() else None
     if existing is not None and title_check and title_is_garbage(existing, asm.mapper):
         raise AsmError("the ROM title of the file to patch looks like garbage; pass "
                        "--no-title-check to patch it anyway (asar refuses too)", str(out), 1, 1)

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from afs.asm import mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
-from afs.asm.parser import Directive
+from afs.asm.functions import define_function
+from afs.asm.parser import Directive, split_args
 
 if TYPE_CHECKING:
-    from afs.asm.assembler import _Pass
+    from afs.asm.passstate import PassState
 
 _DATA_SIZE = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
 
 
-def _args(state: _Pass, d: Directive, low: int, high: int) -> None:
+def _args(state: PassState, d: Directive, low: int, high: int) -> None:
     n = len(d.args)
     if not low <= n <= high:
         want = str(low) if low == high else f"{low} to {high}"
@@ -24,17 +26,23 @@ def _args(state: _Pass, d: Directive, low: int, high: int) -> None:
                           f"got {n}")
 
 
-def _value(state: _Pass, d: Directive, index: int) -> int:
+def _value(state: PassState, d: Directive, index: int) -> int:
     text, col = d.args[index], d.arg_columns[index]
     if not text:
         raise state.error(f"'{d.name}' needs a value", col)
-    return parse_expression(text, column=col, file=state.file, line=state.line,
-                            precedence=state.precedence).evaluate(state)
+    expr = parse_expression(text, column=col, file=state.file, line=state.line,
+                            precedence=state.precedence)
+    state.found_label = expr.has_labels
+    return expr.evaluate(state)
 
 
-def _path(state: _Pass, d: Directive) -> Path:
-    _args(state, d, 1, 1)
-    text = d.args[0]
+_RANGE = re.compile(r'^(".*")\s*:\s*(.+?)\s*(\.\.|-)\s*(.+)$')
+
+
+def _path(state: PassState, d: Directive, text: str | None = None) -> Path:
+    if text is None:
+        _args(state, d, 1, 1)
+        text = d.args[0]
     if len(text) >= 2 and text[0] == text[-1] == '"':
         text = text[1:-1]
     if not text:
@@ -47,7 +55,7 @@ def _path(state: _Pass, d: Directive) -> Path:
     raise state.error(f"{d.name}: file not found: {text}", d.arg_columns[0])
 
 
-def run_directive(state: _Pass, d: Directive) -> None:
+def run_directive(state: PassState, d: Directive) -> None:
     """Execute directive `d` in `state`."""
     name = d.name
     if name in _DATA_SIZE:
@@ -71,6 +79,8 @@ def run_directive(state: _Pass, d: Directive) -> None:
         state.mapper = name
     elif name == "incsrc":
         path = _path(state, d)
+        if state.include_once and str(path.resolve()) in state.include_once:
+            return
         lines = state.asm.files.get(str(path))
         if lines is None:
             try:
@@ -89,8 +99,157 @@ def run_directive(state: _Pass, d: Directive) -> None:
             state.macro_depth -= 1
         state.file, state.line, state.text = saved
     elif name == "incbin":
-        path = _path(state, d)
-        state.emit(path.read_bytes(), "data")
+        _args(state, d, 1, 1)
+        m = _RANGE.match(d.args[0])
+        if m is None:
+            state.emit(_path(state, d).read_bytes(), "data")
+            return
+        # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
+        data = _path(state, d, m.group(1)).read_bytes()
+        col = d.arg_columns[0] + m.start(2)
+        start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
+                                       precedence=state.precedence).evaluate(state)
+                      for t in (m.group(2), m.group(4)))
+        if not 0 <= start <= end <= len(data):
+            raise state.error(f"incbin range {start}..{end} is outside the file "
+                              f"({len(data)} bytes)", col)
+        state.emit(data[start:end], "data")
+    elif name in ("fillword", "filllong", "filldword", "padword", "padlong", "paddword"):
+        _args(state, d, 1, 1)
+        kind = "fill" if name.startswith("fill") else "pad"
+        size = {"word": 2, "long": 3, "dword": 4}[name.removeprefix(kind)]
+        value = _value(state, d, 0) & ((1 << 8 * size) - 1)
+        setattr(state, kind + "byte", value.to_bytes(size, "little"))
+    elif name == "table":
+        if not d.args or len(d.args) > 2:
+            raise state.error("expected 'table \"file\"'")
+        if len(d.args) == 2 and d.args[1].strip().lower() != "ltr":
+            raise state.error(f"unsupported table direction {d.args[1]!r} (supported: ltr)",
+                              d.arg_columns[1])
+        path = _path(state, d, d.args[0])
+        table: dict[str, int] = {}
+        for number, entry in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not entry.strip():
+                continue
+            if len(entry) < 3 or entry[1] != "=":
+                raise AsmError(f"expected 'c=hex' in table file, not {entry!r}", str(path),
+                               number, 1)
+            try:
+                table[entry[0]] = int(entry[2:].strip(), 16)
+            except ValueError:
+                raise AsmError(f"expected 'c=hex' in table file, not {entry!r}", str(path),
+                               number, 3) from None
+        state.table = table
+    elif name == "struct":
+        parts = d.args[0].split(None, 1) if len(d.args) == 1 else []
+        if len(parts) != 2 or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", parts[0]):
+            raise state.error("expected 'struct Name address' (extends and arrays are not "
+                              "supported)")
+        if state.struct is not None:
+            raise state.error("nested struct")
+        start = parse_expression(parts[1], column=d.arg_columns[0] + d.args[0].index(parts[1]),
+                                 file=state.file, line=state.line,
+                                 precedence=state.precedence).evaluate(state) & 0xFFFFFF
+        state.define_label(state.namespace + parts[0], start)
+        state.struct = (parts[0], start, state.pc, state.base_delta)
+        state.pc, state.base_delta = start, 0
+    elif name == "endstruct":
+        if state.struct is None:
+            raise state.error("'endstruct' without 'struct'")
+        if d.args:
+            raise state.error("'endstruct' with arguments (align) is not supported")
+        struct_name, start, saved_pc, saved_delta = state.struct
+        state.structs[struct_name] = (state.pc or 0) - start
+        state.pc, state.base_delta = saved_pc, saved_delta
+        state.struct = None
+    elif name == "spcblock":
+        # asar's N-SPC upload block: dw length, dw target, the SPC700 code, [dw 0, dw exec].
+        if not 1 <= len(d.args) <= 1 or state.spcblock is not None:
+            raise state.error("expected 'spcblock target [nspc]' (not nested)")
+        parts = d.args[0].split()
+        if len(parts) == 2 and parts[1].lower() != "nspc":
+            raise state.error(f"unsupported spcblock engine {parts[1]!r} (supported: nspc)",
+                              d.arg_columns[0])
+        target = parse_expression(parts[0], column=d.arg_columns[0], file=state.file,
+                                  line=state.line, precedence=state.precedence
+                                  ).evaluate(state) & 0xFFFF
+        state.emit(b"\x00\x00" + target.to_bytes(2, "little"), "data")
+        segment = state.segments[-1]
+        state.spcblock = (segment, len(segment.data) - 4, target, state.arch)
+        state.arch = "spc700"
+        assert state.pc is not None
+        state.base_delta = target - state.pc
+    elif name == "endspcblock":
+        if state.spcblock is None:
+            raise state.error("'endspcblock' without 'spcblock'")
+        segment, position, target, arch = state.spcblock
+        length = state.logical_pc - target
+        segment.data[position:position + 2] = (length & 0xFFFF).to_bytes(2, "little")  # type: ignore[index]
+        state.spcblock = None
+        state.arch = arch
+        if d.args:
+            words = d.args[0].split(None, 1)
+            if len(words) != 2 or words[0].lower() != "execute":
+                raise state.error("expected 'endspcblock [execute address]'")
+            start = parse_expression(words[1], column=d.arg_columns[0] + len(words[0]) + 1,
+                                     file=state.file, line=state.line,
+                                     precedence=state.precedence).evaluate(state)
+            state.emit(b"\x00\x00" + (start & 0xFFFF).to_bytes(2, "little"), "data")
+    elif name == "cleartable":
+        _args(state, d, 0, 0)
+        state.table = None
+    elif name == "undef":
+        _args(state, d, 1, 1)
+        key = d.args[0].strip('"')
+        if key not in state.defines:
+            raise state.error(f"define '!{key}' not found", d.arg_columns[0])
+        del state.defines[key]
+    elif name == "global":
+        _args(state, d, 1, 1)
+        label = d.args[0].rstrip(":")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label):
+            raise state.error(f"expected 'global Label:', not {d.args[0]!r}", d.arg_columns[0])
+        state.scope = [label]
+        state.define_label(label, state.logical_pc)
+    elif name == "includeonce":
+        _args(state, d, 0, 0)
+        state.include_once.add(str(Path(state.file).resolve()))
+    elif name == "includefrom":
+        if state.macro_depth == 0 and state.file == state.asm.main_file:
+            raise state.error("this file may not be used as the main file (it has "
+                              "'includefrom')")
+    elif name in ("pushns", "pullns"):
+        _args(state, d, 0, 0)
+        if name == "pushns":
+            state.ns_stack.append(state.namespace)
+        elif not state.ns_stack:
+            raise state.error("'pullns' without 'pushns'")
+        else:
+            state.namespace = state.ns_stack.pop()
+    elif name in ("pushbase", "pullbase"):
+        _args(state, d, 0, 0)
+        if name == "pushbase":
+            state.base_stack.append(state.base_delta)
+        elif not state.base_stack:
+            raise state.error("'pullbase' without 'pushbase'")
+        else:
+            state.base_delta = state.base_stack.pop()
+    elif name == "bank":
+        _args(state, d, 1, 1)
+        word = d.args[0].lower()
+        state.optimize_bank = (None if word == "auto" else 0x100 if word == "noassume"
+                               else _value(state, d, 0) & 0xFF)
+    elif name == "dpbase":
+        _args(state, d, 1, 1)
+        state.dp_base = _value(state, d, 0) & 0xFFFF
+    elif name == "optimize":
+        _args(state, d, 1, 1)
+        parts = d.args[0].lower().split()
+        choices = {"dp": ("none", "ram", "always"), "address": ("default", "ram", "mirrors")}
+        if len(parts) != 2 or parts[1] not in choices.get(parts[0], ()):
+            raise state.error(f"expected 'optimize dp none|ram|always' or 'optimize address "
+                              f"default|ram|mirrors', not {d.args[0]!r}", d.arg_columns[0])
+        setattr(state, f"optimize_{parts[0]}", parts[1])
     elif name == "pushpc":
         _args(state, d, 0, 0)
         state.pc_stack.append((state.pc, state.base_delta))
@@ -101,13 +260,13 @@ def run_directive(state: _Pass, d: Directive) -> None:
         state.pc, state.base_delta = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
-        setattr(state, name, _value(state, d, 0) & 0xFF)
+        setattr(state, name, bytes((_value(state, d, 0) & 0xFF,)))
     elif name == "fill":
         _args(state, d, 1, 1)
         count = _value(state, d, 0)
         if count < 0:
             raise state.error(f"fill count {count} is negative", d.arg_columns[0])
-        state.emit(bytes((state.fillbyte,)) * count, "data")
+        state.emit(_pattern(state.fillbyte, count), "data")
     elif name == "skip":
         _args(state, d, 1, 1)
         state.logical_pc  # noqa: B018
@@ -118,7 +277,7 @@ def run_directive(state: _Pass, d: Directive) -> None:
         target = _value(state, d, 0) & 0xFFFFFF
         here = state.logical_pc
         if target > here:
-            state.emit(bytes((state.padbyte,)) * (target - here), "data")
+            state.emit(_pattern(state.padbyte, target - here), "data")
     elif name == "warnpc":
         _args(state, d, 1, 1)
         limit = _value(state, d, 0) & 0xFFFFFF
@@ -142,33 +301,102 @@ def run_directive(state: _Pass, d: Directive) -> None:
             raise state.error(f"unsupported math setting {d.args[0]!r} "
                               "(supported: 'math pri on|off')", d.arg_columns[0])
         state.precedence = parts[1].lower() == "on"
+    elif name == "arch":
+        _args(state, d, 1, 1)
+        arch = d.args[0].lower()
+        if arch not in ("65816", "spc700"):
+            raise state.error(f"unsupported architecture {d.args[0]!r} (supported: 65816, "
+                              "spc700)", d.arg_columns[0])
+        state.arch = arch
+    elif name == "check":
+        _args(state, d, 1, 1)
+        parts = d.args[0].lower().split()
+        if len(parts) != 2 or parts[0] != "bankcross" or parts[1] not in ("on", "off", "full",
+                                                                            "half"):
+            raise state.error(f"unsupported check {d.args[0]!r} (supported: 'check bankcross "
+                              "off|half|full')", d.arg_columns[0])
+        state.bankcross = parts[1] != "off"
+    elif name == "function":
+        define_function(state, d.args[0], d.args[1:], d.exprs[0])
     elif name == "print":
-        return
+        state.prints.append(_text(state, d, 0))
     elif name == "warn":
-        text = ", ".join(a.strip('"') for a in d.args)
-        state.warnings.append(f"{state.file}:{state.line}: {text}")
+        state.warnings.append(f"{state.file}:{state.line}: warn command: {_text(state, d, 0)}")
     elif name == "error":
-        text = ", ".join(a.strip('"') for a in d.args)
-        raise state.error(f"error directive: {text or '(no message)'}")
+        raise state.error(f"error command: {_text(state, d, 0)}")
+    elif name == "assert":
+        if not d.args or not d.args[0]:
+            raise state.error("'assert' needs a condition")
+        expr = parse_expression(d.args[0], column=d.arg_columns[0], file=state.file,
+                                line=state.line, precedence=state.precedence, condition=True)
+        if expr.evaluate(state) <= 0:
+            text = _text(state, d, 1)
+            state.defer(state.error(f"assertion failed: {text}" if text
+                                    else "assertion failed"))
     else:
         raise AsmError(f"unsupported directive '{name}'", state.file, state.line, d.column)
 
 
-def _data(state: _Pass, d: Directive, size: int) -> None:
+def _data(state: PassState, d: Directive, size: int) -> None:
     if not d.items:
         raise state.error(f"'{d.name}' needs at least one value")
     out = bytearray()
     mask = (1 << (8 * size)) - 1
     for item in d.items:
         if item.string is not None:
+            table = state.table
             for ch in item.string.decode("utf-8"):
-                out += (ord(ch) & mask).to_bytes(size, "little")
+                code = table.get(ch, ord(ch)) if table is not None else ord(ch)
+                out += (code & mask).to_bytes(size, "little")
             continue
         if item.anon is not None:
             value = state.anon_value(item.anon, item.column)
         else:
             assert item.expr is not None
+            state.item_offset = len(out)
             value = item.expr.evaluate(state)
+            state.item_offset = 0
         state.check_range(value, size, item.column, "value")
         out += (value & mask).to_bytes(size, "little")
     state.emit(bytes(out), "data")
+
+
+def _text(state: PassState, d: Directive, start: int) -> str:
+    """asar's print text from arguments `start`...: strings, `hex(x[, digits])`, `dec(x)`,
+    `pc` and `bytes`."""
+    out = []
+    for text, col in zip(d.args[start:], d.arg_columns[start:], strict=True):
+        low = text.lower()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            out.append(text[1:-1].replace('""', '"'))
+        elif low == "pc":
+            out.append(f"{state.logical_pc:06X}")
+        elif low == "bytes":
+            out.append(str(sum(len(s.data) for s in state.segments)))
+        elif low == "freespaceuse":
+            out.append("0")
+        elif (low.startswith(("hex(", "dec(")) and text.endswith(")")):
+            inner = split_args(text[4:-1], col + 4)
+            if not inner[0][0] or len(inner) > (2 if low[0] == "h" else 1):
+                raise state.error(f"expected {text[:3]}(value{', digits' * (low[0] == 'h')})",
+                                  col)
+            value = parse_expression(inner[0][0], column=inner[0][1], file=state.file,
+                                     line=state.line, precedence=state.precedence
+                                     ).evaluate(state)
+            if low[0] == "d":
+                out.append(str(value))
+                continue
+            digits = 0
+            if len(inner) == 2:
+                digits = parse_expression(inner[1][0], column=inner[1][1], file=state.file,
+                                          line=state.line).evaluate(state)
+            out.append(f"{value & 0xFFFFFFFFFFFFFFFF:0{max(0, digits)}X}")
+        else:
+            raise state.error(f"print: expected a string, hex(...), dec(...), pc or bytes, "
+                              f"not {text!r}", col)
+    return "".join(out)
+
+
+def _pattern(unit: bytes, count: int) -> bytes:
+    """`count` bytes of the fill pattern (`fillword $1234` repeats 34 12)."""
+    return (unit * (count // len(unit) + 1))[:count]

@@ -22,7 +22,7 @@ from afs.asm.isa import OPCODES, Mode
 from afs.asm.parser import BRANCHES, LONG_BRANCHES, Instruction
 
 if TYPE_CHECKING:
-    from afs.asm.assembler import _Pass
+    from afs.asm.passstate import PassState
 
 _CANDIDATES: dict[str, tuple[tuple[int, Mode], ...]] = {
     "addr": ((1, Mode.DIRECT), (2, Mode.ABSOLUTE), (3, Mode.ABSOLUTE_LONG)),
@@ -74,7 +74,7 @@ def _le(value: int, size: int) -> bytes:
     return (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
 
 
-def encode_instruction(state: _Pass, st: Instruction) -> tuple[bytes, Mode, int, int | None]:
+def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, int, int | None]:
     """Encode one instruction at the pass's current address."""
     mnem = st.mnemonic.upper()
     op = st.operand
@@ -146,7 +146,7 @@ def encode_instruction(state: _Pass, st: Instruction) -> tuple[bytes, Mode, int,
     return bytes((code,)) + _le(value, size), mode, code, value
 
 
-def _repeat(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
+def _repeat(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
     assert st.operand.expr is not None
     count = st.operand.expr.evaluate(state)
     mode = Mode.ACCUMULATOR if opcode_for(mnem, Mode.ACCUMULATOR) is not None else Mode.IMPLIED
@@ -162,7 +162,7 @@ def _sfx(st: Instruction) -> str:
     return f".{st.suffix}" if st.suffix else ""
 
 
-def _immediate(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
+def _immediate(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
     expr = st.operand.expr
     assert expr is not None
     code = opcode_for(mnem, Mode.IMMEDIATE_8)
@@ -189,7 +189,7 @@ def _immediate(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, i
     return bytes((code,)) + _le(value, size), mode, code, value
 
 
-def _branch(state: _Pass, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
+def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
     op = st.operand
     long = st.mnemonic in LONG_BRANCHES
     mode = Mode.RELATIVE16 if long else Mode.RELATIVE8

@@ -30,6 +30,8 @@ class EvalContext(Protocol):
 
     def label_width(self, name: str) -> int: ...
 
+    def call_function(self, name: str, args: list[int | str], column: int) -> int: ...
+
 
 Evaluator = Callable[[EvalContext], int]
 
@@ -39,6 +41,7 @@ _TOKEN = re.compile(r"""
   | %(?P<bin>[01]+)
   | (?P<dec>[0-9]+)
   | '(?P<char>'(?=')|[^']*)'
+  | "(?P<str>(?:[^"]|"")*)"
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
   | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,])
 """, re.VERBOSE)
@@ -84,7 +87,7 @@ class Token:
     width: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Expr:
     """A parsed expression: evaluate it with `evaluate(ctx)`; `width(ctx)` gives its size."""
 
@@ -148,6 +151,8 @@ def tokenize(text: str, column: int, file: str, line: int) -> list[Token]:
             tokens.append(Token("num", m.group(0), col, ord(body), value_width(ord(body))))
         elif kind == "name":
             tokens.append(Token("name", m.group(0), col))
+        elif kind == "str":
+            tokens.append(Token("str", m.group("str").replace('""', '"'), col))
         else:
             tokens.append(Token("op", m.group(0), col))
     return tokens
@@ -238,11 +243,13 @@ class _Parser:
             return lambda ctx: value
         if t.kind == "name":
             nxt = self.peek()
-            if nxt is not None and nxt.text == "(":
-                raise self.error(f"unsupported function '{t.text}'", t.column)
+            if nxt is not None and nxt.text == "(" and nxt.column == t.column + len(t.text):
+                return self.parse_call(t)
             name, col = t.text, t.column
             self.labels.append(name)
             return lambda ctx: ctx.label_value(name, col)
+        if t.kind == "str":
+            raise self.error("a string is only allowed as a function argument", t.column)
         op = t.text
         if op == "(":
             inner = self.parse_condition() if self.condition else self.parse_math()
@@ -263,6 +270,45 @@ class _Parser:
             inner = self.parse_unary()
             return lambda ctx: inner(ctx) >> 16
         raise self.error(f"unexpected '{op}' in expression", t.column)
+
+
+    def parse_call(self, name_token: Token) -> Evaluator:
+        """`name(arg, ...)`: a built-in or `function`; string arguments stay strings."""
+        self.i += 1                          # the "("
+        args: list[Evaluator | str] = []
+        t = self.peek()
+        if t is not None and t.text == ")":
+            self.i += 1
+        else:
+            while True:
+                t = self.peek()
+                nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
+                bare_name = (t is not None and t.kind == "name" and name_token.text.lower() in
+                             ("sizeof", "objectsize"))
+                if t is not None and (t.kind == "str" or bare_name) and nxt is not None and \
+                        nxt.text in (",", ")"):
+                    self.i += 1
+                    args.append(t.text)
+                else:
+                    args.append(self.parse_condition() if self.condition else self.parse_math())
+                t = self.peek()
+                if t is None:
+                    raise self.error("missing ')'", self.end_column())
+                self.i += 1
+                if t.text == ")":
+                    break
+                if t.text != ",":
+                    raise self.error(f"unexpected '{t.text}' in arguments", t.column)
+        name, col = name_token.text.lower(), name_token.column
+        self.width = max(self.width, 2)       # asar sizes a call as it sizes a label
+        if name in ("pc", "realbase") and args:
+            raise self.error(f"{name}() takes no arguments", col)
+
+        def call(ctx: EvalContext) -> int:
+            values = [a if isinstance(a, str) else a(ctx) for a in args]
+            return ctx.call_function(name, values, col)
+
+        return call
 
 
 def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
@@ -354,19 +400,27 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
             raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
                            file, line, tok.column)
-        if tok.kind == "op" and tok.text == ",":
-            raise AsmError("unexpected ',' in expression", file, line, tok.column)
+
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     fn = parser.parse_condition() if condition else parser.parse_math()
     rest = parser.peek()
     if rest is not None:
-        raise AsmError(f"unexpected '{rest.text}' in expression", file, line, rest.column)
+        what = "','" if rest.text == "," else f"'{rest.text}'"
+        raise AsmError(f"unexpected {what} in expression", file, line, rest.column)
     return Expr(stripped, column, fn, parser.width, tuple(parser.labels))
+
+
+# Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.
+_LITERALS: dict[tuple[str, int], Expr] = {}
 
 
 def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr:
     """The `Expr` of a lone literal or label (`col`: where it starts), as the parser builds it."""
     kind = m.lastgroup
+    if kind != "name":
+        hit = _LITERALS.get((stripped, column))
+        if hit is not None:
+            return hit
     if kind == "name":
         def label(ctx: EvalContext) -> int:
             return ctx.label_value(stripped, col)
@@ -380,4 +434,7 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
     else:
         value = int(digits)
         width = value_width(value)
-    return Expr(stripped, column, lambda ctx: value, width, ())
+    expr = Expr(stripped, column, lambda ctx: value, width, ())
+    if len(_LITERALS) < 200_000:
+        _LITERALS[(stripped, column)] = expr
+    return expr

@@ -1,12 +1,13 @@
 """SNES address <-> ROM file offset for asar's mapping modes, and asar's header checksum.
 
 Mappings as asar 1.91 applies them (checked against the binary, `org X : db 1` into a new
-file for each mode): LoROM, HiROM, ExLoROM, ExHiROM and no-ROM (offset = address).
+file for each mode): LoROM, HiROM, ExLoROM, ExHiROM, no-ROM (offset = address), SA-1 with
+its default bank registers (`sa1rom`: 4 MB, `fullsa1rom`: 8 MB) and SuperFX (`sfxrom`).
 """
 
 from __future__ import annotations
 
-MAPPERS = ("lorom", "hirom", "exlorom", "exhirom", "norom")
+MAPPERS = ("lorom", "hirom", "exlorom", "exhirom", "norom", "sa1rom", "fullsa1rom", "sfxrom")
 
 
 def snes_to_pc(address: int, mapper: str) -> int | None:
@@ -35,6 +36,18 @@ def snes_to_pc(address: int, mapper: str) -> int | None:
         if low < 0x8000 and (bank & 0x7F) < 0x40:
             return None
         return address & 0x3FFFFF if bank & 0x80 else (address & 0x3FFFFF) + 0x400000
+    if mapper in ("sa1rom", "fullsa1rom"):
+        if bank >= 0xC0:
+            return ((bank - 0xC0) << 16 | low) + (0x400000 if mapper == "fullsa1rom" else 0)
+        if low < 0x8000 or (bank & 0x7F) >= 0x40:
+            return None
+        return (0x200000 if bank & 0x80 else 0) | (bank & 0x3F) << 15 | (low & 0x7FFF)
+    if mapper == "sfxrom":
+        if 0x40 <= bank < 0x60:
+            return (bank - 0x40) << 16 | low
+        if bank >= 0x40 or low < 0x8000:
+            return None
+        return bank << 15 | (low & 0x7FFF)
     raise ValueError(f"unknown mapper {mapper!r}")
 
 
@@ -55,6 +68,15 @@ def pc_to_snes(offset: int, mapper: str) -> int | None:
         return None
     if mapper == "hirom":
         return 0xC00000 | offset if offset < 0x400000 else None
+    if mapper in ("sa1rom", "fullsa1rom", "sfxrom"):
+        lorom_end = 0x200000 if mapper == "sfxrom" else 0x400000
+        if offset < lorom_end:
+            bank = offset >> 15
+            return (0x800000 | (bank - 0x40) << 16 if bank >= 0x40 else bank << 16) | 0x8000 \
+                | (offset & 0x7FFF)
+        if mapper == "fullsa1rom" and offset < 0x800000:
+            return 0xC00000 | (offset - 0x400000)
+        return None
     if mapper == "exhirom":
         if offset < 0x400000:
             return 0xC00000 | offset
@@ -96,8 +118,15 @@ def fix_checksum(rom: bytearray, mapper: str) -> bool:
 
 
 def title_is_garbage(rom: bytes, mapper: str) -> bool:
-    """asar refuses to patch a ROM whose 21-byte internal title is not printable ASCII."""
+    """asar refuses to patch a ROM whose internal header does not look like one: a 21-byte
+    title that is not printable ASCII, or a checksum that is not the complement's inverse
+    (checked against asar 1.91: a printable title with checksum/complement 0000/0000 is
+    refused, FFFF/0000 accepted)."""
     where = snes_to_pc(0x00FFC0, mapper) if mapper != "norom" else None
-    if where is None or len(rom) < 0x8000 or len(rom) < where + 21:
+    if where is None or len(rom) < 0x8000 or len(rom) < where + 0x20:
         return False
-    return any(not 0x20 <= b <= 0x7E for b in rom[where:where + 21])
+    if any(not 0x20 <= b <= 0x7E for b in rom[where:where + 21]):
+        return True
+    complement = rom[where + 0x1C] | rom[where + 0x1D] << 8
+    checksum = rom[where + 0x1E] | rom[where + 0x1F] << 8
+    return complement ^ checksum != 0xFFFF

@@ -31,29 +31,36 @@ LONG_BRANCHES = frozenset({"brl", "per"})
 ACCUMULATOR_OPS = frozenset({"asl", "lsr", "rol", "ror", "inc", "dec"})
 
 DIRECTIVES = frozenset([
-    "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "db", "dw", "dl", "dd",
+    "org", "base", "lorom", "hirom", "exlorom", "exhirom", "norom", "sa1rom", "fullsa1rom",
+    "sfxrom", "db", "dw", "dl", "dd",
     "incsrc", "incbin", "pushpc", "pullpc", "fillbyte", "fill", "skip", "warnpc", "namespace",
-    "math", "print", "padbyte", "pad", "error", "warn",
+    "math", "print", "padbyte", "pad", "error", "warn", "arch", "check", "assert",
+    "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
+    "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
+    "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
+    "endspcblock",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "arch", "freespace", "freecode", "freedata", "autoclean", "prot", "struct", "endstruct",
-    "table", "cleartable", "function", "while", "endwhile", "for", "endfor", "bank", "check",
-    "spcblock", "endspcblock", "sa1rom", "fullsa1rom", "sfxrom", "optimize", "asar",
-    "bankcross", "dpbase", "warnings", "global", "pushtable", "pulltable", "includefrom",
-    "includeonce", "reset", "startpos", "rep", "undef", "pushns", "pullns", "pushbase",
-    "pullbase", "fillword", "filllong", "filldword", "padword", "padlong", "paddword", "align",
-    "assert", "incsrcs", "loadpc", "savepc",
+    "freespace", "freecode", "freedata", "autoclean", "prot",
+
+    "asar",
+    "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
+    "incsrcs", "loadpc", "savepc",
 ])
 
-_LABEL_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
-_SUBLABEL_RE = re.compile(r"\.+[A-Za-z_][A-Za-z0-9_]*$")
+# `#name:` is asar's label that leaves the sublabel scope alone.
+_LABEL_RE = re.compile(r"(#?\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
+_SUBLABEL_RE = re.compile(r"(?:#\.*|\.+)[A-Za-z_][A-Za-z0-9_]*$")
 _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
-_ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(.*)$")
-_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s*(=|:=|#=|\+=|\?=)\s?(.*)$")
+# asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
+_ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
+_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
 _DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
+_FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
+                          re.IGNORECASE)
 _MACRO_DEF_RE = re.compile(r"macro\s+([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$", re.IGNORECASE)
 _MACRO_CALL_RE = re.compile(r"%([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$")
 _INDEX_RE = re.compile(r"(.*?)\s*,\s*([xXyYsS])$")
@@ -104,6 +111,16 @@ class Instruction(Statement):
 
 
 @dataclass(slots=True)
+class SpcInstruction(Statement):
+    """An SPC700 instruction (`arch spc700`); its operands are decoded when assembling."""
+
+    mnemonic: str              # lower case
+    suffix: str | None         # "b", "w" or None
+    operand: str
+    operand_column: int
+
+
+@dataclass(slots=True)
 class DataItem:
     column: int
     expr: Expr | None = None
@@ -149,6 +166,7 @@ class DefineSet(Statement):
     name: str
     op: str                    # =, :=, #=, +=, ?=
     value: str
+    rest: str = ""             # statements after ` : ` on the same line
 
 
 @dataclass(slots=True)
@@ -199,6 +217,8 @@ def strip_comment(text: str) -> str:
     """`text` up to its first `;` outside quotes."""
     if ";" not in text:
         return text
+    if '"' not in text and "'" not in text:
+        return text[:text.index(";")]
     mask = _quoted_mask(text)
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
@@ -214,13 +234,22 @@ def split_statements(text: str) -> list[tuple[str, int]]:
     parts: list[tuple[str, int]] = []
     start = 0
     n = len(text)
-    mask = _quoted_mask(text)
-    for i, ch in enumerate(text):
-        if mask[i]:
-            continue
-        if ch == ":" and 0 < i < n - 1 and text[i - 1] in " \t" and text[i + 1] in " \t":
-            parts.append((text[start:i], start))
-            start = i + 1
+    if '"' not in text and "'" not in text:
+        # No quotes: only the colons with whitespace on both sides matter.
+        i = text.find(":", 1)
+        while 0 < i < n - 1:
+            if text[i - 1] in " \t" and text[i + 1] in " \t":
+                parts.append((text[start:i], start))
+                start = i + 1
+            i = text.find(":", i + 1)
+    else:
+        mask = _quoted_mask(text)
+        for i, ch in enumerate(text):
+            if mask[i]:
+                continue
+            if ch == ":" and 0 < i < n - 1 and text[i - 1] in " \t" and text[i + 1] in " \t":
+                parts.append((text[start:i], start))
+                start = i + 1
     parts.append((text[start:], start))
     out = []
     for piece, offset in parts:
@@ -232,6 +261,14 @@ def split_statements(text: str) -> list[tuple[str, int]]:
 
 def split_args(text: str, column: int) -> list[tuple[str, int]]:
     """Split at top-level commas (outside quotes, parentheses and brackets)."""
+    if '"' not in text and "'" not in text and "(" not in text and "[" not in text:
+        result = []
+        start = 0
+        for piece in text.split(","):
+            lead = len(piece) - len(piece.lstrip())
+            result.append((piece.strip(), column + start + lead))
+            start += len(piece) + 1
+        return result
     out: list[tuple[str, int]] = []
     depth = 0
     start = 0
@@ -293,7 +330,11 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
     m = _DEFINE_SET_RE.match(text)
     if m:
         col = text.index("!") + 1
-        return DefineSet(col, m.group(1), m.group(2), m.group(3).strip())
+        value, rest = _define_value((m.group(3) or "").strip())
+        if rest is None:
+            raise AsmError("broken define declaration (a value with spaces needs quotes)",
+                           file, line, col)
+        return DefineSet(col, m.group(1), m.group(2), value, rest)
     stripped = text.strip()
     if not stripped:
         return None
@@ -311,6 +352,34 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
     if word == "endmacro":
         return EndMacro(col)
     return None
+
+
+def _define_value(text: str) -> tuple[str, str | None]:
+    """asar's define value and what follows it on the line (a ` : ` statement, or None when
+    the declaration is broken): a quoted value is its text (`!n = "a b"` is `a b`; `""` is a
+    quote), else the value ends at the first space."""
+    if text.startswith('"'):
+        i = 1
+        out = []
+        while i < len(text):
+            if text[i] == '"':
+                if text.startswith('""', i):
+                    out.append('"')
+                    i += 2
+                    continue
+                break
+            out.append(text[i])
+            i += 1
+        else:
+            return "", None
+        value, after = "".join(out), text[i + 1:]
+    else:
+        value, _, after = text.partition(" ")
+        after = " " + after if after else ""
+    after = after.strip()
+    if not after:
+        return value, ""
+    return (value, after[1:].strip()) if after.startswith(":") else (value, None)
 
 
 def parse_conditional(text: str, column: int, file: str, line: int,
@@ -334,14 +403,22 @@ def parse_conditional(text: str, column: int, file: str, line: int,
 
 
 def parse_statement(text: str, column: int, file: str, line: int,
-                    precedence: bool = False) -> list[Statement]:
-    """Parse one statement (`text` starts at `column`); a leading `label:` adds a Label."""
-    fast = _fast_instruction(text, column, file, line, precedence)
-    if fast is not None:
-        return [fast]
+                    precedence: bool = False, arch: str = "65816") -> list[Statement]:
+    """Parse one statement (`text` starts at `column`); a leading `label:` adds a Label.
+    `arch`: "65816" or "spc700" (whose mnemonics are SPC700 instructions)."""
+    if arch == "65816":
+        fast = _fast_instruction(text, column, file, line, precedence)
+        if fast is not None:
+            return [fast]
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
+        if m is None and out and arch == "65816":
+            # After `label:` prefixes (usdasm's `#_008000:` lines), the common case again.
+            fast = _fast_instruction(text, column, file, line, precedence)
+            if fast is not None:
+                out.append(fast)
+                return out
         anon = None if m else _ANON_DEF_RE.match(text)
         if not m and not anon:
             break
@@ -376,6 +453,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
                           parse_expression(m.group(2), column=expr_col, file=file, line=line,
                                            precedence=precedence)))
         return out
+    if text[:9].lower() == "function ":
+        out.append(_parse_function(text, column, file, line, precedence))
+        return out
     w = _WORD_RE.match(text)
     if not w or (w.end() < len(text) and not text[w.end()].isspace()):
         raise AsmError(f"unknown command {text.split()[0]!r}", file, line, column)
@@ -385,7 +465,15 @@ def parse_statement(text: str, column: int, file: str, line: int,
     lead = len(rest) - len(rest.lstrip())
     operand_text = rest.strip()
     operand_col = column + w.end() + lead
-    if word in MNEMONICS:
+    if arch == "spc700":
+        # `afs.asm.spc700` knows the mnemonics (and rejects unknown ones) when assembling.
+        if word not in DIRECTIVES and word not in UNSUPPORTED:
+            if suffix is not None and suffix not in ("b", "w"):
+                raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
+                               file, line, column + len(w.group(1)))
+            out.append(SpcInstruction(column, word, suffix, operand_text, operand_col))
+            return out
+    elif word in MNEMONICS:
         if suffix is not None and suffix not in ("b", "w", "l"):
             raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b, .w or .l)",
                            file, line, column + len(w.group(1)))
@@ -398,11 +486,30 @@ def parse_statement(text: str, column: int, file: str, line: int,
         out.append(parse_directive(word, operand_text, column, operand_col, file, line,
                                    precedence))
         return out
-    if word in UNSUPPORTED or word in ("macro", "endmacro", "if", "elseif", "else", "endif"):
+    if word in UNSUPPORTED or word in ("macro", "endmacro", "if", "elseif", "else", "endif",
+                                       "while", "endwhile", "for", "endfor"):
         if word in UNSUPPORTED:
             raise AsmError(f"unsupported directive '{word}'", file, line, column)
         raise AsmError(f"'{word}' must be on a line of its own", file, line, column)
+    if word == "pool":
+        raise AsmError("'pool' is a command of asarmon (usdasm's asar fork), not of asar 1.91 "
+                       "(scripts/asar_corpus.py rewrites it into labels)", file, line, column)
     raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
+
+
+def _parse_function(text: str, column: int, file: str, line: int,
+                    precedence: bool) -> Directive:
+    """`function name(a, b) = expr`: a Directive with args [name, *params] and the body."""
+    m = _FUNCTION_RE.match(text)
+    if not m:
+        raise AsmError("expected 'function name(param, ...) = expression'", file, line, column)
+    params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
+    for p in params:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
+            raise AsmError(f"invalid function parameter name {p!r}", file, line, column)
+    body = parse_expression(m.group(3), column=column + m.start(3), file=file, line=line,
+                            precedence=precedence)
+    return Directive(column, "function", [m.group(1), *params], exprs=[body])
 
 
 def _fast_instruction(text: str, column: int, file: str, line: int,

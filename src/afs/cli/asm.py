@@ -40,12 +40,13 @@ def build_command(
         except ValueError:
             fail(f"--base: not an address: {base!r} (use $008000 or 0x8000)")
     result = build(file, output, base=address, fix_checksum=fix_checksum == "on",
-                   title_check=not no_title_check)
+                   title_check=not no_title_check, listing=listing)
     asm = result.assembly
     if json_out:
         payload: dict[str, object] = {
             "output": str(result.output), "size": result.size, "patched": result.patched,
             "flat": result.flat, "mapper": asm.mapper, "warnings": asm.warnings,
+            "prints": asm.prints,
             "segments": [{"address": s.address, "offset": s.offset, "size": len(s.data)}
                          for s in asm.segments]}
         if symbols:
@@ -65,6 +66,8 @@ def build_command(
     if symbols:
         for name, value in sorted(asm.symbols.items(), key=lambda kv: (kv[1], kv[0])):
             console.print(f"${value:06X}  {name}", highlight=False, markup=False)
+    for line in asm.prints:
+        console.print(line, highlight=False, markup=False)
     for warning in asm.warnings:
         err_console.print(f"warning: {warning}", highlight=False, markup=False)
     verb = "patched" if result.patched else "wrote"

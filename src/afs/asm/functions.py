@@ -1,0 +1,184 @@
+"""asar's built-in functions (`read1()`, `defined()`, `bank()`, `pc()`...) and `function`s.
+
+Integer arithmetic, as the rest of AFS's math (asar computes in doubles; the functions that
+only make sense with fractions — `sqrt`, `sin`, `log`... — are reported as unsupported).
+Names and arguments follow asar's manual (RPGHacker/asar, docs/src/functions.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from afs.asm import mapping
+from afs.asm.errors import AsmError
+
+if TYPE_CHECKING:
+    from afs.asm.expressions import Expr
+    from afs.asm.passstate import PassState
+
+_FLOAT_ONLY = frozenset({"sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
+                         "arccos", "arctan", "log", "log2", "log10", "double"})
+
+
+def _div(a: int, b: int) -> int:
+    q = abs(a) // abs(b)
+    return -q if (a < 0) != (b < 0) else q
+
+
+def _ints(name: str, args: list[int | str], low: int, high: int, state: PassState,
+          column: int) -> list[int]:
+    if not low <= len(args) <= high:
+        want = str(low) if low == high else f"{low} to {high}"
+        raise AsmError(f"{name}() takes {want} argument{'s' * (high != 1)}, got {len(args)}",
+                       state.file, state.line, column)
+    if any(isinstance(a, str) for a in args):
+        raise AsmError(f"{name}() takes numbers, not strings", state.file, state.line, column)
+    return [int(a) for a in args]
+
+
+def _strings(name: str, args: list[int | str], count: int, state: PassState,
+             column: int) -> list[str]:
+    if len(args) < count or not all(isinstance(a, str) for a in args[:count]):
+        raise AsmError(f"{name}() takes {count} quoted string argument{'s' * (count > 1)}",
+                       state.file, state.line, column)
+    return [str(a) for a in args[:count]]
+
+
+_SIMPLE = {
+    "bank": (1, 1, lambda a: a[0] >> 16),
+    "min": (2, 2, lambda a: min(a)),
+    "max": (2, 2, lambda a: max(a)),
+    "clamp": (3, 3, lambda a: min(max(a[0], a[1]), a[2])),
+    "select": (3, 3, lambda a: a[1] if a[0] else a[2]),
+    "not": (1, 1, lambda a: int(not a[0])),
+    "equal": (2, 2, lambda a: int(a[0] == a[1])),
+    "notequal": (2, 2, lambda a: int(a[0] != a[1])),
+    "less": (2, 2, lambda a: int(a[0] < a[1])),
+    "lessequal": (2, 2, lambda a: int(a[0] <= a[1])),
+    "greater": (2, 2, lambda a: int(a[0] > a[1])),
+    "greaterequal": (2, 2, lambda a: int(a[0] >= a[1])),
+    "and": (2, 2, lambda a: int(bool(a[0]) and bool(a[1]))),
+    "or": (2, 2, lambda a: int(bool(a[0]) or bool(a[1]))),
+    "nand": (2, 2, lambda a: int(not (a[0] and a[1]))),
+    "nor": (2, 2, lambda a: int(not (a[0] or a[1]))),
+    "xor": (2, 2, lambda a: int(bool(a[0]) != bool(a[1]))),
+    "floor": (1, 1, lambda a: a[0]),
+    "ceil": (1, 1, lambda a: a[0]),
+    "round": (2, 2, lambda a: a[0]),
+}
+
+
+def call(state: PassState, name: str, args: list[int | str], column: int) -> int:
+    """Evaluate built-in or user function `name` (lower case) with evaluated `args`."""
+    user = state.functions.get(name)
+    if user is not None:
+        params, body = user
+        if len(args) != len(params) or any(isinstance(a, str) for a in args):
+            raise AsmError(f"function {name}() takes {len(params)} number argument"
+                           f"{'s' * (len(params) != 1)}", state.file, state.line, column)
+        state.fn_args.append(dict(zip(params, (int(a) for a in args), strict=True)))
+        try:
+            return body.evaluate(state)
+        finally:
+            state.fn_args.pop()
+    simple = _SIMPLE.get(name)
+    if simple is not None:
+        low, high, fn = simple
+        return fn(_ints(name, args, low, high, state, column))
+    if name == "pc":
+        return state.logical_pc + state.item_offset
+    if name == "realbase":
+        state.logical_pc  # noqa: B018 - a missing org defaults first
+        return state.pc or 0
+    if name == "safediv":
+        a, b, fallback = _ints(name, args, 3, 3, state, column)
+        return fallback if b == 0 else _div(a, b)
+    if name in ("sizeof", "objectsize"):
+        struct = _strings(name, args, 1, state, column)[0]
+        if struct not in state.structs:
+            raise AsmError(f"{name}(): struct '{struct}' not found (defined later?)",
+                           state.file, state.line, column)
+        return state.structs[struct]
+    if name == "defined":
+        return int(_strings(name, args, 1, state, column)[0] in state.defines)
+    if name in ("stringsequal", "stringsequalnocase"):
+        a, b = _strings(name, args, 2, state, column)
+        return int(a == b if name == "stringsequal" else a.lower() == b.lower())
+    if name in ("snestopc", "pctosnes"):
+        (value,) = _ints(name, args, 1, 1, state, column)
+        out = (mapping.snes_to_pc(value, state.mapper) if name == "snestopc"
+               else mapping.pc_to_snes(value, state.mapper))
+        if out is None:
+            raise AsmError(f"{name}(${value:X}): no such address in {state.mapper}",
+                           state.file, state.line, column)
+        return out
+    if name[:4] == "read" and name[4:] in ("1", "2", "3", "4"):
+        nums = _ints(name, args, 1, 2, state, column)
+        data = _read_rom(state, nums[0], int(name[4]))
+        if data is None:
+            if len(nums) == 2:
+                return nums[1]
+            raise AsmError(f"{name}(${nums[0]:06X}): address is not in the ROM being "
+                           "patched", state.file, state.line, column)
+        return int.from_bytes(data, "little")
+    if name[:7] == "canread" and name[7:] in ("1", "2", "3", "4"):
+        (pos,) = _ints(name, args, 1, 1, state, column)
+        return int(_read_rom(state, pos, int(name[7])) is not None)
+    if name == "canread":
+        count, pos = _ints(name, args, 2, 2, state, column)
+        return int(_read_rom(state, pos, count) is not None)
+    if name in ("filesize", "getfilestatus"):
+        path = _file(state, _strings(name, args, 1, state, column)[0])
+        if name == "getfilestatus":
+            return 0 if path is not None else 1
+        if path is None:
+            raise AsmError(f"filesize(): file not found: {args[0]}", state.file, state.line,
+                           column)
+        return path.stat().st_size
+    if name[:8] == "readfile" and name[8:] in ("1", "2", "3", "4"):
+        return _readfile(state, name, args, column, int(name[8]))
+    if name in _FLOAT_ONLY:
+        raise AsmError(f"unsupported function '{name}' (AFS's math is integer-only)",
+                       state.file, state.line, column)
+    raise AsmError(f"unknown function '{name}'", state.file, state.line, column)
+
+
+def _read_rom(state: PassState, address: int, count: int) -> bytes | None:
+    rom = state.asm.rom
+    offset = mapping.snes_to_pc(address, state.mapper)
+    if rom is None or offset is None or offset + count > len(rom):
+        return None
+    return bytes(rom[offset:offset + count])
+
+
+def _file(state: PassState, name: str) -> Path | None:
+    here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
+    for folder in (here, *state.asm.include_dirs):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _readfile(state: PassState, name: str, args: list[int | str], column: int,
+              count: int) -> int:
+    if len(args) not in (2, 3) or not isinstance(args[0], str):
+        raise AsmError(f"{name}() takes a quoted file name, a position and an optional "
+                       "default", state.file, state.line, column)
+    nums = _ints(name, args[1:], 1, 2, state, column)
+    path = _file(state, args[0])
+    data = path.read_bytes()[nums[0]:nums[0] + count] if path is not None else b""
+    if path is None or nums[0] < 0 or len(data) < count:
+        if len(nums) == 2:
+            return nums[1]
+        raise AsmError(f"{name}(): cannot read {count} byte(s) at {nums[0]} of {args[0]}",
+                       state.file, state.line, column)
+    return int.from_bytes(data, "little")
+
+
+def define_function(state: PassState, name: str, params: list[str], body: Expr) -> None:
+    """`function name(params) = body`."""
+    key = name.lower()
+    if key in state.functions:
+        raise AsmError(f"function '{name}' redefined", state.file, state.line, body.column)
+    state.functions[key] = (params, body)

@@ -1,0 +1,269 @@
+"""The state of one assembler pass, shared by the assembler, directives and encoders.
+
+`PassState` holds what a pass knows (labels, defines, the program counter, segments) and
+the helpers every statement needs (label lookup, `emit`); `afs.asm.assembler._Pass` adds
+the execution of statements. Directives and encoders see only this module, so every import
+between them and the assembler points one way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from afs.asm import mapping
+from afs.asm.errors import AsmError
+from afs.asm.parser import MacroDef
+
+DEFAULT_ORG = 0x008000
+
+
+@dataclass
+class Segment:
+    """Bytes written contiguously at a SNES address (`offset`: where they land in a ROM file)."""
+
+    address: int
+    data: bytes
+    offset: int | None = None
+
+
+@dataclass(slots=True)
+class _Line:
+    file: str
+    number: int
+    raw: str                                          # comment already stripped for files
+    text: str | None = None                           # comment stripped (cached)
+    pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
+    # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text
+    parsed: tuple[bool, str, list[list[Any]]] | None = None
+
+
+class PassState:
+    """State of one pass over the source (the assembler runs several)."""
+
+    def __init__(self, asm: Any, number: int, *, frozen: bool = False) -> None:
+        self.asm = asm
+        self.number = number
+        # `frozen`: asar's final pass, which writes with the labels of the pass before it
+        # (they may differ from where this pass puts them; see `afs.asm.spc700`).
+        self.frozen = frozen
+        # asar's `foundlabel`: did the last expression asar evaluated use a label?
+        self.found_label = False
+        self.quirks: list[AsmError] = []
+        self.prints: list[str] = []
+        self.functions: dict[str, tuple[list[str], Any]] = {}
+        self.fn_args: list[dict[str, int]] = []     # arguments of the `function`s running
+        self.item_offset = 0        # bytes of the data directive before the item evaluated
+        self.prev_labels = asm.labels
+        self.labels: dict[str, int] = {}
+        self.prev_plus = asm.plus
+        self.plus: dict[str, list[int]] = {}
+        self.minus: dict[str, list[int]] = {}
+        self.unresolved = 0
+        self.deferred: list[AsmError] = []
+        self.defines: dict[str, str] = dict(asm.initial_defines)
+        self.macros: dict[str, MacroDef] = {}
+        self.macro_lines: dict[str, list[_Line]] = {}
+        self.collecting: MacroDef | None = None
+        self.collect_lines: list[_Line] = []
+        self.conds: list[list[bool]] = []   # [active, taken]
+        self.cond_sites: list[tuple[str, int]] = []   # where each open `if` is
+        self.collect_site = ("<input>", 0)
+        # A snippet assembled at `base` is not a ROM: its offsets are its addresses.
+        self.mapper = "lorom" if asm.base is None else "norom"
+        self.pc: int | None = asm.base
+        self.base_delta = 0
+        self.pc_stack: list[tuple[int | None, int]] = []
+        self.scope: list[str] = []
+        self.namespace = ""
+        self.fillbyte = b"\x00"          # the fill/pad pattern (fillword: two bytes...)
+        self.padbyte = b"\x00"
+        self.ns_stack: list[str] = []
+        # `struct`: (name, start address, saved pc, saved base delta) while inside one
+        self.struct: tuple[str, int, int | None, int] | None = None
+        self.structs: dict[str, int] = {}          # struct name -> size
+        # `spcblock`: (segment, header position, target, arch before) while inside one
+        self.spcblock: tuple[Segment, int, int, str] | None = None
+        self.table: dict[str, int] | None = None  # `table`: character -> value for strings
+        self.include_once: set[str] = set()       # resolved paths of `includeonce` files
+        self.base_stack: list[int] = []
+        self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
+        self.optimize_dp = "none"
+        self.optimize_address = "default"
+        self.dp_base = 0
+        self.precedence = False
+        self.arch = "65816"
+        self.bankcross = True
+        self.segments: list[Segment] = []
+        self.listing: list[tuple] = []
+        self.warnings: list[str] = []
+        self.file = "<input>"
+        self.line = 0
+        self.column = 1
+        self.text = ""
+        self.macro_depth = 0
+        self.macro_calls = 0            # numbers each macro call, for its `?labels`
+        self.macro_ids: list[int] = [0]
+
+    # --- EvalContext ---------------------------------------------------------------------------
+    def resolve_name(self, name: str) -> str:
+        if name.startswith("."):
+            depth = len(name) - len(name.lstrip("."))
+            if depth > len(self.scope):
+                raise AsmError(f"sublabel '{name}' has no parent label", self.file, self.line,
+                               self.column)
+            return "_".join([*self.scope[:depth], name[depth:]])
+        return name
+
+    def lookup(self, name: str) -> int | None:
+        full = self.resolve_name(name)
+        candidates = (f"{self.namespace}{full}", full) if self.namespace else (full,)
+        if not self.frozen:
+            for cand in candidates:
+                if cand in self.labels:
+                    return self.labels[cand]
+        for cand in candidates:
+            if cand in self.prev_labels:
+                return self.prev_labels[cand]
+        return None
+
+    def label_value(self, name: str, column: int) -> int:
+        if self.fn_args and name in self.fn_args[-1]:
+            return self.fn_args[-1][name]
+        value = self.lookup(name)
+        if value is None:
+            self.unresolved += 1
+            self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
+            return 0
+        return value
+
+    def label_width(self, name: str) -> int:
+        if self.fn_args and name in self.fn_args[-1]:
+            return 0
+        value = self.lookup(name)
+        if value is None or self.pc is None:
+            return 2
+        here = (self.pc + self.base_delta) >> 16
+        if (self.optimize_bank is None and self.optimize_dp == "none"
+                and self.optimize_address == "default"):
+            return 2 if (value >> 16) == here else 3
+        return self._optimized_width(value, here)
+
+    def _optimized_width(self, value: int, here: int) -> int:
+        """asar's label width under `bank`, `optimize dp/address` and `dpbase`."""
+        bank, word = value >> 16, value & 0xFFFF
+        relaxed = self.optimize_bank if self.optimize_bank is not None else here
+        in_dp = 0 <= word - self.dp_base < 0x100
+        if self.optimize_dp == "ram" and bank == 0x7E and in_dp:
+            return 1
+        if self.optimize_dp == "always" and (bank == 0x7E or not bank & 0x40) and in_dp:
+            return 1
+        if (self.optimize_address != "default" and not relaxed & 0x40 and bank == 0x7E
+                and word < 0x2000):
+            return 2
+        if (self.optimize_address == "mirrors" and not relaxed & 0x40 and not bank & 0x40
+                and word < 0x8000):
+            return 2
+        if self.optimize_bank is not None:
+            return 2 if bank == self.optimize_bank else 3
+        return 2 if bank == here else 3
+
+    def defer(self, error: AsmError) -> None:
+        self.deferred.append(error)
+
+    def anon_value(self, anon: str, column: int) -> int:
+        if anon[0] == "-":
+            seen = self.minus.get(anon)
+            if seen:
+                return seen[-1]
+            self.defer(AsmError(f"anonymous label '{anon}' not found (no earlier '{anon}')",
+                                self.file, self.line, column))
+            return 0
+        index = len(self.plus.get(anon, ()))
+        later = self.prev_plus.get(anon, [])
+        if index < len(later):
+            return later[index]
+        self.unresolved += 1
+        self.defer(AsmError(f"anonymous label '{anon}' not found (no later '{anon}')",
+                            self.file, self.line, column))
+        return 0
+
+    def anon_width(self, value: int) -> int:
+        if self.pc is None:
+            return 2
+        return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
+
+    # --- helpers ------------------------------------------------------------------------------
+    def error(self, message: str, column: int | None = None) -> AsmError:
+        return AsmError(message, self.file, self.line, self.column if column is None else column)
+
+    @property
+    def logical_pc(self) -> int:
+        if self.pc is None:
+            self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
+            self.pc = DEFAULT_ORG
+        return (self.pc + self.base_delta) & 0xFFFFFF
+
+    def define_label(self, name: str, value: int) -> None:
+        if name in self.labels:
+            raise self.error(f"label '{name}' redefined")
+        self.labels[name] = value
+
+    def emit(self, data: bytes, kind: str, info: tuple = ()) -> None:
+        """Write `data` at the current address; `info`: (mnemonic, mode, opcode, operand,
+        suffix) for instructions. Listing rows stay tuples until the final pass is known."""
+        real = self.pc
+        if real is None:
+            self.logical_pc  # noqa: B018 - sets the default org, with its warning
+            real = self.pc
+            assert real is not None
+        address = (real + self.base_delta) & 0xFFFFFF
+        offset = None
+        if data and self.struct is not None:
+            raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
+        if data:
+            offset = mapping.snes_to_pc(real, self.mapper)
+            if offset is None:
+                raise self.error(f"SNES address ${real:06X} does not map to ROM "
+                                 f"({self.mapper})")
+            end = real + len(data)
+            if (real >> 16) != ((end - 1) >> 16) and self.bankcross:
+                raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
+            if (real >> 16) != (end >> 16) and not self.bankcross:
+                # `check bankcross off`: asar writes on in the file; the address is the file
+                # position's again, but under `base` the logical address runs on linearly.
+                after = mapping.pc_to_snes(offset + len(data), self.mapper)
+                if after is not None:
+                    after |= real & 0x800000
+                    if self.base_delta:
+                        self.base_delta += end - after
+                    end = after
+            last = self.segments[-1] if self.segments else None
+            if (last is not None and last.address + len(last.data) == real
+                    and last.offset is not None and last.offset + len(last.data) == offset):
+                last.data += data  # type: ignore[operator]
+            else:
+                self.segments.append(Segment(real, bytearray(data), offset))  # type: ignore[arg-type]
+            self.pc = end
+        if self.asm.want_listing:
+            self.listing.append((address, data, self.file, self.line, self.text, kind, offset,
+                                 info))
+
+    def check_range(self, value: int, size: int, column: int, what: str) -> None:
+        """asar 1.91 truncates silently; `strict` makes a value that does not fit an error."""
+        if not self.asm.strict:
+            return
+        low = -(1 << (8 * size - 1))
+        high = (1 << (8 * size)) - 1
+        if not low <= value <= high:
+            self.defer(AsmError(f"{what} {_fmt(value)} does not fit in {size} byte"
+                                f"{'s' if size > 1 else ''} ({_fmt(low)}..${high:X})",
+                                self.file, self.line, column))
+
+    def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
+        """Assemble `lines` (with macro arguments `args`); the assembler's pass does it."""
+        raise NotImplementedError
+
+
+def _fmt(value: int) -> str:
+    return f"-${-value:X}" if value < 0 else f"${value:X}"
