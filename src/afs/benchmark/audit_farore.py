@@ -8,8 +8,9 @@ well but do not fix it, or fix it and break something else. None of them may pas
 * prose only, naming the line and the category, with no code;
 * the buggy code with a comment claiming the fix.
 
-A "wrong" variant the equivalence checker cannot tell from the fix (under the item's
-live-out and preconditions) is left out: it is a correct answer, not a wrong one.
+The code variants are labelled `mutant:...`: like the generic battery's mutants, one that
+passes the test is excused only when the audit's equivalence check (256 trials, the item's
+live-out and preconditions) cannot tell it from the fix, because then it *is* a fix.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ _FLIP = {"BCC": "BCS", "BCS": "BCC", "BEQ": "BNE", "BNE": "BEQ", "BPL": "BMI", "
          "BVC": "BVS", "BVS": "BVC"}
 _OPERAND = re.compile(r"\$([0-9A-Fa-f]+)")
 _MAX_OTHER_LINES = 3        # fixes that break another line: at most this many per item
-EQUIVALENCE_TRIALS = 256
 
 
 def _diagnosis(item: BenchmarkItem) -> str:
@@ -64,18 +64,6 @@ def line_variants(text: str) -> list[str]:
     return [v for v in out if v != t]
 
 
-def _equivalent_to_fix(item: BenchmarkItem, code: str) -> bool:
-    from afs.asm.equivalence import check_equivalent
-
-    try:
-        result = check_equivalent(item.expected_output, code, live_out=item.live_out,
-                                  preconditions=item.preconditions or None,
-                                  trials=EQUIVALENCE_TRIALS, seed=3)
-    except Exception:  # does not assemble or cannot run: certainly not the fix
-        return False
-    return result.equivalent
-
-
 def _candidates(item: BenchmarkItem) -> list[tuple[str, str]]:
     assert item.bug is not None
     buggy = item.code.splitlines()
@@ -86,7 +74,7 @@ def _candidates(item: BenchmarkItem) -> list[tuple[str, str]]:
         for k, variant in enumerate(line_variants(buggy[at])):
             if variant.strip() in (f.strip() for f in fixed[max(0, at - 2):at + 3]):
                 continue        # that is (or may be) the fix itself
-            out.append((f"buggy line changed to another wrong value #{k + 1}",
+            out.append((f"mutant:farore_buggy_line_other_value_{k + 1}",
                         "\n".join([*buggy[:at], variant, *buggy[at + 1:]])))
     changed = {i for i, text in enumerate(fixed) if i >= len(buggy) or buggy[i] != text}
     others = [i for i, text in enumerate(fixed)
@@ -96,7 +84,7 @@ def _candidates(item: BenchmarkItem) -> list[tuple[str, str]]:
         variants = line_variants(fixed[i])
         broken = [*fixed[:i], variants[0], *fixed[i + 1:]] if variants else \
             [*fixed[:i], *fixed[i + 1:]]
-        out.append((f"fix that breaks line {i + 1}", "\n".join(broken)))
+        out.append((f"mutant:farore_fix_breaking_line_{i + 1}", "\n".join(broken)))
     return out
 
 
@@ -104,13 +92,9 @@ def domain_wrong_answers(item: BenchmarkItem) -> list[WrongAnswer]:
     """Farore's battery for one item (see the module docstring)."""
     assert item.bug is not None
     answers = [
-        WrongAnswer("buggy code with the right line and category named",
-                    _answer(item, item.code)),
-        WrongAnswer("prose only, naming the line and category", _diagnosis(item)),
-        WrongAnswer("buggy code with a comment claiming the fix",
-                    _answer(item, "; fixed\n" + item.code)),
+        WrongAnswer("farore:buggy_code_with_line_and_category", _answer(item, item.code)),
+        WrongAnswer("farore:prose_naming_line_and_category", _diagnosis(item)),
+        WrongAnswer("farore:buggy_code_claimed_fixed", _answer(item, "; fixed\n" + item.code)),
     ]
-    for label, code in _candidates(item):
-        if not _equivalent_to_fix(item, code):
-            answers.append(WrongAnswer(label, _answer(item, code)))
+    answers += [WrongAnswer(label, _answer(item, code)) for label, code in _candidates(item)]
     return answers

@@ -394,15 +394,17 @@ def progress_flags(rng: random.Random) -> Family:
         lines += [f"AND {ab(flags)},Y", "BEQ Clear", "LDA #$01", "Clear:", f"STA {ab(out)}"]
     lines += ["RTS", "BitMask: db $01, $02, $04, $08, $10, $20, $40, $80"]
     cases = []
-    for k in range(10):
-        bit = rng.randrange(count * 8)
-        if k == 0:
+    for k in range(14):
+        # every bit position once, then anywhere; the byte holds the flag and its
+        # neighbouring bit in opposite states, so a mask off by a bit shows
+        bit = 8 * rng.randrange(count) + k if k < 8 else rng.randrange(count * 8)
+        if k == 8:
             bit = count * 8 - 1
         mem = {flags + i: rng.randrange(0x100) for i in range(count)}
-        if k % 2:       # a byte the operation changes (for a test: either way)
-            target = mem[flags + bit // 8]
-            mem[flags + bit // 8] = target | (1 << bit % 8) if op == "clear" or k % 4 == 1 \
-                else target & ~(1 << bit % 8)
+        mask, other = 1 << bit % 8, 1 << (bit % 8 ^ 1)
+        on = k % 4 in (1, 2)
+        byte = mem[flags + bit // 8] & ~(mask | other)
+        mem[flags + bit // 8] = byte | (mask if on else other)
         cases.append(Case(mem, {"a": (rng.randrange(0x100) << 8) | bit}))
     verb = {"set": "sets", "clear": "clears", "test": "tests"}[op]
     spec = (f"A holds a flag number n (0-{count * 8 - 1}) in a bit array of {count} bytes "

@@ -282,13 +282,11 @@ def sprite_velocity(rng: random.Random) -> Family:
     axis = pick(rng, (("X", SPR_XV, SPR_X, SPR_XH), ("Y", SPR_YV, SPR_Y, SPR_YH)))
     name, vel, lo, hi = axis
     both = rng.random() < 0.4
-    limit = rng.randrange(0x10, 0x40) if rng.random() < 0.5 else 0
-    lines = []
-    if limit:
-        lines += [f"LDA {ab(vel)},X", "BMI Neg", f"CMP #{h(limit + 1)}", "BCC Move",
-                  f"LDA #{h(limit)}", f"STA {ab(vel)},X", "BRA Move", "Neg:",
-                  f"CMP #{h(0x100 - limit)}", "BCS Move", f"LDA #{h(0x100 - limit)}",
-                  f"STA {ab(vel)},X", "Move:"]
+    limit = rng.randrange(0x10, 0x40)
+    lines = [f"LDA {ab(vel)},X", "BMI Neg", f"CMP #{h(limit + 1)}", "BCC Move",
+             f"LDA #{h(limit)}", f"STA {ab(vel)},X", "BRA Move", "Neg:",
+             f"CMP #{h(0x100 - limit)}", "BCS Move", f"LDA #{h(0x100 - limit)}",
+             f"STA {ab(vel)},X", "Move:"]
     lines += [f"LDA {ab(vel)},X", "CLC", f"ADC {ab(lo)},X", f"STA {ab(lo)},X",
               "LDY #$00", f"LDA {ab(vel)},X", "BPL Positive", "DEY", "Positive:", "TYA",
               f"ADC {ab(hi)},X", f"STA {ab(hi)},X"]
@@ -299,9 +297,8 @@ def sprite_velocity(rng: random.Random) -> Family:
                   "BPL Positive2", "LDA #$FF", "Positive2:", f"ADC {ab(other[2])},X",
                   f"STA {ab(other[2])},X"]
     cases = []
-    values = [0x01, 0x7F, 0x80, 0xFF, 0xF0, 0x10, 0x00]
-    if limit:
-        values += [limit, limit + 1, limit - 1, 0x100 - limit, 0xFF - limit, 0x101 - limit]
+    values = [0x01, 0x7F, 0x80, 0xFF, 0xF0, 0x10, 0x00, limit, limit + 1, limit - 1,
+              0x100 - limit, 0xFF - limit, 0x101 - limit]
     for k in range(2 * len(values) + 2):
         slot = rng.randrange(16)
         mem = {}
@@ -313,8 +310,8 @@ def sprite_velocity(rng: random.Random) -> Family:
         mem[0x7E0000 | other[0] + slot] = pick(rng, values)
         mem[0x7E0000 | lo + slot] = pick(rng, (0x00, 0xFF, 0xF8, 0x08, rng.randrange(0x100)))
         cases.append(Case(mem, {"x": slot}))
-    spec = ((f"It first limits sprite slot X's signed {name} velocity ({ab(vel)},X) to "
-             f"-{limit}..+{limit}, then" if limit else "It") +
+    spec = (f"It first limits sprite slot X's signed {name} velocity ({ab(vel)},X) to "
+            f"-{limit}..+{limit}, then" +
             f" adds the signed {name} velocity ({ab(vel)},X, whole pixels) to the 16-bit {name} "
             f"coordinate (low {ab(lo)},X, high {ab(hi)},X)"
             + (f", and does the same for the other axis ({ab(other[0])},X into "
@@ -328,11 +325,10 @@ def sprite_velocity(rng: random.Random) -> Family:
                    "Y is never set: the high byte adds whatever Y held"),
             Inject("TYA", "TXA", "register_corruption",
                    "TXA adds the slot number instead of the sign byte")]
-    if limit:
-        bugs.append(Inject("BMI Neg", "BCS Neg", "signed_arithmetic",
-                           "the sign test uses the carry, not bit 7"))
-        bugs.append(Inject(f"LDA #{h(limit)}", f"LDA #{h(limit + 1)}", "off_by_one",
-                           f"a fast velocity is limited to {limit + 1}, one too many"))
+    bugs.append(Inject("BMI Neg", "BCS Neg", "signed_arithmetic",
+                       "the sign test uses the carry, not bit 7"))
+    bugs.append(Inject(f"LDA #{h(limit)}", f"LDA #{h(limit + 1)}", "off_by_one",
+                       f"a fast velocity is limited to {limit + 1}, one too many"))
     return routine, bugs
 
 
