@@ -67,16 +67,16 @@ def heal(rng: random.Random) -> Family:
         top_value = 8 * rng.randrange(3, 21)
         current = pick(rng, (rng.randrange(0, top_value), top_value - rng.randrange(1, 9),
                              top_value))
-        if k in (0, 3):     # carry set on entry, far below the cap
+        low = k in (0, 1, 3, 4)     # far below the cap, carry set or clear on entry
+        if low:
             top_value, current = 0xA0, rng.randrange(0, 0x10)
         mem = {HEALTH_MAX: top_value, HEALTH: current}
-        init: dict[str, int] = {"p": 0x31} if k in (0, 3) else {}
+        init: dict[str, int] = {"p": 0x31 if k in (0, 3) else 0x30} if low else {}
         if source == "table":
-            init["x"] = k if amounts[k] < 0x90 or k not in (0, 3) else amounts.index(
-                min(amounts))
+            init["x"] = k if amounts[k] < 0x90 or not low else amounts.index(min(amounts))
         if source == "pending":
             mem[0x7EF372] = pick(rng, (8, 0x18, 0xA0, rng.randrange(1, 0x40)))
-            if k in (0, 3):
+            if low:
                 mem[0x7EF372] = rng.randrange(1, 0x40)
         if with_magic:      # sums just under, at and over the magic cap
             mem[MAGIC] = (0x7F - gain + k % 3) if k < 6 else rng.randrange(0, 0x81)
@@ -145,14 +145,14 @@ def damage(rng: random.Random) -> Family:
     if table:
         lines.append("DamageTable: db " + ", ".join(h(v) for v in values))
     cases = []
-    healths = [0xA0, 0x98, 0x88, 0x10, 0x04, 0x08, 0x20, 0x84]
+    healths = [0xA0, 0x98, 0x88, 0x10, 0x04, 0x08, 0x20, 0x84, 0x00, 0x01, 0x03]
     for k, health in enumerate(healths):
         mem = {HEALTH: health, flag: 0}
         init: dict[str, int] = {"p": 0x30 if k % 2 else 0x31}
         if table:
             init["x"] = k % 6
         if armour:
-            mem[0x7EF35B] = k % 3
+            mem[0x7EF35B] = k % 3 if k < 8 else 0      # the last ones: less than the damage
             mem[flag + 1] = rng.randrange(0x100)
         if k == 2:      # exactly lethal
             hit = values[k % 6] if table else damage_value

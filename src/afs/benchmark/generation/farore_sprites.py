@@ -299,12 +299,11 @@ def sprite_velocity(rng: random.Random) -> Family:
     cases = []
     values = [0x01, 0x7F, 0x80, 0xFF, 0xF0, 0x10, 0x00, limit, limit + 1, limit - 1,
               0x100 - limit, 0xFF - limit, 0x101 - limit]
+    slots = rng.sample(range(16), 3)
     for k in range(2 * len(values) + 2):
-        slot = rng.randrange(16)
-        mem = {}
-        for t in (vel, lo, hi, *other):
-            for s in range(16):
-                mem[0x7E0000 | t + s] = rng.randrange(0x100)
+        slot = slots[k % 3]
+        mem = {0x7E0000 | t + s: rng.randrange(0x100) for t in (vel, lo, hi, *other)
+               for s in slots}
         mem[0x7E0000 | vel + slot] = values[k // 2] if k < 2 * len(values) \
             else rng.randrange(0x100)
         mem[0x7E0000 | other[0] + slot] = pick(rng, values)
