@@ -297,13 +297,19 @@ def bcd_score(rng: random.Random) -> Family:
         return int(str(n % 100), 16)
 
     cases = []
-    for k in range(6):
-        value = pick(rng, (rng.randrange(10 ** (2 * digits)), 10 ** (2 * digits) - 1 - k,
-                           99 - k, 9999 - k))
-        value %= 10 ** (2 * digits)
+    top = 10 ** (2 * digits)
+    # a carry out of each byte, the last points before the cap, past it, anything at all
+    values = [99, 100 - points, 9999, 10000 - points, top - points, top - points - 1,
+              top - 1, rng.randrange(top), rng.randrange(top)]
+    for k, value in enumerate(values):
+        value %= top
         mem = {score + i: bcd(value // 100 ** i) for i in range(digits)}
         mem[counter] = pick(rng, (0x09, 0x19, 0x49, rng.randrange(0x100)))
         cases.append(Case(mem, {"p": 0x31 if k % 2 else 0x30}))
+    for k in range(2):      # bytes that are not BCD at all
+        mem = {score + i: rng.randrange(0x100) for i in range(digits)}
+        mem[counter] = rng.randrange(0x100)
+        cases.append(Case(mem, {"p": 0x30 | k}))
     places = {2: "four", 3: "six"}[digits]
     spec = (f"The score is a {places}-digit BCD number, low byte first, at {ab(score)}. "
             f"The routine adds {points} points to it"

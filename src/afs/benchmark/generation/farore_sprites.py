@@ -186,8 +186,8 @@ def oam_draw(rng: random.Random) -> Family:
     for k in range(6):
         mem = {pointer: pick(rng, (0x00, 0x10, 0x40, 0x80)) + 4 * rng.randrange(8),
                base_x: rng.randrange(0x100), base_y: rng.randrange(0x100)}
-        if k == 0:
-            mem[base_x], mem[base_y] = 0xF8, 0xF0
+        if k < 3:       # x sums that carry out (the y add must not take that carry)
+            mem[base_x], mem[base_y] = (0xFF, 0xF0, 0xE8)[k], (0xF0, 0x10, 0xFF)[k]
         if flip:
             mem[base_x + 1] = pick(rng, (0x00, 0x40, 0x80, 0xC0))
         start = 0x7E0800 + mem[pointer]
