@@ -244,7 +244,8 @@ def state_dispatch(rng: random.Random) -> Family:
         state = k // 2 if k <= 2 * count + 1 else pick(rng, (count + 1, 0x80, 0xFF,
                                                           rng.randrange(0x100)))
         mem = {out + i: rng.randrange(0x100) for i in range(2 + count)}
-        slot = rng.randrange(16)
+        # a slot unlike the handler index, so a handler that loses X shows
+        slot = pick(rng, [v for v in range(16) if v not in (state, 2 * state)])
         if source:
             mem[source + slot] = state
         else:
