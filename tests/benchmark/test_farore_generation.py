@@ -19,6 +19,15 @@ from afs.knowledge.adapters import ALTTPKnowledgeGraph
 SEEDS = ("1:farore", "2:farore")
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _templates_alone():
+    """Draft without the generator's own audit pass: these tests must show the templates'
+    recorded tests are strong on their own."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(generator, "SELF_AUDIT", False)
+        yield
+
+
 @pytest.fixture(scope="module")
 def by_seed():
     return {seed: build_domain("farore", generator.drafts(random.Random(seed)))
@@ -95,3 +104,16 @@ def test_no_wrong_answer_of_the_audit_passes(by_seed, seed):
             failures[item.id] = audit.passed
     assert failures == {}
 
+
+
+def test_the_generator_skips_a_draft_whose_test_a_near_miss_passes(monkeypatch):
+    from afs.benchmark.generation.farore_common import make_draft
+    from afs.benchmark.generation.farore_game import heal
+
+    monkeypatch.setattr(generator, "SELF_AUDIT", True)
+    rng = random.Random(5)
+    routine, bugs = heal(rng)
+    draft = make_draft(routine, bugs[0], rng)
+    assert generator._audited(draft)
+    draft.extra["test"]["cases"] = draft.extra["test"]["cases"][:1]   # one case: too weak
+    assert not generator._audited(draft)
