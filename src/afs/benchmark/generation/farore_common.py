@@ -8,17 +8,17 @@ every byte it writes outside the stack page, the bytes on either side of everyth
 or writes (which must stay as they were), the value sequence of every hardware register it
 writes (and the registers next to those, which must stay unwritten), S (the stack must
 balance), the register widths on return and the registers and flags the family names as
-outputs — and proves that the buggy code fails that test. What the test observes is exactly
-what the item's `live_out` names, so the audit's equivalence check judges a mutant of the
-fix by the same standard as the test.
+outputs — and proves that the buggy code fails that test. The item's `live_out` names the
+same registers and flags, and `mem` (the bytes and hardware writes), so the audit's
+equivalence check judges a mutant of the fix by what the test looks at.
 
 Entry state of every case: native mode, 8-bit A/X/Y, decimal flag clear, D = $0000, the
-family's DBR ($7E by default, $00 for routines that write hardware registers), S = $01FF;
-S = $1FFF (ALTTP keeps variables in page 1, such as the sound queues $012E/$012F, so the
-tests keep the stack clear of them); A, X, Y and the flags N V Z C I are random unless the
-family sets them. A routine's final RTS is dropped when nothing follows it: the snippet then
-falls through its last line, so a fix that drops that RTS is the same routine. These are the
-item's `preconditions`, so the request states them (see `afs.benchmark.prompts`).
+family's DBR ($7E by default, $00 for routines that write hardware registers) — the item's
+`preconditions`, which the prompt states (`afs.benchmark.prompts`) — and S = $1FFF (ALTTP
+keeps variables in page 1, such as the sound queues $012E/$012F, so the tests keep the
+stack clear of them). A, X, Y and the flags N V Z I are random, the carry alternates, unless
+the family sets them. Tables go to their own segment, and a final RTS is dropped when no
+helper is called: the snippet falls through its last line.
 """
 
 from __future__ import annotations
@@ -32,14 +32,12 @@ from typing import Any
 from afs.benchmark.generation import Draft, GenerationError
 
 HEALTH_MAX, HEALTH, MAGIC, RUPEES = 0x7EF36C, 0x7EF36D, 0x7EF36E, 0x7EF360
-BOMBS, ARROWS, KEYS = 0x7EF343, 0x7EF377, 0x7EF36F
 LINK_Y, LINK_X, FACING, FRAME = 0x7E0020, 0x7E0022, 0x7E002F, 0x7E001A
-PAD_HELD, PAD_NEW = 0x7E00F0, 0x7E00F4
+PAD_HELD = 0x7E00F0
 SFX1, SFX2 = 0x7E012E, 0x7E012F
-OAM = 0x7E0800
 SPR_Y, SPR_X, SPR_YH, SPR_XH = 0x0D00, 0x0D10, 0x0D20, 0x0D30
 SPR_YV, SPR_XV, SPR_STATE, SPR_TIMER = 0x0D40, 0x0D50, 0x0DD0, 0x0DF0
-SPR_TYPE, SPR_HP, SPR_Z = 0x0E20, 0x0E50, 0x0F70
+SPR_TYPE, SPR_HP = 0x0E20, 0x0E50
 SPRITE_TABLES = (0x0D90, 0x0DA0, 0x0DB0, 0x0DC0, 0x0DE0, 0x0E30, 0x0E60, 0x0F50)
 STACK_TOP = 0x1FFF
 STACK_PAGE = range(0x7E1F00, 0x7E2000)   # the tests' stack: S = $1FFF on entry
@@ -221,9 +219,15 @@ def record_cases(routine: Routine, rng: random.Random, code: str) -> list[dict[s
     return out
 
 
+# A test names registers as `CpuState` does; a live-out calls the direct page register `dp`
+# (its `d` is the decimal flag).
+LIVE_OUT_NAMES = {"d": "dp"}
+
+
 def live_out(routine: Routine) -> str:
-    flags = ["mflag", "xflag", "d", *routine.flags]
-    return ",".join(["mem", "s", *routine.outputs, *flags])
+    """What the recorded test observes, in `afs.asm.equivalence.parse_live_out` names."""
+    registers = [LIVE_OUT_NAMES.get(name, name) for name in routine.outputs]
+    return ",".join(["mem", "s", *registers, "mflag", "xflag", "d", *routine.flags])
 
 
 def preconditions(routine: Routine) -> dict[str, int]:
