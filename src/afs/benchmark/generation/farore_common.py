@@ -41,7 +41,9 @@ SPR_TYPE, SPR_HP = 0x0E20, 0x0E50
 SPRITE_TABLES = (0x0D90, 0x0DA0, 0x0DB0, 0x0DC0, 0x0DE0, 0x0E30, 0x0E60, 0x0F50)
 STACK_TOP = 0x1FFF
 STACK_PAGE = range(0x7E1F00, 0x7E2000)   # the tests' stack: S = $1FFF on entry
-DEFAULT_BUDGET = 20_000
+DEFAULT_BUDGET = 20_000     # for recording; a test allows BUDGET_MARGIN x what the fix ran
+BUDGET_MARGIN = 8
+MINIMUM_BUDGET = 2_000
 # Tables live in their own segment in bank $00 (ROM), so the routine ends where its code
 # ends: it falls through its last line, and a dropped RTS is a change a test can see.
 DATA_ORG = 0x00C000
@@ -179,10 +181,11 @@ def _touched(routine: Routine, init: dict[str, int], memory: dict[int, int], cod
             if a >> 16 == 0x7E and a not in STACK_PAGE}
 
 
-def record_cases(routine: Routine, rng: random.Random, code: str) -> list[dict[str, Any]]:
-    """The test cases the fix defines (see the module docstring). Every byte any case reads
-    or writes, and its neighbours, is watched in every case: a byte one case writes is one
-    another case must leave alone."""
+def record_cases(routine: Routine, rng: random.Random, code: str
+                 ) -> tuple[list[dict[str, Any]], int]:
+    """The test cases the fix defines (see the module docstring) and the most instructions
+    it ran in one. Every byte any case reads or writes, and its neighbours, is watched in
+    every case: a byte one case writes is one another case must leave alone."""
     inits = [entry_state(rng, routine.dbr, case.init, i % 2)
              for i, case in enumerate(routine.cases)]
     touched: set[int] = set(routine.watch)
@@ -190,11 +193,13 @@ def record_cases(routine: Routine, rng: random.Random, code: str) -> list[dict[s
         touched |= _touched(routine, init, dict(case.memory), code)
     watched = touched | _neighbours(touched)
     out = []
+    most = 0
     for init, case in zip(inits, routine.cases, strict=True):
         memory = dict(case.memory)
         for a in sorted(watched):
             memory.setdefault(a, rng.randrange(0x100))
         result = _run(code, init, memory, routine.budget)
+        most = max(most, result.instructions)
         expect_mem = {a: result.final_memory(a) for a in watched}
         expect_mem.update({a: result.final_memory(a) for a, _, _ in result.writes
                            if a not in STACK_PAGE})
@@ -216,7 +221,7 @@ def record_cases(routine: Routine, rng: random.Random, code: str) -> list[dict[s
                     "expect": {"registers": registers, "flags": flags,
                                "memory": {f"0x{a:06X}": v for a, v in sorted(expect_mem.items())},
                                "io": {f"0x{a:06X}": v for a, v in sorted(io.items())}}})
-    return out
+    return out, most
 
 
 # A test names registers as `CpuState` does; a live-out calls the direct page register `dp`
@@ -249,8 +254,10 @@ def make_draft(routine: Routine, bug: Inject, rng: random.Random) -> Draft:
     fix = "\n".join([*lines, *data])
     buggy_lines, line = inject(lines, bug)
     code = "\n".join([*buggy_lines, *data])
-    cases = record_cases(routine, rng, fix)
-    test = {"cases": cases, "max_instructions": routine.budget}
+    cases, most = record_cases(routine, rng, fix)
+    # a generous multiple of what the fix ran: a slower correct answer passes, a runaway
+    # one fails fast
+    test = {"cases": cases, "max_instructions": max(MINIMUM_BUDGET, BUDGET_MARGIN * most)}
     if run_behaviour_test(code, BehaviourTest.model_validate(test)).passed:
         raise NotExposed(f"{routine.family}/{bug.category}: the buggy code passes the "
                          f"recorded test")
