@@ -3,8 +3,10 @@
 * din: assembles, equivalent to the original under the item's live-out (equivalence
   checker), and not worse on the item's objective (cycles by default, or bytes). Score:
   0.25 for an equivalent, not-worse answer, up to 1.0 as its gain reaches the reference's.
-* farore: the answer's code passes the item's behaviour test (the bug is gone and nothing
-  else broke): 0.7; naming the buggy line and the bug's category add 0.15 each.
+* farore: only an answer whose code passes the item's behaviour test (the bug is gone and
+  nothing else broke) scores: 0.7, plus 0.15 each for naming the buggy line and the bug's
+  category (a short diagnosis: a list of many lines or categories names none). A failed
+  test scores 0 whatever the answer names.
 * nayru: the answer assembles and passes the item's spec: 1.0, else 0.
 * veran: driven by the prediction questions (`afs.benchmark.veran_questions`): a pass needs
   every `Answer N:` right, plus an explanation that states at least half of the rubric's
@@ -77,24 +79,39 @@ def score_din(item: BenchmarkItem, answer: str) -> SampleScore:
 
 
 _LINE = re.compile(r"\bline\s*#?\s*(\d+)\b", re.I)
+FARORE_PASS = 0.7           # the behaviour test passes: the bug is fixed, nothing else broke
+FARORE_NAMED = 0.15         # each of: the buggy line, the bug's category (only on a pass)
+_MAX_NAMED_LINES = 3        # naming more lines than this is a list, not a diagnosis
+_MAX_NAMED_CATEGORIES = 2
+
+
+def _named_categories(text: str) -> set[str]:
+    from afs.benchmark.items import CATEGORIES
+
+    lowered = text.lower()
+    return {c for c in CATEGORIES["farore"] if c in lowered or c.replace("_", " ") in lowered}
 
 
 def score_farore(item: BenchmarkItem, answer: str) -> SampleScore:
+    """Credit only for code that passes the behaviour test; naming the buggy line and the
+    bug's category adds to a pass and never replaces it (a failed test scores 0)."""
     assert item.test is not None and item.bug is not None
+    lines = {int(n) for n in _LINE.findall(answer)}
+    categories = _named_categories(answer)
+    named_line = item.bug.line in lines and len(lines) <= _MAX_NAMED_LINES
+    named_category = item.bug.category in categories and \
+        len(categories) <= _MAX_NAMED_CATEGORIES
+    details: dict[str, Any] = {"named_line": named_line, "named_category": named_category}
     code = extract_code(answer)
     if code is None:
-        return SampleScore(False, 0.0, {"reason": "no code in the answer"})
+        return SampleScore(False, 0.0, {**details, "reason": "no code in the answer"})
     report = run_behaviour_test(code, item.test)
-    named_lines = {int(n) for n in _LINE.findall(answer)}
-    category_words = item.bug.category.replace("_", " ")
-    named_category = (item.bug.category in answer.lower()
-                      or category_words in answer.lower())
-    score = (0.7 if report.passed else 0.0) + 0.15 * (item.bug.line in named_lines) \
-        + 0.15 * named_category
-    return SampleScore(report.passed, score, {
-        "test": report.to_dict(), "named_line": item.bug.line in named_lines,
-        "named_category": named_category,
-    })
+    details["test"] = report.to_dict()
+    if not report.passed:
+        details["reason"] = "the fixed code fails the behaviour test"
+        return SampleScore(False, 0.0, details)
+    score = FARORE_PASS + FARORE_NAMED * named_line + FARORE_NAMED * named_category
+    return SampleScore(True, score, details)
 
 
 def score_nayru(item: BenchmarkItem, answer: str) -> SampleScore:

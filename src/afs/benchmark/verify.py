@@ -5,7 +5,7 @@
   checker, 256 trials) and strictly cheaper on the item's objective; `reference_metrics`
   are what the checker measures.
 * farore: `code` fails its behaviour test and `expected_output` passes it; the bug's line
-  exists.
+  exists; every test case starts in the entry state the item's preconditions state.
 * nayru: `expected_output` passes the spec.
 * veran: every prediction question's expected answer is what running (or assembling) the
   code gives now; the reference explanation covers its rubric fully, trips no wrong claim
@@ -93,6 +93,7 @@ def _prove(item: BenchmarkItem) -> list[str]:
             problems.append(f"expected_output fails the test: {fixed.error or fixed.failures}")
         if item.bug.line > len(item.code.splitlines()):
             problems.append(f"bug line {item.bug.line} is past the end of the code")
+        problems += _entry_mismatches(item)
     elif item.domain == "nayru":
         assert item.spec is not None
         report = run_behaviour_test(item.expected_output, item.spec)
@@ -127,6 +128,27 @@ def _prove_veran(item: BenchmarkItem) -> list[str]:
     if wrong:
         problems.append(f"the reference answers questions {wrong} wrong")
     return problems
+
+
+_PRE_BITS = {"m": 0x20, "x": 0x10, "d": 0x08, "c": 0x01, "z": 0x02, "i": 0x04, "v": 0x40,
+             "n": 0x80}
+
+
+def _entry_mismatches(item: BenchmarkItem) -> list[str]:
+    """Test cases whose entry state contradicts the item's stated preconditions (the
+    prompt states them, so a case outside them tests something the request rules out)."""
+    assert item.test is not None
+    out = []
+    for index, case in enumerate(item.test.cases):
+        init = {"p": 0x30, "d": 0, "dbr": 0x7E, "e": 0, **case.init}
+        for name, want in item.preconditions.items():
+            if name in _PRE_BITS:
+                got = int(bool(init["p"] & _PRE_BITS[name]))
+            else:
+                got = init.get({"dp": "d"}.get(name, name))
+            if got is not None and got != want:
+                out.append(f"case {index} starts with {name}={got}, the item states {want}")
+    return out
 
 
 def dataset_problems(items: Iterable[BenchmarkItem], *, check_counts: bool = True) -> list[str]:
