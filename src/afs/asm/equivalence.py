@@ -412,6 +412,30 @@ def check_equivalent(original: Any, candidate: Any, live_out: str | Iterable[str
                              timeouts, cycles)
 
 
+def width_choices(preconditions: str | Mapping[str, int] | None) -> list[dict[str, int]]:
+    """Every entry state the preconditions allow for M and X: a stated flag as given, a free
+    one both ways (emulation mode runs with both 8-bit, so it has one choice)."""
+    pre = parse_preconditions(preconditions)
+    if pre.get("e"):
+        return [pre]
+    return [{**pre, "m": m, "x": x} for m in ((pre["m"],) if "m" in pre else (1, 0))
+            for x in ((pre["x"],) if "x" in pre else (1, 0))]
+
+
+def check_every_width(original: Any, candidate: Any, live_out: str | Iterable[str] | None = None,
+                      preconditions: str | Mapping[str, int] | None = None, trials: int = 64,
+                      seed: int = 0, **options: Any) -> list[EquivalenceResult]:
+    """`check_equivalent` under each of `width_choices(preconditions)`, widths never inferred
+    from either snippet; stops after the first combination that is not equivalent."""
+    results = []
+    for pre in width_choices(preconditions):
+        results.append(check_equivalent(original, candidate, live_out, pre, trials, seed,
+                                        infer_widths=False, **options))
+        if not results[-1].equivalent:
+            break
+    return results
+
+
 def _agreed_widths(runners: tuple[_Runner, _Runner]) -> dict[str, int]:
     implied = [implied_widths(r.assembly) for r in runners]
     out: dict[str, int] = {}
@@ -462,4 +486,5 @@ def _shrink(runners: tuple[_Runner, _Runner], init: CpuState, memory: _Memory, l
 
 
 __all__ = ["Counterexample", "EquivalenceResult", "LiveOut", "SnippetMetrics",
-           "check_equivalent", "implied_widths", "parse_live_out", "parse_preconditions"]
+           "check_equivalent", "check_every_width", "implied_widths", "parse_live_out",
+           "parse_preconditions", "width_choices"]
