@@ -2,8 +2,8 @@
 `afs benchmark verify` re-proves a shipped dataset.
 
 * din: `expected_output` is equivalent to `code` under the item's live-out in every entry
-  width the preconditions allow (equivalence checker, 256 trials per width, widths never
-  inferred) and strictly cheaper on the item's objective in the worst width;
+  width the preconditions allow (equivalence checker, 256 trials shared among the widths,
+  at least the scorer's 64 per width, widths never inferred) and strictly cheaper on the item's objective in the worst width;
   `reference_metrics` are what the scorer measures (`scoring.measure_din_candidate`).
 * farore: `code` fails its behaviour test and `expected_output` passes it; the bug's line
   exists.
@@ -35,11 +35,13 @@ PROOF_SEED = 7
 def measure_din(code: str, expected: str, live_out: str | None,
                 preconditions: dict[str, int]) -> tuple[Any, dict[str, dict[str, float]]]:
     """The scorer's measurement of the reference (every allowed entry width, the scorer's
-    entry states) with PROOF_TRIALS states per width; and the `reference_metrics` it gives."""
-    from afs.benchmark.scoring import measure_din_candidate
+    entry states first) with PROOF_TRIALS states in all, shared among the allowed widths but
+    never fewer per width than the scorer uses; and the `reference_metrics` it gives."""
+    from afs.asm.equivalence import width_choices
+    from afs.benchmark.scoring import DIN_TRIALS, measure_din_candidate
 
-    result = measure_din_candidate(code, expected, live_out, preconditions,
-                                   trials=PROOF_TRIALS)
+    per_width = max(DIN_TRIALS, PROOF_TRIALS // len(width_choices(preconditions or None)))
+    result = measure_din_candidate(code, expected, live_out, preconditions, trials=per_width)
     return result, result.reference_metrics()
 
 

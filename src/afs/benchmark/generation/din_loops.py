@@ -21,7 +21,7 @@ def _handler(rng: random.Random, n: int) -> list[str]:
     if kind == 2:
         return ["STZ $11", f"LDA #{_b(rng.randrange(0x07, 0x1C))}", "STA $10", "RTS"]
     if kind == 3:
-        return ["LDA $1A", f"AND #{_b(rng.choice((0x03, 0x07, 0x0F)))}", f"BNE .s{n}_wait",
+        return ["LDA $1A", f"AND #{_b(rng.choice((0x01, 0x02, 0x04, 0x08)))}", f"BNE .s{n}_wait",
                 "INC $11", f".s{n}_wait", "RTS"]
     if kind == 4:
         return ["LDA $F4", f"BPL .s{n}_idle", "STZ $11", f".s{n}_idle", "RTS"]

@@ -95,7 +95,8 @@ def spawn(rng: random.Random) -> Draft:
         parts.insert(len(head) + 1, _zero_init(rng))
     return routine("sprite_spawn", rng.choice(("Sprite_SpawnSpark", "Hack_SpawnMinion",
                                                 "Sprite_SpawnFromLink", "SpawnDecoy")),
-                   parts, live_out="x,c,mem", pre={**NATIVE, **widths, "dbr": 0x7E},
+                   parts, live_out="x,p,mem" if restores else "x,c,mem",
+                   pre={**NATIVE, **widths, "dbr": 0x7E},
                    description="Free-slot search and sprite initialisation with waste")
 
 
