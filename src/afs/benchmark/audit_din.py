@@ -84,6 +84,7 @@ def domain_wrong_answers(item: BenchmarkItem) -> list[WrongAnswer]:
     ret = _last(reference, _RETURN)
     for register in sorted(live & set(_CLOBBER)):
         where = ret if ret is not None else len(reference)
-        clobbered = reference[:where] + [_CLOBBER[register]] + reference[where:]
-        out.append(WrongAnswer(f"reference_{register}_clobbered", fenced("\n".join(clobbered))))
+        clobbered = [*reference[:where], _CLOBBER[register], *reference[where:]]
+        out.append(WrongAnswer(f"reference_{register}_clobbered",
+                               fenced("\n".join(clobbered))))
     return out

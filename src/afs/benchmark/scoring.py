@@ -38,7 +38,7 @@ class SampleScore:
 
 # din: every candidate is measured on the same entry states (seed, first DIN_TRIALS trials) as
 # the reference was at generation, so the reference itself scores exactly 1.0.
-DIN_TRIALS = 64
+DIN_TRIALS = 128
 DIN_SEED = 1
 # A saving beyond the reference scores above 1.0, up to this cap: a beat stays visible, but an
 # item whose reference saves a few cycles cannot outweigh ordinary passes on a mean score.
@@ -113,6 +113,18 @@ def measure_din_candidate(code: str, candidate: str, live_out: str | None,
                           aggregate("original"), aggregate("candidate"), gain)
 
 
+def _compare_machine_code(original: str, candidate: str) -> tuple[bool, tuple[int, int]]:
+    """(same bytes?, (original size, candidate size)): a renamed label or a reformatted line
+    is not an optimisation, and a bytes-objective answer that is not smaller needs no run."""
+    from afs.asm.assembler import assemble
+
+    def image(code: str) -> bytes:
+        return b"".join(bytes(s.data) for s in assemble(code, base=0x008000).segments)
+
+    a, b = image(original), image(candidate)
+    return a == b, (len(a), len(b))
+
+
 def score_din(item: BenchmarkItem, answer: str) -> SampleScore:
     """Pass = equivalent under the item's live-out in every allowed entry width AND strictly
     cheaper on its objective in every width; score = gain / reference gain (capped)."""
@@ -122,6 +134,12 @@ def score_din(item: BenchmarkItem, answer: str) -> SampleScore:
     if normalize_code(code) == normalize_code(item.code):
         return SampleScore(False, 0.0, {"reason": "the original code, unchanged"})
     try:
+        same_bytes, sizes = _compare_machine_code(item.code, code)
+        if same_bytes:
+            return SampleScore(False, 0.0, {"reason": "the original machine code, unchanged"})
+        if item.metadata.objective == "bytes" and sizes[1] >= sizes[0]:
+            return SampleScore(False, 0.0, {"reason": f"not smaller ({sizes[1]} bytes, the "
+                                                      f"original has {sizes[0]})"})
         m = measure_din_candidate(item.code, code, item.live_out, item.preconditions)
     except AsmError as exc:
         return SampleScore(False, 0.0, {"reason": f"does not assemble: {exc}"})

@@ -3,7 +3,8 @@
 
 * din: `expected_output` is equivalent to `code` under the item's live-out in every entry
   width the preconditions allow (equivalence checker, 256 trials shared among the widths,
-  at least the scorer's 64 per width, widths never inferred) and strictly cheaper on the item's objective in the worst width;
+  at least the scorer's DIN_TRIALS per width, widths never inferred) and strictly cheaper on the
+  item's objective in the worst width;
   `reference_metrics` are what the scorer measures (`scoring.measure_din_candidate`).
 * farore: `code` fails its behaviour test and `expected_output` passes it; the bug's line
   exists.

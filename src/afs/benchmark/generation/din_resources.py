@@ -12,7 +12,16 @@ import random
 
 from afs.benchmark.generation import Draft
 from afs.benchmark.generation.din import (
-    NATIVE, Part, _b, _l, _w, ending, routine, same, waste, widths_prologue,
+    NATIVE,
+    Part,
+    _b,
+    _l,
+    _w,
+    ending,
+    routine,
+    same,
+    waste,
+    widths_prologue,
 )
 
 HEALTH, MAX_HEALTH, MAGIC, PIECES = 0x7EF36D, 0x7EF36C, 0x7EF36E, 0x7EF36B

@@ -13,7 +13,14 @@ import random
 
 from afs.benchmark.generation import Draft
 from afs.benchmark.generation.din import (
-    NATIVE, Part, _b, _w, routine, same, waste, widths_prologue,
+    NATIVE,
+    Part,
+    _b,
+    _w,
+    routine,
+    same,
+    waste,
+    widths_prologue,
 )
 
 STATE, TYPE, XLO, XHI, YLO, YHI = 0x0DD0, 0x0E20, 0x0D10, 0x0D30, 0x0D00, 0x0D20

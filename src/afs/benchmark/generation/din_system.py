@@ -8,7 +8,16 @@ import random
 
 from afs.benchmark.generation import Draft
 from afs.benchmark.generation.din import (
-    M8, NATIVE, Part, _b, _l, _w, routine, same, waste, widths_prologue,
+    M8,
+    NATIVE,
+    Part,
+    _b,
+    _l,
+    _w,
+    routine,
+    same,
+    waste,
+    widths_prologue,
 )
 
 HDMAEN_SHADOW = 0x9B
