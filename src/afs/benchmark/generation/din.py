@@ -55,6 +55,8 @@ class Part:
     orig: list[str]
     ref: list[str]
     category: str | None = None
+    #: a small waste (a width set twice) that names the item's category only when alone
+    minor: bool = False
 
 
 def same(*lines: str) -> Part:
@@ -93,8 +95,8 @@ def _draft(category: str, difficulty: int, code: str, expected: str, description
 def routine(family: str, name: str, parts: list[Part], *, live_out: str,
             pre: dict[str, int], description: str, data: list[str] = ()) -> Draft:
     """Join parts under a label (and data after the code); the first wasteful part's
-    category is the item's category."""
-    wasteful = [p for p in parts if p.category]
+    category is the item's category (a minor waste's only when there is no other)."""
+    wasteful = sorted((p for p in parts if p.category), key=lambda p: p.minor)
     if not wasteful:
         raise GenerationError(f"{family}: a routine without waste")
     orig = [f"{name}:", *(line for p in parts for line in p.orig), *data]
@@ -119,9 +121,9 @@ def widths_prologue(rng: random.Random, *, allow_waste: bool = True
     if choice == 2:
         return [same("PHP", "SEP #$20")], [same("PLP")], {"x": 1}, True
     if choice == 3:
-        return ([waste("register_mode", ["SEP #$30"], [])], [], {"m": 1, "x": 1}, False)
-    return ([same("PHP"), waste("register_mode", ["SEP #$20", "SEP #$10"], ["SEP #$30"])],
-            [same("PLP")], {}, True)
+        return [Part(["SEP #$30"], [], "register_mode", minor=True)], [], {"m": 1, "x": 1}, False
+    return ([same("PHP"), Part(["SEP #$20", "SEP #$10"], ["SEP #$30"], "register_mode",
+                               minor=True)], [same("PLP")], {}, True)
 
 
 def ending(rng: random.Random) -> Part:

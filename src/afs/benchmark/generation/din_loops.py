@@ -89,8 +89,9 @@ def lookup(rng: random.Random) -> Draft:
         f".table{n}", "db " + ", ".join(_b(v) for v in tables[out]))]
     parts = [waste("strength_reduction", orig, ref)]
     parts.append(same(rng.choice(("RTS", "RTL"))))
-    return routine("lookup", rng.choice(("Link_SetRecoil", "Sprite_SetSpeedFromDir",
-                                          "Hack_PushBack")),
+    names = (("Sprite_SetSpeedFromDir", "Sprite_BounceOff", "Hack_SpriteKnock") if use_sprite
+             else ("Link_SetRecoil", "Hack_PushBack", "Link_Bonk"))
+    return routine("lookup", rng.choice(names),
                    parts, live_out="mem", pre={**M8, "dbr": 0x00}, data=data,
                    description="A value picked by a compare chain instead of a table")
 

@@ -231,19 +231,26 @@ def coordinates(rng: random.Random) -> Draft:
     orig: list[str] = ["PHP", "SEP #$20"] if free else []
     ref: list[str] = ["PHP", "REP #$20"] if free else ["REP #$20"]
     ops = rng.sample(("cache", "push_x", "push_y", "cache_y"), rng.randrange(2, 4))
+    toggling = rng.randrange(3) == 0   # 16-bit already, but A's width flipped around each op
+    if toggling:
+        orig = ["PHP"] if free else []
     for op in ops:
         if op in ("cache", "cache_y"):
             src, dst = (0x22, 0x0FC2) if op == "cache" else (0x20, 0x0FC4)
-            orig += [f"LDA {_b(src)}", f"STA {_w(dst)}", f"LDA {_b(src + 1)}",
-                     f"STA {_w(dst + 1)}"]
+            orig += ((["REP #$20", f"LDA {_b(src)}", f"STA {_w(dst)}", "SEP #$20"])
+                     if toggling else [f"LDA {_b(src)}", f"STA {_w(dst)}", f"LDA {_b(src + 1)}",
+                                       f"STA {_w(dst + 1)}"])
             ref += [f"LDA {_b(src)}", f"STA {_w(dst)}"]
         else:
             at = 0x22 if op == "push_x" else 0x20
             delta = rng.choice((0x0008, 0x0010, 0xFFF8, 0xFFF0, 0x0100))
-            orig += [f"LDA {_b(at)}", "CLC", f"ADC #{_b(delta)}", f"STA {_b(at)}",
-                     f"LDA {_b(at + 1)}", f"ADC #{_b(delta >> 8)}", f"STA {_b(at + 1)}"]
+            orig += (["REP #$20", f"LDA {_b(at)}", "CLC", f"ADC #{_w(delta)}", f"STA {_b(at)}",
+                      "SEP #$20"] if toggling else
+                     [f"LDA {_b(at)}", "CLC", f"ADC #{_b(delta)}", f"STA {_b(at)}",
+                      f"LDA {_b(at + 1)}", f"ADC #{_b(delta >> 8)}", f"STA {_b(at + 1)}"])
             ref += [f"LDA {_b(at)}", "CLC", f"ADC #{_w(delta)}", f"STA {_b(at)}"]
-    parts: list[Part] = [waste("16bit_optimization", orig, ref)]
+    parts: list[Part] = [waste("register_mode" if toggling else "16bit_optimization", orig,
+                               ref)]
     end = rng.choice(("RTS", "RTL"))
     if free:
         parts.append(same("PLP", end))

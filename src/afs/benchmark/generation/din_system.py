@@ -64,9 +64,10 @@ def _bytewise(writes: list[tuple[int, int]], *, stz: bool) -> list[str]:
     return out
 
 
-def _wordwise(writes: list[tuple[int, int]]) -> list[str]:
+def _wordwise(writes: list[tuple[int, int]], *, toggling: bool = False) -> list[str]:
     """Consecutive register pairs written with 16-bit stores (low byte first, as the 8-bit
-    original does), the rest with 8-bit stores; same registers, same order."""
+    original does), the rest with 8-bit stores; same registers, same order. `toggling`: A
+    goes back to 8-bit after every pair (the waste of a hand-made macro per register pair)."""
     out: list[str] = []
     wide = False
     index = 0
@@ -81,6 +82,9 @@ def _wordwise(writes: list[tuple[int, int]]) -> list[str]:
             out += [f"STZ {_w(register)}"] if word == 0 else [f"LDA #{_w(word)}",
                                                                 f"STA {_w(register)}"]
             index += 2
+            if toggling:
+                out.append("SEP #$20")
+                wide = False
             continue
         if wide:
             out.append("SEP #$20")
@@ -100,8 +104,10 @@ def dma(rng: random.Random) -> Draft:
     for channel in channels:
         one, _ = _transfer(rng, channel)
         writes += [*one, (0x420B, 1 << channel)]
-    kind = rng.randrange(3)
-    if kind == 0:
+    kind = rng.randrange(4)
+    if kind == 3:
+        part = waste("register_mode", _wordwise(writes, toggling=True), _wordwise(writes))
+    elif kind == 0:
         part = waste("16bit_optimization", _bytewise(writes, stz=False), _wordwise(writes))
     elif kind == 1:
         part = waste("16bit_optimization", _bytewise(writes, stz=True), _wordwise(writes))
