@@ -205,17 +205,22 @@ def buffers(rng: random.Random) -> Draft:
                "DEX", "DEX", "DEX", "DEX", "BPL .hide"]
         part = waste("loop_optimization", orig, ref)
         name, what = "OAM_HideRange", "OAM entries hidden one by one"
-    elif kind == 1:  # clear sprite tables for every slot
-        tables = rng.sample((0x0D40, 0x0D50, 0x0F70, 0x0F80, 0x0E00, 0x0B58), rng.randrange(1, 4))
-        body = [f"STZ {_w(t)},X" for t in tables]
-        if rng.randrange(2):
+    elif kind == 1:  # reset sprite tables for every slot: one loop per table
+        tables = rng.sample((0x0D40, 0x0D50, 0x0F70, 0x0F80, 0x0E00, 0x0B58), rng.randrange(2, 5))
+        value = rng.choice((0x00, 0x00, 0x01, 0x80))
+        if value:
+            store = [f"STA {_w(t)},X" for t in tables]
+            orig = [line for t in tables for line in (
+                "LDX #$0F", f".c{t:04X}", f"LDA #{_b(value)}", f"STA {_w(t)},X", "DEX",
+                f"BPL .c{t:04X}")]
+            ref = [f"LDA #{_b(value)}", "LDX #$0F", ".reset", *store, "DEX", "BPL .reset"]
+        else:
             orig = [line for t in tables for line in ("LDX #$0F", f".c{t:04X}", f"STZ {_w(t)},X",
                                                        "DEX", f"BPL .c{t:04X}")]
-        else:
-            orig = ["LDX #$0F", ".clear", *body, "DEX", "BPL .clear"]
-        ref = ["REP #$20", "LDX #$0E", ".clear", *body, "DEX", "DEX", "BPL .clear", "SEP #$20"]
-        part = waste("16bit_optimization", orig, ref)
-        name, what = "Sprites_ResetMotion", "sprite tables cleared a byte at a time"
+            ref = ["LDX #$0F", ".reset", *(f"STZ {_w(t)},X" for t in tables), "DEX",
+                   "BPL .reset"]
+        part = waste("loop_optimization", orig, ref)
+        name, what = "Sprites_ResetMotion", "sprite tables reset by one loop each"
     else:           # copy a block from ROM to a WRAM buffer
         count = rng.randrange(0x10, 0x100)
         src = rng.choice((0x0DC000, 0x0EB000, 0x1CF000)) + 0x100 * rng.randrange(0x10)

@@ -73,7 +73,8 @@ def _wordwise(writes: list[tuple[int, int]], *, toggling: bool = False) -> list[
     index = 0
     while index < len(writes):
         register, value = writes[index]
-        pair = index + 1 < len(writes) and writes[index + 1][0] == register + 1
+        pair = (index + 1 < len(writes) and writes[index + 1][0] == register + 1
+                and _word_register(register))
         if pair:
             word = value | writes[index + 1][1] << 8
             if not wide:
@@ -95,6 +96,14 @@ def _wordwise(writes: list[tuple[int, int]], *, toggling: bool = False) -> list[
     if wide:
         out.append("SEP #$20")
     return out
+
+
+def _word_register(register: int) -> bool:
+    """Registers that start a natural 16-bit pair: VMADD, OAMADD and the DMA/HDMA channel's
+    mode/target, address and bank/size bytes (never VMAIN with VMADDL, say)."""
+    if register in (0x2116, 0x2102):
+        return True
+    return register & 0xFF00 == 0x4300 and register & 0x0F in (0x0, 0x2, 0x4, 0x5)
 
 
 def dma(rng: random.Random) -> Draft:
