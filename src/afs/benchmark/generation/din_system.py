@@ -21,6 +21,7 @@ from afs.benchmark.generation.din import (
 )
 
 HDMAEN_SHADOW = 0x9B
+MAX_DMA_WRITES = 28
 
 
 # --- DMA --------------------------------------------------------------------------------------
@@ -109,10 +110,10 @@ def _word_register(register: int) -> bool:
 def dma(rng: random.Random) -> Draft:
     count = rng.randrange(1, 4)
     channels = rng.sample(range(8), count) if rng.randrange(2) else [0] * count
-    writes: list[tuple[int, int]] = []
-    for channel in channels:
-        one, _ = _transfer(rng, channel)
-        writes += [*one, (0x420B, 1 << channel)]
+    transfers = [[*_transfer(rng, channel)[0], (0x420B, 1 << channel)] for channel in channels]
+    while len(transfers) > 1 and sum(map(len, transfers)) > MAX_DMA_WRITES:
+        transfers.pop()     # keep the routine within 60 instructions
+    writes = [write for transfer in transfers for write in transfer]
     kind = rng.randrange(4)
     if kind == 3:
         part = waste("register_mode", _wordwise(writes, toggling=True), _wordwise(writes))
