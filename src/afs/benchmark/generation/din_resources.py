@@ -262,8 +262,11 @@ def _edge(rng: random.Random, held: int, prev: int, pressed: int) -> Part:
                   f"LDA {_b(pressed)}", f"LDA {_b(held)}", f"STA {_b(prev)}"], ref)
 
 
-def _react(rng: random.Random, pressed: int) -> Part:
-    bit = rng.choice((0x80, 0x40, 0x10, 0x20, 0x08))
+def _react(rng: random.Random, pressed: int, used: set[tuple[int, int]]) -> Part:
+    """Act on one newly pressed button; `used` keeps two reactions off the same button (the
+    second's writes could then be dead, and dropping them a correct answer)."""
+    bit = rng.choice([b for b in (0x80, 0x40, 0x10, 0x20, 0x08) if (pressed, b) not in used])
+    used.add((pressed, bit))
     action = rng.choice((
         ["LDA #$0E", f"STA {_b(0x10)}"],
         [f"LDA #{_b(rng.choice((0x1D, 0x20, 0x33)))}", f"STA {_w(SFX1)}"],
@@ -294,9 +297,10 @@ def joypad(rng: random.Random) -> Draft:
     pads = [(0xF0, 0xF8, 0xF4), (0xF2, 0xFA, 0xF6)]
     for held, prev, pressed in pads[:rng.randrange(1, 3)]:
         parts.append(_edge(rng, held, prev, pressed))
-    parts.append(_react(rng, rng.choice((0xF4, 0xF6))))
+    used: set[tuple[int, int]] = set()
+    parts.append(_react(rng, rng.choice((0xF4, 0xF6)), used))
     if rng.randrange(2):
-        parts.append(_react(rng, 0xF4))
+        parts.append(_react(rng, 0xF4, used))
     parts += [*tail, ending(rng)]
     return routine("joypad", rng.choice(("ReadInput_Edges", "Hack_CheckButtons", "Menu_Input")),
                    parts, live_out="p,mem" if restores else "mem",
