@@ -17,7 +17,7 @@ holds. Requests are paraphrased from the RNG and never name the method.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from afs.benchmark.generation import Draft, GenerationError
@@ -93,7 +93,7 @@ def _draft(category: str, difficulty: int, code: str, expected: str, description
 
 
 def routine(family: str, name: str, parts: list[Part], *, live_out: str,
-            pre: dict[str, int], description: str, data: list[str] = ()) -> Draft:
+            pre: dict[str, int], description: str, data: Sequence[str] = ()) -> Draft:
     """Join parts under a label (and data after the code); the first wasteful part's
     category is the item's category (a minor waste's only when there is no other)."""
     wasteful = sorted((p for p in parts if p.category), key=lambda p: p.minor)
