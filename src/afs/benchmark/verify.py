@@ -30,7 +30,6 @@ from afs.benchmark.checks import run_behaviour_test, score_rubric
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
 
 PROOF_TRIALS = 256
-PROOF_SEED = 7
 
 
 def measure_din(code: str, expected: str, live_out: str | None,
