@@ -24,14 +24,14 @@ def test_din_correct_equivalent_and_cheaper():
     assert result.passed and result.score == 1.0
 
 
-def test_din_unchanged_code_passes_with_the_minimum_score():
+def test_din_unchanged_code_scores_nothing():
     result = score_answer(_din_item(), "```asm\nLDA #$00\nSTA $10\nLDA #$00\nSTA $0300\n```")
-    assert result.passed and result.score == 0.25
+    assert not result.passed and result.score == 0.0
 
 
 def test_din_bare_rts_is_not_an_optimisation():
     result = score_answer(_din_item(), "```asm\nRTS\n```")
-    assert not result.passed and result.details["reason"] == "not equivalent"
+    assert not result.passed and result.details["reason"].startswith("not equivalent")
 
 
 def test_din_subtly_wrong_store_fails_with_a_counterexample():

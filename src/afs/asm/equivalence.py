@@ -412,6 +412,30 @@ def check_equivalent(original: Any, candidate: Any, live_out: str | Iterable[str
                              timeouts, cycles)
 
 
+def width_choices(preconditions: str | Mapping[str, int] | None) -> list[dict[str, int]]:
+    """Every entry state the preconditions allow for M and X: a stated flag as given, a free
+    one both ways (emulation mode runs with both 8-bit, so it has one choice)."""
+    pre = parse_preconditions(preconditions)
+    if pre.get("e"):
+        return [pre]
+    return [{**pre, "m": m, "x": x} for m in ((pre["m"],) if "m" in pre else (1, 0))
+            for x in ((pre["x"],) if "x" in pre else (1, 0))]
+
+
+def check_every_width(original: Any, candidate: Any, live_out: str | Iterable[str] | None = None,
+                      preconditions: str | Mapping[str, int] | None = None, trials: int = 64,
+                      seed: int = 0, **options: Any) -> list[EquivalenceResult]:
+    """`check_equivalent` under each of `width_choices(preconditions)`, widths never inferred
+    from either snippet; stops after the first combination that is not equivalent."""
+    results = []
+    for pre in width_choices(preconditions):
+        results.append(check_equivalent(original, candidate, live_out, pre, trials, seed,
+                                        infer_widths=False, **options))
+        if not results[-1].equivalent:
+            break
+    return results
+
+
 def _agreed_widths(runners: tuple[_Runner, _Runner]) -> dict[str, int]:
     implied = [implied_widths(r.assembly) for r in runners]
     out: dict[str, int] = {}
@@ -430,7 +454,8 @@ def _metrics(size: int, cycles: list[int]) -> SnippetMetrics:
 
 def _shrink(runners: tuple[_Runner, _Runner], init: CpuState, memory: _Memory, live: LiveOut,
             scratch: set[int], budget: int, diff: str) -> Counterexample:
-    """Greedily zero registers and memory bytes while the snippets still disagree."""
+    """Greedily zero registers and memory bytes while the snippets still disagree (not for
+    a run past the instruction budget: every re-run would cost the whole budget again)."""
     def outcome(state: CpuState, mem: _Memory) -> tuple[Any, Any, str | None]:
         o = runners[0].run(state, mem, budget)
         c = runners[1].run(state, mem, budget)
@@ -441,6 +466,9 @@ def _shrink(runners: tuple[_Runner, _Runner], init: CpuState, memory: _Memory, l
     mem.salt, mem.fixed = memory.salt, memory.fixed
     for address in sorted(runners[0].known | runners[1].known):
         mem.explicit[address] = memory.value(address)
+    if "instruction budget" in diff:
+        o, c, _ = outcome(state, mem)
+        return Counterexample(_state_dict(state, mem), _final(o, mem), _final(c, mem), diff)
     for reg in ("a", "x", "y"):
         if getattr(state, reg):
             trial = state.copy()
@@ -454,12 +482,17 @@ def _shrink(runners: tuple[_Runner, _Runner], init: CpuState, memory: _Memory, l
             if outcome(state, mem)[2] is None:
                 mem.explicit[address] = old
     o, c, final_diff = outcome(state, mem)
-    initial = {"a": f"${state.a:04X}", "x": f"${state.x:04X}", "y": f"${state.y:04X}",
-               "s": f"${state.s:04X}", "dp": f"${state.d:04X}", "dbr": f"${state.dbr:02X}",
-               "p": f"${state.p:02X}", "e": state.e,
-               "memory": {f"${a:06X}": f"${mem.value(a):02X}" for a in sorted(mem.explicit)}}
-    return Counterexample(initial, _final(o, mem), _final(c, mem), final_diff or diff)
+    return Counterexample(_state_dict(state, mem), _final(o, mem), _final(c, mem),
+                          final_diff or diff)
+
+
+def _state_dict(state: CpuState, mem: _Memory) -> dict[str, Any]:
+    return {"a": f"${state.a:04X}", "x": f"${state.x:04X}", "y": f"${state.y:04X}",
+            "s": f"${state.s:04X}", "dp": f"${state.d:04X}", "dbr": f"${state.dbr:02X}",
+            "p": f"${state.p:02X}", "e": state.e,
+            "memory": {f"${a:06X}": f"${mem.value(a):02X}" for a in sorted(mem.explicit)}}
 
 
 __all__ = ["Counterexample", "EquivalenceResult", "LiveOut", "SnippetMetrics",
-           "check_equivalent", "implied_widths", "parse_live_out", "parse_preconditions"]
+           "check_equivalent", "check_every_width", "implied_widths", "parse_live_out",
+           "parse_preconditions", "width_choices"]

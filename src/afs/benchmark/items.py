@@ -4,7 +4,7 @@ Every item has `id, category, difficulty, code, expected_output, metadata{descri
 task}`. Each domain adds its own proof material:
 
 * din: `live_out`, `preconditions`, `reference_metrics` (cycles and bytes of `code` and of
-  `expected_output`);
+  `expected_output`, and the reference's `gain` in the worst allowed entry width);
 * farore: `bug{category, line, description}` and `test` (a behaviour test, below);
 * nayru: `spec` (a behaviour test the answer must pass); `code` holds the task's context;
 * veran: `rubric{concepts[{name, synonyms, weight}], wrong_claims[{claim, patterns,

@@ -1,9 +1,11 @@
 """Proving benchmark items: the generator refuses an item that fails, and
 `afs benchmark verify` re-proves a shipped dataset.
 
-* din: `expected_output` is equivalent to `code` under the item's live-out (equivalence
-  checker, 256 trials) and strictly cheaper on the item's objective; `reference_metrics`
-  are what the checker measures.
+* din: `expected_output` is equivalent to `code` under the item's live-out in every entry
+  width the preconditions allow (equivalence checker, 256 trials shared among the widths,
+  at least the scorer's DIN_TRIALS per width, widths never inferred) and strictly cheaper on the
+  item's objective in the worst width;
+  `reference_metrics` are what the scorer measures (`scoring.measure_din_candidate`).
 * farore: `code` fails its behaviour test and `expected_output` passes it; the bug's line
   exists; every test case starts in the entry state the item's preconditions state.
 * nayru: `expected_output` passes the spec.
@@ -30,22 +32,19 @@ from afs.benchmark.checks import run_behaviour_test, score_rubric
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
 
 PROOF_TRIALS = 256
-PROOF_SEED = 7
-
-
 
 
 def measure_din(code: str, expected: str, live_out: str | None,
                 preconditions: dict[str, int]) -> tuple[Any, dict[str, dict[str, float]]]:
-    """Equivalence verdict and the metrics stored as `reference_metrics`."""
-    from afs.asm.equivalence import check_equivalent
+    """The scorer's measurement of the reference (every allowed entry width, the scorer's
+    entry states first) with PROOF_TRIALS states in all, shared among the allowed widths but
+    never fewer per width than the scorer uses; and the `reference_metrics` it gives."""
+    from afs.asm.equivalence import width_choices
+    from afs.benchmark.scoring import DIN_TRIALS, measure_din_candidate
 
-    result = check_equivalent(code, expected, live_out=live_out,
-                              preconditions=preconditions or None, trials=PROOF_TRIALS,
-                              seed=PROOF_SEED)
-    metrics = {"original": result.metrics["original"].to_dict(),
-               "reference": result.metrics["candidate"].to_dict()}
-    return result, metrics
+    per_width = max(DIN_TRIALS, PROOF_TRIALS // len(width_choices(preconditions or None)))
+    result = measure_din_candidate(code, expected, live_out, preconditions, trials=per_width)
+    return result, result.reference_metrics()
 
 
 def _kg_problems(graph: Any, code: str, what: str) -> list[str]:
@@ -75,12 +74,13 @@ def _prove(item: BenchmarkItem) -> list[str]:
         result, metrics = measure_din(item.code, item.expected_output, item.live_out,
                                       item.preconditions)
         if not result.equivalent:
-            diff = result.counterexample.difference if result.counterexample else "?"
-            problems.append(f"expected_output is not equivalent to code: {diff}")
+            diff = (result.counterexample or {}).get("first_difference", "?")
+            problems.append(f"expected_output is not equivalent to code with entry state "
+                            f"{result.entries[-1]}: {diff}")
         goal = "bytes" if item.metadata.objective == "bytes" else "cycles_mean"
-        if not metrics["reference"][goal] < metrics["original"][goal]:
-            problems.append(f"expected_output is not cheaper in {item.metadata.objective}: "
-                            f"{metrics['reference'][goal]} vs {metrics['original'][goal]}")
+        if not metrics["gain"][goal] > 0:
+            problems.append(f"expected_output is not cheaper in {item.metadata.objective} in "
+                            f"every allowed entry width: gain {metrics['gain'][goal]}")
         if item.reference_metrics != metrics:
             problems.append(f"reference_metrics {item.reference_metrics} differ from the "
                             f"measured {metrics}")

@@ -1,375 +1,199 @@
-"""Din (optimisation) items: an original routine, a cheaper equivalent, and what must hold.
+"""Din (optimisation) items: real ROM-hack routines with real waste, and a cheaper twin.
 
-Each template draws addresses and constants from the generator's seeded RNG. `live_out`
-names only what the routine is for (e.g. `mem` for a store), so rewrites that change dead
-registers or flags are legitimate; `preconditions` state the CPU mode the code assumes.
+Each family (health and magic, rupees, sprite spawning, OAM, DMA/HDMA, joypad, BCD,
+dispatch and lookup tables, pointer walking, decompression, bank switching, ...) builds a
+routine from parts drawn from the seeded RNG: some parts are wasteful as a hacker would
+write them in a hurry (a reload of the value just stored, a branch around a branch, 8-bit
+halves of a 16-bit add, a compare chain where a table would do, ...), others are plain code
+that must stay. `code` is the routine, `expected_output` the same routine with the waste
+removed; `live_out` is exactly what the scorer compares (memory and I/O writes, plus the
+registers or flags the routine returns), `preconditions` exactly the entry state it assumes:
+decimal flag clear, D = $0000, a stated DBR, and M/X either stated or left free (then the
+routine sets its own widths and every width is tested). The family name is in
+`metadata.family`; the category is the one of the waste the routine's first wasteful part
+holds. Requests are paraphrased from the RNG and never name the method.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from afs.benchmark.generation import Draft, distinct_drafts
+from afs.benchmark.generation import Draft, GenerationError
 
-PER_CATEGORY = 13  # 11 categories x 13 = 143 >= 136
+TARGET = 156           # items per seed (the floor is 130)
+MAX_ATTEMPTS = 4000
 
-# Native mode and binary arithmetic, as ALTTP's code runs; widths per template.
-NATIVE = {"e": 0, "d": 0}
+# Native mode, decimal flag clear, direct page register D = $0000: how ALTTP runs.
+NATIVE = {"e": 0, "d": 0, "dp": 0}
 M8 = {**NATIVE, "m": 1, "x": 1}
 M16 = {**NATIVE, "m": 0, "x": 1}
 
 
-def _dp(rng: random.Random) -> int:
-    return rng.randrange(0x00, 0xF0)
-
-
-def _abs(rng: random.Random) -> int:
-    return rng.randrange(0x0200, 0x1F00)
-
-
-def _scratch_dp(rng: random.Random) -> int:
-    """An even direct-page address in ALTTP's scratch bytes $00-$0F, for 16-bit stores (a
-    16-bit store into a documented 1-byte variable would clobber its neighbour)."""
-    return rng.randrange(0x00, 0x0C, 2)
-
-
-def _free_word(rng: random.Random) -> int:
-    """An even WRAM address in $1000-$19FF, which the RAM map leaves undocumented."""
-    return rng.randrange(0x1000, 0x19FE, 2)
-
-
 def _b(value: int) -> str:
-    return f"${value:02X}"
+    return f"${value & 0xFF:02X}"
 
 
 def _w(value: int) -> str:
-    return f"${value:04X}"
+    return f"${value & 0xFFFF:04X}"
+
+
+def _l(value: int) -> str:
+    return f"${value & 0xFFFFFF:06X}"
 
 
 def _lines(*lines: str) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class Part:
+    """A piece of a routine: the original lines, the optimised lines, the waste's category
+    (None for a part that is already as it should be)."""
+
+    orig: list[str]
+    ref: list[str]
+    category: str | None = None
+    #: a small waste (a width set twice) that names the item's category only when alone
+    minor: bool = False
+
+
+def same(*lines: str) -> Part:
+    return Part(list(lines), list(lines))
+
+
+def waste(category: str, orig: list[str], ref: list[str]) -> Part:
+    return Part(orig, ref, category)
+
+
+def _instructions(code: str) -> int:
+    count = 0
+    for line in code.splitlines():
+        text = line.split(";")[0].strip()
+        if not text or text.endswith(":") or text[0] in ".+-" or text.split()[0].lower() in (
+                "db", "dw", "dl"):
+            continue
+        count += 1
+    return count
+
+
+def _difficulty(code: str) -> int:
+    n = _instructions(code)
+    return 1 if n < 10 else 2 if n < 20 else 3
+
+
 def _draft(category: str, difficulty: int, code: str, expected: str, description: str, *,
-           live_out: str, pre: dict[str, int], objective: str = "cycles") -> Draft:
+           live_out: str, pre: dict[str, int], objective: str = "cycles",
+           family: str = "misc") -> Draft:
     return Draft(category=category, difficulty=difficulty, code=code, expected_output=expected,
                  description=description, task="optimize",
                  extra={"live_out": live_out, "preconditions": dict(pre)},
-                 metadata={"objective": objective})
+                 metadata={"objective": objective, "family": family})
 
 
-# --- redundant_loads -----------------------------------------------------------------------
-
-def redundant_loads(rng: random.Random) -> Draft:
-    kind = rng.randrange(4)
-    a, b = _dp(rng), _abs(rng)
-    value = rng.randrange(1, 0x100)
-    if kind == 0:
-        return _draft("redundant_loads", 1,
-                      _lines("LDA #$00", f"STA {_b(a)}", "LDA #$00", f"STA {_w(b)}"),
-                      _lines(f"STZ {_b(a)}", f"STZ {_w(b)}"),
-                      "Zero stores need no accumulator: STZ", live_out="mem", pre=M8)
-    if kind == 1:
-        return _draft("redundant_loads", 1,
-                      _lines(f"LDA #{_b(value)}", f"STA {_b(a)}", f"LDA #{_b(value)}",
-                             f"STA {_w(b)}"),
-                      _lines(f"LDA #{_b(value)}", f"STA {_b(a)}", f"STA {_w(b)}"),
-                      "The second load reloads the value A already holds",
-                      live_out="a,n,z,mem", pre=M8)
-    if kind == 2:
-        return _draft("redundant_loads", 2,
-                      _lines(f"LDA {_w(b)}", f"STA {_b(a)}", f"LDA {_w(b)}", "CLC", "ADC #$01",
-                             f"STA {_w(b + 2)}"),
-                      _lines(f"LDA {_w(b)}", f"STA {_b(a)}", "CLC", "ADC #$01",
-                             f"STA {_w(b + 2)}"),
-                      "A still holds the byte just stored; do not read it again",
-                      live_out="a,n,v,z,c,mem", pre=M8)
-    return _draft("redundant_loads", 2,
-                  _lines(f"LDX #{_b(value)}", f"STX {_b(a)}", f"LDX #{_b(value)}",
-                         f"STX {_w(b)}", f"LDY {_b(a)}"),
-                  _lines(f"LDX #{_b(value)}", f"STX {_b(a)}", f"STX {_w(b)}", f"LDY {_b(a)}"),
-                  "X is reloaded with the value it already holds",
-                  live_out="x,y,n,z,mem", pre=M8)
+def routine(family: str, name: str, parts: list[Part], *, live_out: str,
+            pre: dict[str, int], description: str, data: Sequence[str] = ()) -> Draft:
+    """Join parts under a label (and data after the code); the first wasteful part's
+    category is the item's category (a minor waste's only when there is no other)."""
+    wasteful = sorted((p for p in parts if p.category), key=lambda p: p.minor)
+    if not wasteful:
+        raise GenerationError(f"{family}: a routine without waste")
+    orig = [f"{name}:", *(line for p in parts for line in p.orig), *data]
+    ref = [f"{name}:", *(line for p in parts for line in p.ref), *data]
+    code, expected = _lines(*orig), _lines(*ref)
+    return _draft(wasteful[0].category, _difficulty(code), code, expected, description,
+                  live_out=live_out, pre=pre, family=family)
 
 
-# --- register_mode -------------------------------------------------------------------------
+# --- entry and exit shared by the families ----------------------------------------------------
 
-def register_mode(rng: random.Random) -> Draft:
-    kind = rng.randrange(4)
-    a, value = _scratch_dp(rng), rng.randrange(0x100, 0x10000)
-    if kind == 0:
-        return _draft("register_mode", 1,
-                      _lines("SEP #$20", "SEP #$10", f"LDA #{_b(value & 0xFF)}", f"STA {_b(a)}"),
-                      _lines("SEP #$30", f"LDA #{_b(value & 0xFF)}", f"STA {_b(a)}"),
-                      "Two SEPs merge into one", live_out="a,x,y,p,mem", pre=NATIVE)
-    if kind == 1:
-        return _draft("register_mode", 1,
-                      _lines("REP #$20", f"LDA #{_w(value)}", f"STA {_b(a)}", "REP #$20",
-                             f"STA {_b(a + 2)}"),
-                      _lines("REP #$20", f"LDA #{_w(value)}", f"STA {_b(a)}", f"STA {_b(a + 2)}"),
-                      "The second REP #$20 changes nothing: A is already 16-bit",
-                      live_out="a,x,y,p,mem", pre={**NATIVE, "x": 1})
-    if kind == 2:
-        return _draft("register_mode", 2,
-                      _lines("REP #$20", "SEP #$20", f"LDA #{_b(value & 0xFF)}", f"STA {_b(a)}"),
-                      _lines("SEP #$20", f"LDA #{_b(value & 0xFF)}", f"STA {_b(a)}"),
-                      "A REP immediately undone by SEP is dead", live_out="a,x,y,p,mem",
-                      pre={**NATIVE, "x": 1})
-    return _draft("register_mode", 2,
-                  _lines("REP #$10", "REP #$20", f"LDX #{_w(value)}", f"STX {_b(a)}"),
-                  _lines("REP #$30", f"LDX #{_w(value)}", f"STX {_b(a)}"),
-                  "REP #$10 and REP #$20 merge into REP #$30", live_out="a,x,y,p,mem",
-                  pre=NATIVE)
+def widths_prologue(rng: random.Random, *, allow_waste: bool = True
+                    ) -> tuple[list[Part], list[Part], dict[str, int], bool]:
+    """How a routine gets its 8-bit A and X/Y: (head parts, tail parts, M/X preconditions,
+    whether the routine restores P). Either the entry state states 8-bit (and the original
+    may set it again for nothing), or M/X are free and the routine sets them itself."""
+    choice = rng.randrange(5 if allow_waste else 3)
+    if choice == 0:
+        return [], [], {"m": 1, "x": 1}, False
+    if choice == 1:
+        return [same("PHP", "SEP #$30")], [same("PLP")], {}, True
+    if choice == 2:
+        return [same("PHP", "SEP #$20")], [same("PLP")], {"x": 1}, True
+    if choice == 3:
+        return [Part(["SEP #$30"], [], "register_mode", minor=True)], [], {"m": 1, "x": 1}, False
+    return ([same("PHP"), Part(["SEP #$20", "SEP #$10"], ["SEP #$30"], "register_mode",
+                               minor=True)], [same("PLP")], {}, True)
 
 
-# --- branch_optimization -------------------------------------------------------------------
-
-def branch_optimization(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a, b = _dp(rng), _abs(rng)
-    value = rng.randrange(1, 0x100)
-    if kind == 0:
-        return _draft("branch_optimization", 2,
-                      _lines(f"LDA {_b(a)}", "BEQ +", "BRA ++", "+", f"LDA #{_b(value)}",
-                             f"STA {_w(b)}", "++"),
-                      _lines(f"LDA {_b(a)}", "BNE +", f"LDA #{_b(value)}", f"STA {_w(b)}", "+"),
-                      "A branch over a BRA inverts into one branch", live_out="mem", pre=M8)
-    if kind == 1:
-        return _draft("branch_optimization", 1,
-                      _lines(f"LDA {_b(a)}", "CMP #$00", "BNE +", f"LDA #{_b(value)}",
-                             f"STA {_w(b)}", "+"),
-                      _lines(f"LDA {_b(a)}", "BNE +", f"LDA #{_b(value)}", f"STA {_w(b)}", "+"),
-                      "LDA already sets Z; CMP #$00 is redundant", live_out="mem", pre=M8)
-    return _draft("branch_optimization", 2,
-                  _lines(f"LDA {_b(a)}", "AND #$80", "CMP #$80", "BNE +",
-                         f"INC {_w(b)}", "+"),
-                  _lines(f"LDA {_b(a)}", "BPL +", f"INC {_w(b)}", "+"),
-                  "Test bit 7 with the N flag LDA sets", live_out="mem", pre=M8)
+def ending(rng: random.Random) -> Part:
+    return same(rng.choice(("RTS", "RTL", "RTS")))
 
 
-# --- increment_decrement -------------------------------------------------------------------
+# --- requests: paraphrased, never naming the method -------------------------------------------
 
-def increment_decrement(rng: random.Random) -> Draft:
-    kind = rng.randrange(4)
-    a, b = _dp(rng), _abs(rng)
-    if kind == 0:
-        return _draft("increment_decrement", 1,
-                      _lines(f"LDA {_b(a)}", "CLC", "ADC #$01", f"STA {_b(a)}"),
-                      f"INC {_b(a)}", "INC works on memory directly", live_out="mem", pre=M8)
-    if kind == 1:
-        return _draft("increment_decrement", 1,
-                      _lines(f"LDA {_w(b)}", "SEC", "SBC #$01", f"STA {_w(b)}"),
-                      f"DEC {_w(b)}", "DEC works on memory directly", live_out="mem", pre=M8)
-    if kind == 2:
-        return _draft("increment_decrement", 1,
-                      _lines("TXA", "CLC", "ADC #$01", "TAX", f"STX {_b(a)}"),
-                      _lines("INX", f"STX {_b(a)}"),
-                      "INX instead of a round trip through A", live_out="x,mem", pre=M8)
-    return _draft("increment_decrement", 2,
-                  _lines(f"LDA {_b(a)}", "CLC", "ADC #$02", f"STA {_b(a)}"),
-                  _lines(f"INC {_b(a)}", f"INC {_b(a)}"),
-                  "Two INCs beat load/add/store for +2", live_out="mem", pre=M8,
-                  objective="bytes")
-
-
-# --- loop_optimization ---------------------------------------------------------------------
-
-def loop_optimization(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    # Disjoint source and destination, so copy order cannot matter.
-    src = rng.randrange(0x0200, 0x0F00) & 0xFFF0
-    dst = rng.randrange(0x1000, 0x1E00) | 0x40
-    count = rng.randrange(4, 0x40)
-    if kind == 0:
-        return _draft("loop_optimization", 2,
-                      _lines("LDX #$00", "-", f"LDA {_w(src)},X", f"STA {_w(dst)},X", "INX",
-                             f"CPX #{_b(count)}", "BNE -"),
-                      _lines(f"LDX #{_b(count - 1)}", "-", f"LDA {_w(src)},X",
-                             f"STA {_w(dst)},X", "DEX", "BPL -"),
-                      "Count down to use the flags DEX sets instead of CPX",
-                      live_out="mem", pre={**M8, "dbr": 0x7E})
-    if kind == 1:
-        return _draft("loop_optimization", 2,
-                      _lines("LDX #$00", "-", f"STZ {_w(dst)},X", "INX", f"CPX #{_b(count)}",
-                             "BNE -"),
-                      _lines(f"LDX #{_b(count - 1)}", "-", f"STZ {_w(dst)},X", "DEX", "BPL -"),
-                      "Count down; DEX sets the flags the loop needs",
-                      live_out="mem", pre={**M8, "dbr": 0x7E})
-    return _draft("loop_optimization", 3,
-                  _lines("LDX #$00", "-", f"LDA {_w(src)},X", f"STA {_w(dst)},X", "INX",
-                         f"CPX #{_b(count)}", "BNE -"),
-                  _lines("REP #$30", f"LDA #{_w(count - 1)}", f"LDX #{_w(src)}",
-                         f"LDY #{_w(dst)}", "MVN $7E,$7E", "SEP #$30"),
-                  "A block copy is what MVN does, at 7 cycles a byte",
-                  live_out="mem", pre={**M8, "dbr": 0x7E})
+_SPEED = (
+    "This routine runs every frame in my hack and costs too many cycles. Make it faster "
+    "without changing what it does.",
+    "Can you speed this up? The game must not be able to tell the difference.",
+    "I'm running out of CPU time in this part of the frame. Rewrite this so it takes fewer "
+    "cycles but behaves exactly the same.",
+    "Please optimise this {what} for speed; its effects have to stay identical.",
+    "Here is my {what}. It works, but it is slow. Give me a faster version that does the same "
+    "thing.",
+    "Make this {what} cheaper to run. Same results, fewer cycles.",
+    "Tighten this {what} up for speed. Nothing observable may change.",
+    "This {what} is on a hot path. Reduce its cycle count; keep the behaviour.",
+)
+_SIZE = (
+    "My free space is almost full. Make this routine smaller in bytes while keeping exactly "
+    "what it does.",
+    "Shrink this {what}: fewer ROM bytes, same behaviour.",
+    "I need to squeeze a few bytes out of this {what}. It must still behave identically.",
+    "Please rewrite this {what} so it assembles to fewer bytes. Its effects must not change.",
+    "Can this {what} be made shorter? Size matters more than speed here; behaviour must stay "
+    "the same.",
+)
 
 
-# --- multiplication ------------------------------------------------------------------------
-
-def multiplication(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a, tmp = _dp(rng), _dp(rng) | 0x01
-    if a == tmp:
-        tmp ^= 0x02
-    if kind == 0:
-        return _draft("multiplication", 1,
-                      _lines(f"LDA {_b(a)}", f"STA {_b(tmp)}", "CLC", f"ADC {_b(tmp)}", "CLC",
-                             f"ADC {_b(tmp)}", "CLC", f"ADC {_b(tmp)}"),
-                      _lines(f"LDA {_b(a)}", "ASL A", "ASL A"),
-                      "x4 is two left shifts", live_out="a", pre=M8)
-    if kind == 1:
-        return _draft("multiplication", 1,
-                      _lines(f"LDA {_b(a)}", f"STA {_b(tmp)}", "CLC", f"ADC {_b(tmp)}"),
-                      _lines(f"LDA {_b(a)}", "ASL A"),
-                      "x2 is one left shift", live_out="a,n,z,c", pre=M8)
-    shifts = rng.randrange(3, 5)
-    adds = [line for _ in range(2 ** shifts - 1) for line in ("CLC", f"ADC {_b(tmp)}")]
-    return _draft("multiplication", 2,
-                  _lines(f"LDA {_b(a)}", f"STA {_b(tmp)}", *adds),
-                  _lines(f"LDA {_b(a)}", *(["ASL A"] * shifts)),
-                  f"x{2 ** shifts} is {shifts} left shifts", live_out="a", pre=M8)
+def request(rng: random.Random, objective: str, what: str) -> str:
+    template = rng.choice(_SIZE if objective == "bytes" else _SPEED)
+    return template.format(what=what)
 
 
-# --- addressing_mode -----------------------------------------------------------------------
+def _size(code: str) -> int:
+    from afs.asm.assembler import assemble
 
-def addressing_mode(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a, b = _dp(rng), _dp(rng)
-    if kind == 0:
-        return _draft("addressing_mode", 1,
-                      _lines(f"LDA $7E00{a:02X}", f"STA $7E00{b:02X}"),
-                      _lines(f"LDA {_b(a)}", f"STA {_b(b)}"),
-                      "With D = 0 the direct page reaches $7E0000-$7E00FF in 2 bytes",
-                      live_out="a,n,z,mem", pre={**M8, "dp": 0})
-    if kind == 1:
-        return _draft("addressing_mode", 1,
-                      _lines(f"LDA $00{a:02X}", "CLC", f"ADC $00{b:02X}", f"STA $00{a:02X}"),
-                      _lines(f"LDA {_b(a)}", "CLC", f"ADC {_b(b)}", f"STA {_b(a)}"),
-                      "Absolute $00xx costs a byte and a cycle more than direct $xx",
-                      live_out="a,n,v,z,c,mem", pre={**M8, "dp": 0, "dbr": 0x7E})
-    return _draft("addressing_mode", 2,
-                  _lines(f"LDA $7E{a:04X},X", f"STA $7E{(a + 0x20) & 0xFF:04X},X"),
-                  _lines(f"LDA {_b(a)},X", f"STA {_b((a + 0x20) & 0xFF)},X"),
-                  "Direct page indexed replaces long indexed when D = 0",
-                  live_out="a,n,z,mem", pre={**M8, "dp": 0})
-
-
-# --- 16bit_optimization --------------------------------------------------------------------
-
-def sixteen_bit(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a = _scratch_dp(rng)
-    value = rng.randrange(0x100, 0x10000)
-    if kind == 0:
-        return _draft("16bit_optimization", 2,
-                      _lines("SEP #$20", f"LDA #{_b(value & 0xFF)}", f"STA {_b(a)}",
-                             f"LDA #{_b(value >> 8)}", f"STA {_b(a + 1)}", "REP #$20"),
-                      _lines(f"LDA #{_w(value)}", f"STA {_b(a)}"),
-                      "In 16-bit mode one store writes both bytes", live_out="mem", pre=M16)
-    if kind == 1:
-        return _draft("16bit_optimization", 1,
-                      _lines("SEP #$20", f"STZ {_b(a)}", f"STZ {_b(a + 1)}", "REP #$20"),
-                      f"STZ {_b(a)}",
-                      "A 16-bit STZ clears both bytes", live_out="a,mem", pre=M16)
-    b = _free_word(rng)
-    return _draft("16bit_optimization", 2,
-                  _lines("SEP #$20", f"LDA {_b(a)}", f"STA {_w(b)}", f"LDA {_b(a + 1)}",
-                         f"STA {_w(b + 1)}", "REP #$20"),
-                  _lines(f"LDA {_b(a)}", f"STA {_w(b)}"),
-                  "Copy a word with one 16-bit load and store", live_out="mem",
-                  pre={**M16, "dbr": 0x7E})
-
-
-# --- stack_optimization --------------------------------------------------------------------
-
-def stack_optimization(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a, b = _dp(rng), _abs(rng)
-    if kind == 0:
-        return _draft("stack_optimization", 1,
-                      _lines("PHA", f"STZ {_b(a)}", f"STZ {_w(b)}", "PLA"),
-                      _lines(f"STZ {_b(a)}", f"STZ {_w(b)}"),
-                      "STZ does not touch A: the save and restore are dead",
-                      live_out="a,x,y,s,mem", pre=M8)
-    if kind == 1:
-        return _draft("stack_optimization", 1,
-                      _lines("PHX", "PLY", f"STY {_b(a)}"),
-                      _lines("TXY", f"STY {_b(a)}"),
-                      "TXY copies X to Y without the stack", live_out="x,y,s,n,z,mem", pre=M8)
-    return _draft("stack_optimization", 2,
-                  _lines("PHP", f"LDA {_b(a)}", f"STA {_w(b)}", "PLP"),
-                  _lines(f"LDA {_b(a)}", f"STA {_w(b)}"),
-                  "Only N and Z change and the caller discards them: no PHP/PLP needed",
-                  live_out="a,s,c,v,i,d,mem", pre=M8)
-
-
-# --- dead_code -----------------------------------------------------------------------------
-
-def dead_code(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a, b = _dp(rng), _abs(rng)
-    v1, v2 = rng.randrange(0x100), rng.randrange(0x100)
-    if kind == 0:
-        return _draft("dead_code", 1,
-                      _lines(f"LDA #{_b(v1)}", f"LDA #{_b(v2)}", f"STA {_b(a)}"),
-                      _lines(f"LDA #{_b(v2)}", f"STA {_b(a)}"),
-                      "The first load is overwritten before use", live_out="a,n,z,mem", pre=M8)
-    if kind == 1:
-        return _draft("dead_code", 1,
-                      _lines(f"LDA #{_b(v1)}", f"STA {_w(b)}", f"LDA #{_b(v2)}", f"STA {_w(b)}"),
-                      _lines(f"LDA #{_b(v2)}", f"STA {_w(b)}"),
-                      "The first store is overwritten", live_out="a,n,z,mem", pre=M8)
-    return _draft("dead_code", 2,
-                  _lines(f"LDA #{_b(v1)}", f"STA {_b(a)}", "BRA +", f"LDA #{_b(v2)}",
-                         f"STA {_w(b)}", "+"),
-                  _lines(f"LDA #{_b(v1)}", f"STA {_b(a)}"),
-                  "Code after an unconditional branch is unreachable", live_out="a,n,z,mem",
-                  pre=M8)
-
-
-# --- strength_reduction --------------------------------------------------------------------
-
-def strength_reduction(rng: random.Random) -> Draft:
-    kind = rng.randrange(3)
-    a = _dp(rng)
-    if kind == 0:
-        return _draft("strength_reduction", 2,
-                      _lines(f"LDA {_b(a)}", "LDX #$00", "-", "CMP #$02", "BCC +", "SBC #$02",
-                             "INX", "BRA -", "+", "TXA"),
-                      _lines(f"LDA {_b(a)}", "LSR A"),
-                      "Halving by repeated subtraction is one LSR", live_out="a", pre=M8)
-    if kind == 1:
-        mask = rng.choice((0x01, 0x03, 0x07, 0x0F, 0x1F))
-        divisor = mask + 1
-        return _draft("strength_reduction", 2,
-                      _lines(f"LDA {_b(a)}", "-", f"CMP #{_b(divisor)}", "BCC +",
-                             f"SBC #{_b(divisor)}", "BRA -", "+"),
-                      _lines(f"LDA {_b(a)}", f"AND #{_b(mask)}"),
-                      f"A modulo {divisor} (a power of two) is an AND", live_out="a", pre=M8)
-    return _draft("strength_reduction", 1,
-                  _lines(f"LDA {_b(a)}", "EOR #$FF", "CLC", "ADC #$01", "EOR #$FF", "CLC",
-                         "ADC #$01"),
-                  f"LDA {_b(a)}",
-                  "Negating twice gives the value back", live_out="a,n,z", pre=M8)
-
-
-TEMPLATES: dict[str, Callable[[random.Random], Draft]] = {
-    "redundant_loads": redundant_loads,
-    "register_mode": register_mode,
-    "branch_optimization": branch_optimization,
-    "increment_decrement": increment_decrement,
-    "loop_optimization": loop_optimization,
-    "multiplication": multiplication,
-    "addressing_mode": addressing_mode,
-    "16bit_optimization": sixteen_bit,
-    "stack_optimization": stack_optimization,
-    "dead_code": dead_code,
-    "strength_reduction": strength_reduction,
-}
+    return sum(len(s.data) for s in assemble(code, base=0x008000).segments)
 
 
 def drafts(rng: random.Random) -> list[Draft]:
-    """PER_CATEGORY distinct drafts per category, deterministic for a seeded `rng`."""
-    return distinct_drafts({category: (lambda _, t=template: t(rng))
-                            for category, template in TEMPLATES.items()}, PER_CATEGORY)
+    """TARGET distinct drafts, the families taken in turn; deterministic for a seeded rng."""
+    from afs.asm.extract import normalize_code
+    from afs.benchmark.generation.din_loops import FAMILIES as LOOPS
+    from afs.benchmark.generation.din_resources import FAMILIES as RESOURCES
+    from afs.benchmark.generation.din_sprites import FAMILIES as SPRITES
+    from afs.benchmark.generation.din_system import FAMILIES as SYSTEM
+
+    families: dict[str, tuple[str, Callable[[random.Random], Draft]]] = {
+        **RESOURCES, **SPRITES, **SYSTEM, **LOOPS}
+    names = sorted(families)
+    out: list[Draft] = []
+    seen: set[str] = set()
+    attempts = 0
+    while len(out) < TARGET:
+        if attempts >= MAX_ATTEMPTS:
+            raise GenerationError(f"din: only {len(out)} distinct drafts in {attempts} attempts")
+        family = names[attempts % len(names)]
+        attempts += 1
+        what, make = families[family]
+        draft = make(rng)
+        key = normalize_code(draft.code)
+        if key in seen:
+            continue
+        seen.add(key)
+        if rng.random() < 0.25 and _size(draft.expected_output) < _size(draft.code):
+            draft.metadata["objective"] = "bytes"
+        draft.metadata["request"] = request(rng, draft.metadata["objective"], what)
+        out.append(draft)
+    return out
