@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean browser
+.PHONY: setup run test lint bench oracle-soak clean browser fuzz
 
 setup: $(STAMP)
 
@@ -43,6 +43,11 @@ test: setup browser
 bench: setup
 	mkdir -p bench/results
 	$(BIN)/python -m bench.run_all
+
+# Property tests at random with many examples (AFS_FUZZ_EXAMPLES, default 5000 each) to find
+# the next bug; CI runs the same tests derandomised. Pin what this finds with @example.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m property
 
 oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi

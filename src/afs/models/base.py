@@ -123,15 +123,26 @@ def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
 class StopScanner:
     """Finds stop sequences in streamed text, even when one is split across chunks.
 
-    `feed()` returns the text that is safe to emit now: everything except a tail that could
-    still turn out to be the start of a stop sequence. `finish()` flushes that tail.
+    `feed()` returns the text that is safe to emit now: everything before the earliest place a
+    stop sequence could still begin. A complete stop is only acted on once no stop that starts
+    earlier can still complete (stops may overlap: with stops `a` and `;a;`, the text `;a` must
+    wait for the next character). `finish()` flushes what is held, cut at the earliest stop.
     """
 
     def __init__(self, stop: Sequence[str] | None) -> None:
         self.stop = [s for s in (stop or ()) if s]
-        self._hold = max((len(s) for s in self.stop), default=1) - 1
+        self._longest = max((len(s) for s in self.stop), default=1)
         self._buffer = ""
         self.stopped = False
+
+    def _pending_start(self, end: int) -> int | None:
+        """The earliest index before `end` where a stop could begin but is not complete yet."""
+        buffer = self._buffer
+        for start in range(max(0, len(buffer) - self._longest + 1), end):
+            tail = buffer[start:]
+            if any(len(tail) < len(s) and s.startswith(tail) for s in self.stop):
+                return start
+        return None
 
     def feed(self, chunk: str) -> str:
         if self.stopped:
@@ -139,20 +150,24 @@ class StopScanner:
         if not self.stop:
             return chunk
         self._buffer += chunk
-        text, hit = truncate_at_stop(self._buffer, self.stop)
-        if hit:
+        hits = [i for i in (self._buffer.find(s) for s in self.stop) if i >= 0]
+        hit = min(hits) if hits else None
+        pending = self._pending_start(len(self._buffer) if hit is None else hit)
+        if hit is not None and pending is None:
             self.stopped = True
-            self._buffer = ""
-            return text
-        keep = len(self._buffer) - self._hold
-        if keep <= 0:
-            return ""
-        out, self._buffer = self._buffer[:keep], self._buffer[keep:]
+            out, self._buffer = self._buffer[:hit], ""
+            return out
+        cut = len(self._buffer) if pending is None else pending
+        out, self._buffer = self._buffer[:cut], self._buffer[cut:]
         return out
 
     def finish(self) -> str:
-        out, self._buffer = self._buffer, ""
-        return "" if self.stopped else out
+        if self.stopped:
+            return ""
+        out, hit = truncate_at_stop(self._buffer, self.stop)
+        self._buffer = ""
+        self.stopped = hit
+        return out
 
 
 class ChatModel(abc.ABC):
