@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from afs.cli.output import JsonOption, console, err_console, fail, print_json
+from afs.cli.output import (
+    JsonOption,
+    check_output_file,
+    console,
+    err_console,
+    fail,
+    print_json,
+)
 
 asm_app = typer.Typer(help="The 65816 toolchain: build, run, lint, equiv, optimize, explain.",
                       no_args_is_help=True)
@@ -32,6 +39,8 @@ def build_command(
 
     if fix_checksum not in ("on", "off"):
         fail(f"--fix-checksum must be 'on' or 'off', not {fix_checksum!r}")
+    if output:
+        check_output_file(output, "--output")
     address = None
     if base is not None:
         text = base.strip().lower().replace("$", "0x", 1)
@@ -160,6 +169,8 @@ def optimize_command(
 
     from afs.asm.optimizer import optimize
 
+    if output:
+        check_output_file(output, "--output")
     result = optimize(_read_source(file), filename=file, live_out=live_out, verify=verify)
     if output:
         Path(output).write_text(result.source if result.source.endswith("\n")
