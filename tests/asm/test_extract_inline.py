@@ -1,4 +1,4 @@
-"""Code pasted inline in chat: ` / `, ` : `, `;`, backticks, a prose lead, with or without a fence."""
+"""Code pasted inline in chat: ` / `, ` : `, `;`, backticks, a prose lead, a fence or none."""
 
 from __future__ import annotations
 
