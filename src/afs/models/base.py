@@ -2,8 +2,8 @@
 
 Every part of AFS (distillation, benchmark, generalist, critic, gateway) talks to models
 through `ChatModel`: `complete()` for a whole answer, `stream()` for text chunks. Backends
-raise only the three error kinds below, so the single retry loop in `afs.models.retry`
-can decide what to do without knowing the provider.
+raise only the three error kinds of `afs.models.errors`, so the single retry loop in
+`afs.models.retry` can decide what to do without knowing the provider.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from afs.errors import AfsError
+from afs.models.errors import (  # noqa: F401 - the taxonomy is public here too
+    FatalError,
+    ModelError,
+    ModelUnavailableError,
+    RateLimitedError,
+    TransientError,
+)
+from afs.models.retry import RetryPolicy, call_with_retry, stream_with_retry
 
 Role = Literal["system", "user", "assistant"]
 
@@ -76,42 +83,6 @@ class Price:
 
     def cost(self, usage: Usage) -> float:
         return (usage.prompt_tokens * self.input + usage.completion_tokens * self.output) / 1e6
-
-
-class ModelError(AfsError):
-    """Base of the model error taxonomy. Messages never contain API keys."""
-
-    def __init__(self, message: str, *, provider: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.provider = provider
-        self.status = status
-
-
-class RateLimitedError(ModelError):
-    """429 or a provider's quota signal; `retry_after` is in seconds when the server said."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str = "",
-        status: int | None = 429,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, provider=provider, status=status)
-        self.retry_after = retry_after
-
-
-class TransientError(ModelError):
-    """5xx, timeouts, connection resets, malformed bodies: worth retrying."""
-
-
-class FatalError(ModelError):
-    """401/403, 400, unknown model, missing key: retrying cannot help."""
-
-
-class ModelUnavailableError(FatalError):
-    """The backend cannot run here (package missing, provider not configured)."""
 
 
 def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
@@ -189,8 +160,6 @@ class ChatModel(abc.ABC):
         price: Price | None = None,
         retry: Any = None,
     ) -> None:
-        from afs.models.retry import RetryPolicy
-
         self.model = model
         self.alias = alias or model
         self.defaults = dict(defaults or {})
@@ -222,8 +191,6 @@ class ChatModel(abc.ABC):
         seed: int | None = None,
         top_p: float | None = None,
     ) -> Completion:
-        from afs.models.retry import call_with_retry
-
         msgs = self._prepare(messages)
         params = self._params(
             temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,
@@ -254,8 +221,6 @@ class ChatModel(abc.ABC):
         top_p: float | None = None,
     ) -> AsyncIterator[str]:
         """Yield text chunks. Retries only happen before the first chunk is yielded."""
-        from afs.models.retry import stream_with_retry
-
         msgs = self._prepare(messages)
         params = self._params(
             temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,

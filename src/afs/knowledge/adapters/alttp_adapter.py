@@ -34,6 +34,7 @@ from afs.knowledge.graph_core import (
 from afs.knowledge.retrieval import BM25Index, stem, tokenize
 
 from . import alttp_vocab as vocab
+from .alttp_validation import DEFAULT_CHECKS, validate
 
 DATA_FILE = "alttp_facts.json"
 MEMORY, REGISTER, REGION = "memory", "register", "region"
@@ -448,14 +449,10 @@ class ALTTPKnowledgeGraph(KnowledgeGraph):
     @property
     def output_checks(self) -> list[OutputCheck]:
         """Checks `validate_output` runs; a subclass extends this list to add constraints."""
-        from afs.knowledge.adapters import alttp_validation as checks
-
-        return list(checks.DEFAULT_CHECKS)
+        return list(DEFAULT_CHECKS)
 
     def validate_output(self, text_or_code: str) -> list:
         """Findings (line, column, kind, severity, reason) for a model's answer or code."""
-        from afs.knowledge.adapters.alttp_validation import validate
-
         return validate(self, text_or_code)
 
 
