@@ -256,3 +256,7 @@ def run_command(
     for address, value, cycle in result.io_writes:
         console.print(f"  I/O ${address:04X} <- 0x{value:02X} (cycle {cycle})",
                       highlight=False, markup=False)
+    for address, value, cycle in result.open_bus_reads:
+        # Nothing is mapped there: real code that does this has a bug (a wrong bank or DBR).
+        console.print(f"  warning: read of unmapped ${address:06X} gave open bus 0x{value:02X} "
+                      f"(cycle {cycle})", style="yellow", highlight=False, markup=False)
