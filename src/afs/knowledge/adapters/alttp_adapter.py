@@ -58,7 +58,11 @@ _REGISTER_REF = re.compile(r"\(\$(?P<addr>(?:21|42|43)[0-9A-Fa-f]{2})\)")
 _NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WEIGHT_MENTION, _WEIGHT_NAME, _WEIGHT_CONCEPT = 100.0, 40.0, 8.0
 # Entities scoring under this share of the best one are noise for a compact prompt block.
-_MIN_SHARE = 0.08
+# Where the evidence runs out: an entity found only by shared words (BM25) must score at least
+# half the best entity's score, one found by address, name, concept or relation 0.3 of it.
+# (Chosen on the development set, tests/knowledge/retrieval_cases.py CASES.)
+_TEXT_SHARE = 0.5
+_STRONG_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -374,8 +378,9 @@ class ALTTPKnowledgeGraph(KnowledgeGraph):
                     other.score = boost
         ranked = sorted(found.values(), key=lambda e: (-e.score, e.node.id))[:max_entities]
         if ranked:
-            floor = ranked[0].score * _MIN_SHARE
-            ranked = [e for e in ranked if e.score >= floor]
+            top = ranked[0].score
+            ranked = [e for e in ranked if e.score >= top * (
+                _TEXT_SHARE if all(r == "text" for r in e.reasons) else _STRONG_SHARE)]
         result = ContextResult(query, ranked, unknown)
         result.text = self._render(result)
         return result
