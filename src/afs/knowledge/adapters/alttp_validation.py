@@ -24,6 +24,8 @@ class MapGraph(Protocol):
 
     def resolve(self, address: Any) -> Any: ...
 
+    def find_by_name(self, name: str) -> Any: ...
+
     def edges(self, edge_type: str | None = None, *, source: str | None = None,
               target: str | None = None) -> list[Any]: ...
 
@@ -207,16 +209,38 @@ def _words(text: str) -> set[str]:
     return set(tokenize(text, keep_stopwords=True))
 
 
+def _comment_above(lines: list[ScannedLine], index: int) -> str:
+    """The comment lines that head the statements `lines[index]` belongs to: comment-only
+    lines just above it, across code lines that carry no comment of their own, up to a blank
+    line, a label or another commented statement."""
+    found: list[str] = []
+    for j in range(index - 1, max(-1, index - 6), -1):
+        text = lines[j].text.strip()
+        if text.startswith(";"):
+            found.append(text.lstrip(";"))
+        elif found or not lines[j].is_code or ";" in text:
+            break
+    return " ".join(reversed(found))
+
+
 def check_role_confusion(graph: MapGraph, lines: list[ScannedLine]
                          ) -> Iterable[Finding]:
-    """Text that calls an address by its counterpart's role ("$7EF36C = current health")."""
+    """Text that calls an address by its counterpart's role ("$7EF36C = current health"),
+    and writes whose stated intent belongs to the counterpart ("STA $7EF362 ; give the player
+    999 rupees"). A code line's comment and the comment lines heading it both count."""
     roles = {name: ({stem(w) for w in own}, {stem(w) for w in other})
              for name, (_, own, other) in vocab.ROLES.items() if other}
-    for line in lines:
+    # Code that also writes the right entity (the real rupees, then the HUD counter so it
+    # jumps at once) means the other write on purpose.
+    written = {node.name for line in lines for access in line.accesses
+               if access.kind == "write" and (node := graph.resolve(access.address).node)}
+    for index, line in enumerate(lines):
         spots: list[tuple[int, int, int, set[str]]] = []
         if line.is_code:
-            comment = line.text.partition(";")[2]
-            spots += [(a.address, a.column, a.column, _words(comment)) for a in line.accesses]
+            comment = line.text.partition(";")[2] + " " + _comment_above(lines, index)
+            words = _words(comment)
+            spots += [(a.address, a.column, a.column, words) for a in line.accesses]
+            yield from _intent_misuse(graph, line, words, written)
         mentions = line.prose_mentions
         for i, mention in enumerate(mentions):
             before = mentions[i - 1].end if i else 0
@@ -234,6 +258,27 @@ def check_role_confusion(graph: MapGraph, lines: list[ScannedLine]
                               f"{format_address(address)} is {vocab.ROLES[node.name][0]}, but "
                               f"the text calls it '{claimed}'", format_address(address),
                               node.name)
+
+
+def _intent_misuse(graph: MapGraph, line: ScannedLine, words: set[str],
+                   written: set[str]) -> Iterable[Finding]:
+    for access in line.accesses:
+        if access.kind != "write":
+            continue
+        node = graph.resolve(access.address).node
+        rule = vocab.MISUSED_FOR.get(node.name) if node is not None else None
+        if rule is None:
+            continue
+        intent, belongs_in = rule
+        own = {stem(w) for w in vocab.ROLES[node.name][1]}
+        said = sorted(w for w in intent if stem(w) in words)
+        if said and not words & own and belongs_in not in written:
+            target = graph.find_by_name(belongs_in)
+            where = f"{target.properties['display']} {target.name}" if target else belongs_in
+            yield Finding(line.number, access.column, "role_misuse", "error",
+                          f"this writes {format_address(access.address)}, "
+                          f"{vocab.ROLES[node.name][0]}; to {' / '.join(said)}, write {where}",
+                          format_address(access.address), node.name)
 
 
 DEFAULT_CHECKS = (check_unknown_addresses, check_register_access, check_width,

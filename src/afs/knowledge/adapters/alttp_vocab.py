@@ -269,6 +269,17 @@ VALUE_LIMITS: dict[str, int] = {
 }
 
 # How an edge reads from its source and from its target.
+# Writes that are a role misuse because of what the code means to do: a "give 999 rupees"
+# store into the HUD counter (it only counts toward the real one), a heal or damage into the
+# maximum. Entity -> (words that say the intent, the entity the intent belongs in).
+MISUSED_FOR: dict[str, tuple[frozenset[str], str]] = {
+    "rupees_displayed": (frozenset({"give", "add", "set", "award", "grant", "gain", "pay",
+                                    "spend", "take", "subtract", "refund", "reward", "cost",
+                                    "steal"}), "rupees_target"),
+    "link_health_max": (frozenset({"heal", "refill", "restore", "damage", "hurt", "lose",
+                                   "kill", "full", "recover", "hit"}), "link_health_current"),
+}
+
 EDGE_PHRASES: dict[str, tuple[str, str]] = {
     "max_of": ("is the maximum of", "has its maximum in"),
     "refills": ("refills", "is refilled gradually through"),
