@@ -263,6 +263,16 @@ def _merge_carry(a: Any, b: Any) -> Any:
     return COMPUTED
 
 
+def _merge_width(a: Any, a_inferred: bool, b: Any, b_inferred: bool) -> tuple[Any, bool]:
+    """Join of a width. A width inferred from an immediate's size is a guess about the
+    caller's width (no REP/SEP changed it), so it does not disagree with the caller's."""
+    if a == b:
+        return a, a_inferred and b_inferred
+    if (a == ENTRY and b_inferred) or (b == ENTRY and a_inferred):
+        return ENTRY, False
+    return None, False
+
+
 def merge(s: State, t: State) -> State:
     """Join of two states at a control-flow merge."""
     if s == t:
@@ -275,16 +285,17 @@ def merge(s: State, t: State) -> State:
             stack = None
     else:
         stack = None
+    m, m_inferred = _merge_width(s.m, s.m_inferred, t.m, t.m_inferred)
+    x, x_inferred = _merge_width(s.x, s.x_inferred, t.x, t.x_inferred)
     return State(
-        m=_merge_val(s.m, t.m), x=_merge_val(s.x, t.x), e=_merge_val(s.e, t.e),
+        m=m, x=x, e=_merge_val(s.e, t.e),
         c=_merge_carry(s.c, t.c), dec=ENTRY if ENTRY in (s.dec, t.dec) else _merge_val(
             s.dec, t.dec),
         depth=s.depth if s.depth == t.depth else None, stack=stack,
         a=_merge_val(s.a, t.a), b=_merge_val(s.b, t.b), xv=_merge_val(s.xv, t.xv),
         yv=_merge_val(s.yv, t.yv), dp=_merge_val(s.dp, t.dp), dbr=_merge_val(s.dbr, t.dbr),
         regs_set=s.regs_set & t.regs_set, written=s.written & t.written,
-        blank=s.blank and t.blank, m_inferred=s.m_inferred and t.m_inferred,
-        x_inferred=s.x_inferred and t.x_inferred,
+        blank=s.blank and t.blank, m_inferred=m_inferred, x_inferred=x_inferred,
     )
 
 

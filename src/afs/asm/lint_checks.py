@@ -90,7 +90,10 @@ def _check_stack(c: LintContext) -> Iterator[Finding]:
                 yield c.find("S004", ins, f"{name} runs with nothing pushed by this routine, "
                                           f"so it pulls the return address.")
             elif st.stack and size is not None and st.stack[-1][1] != size and (
-                    st.stack[-1][0] in ("A", "X", "Y") and name in ("PLA", "PLX", "PLY")):
+                    st.stack[-1][0] in ("A", "X", "Y") and name in ("PLA", "PLX", "PLY")) and (
+                    # A width known only from an immediate's size means no REP/SEP ran since
+                    # entry: the push ran at the same (caller's) width as this pull.
+                    not (st.m_inferred if name == "PLA" else st.x_inferred)):
                 yield c.find("S003", ins, f"{name} pulls {size} byte(s) but the last push "
                                           f"({st.stack[-1][0]}) left {st.stack[-1][1]}.")
 
