@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean browser fuzz
+.PHONY: setup run test lint bench oracle-soak clean browser fuzz lint-disassembly
 
 setup: $(STAMP)
 
@@ -48,6 +48,13 @@ bench: setup
 # the next bug; CI runs the same tests derandomised. Pin what this finds with @example.
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m property
+
+# Lint every routine of the US ALTTP disassembly (spannerisms/usdasm, not part of this
+# repository): per-rule counts and examples; USDASM names the checkout.
+USDASM ?= ../usdasm
+lint-disassembly: setup
+	mkdir -p bench/results
+	$(BIN)/python scripts/lint_disassembly.py $(USDASM) --json bench/results/lint_disassembly.json
 
 oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi

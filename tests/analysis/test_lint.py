@@ -114,3 +114,23 @@ def test_no_width_or_stack_finding_without_a_width_change(source):
 ])
 def test_real_width_changes_are_still_found(source, rule):
     assert rule in {f.rule for f in lint_source(source).findings}
+
+
+@pytest.mark.parametrize(("label", "handler"), [
+    ("NMI", True), ("IRQ", True), ("NMI_Handler", True), ("VBlankISR", True),
+    ("Vector_NMI", True), ("NMI_UploadBG3Text", False), ("NMI_NoTileUpdates", False),
+    ("IRQ_SetScroll", False),
+])
+def test_only_the_handler_itself_is_a_handler_by_name(label, handler):
+    # A subroutine the NMI handler calls (NMI_Something) returns with RTS, rightly.
+    findings = lint_source(f"{label}:\n  rep #$30\n  lda $10\n  sta $12\n  rts\n").findings
+    assert ("I001" in {f.rule for f in findings}) is handler
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    ("Routine:\n  sep #$20\n  lda #$01\n  sta $4216\n  rts\n", True),
+    ("Routine:\n  rep #$20\n  stz $2133\n  sep #$20\n  rts\n", False),   # high byte -> $2134
+    ("Routine:\n  asl $4216\n  rol $4217\n  rts\n", False),               # the read is the point
+])
+def test_read_only_register_stores(source, flagged):
+    assert ("W001" in {f.rule for f in lint_source(source).findings}) is flagged
