@@ -134,3 +134,20 @@ def test_only_the_handler_itself_is_a_handler_by_name(label, handler):
 ])
 def test_read_only_register_stores(source, flagged):
     assert ("W001" in {f.rule for f in lint_source(source).findings}) is flagged
+
+
+@pytest.mark.parametrize(("source", "rules", "absent"), [
+    # A jump through the stack: push (target - 1), then RTS pops it on purpose.
+    ("Routine:\n  rep #$30\n  lda $10\n  and #$00FF\n  asl a\n  tay\n  lda Table,y\n  dec a\n"
+     "  pha\n  sep #$30\n  rts\nTable:\n  dw Routine, Routine\n", set(), "S001"),
+    # Returning to the caller's caller: PLA PLA drops our return address (S004 says so).
+    ("Routine:\n  lda $10\n  bne .inactive\n  lda $11\n  beq .active\n.inactive\n  pla\n"
+     "  pla\n.active\n  rts\n", {"S004"}, "S002"),
+    # A register saved at entry and never restored is still an error.
+    ("Routine:\n  rep #$30\n  pha\n  lda $10\n  sta $12\n  lda $14\n  sta $16\n  rts\n",
+     {"S001"}, None),
+])
+def test_stack_idioms_of_shipped_code(source, rules, absent):
+    found = {f.rule for f in lint_source(source).findings}
+    assert rules <= found
+    assert absent is None or absent not in found

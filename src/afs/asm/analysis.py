@@ -415,8 +415,11 @@ def analyze(instrs: list[Instr], *, entry: State | None = None,
                 edge = _after_call(st, out)
             cur = before[t]
             new = edge if cur is None else merge(cur, edge)
+            # A path below the entry depth pulled the return address on purpose (PLA PLA to
+            # return to the caller's caller, which S004 reports): not a push imbalance.
             if cur is not None and cur.depth is not None and edge.depth is not None and (
-                    cur.depth != edge.depth) and (t, "depth") not in reported:
+                    cur.depth != edge.depth) and min(cur.depth, edge.depth) >= 0 and (
+                    t, "depth") not in reported:
                 reported.add((t, "depth"))
                 conflicts.append((t, "depth"))
             if new != cur:

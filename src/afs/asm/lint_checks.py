@@ -10,6 +10,7 @@ from afs.asm.analysis import (
     CONDITIONAL,
     ENTRY,
     RETURNS,
+    Analysis,
     Instr,
     State,
     access_bytes,
@@ -61,6 +62,17 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
                          replace_fix(ins, fixed))
 
 
+def _dispatch(an: Analysis, ins: Instr, st: State) -> bool:
+    """`PHA : RTS` jumps: exactly a return address (2 bytes for RTS, 3 for RTL) pushed by
+    the last few instructions of the block, which the return then pops on purpose."""
+    if st.depth != {"RTS": 2, "RTL": 3}.get(ins.mnemonic):
+        return False
+    block = an.cfg.block(an.cfg.block_of[ins.index])
+    recent = range(max(block.start, ins.index - 3), ins.index)
+    return any(an.instrs[i].mnemonic in ("PHA", "PHX", "PHY", "PEA", "PER", "PHK")
+               for i in recent)
+
+
 _PULL_FOR = {"A": "PLA", "X": "PLX", "Y": "PLY", "P": "PLP", "B": "PLB", "D": "PLD", "K": "PLB"}
 
 
@@ -75,7 +87,8 @@ def _check_stack(c: LintContext) -> Iterator[Finding]:
         if st is None:
             continue
         name = ins.mnemonic
-        if name in RETURNS and st.depth is not None and st.depth > 0:
+        if name in RETURNS and st.depth is not None and st.depth > 0 and not _dispatch(
+                an, ins, st):
             fix = None
             if st.stack and all(item[0] in _PULL_FOR for item in st.stack):
                 pulls = [_PULL_FOR[item[0]].lower() for item in reversed(st.stack)]
