@@ -151,3 +151,12 @@ def test_stack_idioms_of_shipped_code(source, rules, absent):
     found = {f.rule for f in lint_source(source).findings}
     assert rules <= found
     assert absent is None or absent not in found
+
+
+def test_a_width_assumed_across_a_call_is_not_an_error():
+    # The callee returns with 8-bit A; the immediate after the call says so.
+    after_call = {f.rule: f.severity for f in lint_source(
+        "Routine:\n  rep #$30\n  jsl $018000\n  lda.b #$10\n  sta $10\n  rts\n").findings}
+    assert "M001" not in after_call and after_call.get("M002") == "warning"
+    plain = {f.rule for f in lint_source("Routine:\n  rep #$30\n  lda.b #$10\n  rts\n").findings}
+    assert "M001" in plain

@@ -123,10 +123,10 @@ def _set_width(st: State, mask: int, value: int) -> State:
     changes: dict[str, Any] = {}
     if mask & 0x20:
         changes["m"] = 8 if value else 16
-        changes["m_inferred"] = False
+        changes["m_inferred"] = changes["m_assumed"] = False
     if mask & 0x10:
         changes["x"] = 8 if value else 16
-        changes["x_inferred"] = False
+        changes["x_inferred"] = changes["x_assumed"] = False
         if value:  # X=1 zeroes the index high bytes
             changes["xv"] = st.xv & 0xFF if st.xv is not None else None
             changes["yv"] = st.yv & 0xFF if st.yv is not None else None
@@ -186,7 +186,7 @@ def transfer(ins: Instr, st: State) -> State:
         new_c = st.e if st.e in (0, 1) else COMPUTED
         nst = replace(st, e=new_e, c=new_c)
         if new_e == 1:
-            nst = replace(nst, m=8, x=8, xv=None, yv=None)
+            nst = replace(nst, m=8, x=8, xv=None, yv=None, m_assumed=False, x_assumed=False)
         elif new_e is None:
             nst = replace(nst, m=None, x=None)
         return nst
@@ -220,7 +220,7 @@ def transfer(ins: Instr, st: State) -> State:
         if name == "PLP":
             if top_kind == "P" and isinstance(raw, tuple):
                 pm, px, pc, pd = raw
-                ch.update(m=pm, x=px, c=pc, dec=pd)
+                ch.update(m=pm, x=px, c=pc, dec=pd, m_assumed=False, x_assumed=False)
             else:
                 ch.update(m=None, x=None, c=COMPUTED, dec=None)
             return replace(st, **ch)
@@ -442,7 +442,8 @@ def _refine_by_encoding(ins: Instr, st: State) -> State:
 
 def _after_call(before_call: State, out: State) -> State:
     """Across a call: widths, D and DBR are assumed preserved (the usual convention)."""
-    return replace(out, m=before_call.m, x=before_call.x, e=before_call.e,
+    return replace(out, m=before_call.m, x=before_call.x, e=before_call.e, m_assumed=True,
+                   x_assumed=True,
                    depth=before_call.depth, stack=before_call.stack)
 
 

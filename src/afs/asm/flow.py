@@ -249,6 +249,9 @@ class State:
     blank: bool = False     # forced blank / vblank wait / NMI context established
     m_inferred: bool = False  # M came from an immediate's size, not from REP/SEP
     x_inferred: bool = False
+    # M/X assumed unchanged across a call (the usual convention; a callee may break it).
+    m_assumed: bool = False
+    x_assumed: bool = False
 
 
 def _merge_val(a: Any, b: Any) -> Any:
@@ -296,6 +299,7 @@ def merge(s: State, t: State) -> State:
         yv=_merge_val(s.yv, t.yv), dp=_merge_val(s.dp, t.dp), dbr=_merge_val(s.dbr, t.dbr),
         regs_set=s.regs_set & t.regs_set, written=s.written & t.written,
         blank=s.blank and t.blank, m_inferred=m_inferred, x_inferred=x_inferred,
+        m_assumed=s.m_assumed or t.m_assumed, x_assumed=s.x_assumed or t.x_assumed,
     )
 
 

@@ -49,6 +49,13 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
         if w is None and raw is None:
             yield c.find("M002", ins, f"{reg} may be 8- or 16-bit here (paths disagree); "
                                       f"'{ins.text}' assumes {8 if assembled8 else 16}-bit.")
+        elif w is not None and w != assembled8 and (st.m_assumed if is_m else st.x_assumed):
+            # The width is only the assumption that the callee preserved it; shipped code
+            # calls routines that return with another width, and this immediate says so.
+            yield c.find("M002", ins, f"{reg} is {8 if w else 16}-bit only if the routine called "
+                                      f"before preserved it; '{ins.text}' assumes "
+                                      f"{8 if assembled8 else 16}-bit (check what it returns "
+                                      f"with).")
         elif w is not None and w != assembled8:
             want = 8 if w else 16
             inferred = st.m_inferred if is_m else st.x_inferred
