@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean browser asar-corpus
+.PHONY: setup run test lint bench oracle-soak clean browser asar-corpus fuzz lint-disassembly
 
 setup: $(STAMP)
 
@@ -46,6 +46,18 @@ test: setup browser
 bench: setup
 	mkdir -p bench/results
 	$(BIN)/python -m bench.run_all
+
+# Property tests at random with many examples (AFS_FUZZ_EXAMPLES, default 5000 each) to find
+# the next bug; CI runs the same tests derandomised. Pin what this finds with @example.
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q -m property
+
+# Lint every routine of the US ALTTP disassembly (spannerisms/usdasm, not part of this
+# repository): per-rule counts and examples; USDASM names the checkout.
+USDASM ?= ../usdasm
+lint-disassembly: setup
+	mkdir -p bench/results
+	$(BIN)/python scripts/lint_disassembly.py $(USDASM) --json bench/results/lint_disassembly.json
 
 oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi

@@ -2,12 +2,50 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+# Property tests. CI ("ci", the default) is derandomised: the same examples every run, so a
+# submission never fails at random; failures found once are pinned with `@example` beside the
+# test. `make fuzz` ("fuzz") searches at random with many more examples, and keeps what it
+# finds in .hypothesis/ so the next fuzz run replays it first.
+FUZZ_EXAMPLES = int(os.environ.get("AFS_FUZZ_EXAMPLES", "5000"))
+settings.register_profile("ci", derandomize=True, database=None, deadline=None, print_blob=True)
+settings.register_profile(
+    "fuzz",
+    max_examples=FUZZ_EXAMPLES,
+    derandomize=False,
+    deadline=None,
+    database=DirectoryBasedExampleDatabase(str(PROJECT_ROOT / ".hypothesis" / "fuzz")),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    print_blob=True,
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every Hypothesis test `property`; under `fuzz`, lift per-test example caps."""
+    fuzzing = settings.default.max_examples == FUZZ_EXAMPLES
+    for item in items:
+        test = getattr(item, "obj", None)
+        if not getattr(test, "is_hypothesis_test", False):
+            continue
+        item.add_marker(pytest.mark.property)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if fuzzing and own is not None and own.max_examples < FUZZ_EXAMPLES:
+            # A test's own @settings(max_examples=...) is its CI budget; fuzzing overrides it.
+            # Hypothesis reads the settings from this attribute when the test runs.
+            test._hypothesis_internal_use_settings = settings(
+                own, max_examples=FUZZ_EXAMPLES, derandomize=False,
+                database=settings.default.database,
+            )
 
 
 @pytest.fixture(autouse=True)

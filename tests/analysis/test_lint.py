@@ -91,3 +91,72 @@ def test_large_file_lints(tmp_path) -> None:
     report = lint_source(body)
     assert report.assembled
     assert report.by_severity("warning") == []
+
+
+# False positives found on the US ALTTP disassembly (reduced to minimal routines of our own).
+@pytest.mark.parametrize("source", [
+    # PHA and PLA at the caller's width; only a later AND.w says which width that is.
+    "Routine:\n  PHA\n  LDA $10\n  STA $12\n  PLA\n  AND.w #$00FF\n  RTS\n",
+    "Routine:\n  PHA\n  LDA.w #$0010\n  PLA\n  RTS\n",
+    # No REP/SEP anywhere: one path's immediate only tells the caller's width.
+    "Routine:\n  LDA $10\n  BEQ .skip\n  AND.w #$00FF\n  STA $12\n.skip\n  LDA.w #$0001\n  RTS\n",
+    "Routine:\n  PHA\n  LDA $10\n  BEQ .skip\n  AND.w #$00FF\n  STA $12\n.skip\n  PLA\n"
+    "  AND.w #$00FF\n  RTS\n",
+])
+def test_no_width_or_stack_finding_without_a_width_change(source):
+    findings = lint_source(source).findings
+    assert not [f for f in findings if f.rule in ("S003", "M002")], findings
+
+
+@pytest.mark.parametrize(("source", "rule"), [
+    ("Routine:\n  SEP #$20\n  PHA\n  REP #$20\n  PLA\n  RTS\n", "S003"),
+    ("Routine:\n  LDA $10\n  BEQ .skip\n  REP #$20\n.skip\n  LDA #$0001\n  RTS\n", "M002"),
+])
+def test_real_width_changes_are_still_found(source, rule):
+    assert rule in {f.rule for f in lint_source(source).findings}
+
+
+@pytest.mark.parametrize(("label", "handler"), [
+    ("NMI", True), ("IRQ", True), ("NMI_Handler", True), ("VBlankISR", True),
+    ("Vector_NMI", True), ("NMI_UploadBG3Text", False), ("NMI_NoTileUpdates", False),
+    ("IRQ_SetScroll", False),
+])
+def test_only_the_handler_itself_is_a_handler_by_name(label, handler):
+    # A subroutine the NMI handler calls (NMI_Something) returns with RTS, rightly.
+    findings = lint_source(f"{label}:\n  rep #$30\n  lda $10\n  sta $12\n  rts\n").findings
+    assert ("I001" in {f.rule for f in findings}) is handler
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    ("Routine:\n  sep #$20\n  lda #$01\n  sta $4216\n  rts\n", True),
+    ("Routine:\n  rep #$20\n  stz $2133\n  sep #$20\n  rts\n", False),   # high byte -> $2134
+    ("Routine:\n  asl $4216\n  rol $4217\n  rts\n", False),               # the read is the point
+])
+def test_read_only_register_stores(source, flagged):
+    assert ("W001" in {f.rule for f in lint_source(source).findings}) is flagged
+
+
+@pytest.mark.parametrize(("source", "rules", "absent"), [
+    # A jump through the stack: push (target - 1), then RTS pops it on purpose.
+    ("Routine:\n  rep #$30\n  lda $10\n  and #$00FF\n  asl a\n  tay\n  lda Table,y\n  dec a\n"
+     "  pha\n  sep #$30\n  rts\nTable:\n  dw Routine, Routine\n", set(), "S001"),
+    # Returning to the caller's caller: PLA PLA drops our return address (S004 says so).
+    ("Routine:\n  lda $10\n  bne .inactive\n  lda $11\n  beq .active\n.inactive\n  pla\n"
+     "  pla\n.active\n  rts\n", {"S004"}, "S002"),
+    # A register saved at entry and never restored is still an error.
+    ("Routine:\n  rep #$30\n  pha\n  lda $10\n  sta $12\n  lda $14\n  sta $16\n  rts\n",
+     {"S001"}, None),
+])
+def test_stack_idioms_of_shipped_code(source, rules, absent):
+    found = {f.rule for f in lint_source(source).findings}
+    assert rules <= found
+    assert absent is None or absent not in found
+
+
+def test_a_width_assumed_across_a_call_is_not_an_error():
+    # The callee returns with 8-bit A; the immediate after the call says so.
+    after_call = {f.rule: f.severity for f in lint_source(
+        "Routine:\n  rep #$30\n  jsl $018000\n  lda.b #$10\n  sta $10\n  rts\n").findings}
+    assert "M001" not in after_call and after_call.get("M002") == "warning"
+    plain = {f.rule for f in lint_source("Routine:\n  rep #$30\n  lda.b #$10\n  rts\n").findings}
+    assert "M001" in plain

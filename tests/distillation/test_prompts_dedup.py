@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from afs.asm.extract import normalize_code
-from afs.distillation.dedup import MinHasher, NearDuplicateIndex, similarity
 from afs.distillation.prompts import (
     DEBUG_FAMILIES,
     DOMAINS,
@@ -18,6 +17,7 @@ from afs.distillation.prompts import (
     PromptGenerator,
     is_self_contained,
 )
+from afs.neardup import MinHasher, NearDuplicateIndex, similarity
 
 
 def test_prompts_are_a_pure_function_of_seed_and_index():

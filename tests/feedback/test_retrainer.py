@@ -260,3 +260,54 @@ def test_load_callable():
 def test_config_validation(kwargs, message):
     with pytest.raises(InputError, match=message):
         RetrainConfig(**kwargs)
+
+
+_HUNG_RETRAIN = """
+import sys, time
+from pathlib import Path
+from afs.feedback import InferenceLogger, PeriodicRetrainer, RetrainConfig
+
+def train(dataset_path, output_dir):
+    Path(sys.argv[2]).write_text("training")
+    time.sleep(600)
+    return "never"
+
+with InferenceLogger(sys.argv[1]) as logger:
+    PeriodicRetrainer(logger, RetrainConfig(min_new_samples=1)).run_retrain_cycle(train)
+"""
+
+
+def test_one_retrain_at_a_time_and_a_killed_one_is_marked_failed(logger, collector, tmp_path):
+    import os
+    import subprocess
+    import time
+
+    from afs.feedback.retrainer import RetrainBusyError
+
+    _rate(logger, collector, 2)
+    marker = tmp_path / "training-started"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    hung = subprocess.Popen([sys.executable, "-c", _HUNG_RETRAIN, str(logger.db_path.parent),
+                             str(marker)], env=env)
+    try:
+        for _ in range(600):  # wait for the other process to be inside its training step
+            if marker.exists() or hung.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), "the other retrain never started training"
+        retrainer = PeriodicRetrainer(logger, RetrainConfig(min_new_samples=1))
+        with pytest.raises(RetrainBusyError, match=r"another retrain \(job 1\) is running"):
+            retrainer.run_retrain_cycle(train_fn=_trainer())
+        retrainer.check_retrain_needed()
+        assert [job.status for job in retrainer.jobs()] == ["running"]  # alive: left alone
+    finally:
+        hung.kill()
+        hung.wait()
+
+    retrainer.check_retrain_needed()
+    [stale] = retrainer.jobs()
+    assert stale.status == "failed" and stale.finished_at is not None
+    assert "process running this job is gone" in stale.error
+    job = retrainer.run_retrain_cycle(train_fn=_trainer())
+    assert job.status == "unevaluated"
+    assert [j.status for j in retrainer.jobs()] == ["unevaluated", "failed"]

@@ -103,3 +103,33 @@ def test_persistence_round_trip(tmp_path, _isolated_afs_state) -> None:
     assert loaded.validate_output("circle back") != []
     explicit = p.save(tmp_path / "p.json")
     assert PersonalKnowledgeGraph.load(explicit).to_dict() == p.to_dict()
+
+
+def test_the_spec_example_finds_the_name_by_intent() -> None:
+    personal = PersonalKnowledgeGraph()
+    personal.add_fact("name", "scawful", "identity")
+    personal.add_preference("65816 assembly", "like", 0.9)
+    personal.add_style_rule("avoid: corporate jargon")
+    context = personal.get_context_for_prompt("who am I and what do I like?")
+    assert "name: scawful (identity)" in context
+    assert "likes 65816 assembly" in context
+    assert "avoid: corporate jargon" in context
+
+
+def test_intents_call_up_the_right_kind_of_item() -> None:
+    personal = PersonalKnowledgeGraph()
+    personal.add_fact("name", "scawful", "identity")
+    personal.add_fact("editor", "emacs", "tools")
+    personal.add_preference("65816 assembly", "like", 0.9)
+    personal.add_preference("meetings", "dislike", 0.8)
+    personal.add_memory("shipped the sprite randomiser", "2024-05-01")
+    personal.add_memory("started the ALTTP music hack", "2025-02-10")
+    assert personal.intents("who am I and what do I like?") == ["identity", "likes"]
+    assert personal.intents("explain DMA transfers") == []     # not about the person
+    about = personal.get_context_for_prompt("tell me about myself")
+    assert "scawful" in about and "emacs" not in about
+    hated = personal.get_context_for_prompt("what do I hate?")
+    assert "meetings" in hated and "65816" not in hated
+    recent = personal.get_context_for_prompt("what did I do recently?")
+    assert recent.index("music hack") < recent.index("sprite randomiser")
+    assert "scawful" not in personal.get_context_for_prompt("how do I write a DMA routine?")

@@ -121,3 +121,26 @@ def test_subclass_adds_a_check() -> None:
             return [*super().output_checks, no_cheats]
 
     assert kinds(Strict(), "LDA #$01\nSTA $037F") == [(2, "cheat")]
+
+
+@pytest.mark.parametrize(("code", "line", "kind"), [
+    ("STA $7EF362 ; give the player 999 rupees", 1, "role_misuse"),
+    ("; heal link\nLDA #$18\nSTA $7EF36C", 3, "role_misuse"),
+    ("; current health\nSTA $7EF36C", 2, "role_confusion"),
+    ("; current health\nLDA #$18\nSTA $7EF36C", 3, "role_confusion"),
+])
+def test_role_misuse_from_the_code_intent_and_neighbouring_comments(code, line, kind):
+    findings = ALTTPKnowledgeGraph().validate_output(code)
+    assert [(f.kind, f.line, f.severity) for f in findings] == [(kind, line, "error")]
+
+
+@pytest.mark.parametrize("code", [
+    "; give 999 rupees\nLDA #$E7\nSTA $7EF360\nSTA $7EF362",   # real count, then the HUD
+    "; give a heart container\nLDA #$18\nSTA $7EF36C",
+    "; set current and max health\nLDA #$18\nSTA $7EF36C\nSTA $7EF36D",
+    "STA $7EF362 ; keep the HUD display in step",
+    "; current health\nSTA $7EF36D\n\nSTA $7EF36C",             # the comment heads another block
+])
+def test_intended_writes_are_not_role_misuse(code):
+    findings = ALTTPKnowledgeGraph().validate_output(code)
+    assert not [f for f in findings if f.kind.startswith("role")]

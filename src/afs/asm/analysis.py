@@ -11,304 +11,35 @@ flags each instruction's results still feed. Lint rules and the optimiser read t
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from afs.asm.isa import OPCODES, Mode, OpcodeInfo, branch_target, decode
-
-# --- instruction model ---------------------------------------------------------------------
-
-CONDITIONAL = frozenset({"BPL", "BMI", "BVC", "BVS", "BCC", "BCS", "BNE", "BEQ"})
-RETURNS = frozenset({"RTS", "RTL", "RTI"})
-CALLS = frozenset({"JSR", "JSL"})
-BRANCH_FLAG = {"BPL": "N", "BMI": "N", "BVC": "V", "BVS": "V", "BCC": "C", "BCS": "C",
-               "BNE": "Z", "BEQ": "Z"}
-X_INDEXED = frozenset({Mode.DIRECT_X, Mode.ABSOLUTE_X, Mode.ABSOLUTE_LONG_X,
-                       Mode.DIRECT_X_INDIRECT, Mode.ABSOLUTE_X_INDIRECT})
-Y_INDEXED = frozenset({Mode.DIRECT_Y, Mode.ABSOLUTE_Y, Mode.DIRECT_INDIRECT_Y,
-                       Mode.DIRECT_INDIRECT_LONG_Y, Mode.STACK_RELATIVE_INDIRECT_Y})
-DIRECT = frozenset({Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y})
-INDIRECT_DP = frozenset({Mode.DIRECT_INDIRECT, Mode.DIRECT_INDIRECT_LONG,
-                         Mode.DIRECT_X_INDIRECT, Mode.DIRECT_INDIRECT_Y,
-                         Mode.DIRECT_INDIRECT_LONG_Y})
-ABSOLUTE_DATA = frozenset({Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y})
-LONG_DATA = frozenset({Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X})
-CONTROL_MNEMONICS = frozenset({"JMP", "JML", "JSR", "JSL", "PEA", "PER", "PEI"})
-
-
-@dataclass(frozen=True)
-class Instr:
-    """One assembled instruction with where it came from."""
-
-    index: int
-    address: int
-    size: int
-    info: OpcodeInfo
-    operand: Any
-    file: str
-    line: int
-    text: str
-    labels: tuple[str, ...] = ()
-
-    @property
-    def mnemonic(self) -> str:
-        return self.info.mnemonic
-
-    @property
-    def mode(self) -> Mode:
-        return self.info.mode
-
-    @property
-    def end(self) -> int:
-        return self.address + self.size
-
-    @property
-    def imm_bytes(self) -> int:
-        """Bytes of an immediate operand as assembled (what the author's code assumes)."""
-        return self.size - 1
-
-    def target(self) -> int | None:
-        """Static destination of a branch or absolute/long jump/call, else None."""
-        mode, name = self.info.mode, self.info.mnemonic
-        if mode in (Mode.RELATIVE8, Mode.RELATIVE16) and name != "PER":
-            raw = bytes([self.info.opcode]) + int(self.operand).to_bytes(self.size - 1, "little")
-            return branch_target(decode(raw), self.address)
-        if name in ("JMP", "JSR") and mode is Mode.ABSOLUTE:
-            return (self.address & 0xFF0000) | int(self.operand)
-        if name in ("JML", "JSL") and mode is Mode.ABSOLUTE_LONG:
-            return int(self.operand)
-        return None
-
-    def data_address(self) -> tuple[str, int] | None:
-        """The operand as an address key: ("dp", off), ("abs", addr16) or ("long", addr24)."""
-        if self.operand is None or isinstance(self.operand, tuple):
-            return None
-        if self.mnemonic in CONTROL_MNEMONICS:
-            return None
-        if self.mode in DIRECT or self.mode in INDIRECT_DP:
-            return ("dp", int(self.operand))
-        if self.mode in ABSOLUTE_DATA:
-            return ("abs", int(self.operand))
-        if self.mode in LONG_DATA:
-            return ("long", int(self.operand))
-        return None
-
-
-def instructions_from_listing(listing: Iterable[Any], symbols: dict[str, int] | None = None,
-                              ) -> list[Instr]:
-    """Turn `Assembly.listing` into `Instr`s (labels attached by address)."""
-    by_address: dict[int, list[str]] = {}
-    for name, address in (symbols or {}).items():
-        by_address.setdefault(address, []).append(name)
-    out: list[Instr] = []
-    for entry in listing:
-        if getattr(entry, "kind", None) != "instruction":
-            continue
-        data = bytes(entry.data)
-        info = OPCODES[data[0]]
-        operand = getattr(entry, "operand", None)
-        if info.mode is Mode.BLOCK_MOVE and len(data) == 3:
-            operand = (data[1], data[2])
-        elif len(data) > 1:
-            operand = int.from_bytes(data[1:], "little")
-        out.append(Instr(len(out), entry.address, len(data), info, operand, entry.file,
-                         entry.line, entry.text.strip(),
-                         tuple(sorted(by_address.get(entry.address, ())))))
-    return out
-
-
-# --- CFG -----------------------------------------------------------------------------------
-
-@dataclass
-class Cfg:
-    """Basic blocks over the instruction list; `succ[i]` are instruction indices."""
-
-    instrs: list[Instr]
-    succ: list[list[int]]
-    pred: list[list[int]]
-    exits: dict[int, str]             # index -> "rts" | "rtl" | "rti" | "end" | "jump" | ...
-    entries: list[int]
-    call_targets: dict[int, str]      # callee entry index -> "JSR" | "JSL"
-    leaders: list[int]
-    block_of: list[int]
-    routines: dict[int, frozenset[int]] = field(default_factory=dict)
-
-    def block(self, leader_pos: int) -> range:
-        start = self.leaders[leader_pos]
-        end = self.leaders[leader_pos + 1] if leader_pos + 1 < len(self.leaders) else len(
-            self.instrs)
-        return range(start, end)
-
-
-def build_cfg(instrs: list[Instr]) -> Cfg:
-    """Successors, exits, routine entries (first instruction, call targets, unreachable labels)."""
-    index_at = {ins.address: ins.index for ins in instrs}
-    n = len(instrs)
-    # A branch to the address just past the code falls off its end, like the last
-    # instruction does: what is live there is the caller's live-out, not everything.
-    code_end = instrs[-1].end if instrs else None
-    succ: list[list[int]] = [[] for _ in range(n)]
-    exits: dict[int, str] = {}
-    calls: dict[int, str] = {}
-    for ins in instrs:
-        i, name = ins.index, ins.mnemonic
-        nxt = index_at.get(ins.end)
-        fall = [nxt] if nxt is not None else []
-        target = ins.target()
-        tgt = index_at.get(target) if target is not None else None
-        if name in CONDITIONAL:
-            succ[i] = fall + ([tgt] if tgt is not None and tgt != nxt else [])
-            if tgt is None:
-                exits[i] = "end" if target == code_end else "jump"
-            if nxt is None:
-                exits[i] = "end"
-        elif name in ("BRA", "BRL", "JMP", "JML"):
-            if tgt is not None:
-                succ[i] = [tgt]
-            elif target is not None and target == code_end:
-                exits[i] = "end"
-            else:
-                exits[i] = "indirect" if target is None else "jump"
-        elif name in RETURNS:
-            exits[i] = name.lower()
-        elif name == "STP":
-            exits[i] = "stp"
-        else:
-            if name in CALLS and tgt is not None:
-                calls.setdefault(tgt, name)
-            succ[i] = fall
-            if nxt is None:
-                exits[i] = "end"
-    pred: list[list[int]] = [[] for _ in range(n)]
-    for i, targets in enumerate(succ):
-        for t in targets:
-            pred[t].append(i)
-    entries = _find_entries(instrs, succ, calls)
-    starts = {0, *entries, *calls}
-    for i, targets in enumerate(succ):
-        ends_block = i in exits or instrs[i].mnemonic in CONDITIONAL or len(targets) != 1 or (
-            targets[0] != i + 1)
-        if ends_block:
-            starts.update(targets)
-            if i + 1 < n:
-                starts.add(i + 1)
-    leaders = sorted(x for x in starts if x < n)
-    block_of = [0] * n
-    for pos, start in enumerate(leaders):
-        end = leaders[pos + 1] if pos + 1 < len(leaders) else n
-        for i in range(start, end):
-            block_of[i] = pos
-    cfg = Cfg(instrs, succ, pred, exits, entries, calls, leaders, block_of)
-    cfg.routines = {e: _reach(succ, e) for e in entries}
-    return cfg
-
-
-def _reach(succ: list[list[int]], start: int) -> frozenset[int]:
-    seen = {start}
-    todo = [start]
-    while todo:
-        for t in succ[todo.pop()]:
-            if t not in seen:
-                seen.add(t)
-                todo.append(t)
-    return frozenset(seen)
-
-
-def _find_entries(instrs: list[Instr], succ: list[list[int]], calls: dict[int, str]) -> list[int]:
-    if not instrs:
-        return []
-    entries = [0, *sorted(c for c in calls if c != 0)]
-    reached: set[int] = set()
-    for e in entries:
-        reached |= _reach(succ, e)
-    # A labelled instruction nothing reaches starts another routine (reached from elsewhere).
-    for ins in instrs:
-        if ins.index not in reached and ins.labels:
-            entries.append(ins.index)
-            reached |= _reach(succ, ins.index)
-    return entries
-
-
-# --- abstract state ------------------------------------------------------------------------
-
-ENTRY = "entry"        # value the routine was entered with (unknown, but the caller's)
-COMPUTED = "computed"  # set by this routine, value depends on data
-
-
-@dataclass(frozen=True)
-class State:
-    """Facts that hold before an instruction on every path reaching it."""
-
-    m: Any = ENTRY          # 8, 16, ENTRY or None (paths disagree)
-    x: Any = ENTRY
-    e: Any = ENTRY          # 0, 1, ENTRY or None
-    c: Any = ENTRY          # 0, 1, COMPUTED, ENTRY (ENTRY wins at merges: "on some path")
-    dec: Any = ENTRY        # decimal flag: 0, 1, ENTRY or None
-    depth: int | None = 0   # bytes pushed since routine entry
-    stack: tuple | None = ()  # symbolic pushes, top last: (kind, size, payload)
-    a: int | None = None    # A low byte
-    b: int | None = None    # A high byte (B)
-    xv: int | None = None
-    yv: int | None = None
-    dp: Any = ENTRY         # D register: int, ENTRY or None
-    dbr: Any = ENTRY        # data bank: int, ENTRY or None
-    regs_set: frozenset = frozenset()   # {"A", "B", "X", "Y"} written on every path
-    written: frozenset = frozenset()    # address keys written on every path
-    blank: bool = False     # forced blank / vblank wait / NMI context established
-    m_inferred: bool = False  # M came from an immediate's size, not from REP/SEP
-    x_inferred: bool = False
-
-
-def _merge_val(a: Any, b: Any) -> Any:
-    return a if a == b else None
-
-
-def _merge_carry(a: Any, b: Any) -> Any:
-    if a == b:
-        return a
-    if ENTRY in (a, b):
-        return ENTRY
-    return COMPUTED
-
-
-def merge(s: State, t: State) -> State:
-    """Join of two states at a control-flow merge."""
-    if s == t:
-        return s
-    if s.depth == t.depth and s.stack is not None and t.stack is not None and len(
-            s.stack) == len(t.stack):
-        stack: tuple | None = tuple(p if p == q else (p[0] if p[0] == q[0] else "?", p[1], None)
-                                    for p, q in zip(s.stack, t.stack, strict=True))
-        if any(p[1] != q[1] for p, q in zip(s.stack, t.stack, strict=True)):
-            stack = None
-    else:
-        stack = None
-    return State(
-        m=_merge_val(s.m, t.m), x=_merge_val(s.x, t.x), e=_merge_val(s.e, t.e),
-        c=_merge_carry(s.c, t.c), dec=ENTRY if ENTRY in (s.dec, t.dec) else _merge_val(
-            s.dec, t.dec),
-        depth=s.depth if s.depth == t.depth else None, stack=stack,
-        a=_merge_val(s.a, t.a), b=_merge_val(s.b, t.b), xv=_merge_val(s.xv, t.xv),
-        yv=_merge_val(s.yv, t.yv), dp=_merge_val(s.dp, t.dp), dbr=_merge_val(s.dbr, t.dbr),
-        regs_set=s.regs_set & t.regs_set, written=s.written & t.written,
-        blank=s.blank and t.blank, m_inferred=s.m_inferred and t.m_inferred,
-        x_inferred=s.x_inferred and t.x_inferred,
-    )
-
-
-def m8(state: State) -> bool | None:
-    """True if A is 8-bit, False if 16-bit, None if unknown."""
-    if state.e == 1:
-        return True
-    return {8: True, 16: False}.get(state.m)
-
-
-def x8(state: State) -> bool | None:
-    if state.e == 1:
-        return True
-    return {8: True, 16: False}.get(state.x)
-
+# Re-exported: the lint rules, the optimiser and the experts import these from here.
+from afs.asm.flow import (  # noqa: F401  # noqa: F401
+    ABSOLUTE_DATA,
+    BRANCH_FLAG,
+    CALLS,
+    COMPUTED,
+    CONDITIONAL,
+    CONTROL_MNEMONICS,
+    DIRECT,
+    ENTRY,
+    INDIRECT_DP,
+    LONG_DATA,
+    RETURNS,
+    X_INDEXED,
+    Y_INDEXED,
+    Cfg,
+    Instr,
+    State,
+    build_cfg,
+    instructions_from_listing,
+    m8,
+    merge,
+    x8,
+)
+from afs.asm.isa import Mode
+from afs.asm.liveness import bits, solve
 
 IO_RANGES = ((0x2100, 0x21FF), (0x4016, 0x4017), (0x4200, 0x43FF))
 
@@ -392,10 +123,10 @@ def _set_width(st: State, mask: int, value: int) -> State:
     changes: dict[str, Any] = {}
     if mask & 0x20:
         changes["m"] = 8 if value else 16
-        changes["m_inferred"] = False
+        changes["m_inferred"] = changes["m_assumed"] = False
     if mask & 0x10:
         changes["x"] = 8 if value else 16
-        changes["x_inferred"] = False
+        changes["x_inferred"] = changes["x_assumed"] = False
         if value:  # X=1 zeroes the index high bytes
             changes["xv"] = st.xv & 0xFF if st.xv is not None else None
             changes["yv"] = st.yv & 0xFF if st.yv is not None else None
@@ -455,7 +186,7 @@ def transfer(ins: Instr, st: State) -> State:
         new_c = st.e if st.e in (0, 1) else COMPUTED
         nst = replace(st, e=new_e, c=new_c)
         if new_e == 1:
-            nst = replace(nst, m=8, x=8, xv=None, yv=None)
+            nst = replace(nst, m=8, x=8, xv=None, yv=None, m_assumed=False, x_assumed=False)
         elif new_e is None:
             nst = replace(nst, m=None, x=None)
         return nst
@@ -489,7 +220,7 @@ def transfer(ins: Instr, st: State) -> State:
         if name == "PLP":
             if top_kind == "P" and isinstance(raw, tuple):
                 pm, px, pc, pd = raw
-                ch.update(m=pm, x=px, c=pc, dec=pd)
+                ch.update(m=pm, x=px, c=pc, dec=pd, m_assumed=False, x_assumed=False)
             else:
                 ch.update(m=None, x=None, c=COMPUTED, dec=None)
             return replace(st, **ch)
@@ -642,8 +373,6 @@ class Analysis:
 
     def is_dead(self, i: int, *names: str) -> bool:
         """Are all of `names` (liveness register names) dead right after instruction i?"""
-        from afs.asm.liveness import bits
-
         return not (self.live_after[i] & bits(*names))
 
 
@@ -686,8 +415,11 @@ def analyze(instrs: list[Instr], *, entry: State | None = None,
                 edge = _after_call(st, out)
             cur = before[t]
             new = edge if cur is None else merge(cur, edge)
+            # A path below the entry depth pulled the return address on purpose (PLA PLA to
+            # return to the caller's caller, which S004 reports): not a push imbalance.
             if cur is not None and cur.depth is not None and edge.depth is not None and (
-                    cur.depth != edge.depth) and (t, "depth") not in reported:
+                    cur.depth != edge.depth) and min(cur.depth, edge.depth) >= 0 and (
+                    t, "depth") not in reported:
                 reported.add((t, "depth"))
                 conflicts.append((t, "depth"))
             if new != cur:
@@ -695,8 +427,6 @@ def analyze(instrs: list[Instr], *, entry: State | None = None,
                 work.append(t)
     routine_of = [frozenset(e for e, members in cfg.routines.items() if i in members)
                   for i in range(n)]
-    from afs.asm.liveness import solve  # liveness needs this module's State; import late
-
     live = solve(instrs, cfg, before, live_out)
     return Analysis(instrs, cfg, before, live, routine_of, conflicts)
 
@@ -712,7 +442,8 @@ def _refine_by_encoding(ins: Instr, st: State) -> State:
 
 def _after_call(before_call: State, out: State) -> State:
     """Across a call: widths, D and DBR are assumed preserved (the usual convention)."""
-    return replace(out, m=before_call.m, x=before_call.x, e=before_call.e,
+    return replace(out, m=before_call.m, x=before_call.x, e=before_call.e, m_assumed=True,
+                   x_assumed=True,
                    depth=before_call.depth, stack=before_call.stack)
 
 

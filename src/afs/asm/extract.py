@@ -1,4 +1,10 @@
-"""Tolerant extraction of 65816 code from a model's answer: the one extractor of AFS."""
+"""Tolerant extraction of 65816 code from a model's answer: the one extractor of AFS.
+
+People paste code inline in chat, so besides fenced blocks and plain lines it reads code
+written on one line after a prose lead (`Optimize: LDA #$00 / STA $10`), with statements
+separated by ` / `, ` : ` or `;`, and code in backticks (`` `LDA #$00` then `STA $10` ``).
+A `;` only separates statements when every piece is one; otherwise it starts a comment.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +42,68 @@ def looks_like_code(line: str) -> bool:
     return len(parts) == 2 and parts[1].split(" ", 1)[0].split(".")[0].upper() in _MNEMONICS
 
 
+# An operand: no two words side by side (`then store` is prose), no sentence-ending period.
+_OPERAND = re.compile(r"^[#$%()\[\]<>!.\w,+\-*/|&^~=' ]*$")
+_WORDS_SIDE_BY_SIDE = re.compile(r"\w\s+\w")
+_INLINE_SEPARATOR = re.compile(r"\s+/\s+|\s+:\s+|\s*;\s*")
+_BACKTICKS = re.compile(r"`([^`\n]+)`")
+_LEAD = re.compile(r"^\s*(?P<lead>[A-Za-z][\w ,'()-]*?)\s*:\s+(?P<rest>\S.*)$")
+
+
+def _statement(piece: str) -> bool:
+    """One instruction or directive, written alone (what an inline separator separates)."""
+    text = piece.strip()
+    if not text or _LABEL.match(text):
+        return False
+    word, _, operand = text.partition(" ")
+    mnemonic = word.split(".")[0]
+    if not (mnemonic.upper() in _MNEMONICS or mnemonic.lower() in _DIRECTIVES):
+        return False
+    operand = operand.strip()
+    compact = re.sub(r"\s*([-+*/|&^,=])\s*", r"\1", operand)
+    return (bool(_OPERAND.match(operand)) and not _WORDS_SIDE_BY_SIDE.search(compact)
+            and not operand.endswith("."))
+
+
+def _split_inline(text: str) -> list[str] | None:
+    """`LDA #$00 / STA $10` -> its statements, when every piece is one; else None."""
+    pieces = [p for p in _INLINE_SEPARATOR.split(text.strip()) if p.strip()]
+    if len(pieces) > 1 and all(_statement(p) for p in pieces):
+        return [p.strip() for p in pieces]
+    return None
+
+
+def _split_slashes(line: str) -> list[str]:
+    pieces = re.split(r"\s+/\s+", line.strip())
+    if len(pieces) > 1 and all(_statement(p) for p in pieces):
+        return pieces
+    return [line]
+
+
+def _inline_lines(line: str) -> list[str]:
+    """The code lines one line of chat holds (the line itself when it is not inline code)."""
+    spans = _BACKTICKS.findall(line)
+    if spans:
+        found = []
+        for span in spans:
+            found += _split_inline(span) or ([span.strip()] if looks_like_code(span) else [])
+        if found:
+            return found
+        return [_BACKTICKS.sub(lambda m: m.group(1), line)]
+    lead = _LEAD.match(line)
+    # `Optimize: LDA ...` or `Optimize this: LDA ...`: a prose lead, not a label (a label is
+    # one word, and not a heading such as `Optimize`).
+    if lead and (" " in lead.group("lead").strip() or _heading(lead.group("lead") + ":")):
+        rest = lead.group("rest")
+        split = _split_inline(rest)
+        if split:
+            return split
+        if looks_like_code(rest) and _statement(rest.split(";", 1)[0]):
+            return [rest]
+        return [line]
+    return _split_inline(line) or [line]
+
+
 def _heading(line: str) -> bool:
     return line.strip().rstrip(":").lower() in _PROSE_HEADINGS and line.strip().endswith(":")
 
@@ -52,12 +120,15 @@ def extract_code(answer: str, *, fenced_only: bool = False) -> str | None:
     blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(answer)]
     code_blocks = [body for lang, body in blocks if lang in _CODE_LANGS and body.strip()]
     if code_blocks:
-        return code_blocks[-1].strip("\n")
+        # In a fence `;` is a comment, but ` / ` between statements is still chat, not asar.
+        body = code_blocks[-1].strip("\n").splitlines()
+        return "\n".join(piece for line in body for piece in _split_slashes(line))
     if fenced_only:
         return None
     runs: list[list[str]] = []
     run: list[str] = []
-    for line in answer.splitlines():
+    lines = [piece for raw in answer.splitlines() for piece in _inline_lines(raw)]
+    for line in lines:
         if looks_like_code(line) and not (not run and _heading(line)):
             run.append(line)
         elif line.strip() or not run:

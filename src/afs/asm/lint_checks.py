@@ -10,6 +10,7 @@ from afs.asm.analysis import (
     CONDITIONAL,
     ENTRY,
     RETURNS,
+    Analysis,
     Instr,
     State,
     access_bytes,
@@ -48,6 +49,13 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
         if w is None and raw is None:
             yield c.find("M002", ins, f"{reg} may be 8- or 16-bit here (paths disagree); "
                                       f"'{ins.text}' assumes {8 if assembled8 else 16}-bit.")
+        elif w is not None and w != assembled8 and (st.m_assumed if is_m else st.x_assumed):
+            # The width is only the assumption that the callee preserved it; shipped code
+            # calls routines that return with another width, and this immediate says so.
+            yield c.find("M002", ins, f"{reg} is {8 if w else 16}-bit only if the routine called "
+                                      f"before preserved it; '{ins.text}' assumes "
+                                      f"{8 if assembled8 else 16}-bit (check what it returns "
+                                      f"with).")
         elif w is not None and w != assembled8:
             want = 8 if w else 16
             inferred = st.m_inferred if is_m else st.x_inferred
@@ -59,6 +67,17 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
                                       f"'{ins.text}' assembles a {8 if assembled8 else 16}-bit "
                                       f"immediate, so the following bytes decode wrongly.",
                          replace_fix(ins, fixed))
+
+
+def _dispatch(an: Analysis, ins: Instr, st: State) -> bool:
+    """`PHA : RTS` jumps: exactly a return address (2 bytes for RTS, 3 for RTL) pushed by
+    the last few instructions of the block, which the return then pops on purpose."""
+    if st.depth != {"RTS": 2, "RTL": 3}.get(ins.mnemonic):
+        return False
+    block = an.cfg.block(an.cfg.block_of[ins.index])
+    recent = range(max(block.start, ins.index - 3), ins.index)
+    return any(an.instrs[i].mnemonic in ("PHA", "PHX", "PHY", "PEA", "PER", "PHK")
+               for i in recent)
 
 
 _PULL_FOR = {"A": "PLA", "X": "PLX", "Y": "PLY", "P": "PLP", "B": "PLB", "D": "PLD", "K": "PLB"}
@@ -75,7 +94,8 @@ def _check_stack(c: LintContext) -> Iterator[Finding]:
         if st is None:
             continue
         name = ins.mnemonic
-        if name in RETURNS and st.depth is not None and st.depth > 0:
+        if name in RETURNS and st.depth is not None and st.depth > 0 and not _dispatch(
+                an, ins, st):
             fix = None
             if st.stack and all(item[0] in _PULL_FOR for item in st.stack):
                 pulls = [_PULL_FOR[item[0]].lower() for item in reversed(st.stack)]
@@ -90,7 +110,10 @@ def _check_stack(c: LintContext) -> Iterator[Finding]:
                 yield c.find("S004", ins, f"{name} runs with nothing pushed by this routine, "
                                           f"so it pulls the return address.")
             elif st.stack and size is not None and st.stack[-1][1] != size and (
-                    st.stack[-1][0] in ("A", "X", "Y") and name in ("PLA", "PLX", "PLY")):
+                    st.stack[-1][0] in ("A", "X", "Y") and name in ("PLA", "PLX", "PLY")) and (
+                    # A width known only from an immediate's size means no REP/SEP ran since
+                    # entry: the push ran at the same (caller's) width as this pull.
+                    not (st.m_inferred if name == "PLA" else st.x_inferred)):
                 yield c.find("S003", ins, f"{name} pulls {size} byte(s) but the last push "
                                           f"({st.stack[-1][0]}) left {st.stack[-1][1]}.")
 
@@ -261,7 +284,11 @@ def _check_hardware(c: LintContext) -> Iterator[Finding]:
         if io is not None:
             n = access_bytes(ins, st)
             span = range(io, io + n)
-            if access in ("write", "rmw") and any(in_ranges(_READ_ONLY, a) for a in span):
+            # A store to a read-only register is lost. Not flagged: the high byte of a 16-bit
+            # store spilling into one (ignored, harmless), or a read-modify-write (ASL/LSR/ROL
+            # of a result register: the read and the flags are the point; the write-back is
+            # how the instruction works).
+            if access == "write" and in_ranges(_READ_ONLY, io):
                 yield c.find("W001", ins, f"${io:04X} is read-only; this store is ignored.")
             if access in ("read", "rmw") and any(in_ranges(_WRITE_ONLY, a) for a in span):
                 yield c.find("W002", ins, f"${io:04X} is write-only; reading it returns open "

@@ -166,8 +166,12 @@ UNDECIDABLE: dict[str, str] = {
 _WRITE_ONLY = ((0x2100, 0x2133), (0x2181, 0x2183), (0x4200, 0x420D))
 _READ_ONLY = ((0x2134, 0x213F), (0x4210, 0x421F))
 _PPU_DATA = {0x2118: "VMDATAL", 0x2119: "VMDATAH", 0x2122: "CGDATA", 0x2104: "OAMDATA"}
+# A label that names the handler itself (`NMI`, `IRQ_Handler`, `VBlankISR`, `Vector_NMI`); not
+# `NMI_UpdateScroll`, which by convention is a subroutine the handler calls.
 _HANDLER_NAME = re.compile(
-    r"^(?:nmi|irq|brk|cop|isr|interrupt)(?:_|$)|(?:nmi|irq|vblank|interrupt)_?(?:handler|isr)",
+    r"^(?:nmi|irq|brk|cop|isr|interrupt)$"
+    r"|(?:nmi|irq|brk|cop|vblank|interrupt)_?(?:handler|isr|vector|entry)$"
+    r"|^(?:vector|interrupt)_?(?:nmi|irq|brk|cop)$",
     re.IGNORECASE)
 VBLANK_CPU_CYCLES = 6000   # ~37 NTSC lines x 1364 master clocks / 8 per CPU cycle, rounded down
 

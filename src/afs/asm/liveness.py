@@ -9,7 +9,7 @@ nothing; returns and jumps out keep everything live; falling off the end keeps `
 
 from __future__ import annotations
 
-from afs.asm.analysis import (
+from afs.asm.flow import (
     ABSOLUTE_DATA,
     BRANCH_FLAG,
     CALLS,

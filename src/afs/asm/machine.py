@@ -7,7 +7,14 @@
   addresses via `afs.asm.mapping`); writes to ROM are ignored and listed in `rom_writes`;
 - I/O registers $2100-$21FF and $4200-$43FF (banks $00-$3F/$80-$BF): logged, not emulated;
   reads return `io_value` (0);
-- everything else (SRAM, expansion) is plain sparse memory. Bytes never written read as `fill`.
+- SRAM ($70-$7D:$0000-$7FFF for LoROM, $20-$3F:$6000-$7FFF for HiROM, and their mirrors) is
+  plain sparse memory; bytes never written read as `fill`;
+- nothing else answers: a read of an unmapped address (expansion $6000-$7FFF in LoROM system
+  banks, $2000-$20FF, $2200-$3FFF, $4000-$41FF but the joypad ports, $4400-$5FFF, the low half
+  of LoROM banks $40-$6F) returns *open bus*, the last value on the data bus, as the console
+  and bsnes do: the last byte this instruction moved (a pointer byte, a 16-bit access's first
+  byte), else the instruction's last byte (`LDA $1000` in bank $E4 reads $10). Such reads are
+  listed in `open_bus_reads`: reading unmapped memory is a bug in real code.
 
 Every address the machine reports is *canonical*: a WRAM mirror is reported as $7Exxxx, a ROM
 mirror as its first mapping, an I/O register as $00xxxx, so `STA $10` (D=0) and
@@ -31,6 +38,7 @@ from afs.asm.isa import decode, format_instruction
 IO_RANGES = ((0x2100, 0x2200), (0x4200, 0x4400))
 _ROM = -2     # write base of a ROM chunk: writes are ignored
 _IO = -1      # base of a chunk that holds I/O registers: slow path
+_OPEN = -3    # a chunk nothing answers: reads return open bus
 _CHUNK = 13   # 8 KiB chunks: the granularity of the SNES map
 
 
@@ -50,6 +58,8 @@ def _chunk_tables(mapper: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
             base = write = 0x7E0000
         elif system and low < 0x6000:
             base = write = _IO
+        elif _unmapped(bank, low, mapper):
+            base = write = _OPEN
         elif low >= 0x8000 or (mapper in ("hirom", "exhirom") and not system):
             offset = mapping.snes_to_pc(start, mapper)
             canonical = mapping.pc_to_snes(offset, mapper) if offset is not None else None
@@ -61,6 +71,23 @@ def _chunk_tables(mapper: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
         reads.append(base)
         writes.append(write)
     return tuple(reads), tuple(writes)
+
+
+def _unmapped(bank: int, low: int, mapper: str) -> bool:
+    """Is this 8 KiB chunk (outside WRAM, ROM and the I/O chunks) backed by nothing?"""
+    hirom = mapper in ("hirom", "exhirom")
+    system = (bank & 0x7F) < 0x40
+    if bank in (0x7E, 0x7F) or low >= 0x8000:
+        return False
+    if system:
+        # $6000-$7FFF: expansion in LoROM; SRAM in HiROM banks $20-$3F.
+        return low >= 0x6000 and not (hirom and (bank & 0x7F) >= 0x20)
+    # Banks $40-$7D/$C0-$FF below $8000: ROM in HiROM; SRAM at $70-$7D in LoROM.
+    return not hirom and not 0x70 <= (bank & 0x7F) <= 0x7D
+
+
+# Inside the I/O chunks, the addresses something answers at (the rest is open bus).
+_ANSWERED = ((0x2100, 0x2200), (0x4016, 0x4018), (0x4200, 0x4400))
 
 
 def is_io(address: int) -> bool:
@@ -91,7 +118,10 @@ class Memory:
         self.rom_writes: list[tuple[int, int, int]] = []
         self.reads: set[int] = set()
         self.uninitialized_reads: set[int] = set()
+        self.open_bus_reads: list[tuple[int, int, int]] = []  # (address, value read, cycle)
         self.on_uninitialized_read: Callable[[int], None] | None = None
+        # The data bus: [last value, the cycle count of the instruction that moved it].
+        self._bus = [0, -1]
         # Anything with a `cycles` attribute (the CPU); stamps the write and I/O logs.
         self.clock: Any = _NoClock()
         self.rd, self.wr, self.fetch = self._accessors()
@@ -102,6 +132,8 @@ class Memory:
         base = self._rbase[address >> _CHUNK]
         if base == _IO:
             return address & 0xFFFF
+        if base == _OPEN:
+            return address
         return base | (address & 0x1FFF)
 
     def is_rom(self, address: int) -> bool:
@@ -113,6 +145,7 @@ class Memory:
         ram_get, rom_get = ram.get, rom.get
         reads_add = self.reads.add
         writes_append = self.writes.append
+        bus = self._bus
 
         def uninitialized(ca: int) -> int:
             # Remember the fill value so the next read of this byte takes the fast path; the
@@ -133,15 +166,19 @@ class Memory:
             if v is None:
                 v = rom_get(ca)
                 if v is None:
-                    return uninitialized(ca)
+                    v = uninitialized(ca)
+            bus[0] = v
+            bus[1] = self.clock.cycles
             return v
 
         def wr(a: int, v: int) -> None:
             base = wbase[a >> 13]
+            bus[0] = v
+            bus[1] = cycles = self.clock.cycles
             if base >= 0:
                 ca = base | (a & 0x1FFF)
                 ram[ca] = v
-                writes_append((ca, v, self.clock.cycles))
+                writes_append((ca, v, cycles))
             else:
                 self._slow_write(a, v)
 
@@ -157,26 +194,44 @@ class Memory:
 
     def _slow_read(self, a: int) -> int:
         low = a & 0xFFFF
+        if self._rbase[a >> _CHUNK] == _OPEN or not any(lo <= low < hi for lo, hi in _ANSWERED):
+            return self._open_bus(a)
         if is_io(a):
             self.io_reads.append((low, self.clock.cycles))
-            return self.io_value
-        self.reads.add(low)
-        v = self.ram.get(low)
-        if v is None:
-            self.uninitialized_reads.add(low)
-            return self.fill
+            v = self.io_value
+        else:  # the joypad ports $4016/$4017
+            self.reads.add(low)
+            v = self.ram.get(low)
+            if v is None:
+                self.uninitialized_reads.add(low)
+                v = self.fill
+        self._bus[:] = [v, self.clock.cycles]
         return v
+
+    def _open_bus(self, a: int) -> int:
+        """What a read of unmapped `a` returns: the last value on the data bus."""
+        bus, clock = self._bus, self.clock
+        if bus[1] == clock.cycles or not hasattr(clock, "pbr"):
+            value = bus[0]
+        else:
+            # Nothing moved yet in this instruction: its own last byte was the last transfer
+            # (the CPU has already advanced PC past it).
+            value = self.fetch(clock.pbr << 16 | (clock.pc - 1) & 0xFFFF)
+        self.open_bus_reads.append((a & 0xFFFFFF, value, clock.cycles))
+        bus[:] = [value, clock.cycles]
+        return value
 
     def _slow_write(self, a: int, v: int) -> None:
         if self._wbase[a >> _CHUNK] == _ROM:
             self.rom_writes.append((self.canonical(a), v, self.clock.cycles))
             return
-        low = a & 0xFFFF
+        ca = self.canonical(a)
         if is_io(a):
-            self.io_writes.append((low, v, self.clock.cycles))
+            self.io_writes.append((ca, v, self.clock.cycles))
             return
-        self.ram[low] = v
-        self.writes.append((low, v, self.clock.cycles))
+        # An unmapped address keeps nothing (a read gives open bus); the write is still logged.
+        self.ram[ca] = v
+        self.writes.append((ca, v, self.clock.cycles))
 
     def cacheable(self, bank: int, pc: int, length: int) -> bool:
         """True when an instruction's bytes are all ROM, so its decoding cannot go stale."""
@@ -195,8 +250,7 @@ class Memory:
     def poke(self, address: int, value: int) -> None:
         """Set a byte (ROM included) without logging it."""
         a = address & 0xFFFFFF
-        base = self._rbase[a >> _CHUNK]
-        ca = a & 0xFFFF if base == _IO else base | (a & 0x1FFF)
+        ca = self.canonical(a)
         (self.rom if self._wbase[a >> _CHUNK] == _ROM else self.ram)[ca] = value & 0xFF
 
     def peek(self, address: int) -> int:
@@ -209,8 +263,9 @@ class Memory:
 
     def clear_logs(self) -> None:
         for log in (self.writes, self.io_writes, self.io_reads, self.rom_writes, self.reads,
-                    self.uninitialized_reads):
+                    self.uninitialized_reads, self.open_bus_reads):
             log.clear()
+        self._bus[:] = [0, -1]
 
 
 class PlainMemory:
@@ -241,6 +296,7 @@ class RunResult:
     uninitialized_reads: set[int] = field(default_factory=set)
     io_reads: list[tuple[int, int]] = field(default_factory=list)
     rom_writes: list[tuple[int, int, int]] = field(default_factory=list)   # ignored writes
+    open_bus_reads: list[tuple[int, int, int]] = field(default_factory=list)  # (addr, value, cycle)
     trace: list[dict[str, int | str]] | None = None
     _ram: dict[int, int] = field(default_factory=dict, repr=False)
     _memory: Memory | None = field(default=None, repr=False)
@@ -345,6 +401,7 @@ class Machine:
             writes=list(mem.writes), io_writes=list(mem.io_writes), reads=set(mem.reads),
             stop_reason=reason, uninitialized_reads=set(mem.uninitialized_reads),
             io_reads=list(mem.io_reads), rom_writes=list(mem.rom_writes), trace=steps,
+            open_bus_reads=list(mem.open_bus_reads),
             _ram=dict(mem.ram), _memory=mem)
 
     def _trace_step(self, c: Cpu) -> dict[str, int | str]:

@@ -125,7 +125,9 @@ def result_to_json(result: RunResult) -> dict[str, Any]:
                stop_reason=result.stop_reason,
                writes={f"0x{a:06X}": v for a, v in result.written().items()},
                io_writes=[{"address": f"0x{a:06X}", "value": v, "cycle": c}
-                          for a, v, c in result.io_writes])
+                          for a, v, c in result.io_writes],
+               open_bus_reads=[{"address": f"0x{a:06X}", "value": v, "cycle": c}
+                               for a, v, c in result.open_bus_reads])
     if result.trace is not None:
         out["trace"] = result.trace
     return out

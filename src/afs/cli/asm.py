@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from afs.cli.output import JsonOption, console, err_console, fail, print_json
+from afs.cli.output import (
+    JsonOption,
+    check_output_file,
+    console,
+    err_console,
+    fail,
+    print_json,
+)
 
 asm_app = typer.Typer(help="The 65816 toolchain: build, run, lint, equiv, optimize, explain.",
                       no_args_is_help=True)
@@ -32,6 +39,8 @@ def build_command(
 
     if fix_checksum not in ("on", "off"):
         fail(f"--fix-checksum must be 'on' or 'off', not {fix_checksum!r}")
+    if output:
+        check_output_file(output, "--output")
     address = None
     if base is not None:
         text = base.strip().lower().replace("$", "0x", 1)
@@ -178,6 +187,8 @@ def optimize_command(
     from afs.asm.superopt import superoptimize
     from afs.errors import InputError
 
+    if output:
+        check_output_file(output, "--output")
     try:
         entry = parse_preconditions(pre)
     except InputError as exc:
@@ -318,6 +329,10 @@ def run_command(
     for address, value, cycle in result.io_writes:
         console.print(f"  I/O ${address:04X} <- 0x{value:02X} (cycle {cycle})",
                       highlight=False, markup=False)
+    for address, value, cycle in result.open_bus_reads:
+        # Nothing is mapped there: real code that does this has a bug (a wrong bank or DBR).
+        console.print(f"  warning: read of unmapped ${address:06X} gave open bus 0x{value:02X} "
+                      f"(cycle {cycle})", style="yellow", highlight=False, markup=False)
 
 
 rewrite_db_app = typer.Typer(help="The superoptimiser's database of verified rewrites.",

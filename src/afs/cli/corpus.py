@@ -86,13 +86,26 @@ def build(
 
 @corpus_app.command("stats")
 def stats(
-    directory: Path = typer.Argument(..., help="A built corpus, or a directory of sources."),
+    directory: Path | None = typer.Argument(
+        None, help="A built corpus, or a directory of sources "
+        "[default: the corpus `afs corpus build` wrote, $AFS_HOME/pretraining/corpus]."),
     pattern: list[str] | None = typer.Option(None, "--pattern", help="File pattern (repeat)."),
     as_json: bool = JsonOption,
 ) -> None:
     """Statistics of a built corpus (from its corpus.json) or of a source directory."""
+    from afs.errors import InputError
     from afs.pretraining.corpus_builder import MANIFEST, CorpusBuilder, read_manifest
 
+    if directory is None:
+        from afs.pretraining.corpus_builder import pretraining_dir
+
+        directory = pretraining_dir("corpus")
+        if not (directory / MANIFEST).is_file():
+            raise InputError(f"no built corpus at {directory}: run `afs corpus build --source "
+                             "DIR` first, or name a directory")
+    if not directory.is_dir():
+        raise InputError(f"{directory}: expected a directory (a built corpus or sources)"
+                         if directory.exists() else f"{directory}: no such directory")
     if (directory / MANIFEST).is_file():
         manifest = read_manifest(directory)
         statistics, splits = manifest["statistics"], manifest["splits"]

@@ -7,7 +7,15 @@ from typing import Any
 
 import typer
 
-from afs.cli.output import EXIT_FAILURE, JsonOption, console, fail, print_json
+from afs.cli.output import (
+    EXIT_FAILURE,
+    JsonOption,
+    check_output_dir,
+    check_output_file,
+    console,
+    fail,
+    print_json,
+)
 
 distill_app = typer.Typer(help="Generate, inspect and export teacher (distillation) data.",
                           no_args_is_help=True)
@@ -103,6 +111,8 @@ def generate(
     )
     from afs.paths import state_path
 
+    if output:
+        check_output_dir(output, "--output")
     chosen = _split(domains) or list(DOMAINS)
     unknown = [d for d in chosen if d not in DOMAINS]
     if unknown:
@@ -193,6 +203,7 @@ def export(
     from afs.distillation.checkpoint import load_records
     from afs.distillation.export import export_records
 
+    check_output_file(output, "--output")
     result = export_records(load_records(checkpoint), output, format=fmt,
                             min_quality=min_quality, split=split)
     data = {"train": str(result.train_path), "train_count": result.train_count,

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import typer
 from rich.markup import escape
 
-from afs.cli.output import EXIT_FAILURE, JsonOption, console, fail, print_json
+from afs.cli.output import (
+    EXIT_FAILURE,
+    JsonOption,
+    check_output_file,
+    console,
+    fail,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from afs.knowledge.adapters import ALTTPKnowledgeGraph
@@ -31,8 +38,13 @@ def lookup(
     as_json: bool = JsonOption,
 ) -> None:
     """What an address or name is: the entity, its size, category, slot and relations."""
-    from afs.knowledge.addresses import format_address
+    from afs.knowledge.addresses import format_address, parse_address
 
+    written = query.strip()
+    looks_like_address = written[:1] == "$" or written[:2].lower() == "0x" or ":" in written
+    if looks_like_address and parse_address(written) is None:
+        fail(f"{escape(query)} is not an address: expected a 24-bit SNES address "
+             "(1-6 hex digits, e.g. $7EF36D, $10, 7E:F36D)")
     graph = _graph()
     matches = graph.lookup(query)
     if not matches:
@@ -122,8 +134,8 @@ def export(
 
     if fmt not in ("json", "graphml"):
         fail(f"--format must be json or graphml, not {escape(fmt)}")
+    target = check_output_file(output or state_path("knowledge", f"alttp.{fmt}"), "--output")
     graph = _graph()
-    target = output or state_path("knowledge", f"alttp.{fmt}")
     path = graph.save(target) if fmt == "json" else graph.export_graphml(target)
     stats = graph.stats()
     if as_json:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Sequence
 
 # Each module exposes `register(app)`; they import heavy libraries inside commands only.
 COMMAND_MODULES = (
@@ -37,7 +38,12 @@ if "--help" in sys.argv[1:]:
 import typer  # noqa: E402 - after the help-rendering choice above
 
 from afs import __version__  # noqa: E402
-from afs.cli.output import EXIT_BAD_INPUT, EXIT_FAILURE, err_console  # noqa: E402
+from afs.cli.output import (  # noqa: E402
+    EXIT_BAD_INPUT,
+    EXIT_FAILURE,
+    err_console,
+    os_error_message,
+)
 from afs.errors import AfsError, InputError  # noqa: E402
 
 
@@ -82,16 +88,54 @@ def __getattr__(name: str) -> typer.Typer:
     raise AttributeError(name)
 
 
-def main() -> None:
-    """Run the CLI, turning AFS errors into one-line messages and meaningful exit codes."""
-    words = sys.argv[1:2]
-    module = _MODULE_OF.get(words[0]) if words else None
-    cli = build_app((module,)) if module else build_app()
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI on `argv`; return the exit code. Every error the user can cause is one line.
+
+    0 ok, 1 a failure found (`AfsError`), 2 bad usage or input: a usage error, an
+    `InputError`, or a path the operating system refused (missing, a directory where a file
+    belongs, a file where a directory belongs, no permission).
+    """
+    # Typer vendors click; its exception classes live here. A bare group prints its help.
+    from typer._click.exceptions import NoArgsIsHelpError
+    from typer.exceptions import TyperException
+
+    def error(message: str, code: int) -> int:
+        err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True,
+                          markup=True)
+        return code
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    # Only the command group asked for is imported (all of them for `afs --help`).
+    module = _MODULE_OF.get(args[0]) if args else None
+    cli = build_app((module,)) if module else __getattr__("app")
     try:
-        cli()
+        code = cli(args=args, prog_name="afs", standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        return exc.exit_code
+    except TyperException as exc:
+        where = f"{exc.ctx.command_path}: " if getattr(exc, "ctx", None) else ""
+        return error(_escape(where + exc.format_message()), exc.exit_code)
+    except typer.Abort:
+        return error("aborted", 130)
     except InputError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise SystemExit(EXIT_BAD_INPUT) from None
+        return error(_escape(str(exc)), EXIT_BAD_INPUT)
     except AfsError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise SystemExit(EXIT_FAILURE) from None
+        return error(_escape(str(exc)), EXIT_FAILURE)
+    except OSError as exc:
+        message = os_error_message(exc)
+        if message is None:
+            raise
+        return error(_escape(message), EXIT_BAD_INPUT)
+    return code if isinstance(code, int) else 0
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return " ".join(escape(text).split())
+
+
+def main() -> None:
+    """The `afs` console script."""
+    raise SystemExit(run())

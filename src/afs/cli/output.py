@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -31,3 +34,72 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print a one-line error to stderr and exit with `code`."""
     err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+# The operating-system refusals that mean the user named a wrong path (exit 2), not a fault.
+_PATH_ERRORS = {
+    errno.ENOENT: "no such file or directory",
+    errno.EISDIR: "is a directory, expected a file",
+    errno.ENOTDIR: "a part of the path is a file, expected a directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "read-only file system",
+    errno.EEXIST: "already exists",
+}
+
+
+def os_error_message(exc: OSError) -> str | None:
+    """One line for an `OSError` about a path the user gave; None for other OS errors."""
+    if exc.errno not in _PATH_ERRORS or exc.filename is None:
+        return None
+    return f"{exc.filename}: {_PATH_ERRORS[exc.errno]}"
+
+
+def check_output_file(path: str | Path, what: str = "output") -> Path:
+    """Refuse, before any work, an output file path that cannot be written.
+
+    A directory, a path under a file, or a place without write permission each raise
+    `InputError` naming the path; nothing is created.
+    """
+    from afs.errors import InputError
+
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{what} {target} is a directory, expected a file path")
+    _check_writable_parent(target, what)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise InputError(f"{what} {target}: permission denied")
+    return target
+
+
+def check_output_dir(path: str | Path, what: str = "output directory") -> Path:
+    """Refuse, before any work, an output directory that is a file or cannot be created."""
+    from afs.errors import InputError
+
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{what} {target} is a file, expected a directory")
+    if target.is_dir():
+        if not os.access(target, os.W_OK | os.X_OK):
+            raise InputError(f"{what} {target}: permission denied")
+        return target
+    _check_writable_parent(target, what)
+    return target
+
+
+def _check_writable_parent(target: Path, what: str) -> None:
+    from afs.errors import InputError
+
+    parent = target.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(f"{what} {target}: {parent} is a file, expected a directory")
+    import tempfile
+
+    # Permission bits do not tell root (or a read-only mount) the truth: try it.
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError:
+        raise InputError(f"{what} {target}: {parent} is not writable") from None

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from afs.cli.output import JsonOption, console, print_json
+from afs.cli.output import JsonOption, check_output_dir, console, print_json
 
 pretrain_app = typer.Typer(
     help="Pre-train an assembly encoder: tokenizer, MLM training, embeddings, search.",
@@ -47,6 +47,8 @@ def tokenizer(
     from afs.pretraining.corpus_builder import iter_texts, read_manifest
     from afs.pretraining.tokenizer import train_tokenizer
 
+    if output:
+        check_output_dir(output, "--output")
     corpus_dir = corpus or _default("corpus")
     read_manifest(corpus_dir)
     target = output or _default("tokenizer")
@@ -176,7 +178,7 @@ def embed(
 
     from afs.pretraining.embeddings import export_embeddings
 
-    target = output or _default("embeddings")
+    target = check_output_dir(output, "--output") if output else _default("embeddings")
     with Progress(console=console, disable=as_json) as progress:
         task = progress.add_task("embedding", total=None)
         info = export_embeddings(

@@ -115,12 +115,13 @@ def export(
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
     """Merge LoRA into safetensors and write an Ollama Modelfile and LM Studio notes."""
-    from afs.cli.output import fail
+    from afs.cli.output import check_output_dir, fail
     from afs.training.export import export_run
     from afs.training.registration import expert_defaults
 
     if not merge:
         fail("only merged exports are supported: Ollama and LM Studio load full weights")
+    check_output_dir(output, "--output")
     system_prompt, params = expert_defaults(expert)
     result = export_run(run_dir, output, name=name, system_prompt=system_prompt, params=params)
     payload = {"merged_dir": str(result.merged_dir), "modelfile": str(result.modelfile),

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from afs.distillation.checkpoint import SCHEMA_VERSION, Checkpoint
-from afs.distillation.dedup import NearDuplicateIndex
 from afs.distillation.ensemble import NoTeacherAvailableError, TeacherEnsemble, TeacherReply
 from afs.distillation.export import ExportResult, export_records
 from afs.distillation.filters import FilterInput, FilterPipeline, FilterReport
@@ -34,6 +33,7 @@ from afs.distillation.prompts import (
     is_self_contained,
 )
 from afs.errors import AfsError
+from afs.neardup import NearDuplicateIndex
 from afs.paths import state_path
 
 log = logging.getLogger("afs.distillation")

@@ -15,17 +15,25 @@ The evaluation gate is a hook, `eval_fn(model_ref) -> float` (higher is better),
 new model and on the current one (the last promoted model, else `base_model`). The new model
 is promoted only when its score is >= the current one's (and >= `min_eval_score` if set). With
 no gate the model is trained but never promoted: an ungated promotion is how bad models ship.
+
+One retrain runs at a time per log: a cycle holds an exclusive lock on `retrain.lock` beside
+the database for its whole run, and the operating system drops that lock when the process
+ends, however it ends. So a job still marked `running` while nobody holds the lock belongs to
+a process that is gone (killed, crashed, machine restarted): the next check marks it failed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import importlib
 import math
+import os
 import shlex
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +49,11 @@ EvalFn = Callable[[str], float]
 
 SUCCESS_STATUSES = ("promoted", "rejected", "unevaluated")
 _ERROR_LIMIT = 2000
+LOCK_NAME = "retrain.lock"
+
+
+class RetrainBusyError(AfsError):
+    """Another retrain cycle is running on this log."""
 
 
 @dataclass
@@ -121,6 +134,46 @@ class PeriodicRetrainer:
         self.config = config or RetrainConfig()
         self.clock = clock
 
+    @property
+    def lock_path(self) -> Path:
+        return self.logger.db_path.parent / LOCK_NAME
+
+    @contextlib.contextmanager
+    def _lock(self) -> Iterator[bool]:
+        """Try to take the retrain lock without waiting; yield whether it was taken."""
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def _fail_stale_jobs(self) -> list[int]:
+        """Mark failed the `running` jobs whose process is gone; needs the lock held."""
+        stale = [job.id for job in self.jobs() if job.status == "running"]
+        for job_id in stale:
+            self._update(job_id, status="failed", finished_at=self.clock(),
+                         error="stale: the process running this job is gone",
+                         reason="the retrain process ended without finishing the job "
+                                "(killed or crashed); the schedule is not reset")
+        return stale
+
+    def reap_stale_jobs(self) -> list[int]:
+        """Mark failed any `running` job whose process is gone; return their ids.
+
+        While a cycle runs (its lock is held) nothing is touched.
+        """
+        with self._lock() as taken:
+            return self._fail_stale_jobs() if taken else []
+
     def jobs(self, limit: int | None = None) -> list[RetrainJob]:
         """Jobs, newest first."""
         sql = "SELECT * FROM jobs ORDER BY id DESC" + (" LIMIT ?" if limit else "")
@@ -146,6 +199,7 @@ class PeriodicRetrainer:
 
     def check_retrain_needed(self) -> tuple[bool, str]:
         """(needed, reason); the reason gives both numbers against both thresholds."""
+        self.reap_stale_jobs()
         last = self.last_successful_job()
         watermark = last.feedback_watermark if last else 0
         new = self.collector.records_rated_since(watermark)
@@ -185,8 +239,20 @@ class PeriodicRetrainer:
 
         `train_fn(dataset_path, output_dir)` returns the new model's alias or path. Errors
         from any step are recorded as a failed job (returned, not raised); an interrupt
-        (Ctrl-C) is recorded and re-raised.
+        (Ctrl-C) is recorded and re-raised. Raises `RetrainBusyError` when another cycle is
+        running on this log.
         """
+        with self._lock() as taken:
+            if not taken:
+                running = [job.id for job in self.jobs() if job.status == "running"]
+                which = f"job {running[0]}" if running else "a job"
+                raise RetrainBusyError(
+                    f"another retrain ({which}) is running on {self.logger.db_path}; "
+                    "wait for it to finish")
+            self._fail_stale_jobs()
+            return self._locked_cycle(train_fn, eval_fn)
+
+    def _locked_cycle(self, train_fn: TrainFn, eval_fn: EvalFn | None) -> RetrainJob:
         config = self.config
         gate = eval_fn or config.eval_fn
 

@@ -32,14 +32,16 @@ import math
 import random
 import re
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from afs import neardup
 from afs.errors import InputError
 from afs.feedback.collector import Example
 from afs.feedback.logger import iso_timestamp
+from afs.neardup import jaccard
 
 FORMATS = ("sft", "dpo", "kto")
 CRITIC_ACCEPTED_KEY = "critic_accepted"
@@ -279,19 +281,12 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def shingles(text: str, size: int = 2) -> frozenset[tuple[str, ...]]:
-    """Lower-cased word/punctuation n-grams of `text` (the whole text if it is shorter)."""
+    """Lower-cased word/punctuation n-grams of `text` (the whole text if it is shorter);
+    near-duplicates among them are found by `afs.neardup`, the one detector of AFS."""
     tokens = _TOKEN.findall(text.lower())
     if len(tokens) <= size:
         return frozenset([tuple(tokens)]) if tokens else frozenset()
     return frozenset(tuple(tokens[i:i + size]) for i in range(len(tokens) - size + 1))
-
-
-def jaccard(a: frozenset[Any], b: frozenset[Any]) -> float:
-    """|a ∩ b| / |a ∪ b|; two empty sets are identical (1.0)."""
-    if not a and not b:
-        return 1.0
-    shared = len(a & b)
-    return shared / (len(a) + len(b) - shared)
 
 
 def similarity(a: str, b: str, *, shingle_size: int = 2) -> float:
@@ -307,14 +302,6 @@ def _priority(item: Sampleable) -> tuple[float, float]:
     return (score, item.timestamp)
 
 
-def _prefix_length(size: int, threshold: float) -> int:
-    """How many of a set's rarest n-grams must be indexed so that any set with Jaccard
-    >= `threshold` to it shares at least one of them (the prefix filter of Bayardo et al.,
-    "Scaling up all pairs similarity search", WWW 2007). The epsilon keeps float error in
-    `threshold * size` from shortening the prefix."""
-    return size - math.ceil(threshold * size - 1e-9) + 1
-
-
 def dedupe_near_duplicates(
     items: Sequence[S],
     *,
@@ -326,32 +313,14 @@ def dedupe_near_duplicates(
     of one already kept. The best-rated, then newest, item of a group survives; survivors
     keep their input order.
 
-    Exact, not approximate (no MinHash): each set's n-grams are ordered rarest first, only a
-    short prefix of each kept set is indexed, and an item is compared only with kept items
-    whose prefix shares an n-gram with its own, which every pair above the threshold does.
+    Exact, not approximate (no MinHash): `afs.neardup.keep_distinct`, prefix filtering.
     """
     if not 0.0 < threshold <= 1.0:
         raise InputError(f"near-duplicate threshold must be in (0, 1], got {threshold}")
     get_text = text or (lambda item: item.prompt)
     sets = [shingles(get_text(item), shingle_size) for item in items]
-    frequency = Counter(gram for grams in sets for gram in grams)
     order = sorted(range(len(items)), key=lambda i: (_priority(items[i]), -i), reverse=True)
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    kept: list[int] = []
-    kept_empty = False
-    for i in order:
-        mine = sets[i]
-        prefix = sorted(mine, key=lambda gram: (frequency[gram], gram))
-        prefix = prefix[:_prefix_length(len(mine), threshold)] if mine else []
-        if not mine:
-            duplicate, kept_empty = kept_empty, True
-        else:
-            candidates = {k for gram in prefix for k in index.get(gram, ())}
-            duplicate = any(jaccard(mine, sets[k]) >= threshold for k in candidates)
-        if not duplicate:
-            kept.append(i)
-            for gram in prefix:
-                index[gram].append(i)
+    kept = neardup.keep_distinct(sets, order, threshold)
     return [items[i] for i in sorted(kept)]
 
 

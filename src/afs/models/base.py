@@ -2,8 +2,8 @@
 
 Every part of AFS (distillation, benchmark, generalist, critic, gateway) talks to models
 through `ChatModel`: `complete()` for a whole answer, `stream()` for text chunks. Backends
-raise only the three error kinds below, so the single retry loop in `afs.models.retry`
-can decide what to do without knowing the provider.
+raise only the three error kinds of `afs.models.errors`, so the single retry loop in
+`afs.models.retry` can decide what to do without knowing the provider.
 """
 
 from __future__ import annotations
@@ -14,7 +14,14 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from afs.errors import AfsError
+from afs.models.errors import (  # noqa: F401 - the taxonomy is public here too
+    FatalError,
+    ModelError,
+    ModelUnavailableError,
+    RateLimitedError,
+    TransientError,
+)
+from afs.models.retry import RetryPolicy, call_with_retry, stream_with_retry
 
 Role = Literal["system", "user", "assistant"]
 
@@ -78,42 +85,6 @@ class Price:
         return (usage.prompt_tokens * self.input + usage.completion_tokens * self.output) / 1e6
 
 
-class ModelError(AfsError):
-    """Base of the model error taxonomy. Messages never contain API keys."""
-
-    def __init__(self, message: str, *, provider: str = "", status: int | None = None) -> None:
-        super().__init__(message)
-        self.provider = provider
-        self.status = status
-
-
-class RateLimitedError(ModelError):
-    """429 or a provider's quota signal; `retry_after` is in seconds when the server said."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        provider: str = "",
-        status: int | None = 429,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, provider=provider, status=status)
-        self.retry_after = retry_after
-
-
-class TransientError(ModelError):
-    """5xx, timeouts, connection resets, malformed bodies: worth retrying."""
-
-
-class FatalError(ModelError):
-    """401/403, 400, unknown model, missing key: retrying cannot help."""
-
-
-class ModelUnavailableError(FatalError):
-    """The backend cannot run here (package missing, provider not configured)."""
-
-
 def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
     """Cut `text` before the earliest stop sequence; return `(text, whether one was found)`."""
     cuts = [i for i in (text.find(s) for s in (stop or ()) if s) if i >= 0]
@@ -123,15 +94,26 @@ def truncate_at_stop(text: str, stop: Sequence[str] | None) -> tuple[str, bool]:
 class StopScanner:
     """Finds stop sequences in streamed text, even when one is split across chunks.
 
-    `feed()` returns the text that is safe to emit now: everything except a tail that could
-    still turn out to be the start of a stop sequence. `finish()` flushes that tail.
+    `feed()` returns the text that is safe to emit now: everything before the earliest place a
+    stop sequence could still begin. A complete stop is only acted on once no stop that starts
+    earlier can still complete (stops may overlap: with stops `a` and `;a;`, the text `;a` must
+    wait for the next character). `finish()` flushes what is held, cut at the earliest stop.
     """
 
     def __init__(self, stop: Sequence[str] | None) -> None:
         self.stop = [s for s in (stop or ()) if s]
-        self._hold = max((len(s) for s in self.stop), default=1) - 1
+        self._longest = max((len(s) for s in self.stop), default=1)
         self._buffer = ""
         self.stopped = False
+
+    def _pending_start(self, end: int) -> int | None:
+        """The earliest index before `end` where a stop could begin but is not complete yet."""
+        buffer = self._buffer
+        for start in range(max(0, len(buffer) - self._longest + 1), end):
+            tail = buffer[start:]
+            if any(len(tail) < len(s) and s.startswith(tail) for s in self.stop):
+                return start
+        return None
 
     def feed(self, chunk: str) -> str:
         if self.stopped:
@@ -139,20 +121,24 @@ class StopScanner:
         if not self.stop:
             return chunk
         self._buffer += chunk
-        text, hit = truncate_at_stop(self._buffer, self.stop)
-        if hit:
+        hits = [i for i in (self._buffer.find(s) for s in self.stop) if i >= 0]
+        hit = min(hits) if hits else None
+        pending = self._pending_start(len(self._buffer) if hit is None else hit)
+        if hit is not None and pending is None:
             self.stopped = True
-            self._buffer = ""
-            return text
-        keep = len(self._buffer) - self._hold
-        if keep <= 0:
-            return ""
-        out, self._buffer = self._buffer[:keep], self._buffer[keep:]
+            out, self._buffer = self._buffer[:hit], ""
+            return out
+        cut = len(self._buffer) if pending is None else pending
+        out, self._buffer = self._buffer[:cut], self._buffer[cut:]
         return out
 
     def finish(self) -> str:
-        out, self._buffer = self._buffer, ""
-        return "" if self.stopped else out
+        if self.stopped:
+            return ""
+        out, hit = truncate_at_stop(self._buffer, self.stop)
+        self._buffer = ""
+        self.stopped = hit
+        return out
 
 
 class ChatModel(abc.ABC):
@@ -174,8 +160,6 @@ class ChatModel(abc.ABC):
         price: Price | None = None,
         retry: Any = None,
     ) -> None:
-        from afs.models.retry import RetryPolicy
-
         self.model = model
         self.alias = alias or model
         self.defaults = dict(defaults or {})
@@ -207,8 +191,6 @@ class ChatModel(abc.ABC):
         seed: int | None = None,
         top_p: float | None = None,
     ) -> Completion:
-        from afs.models.retry import call_with_retry
-
         msgs = self._prepare(messages)
         params = self._params(
             temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,
@@ -239,8 +221,6 @@ class ChatModel(abc.ABC):
         top_p: float | None = None,
     ) -> AsyncIterator[str]:
         """Yield text chunks. Retries only happen before the first chunk is yielded."""
-        from afs.models.retry import stream_with_retry
-
         msgs = self._prepare(messages)
         params = self._params(
             temperature=temperature, max_tokens=max_tokens, stop=list(stop) if stop else None,

@@ -27,8 +27,8 @@ from afs.models.base import (
 )
 
 if TYPE_CHECKING:
-    from afs.models.registry import ModelSpec
     from afs.models.retry import RetryPolicy
+    from afs.models.spec import ModelSpec
 
 # Well-known local ports of OpenAI-compatible servers, for the "is X running?" hint.
 _LOCAL_SERVERS = {11434: "Ollama", 1234: "LM Studio", 8080: "the llama.cpp server",

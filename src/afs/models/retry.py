@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from afs.models.base import FatalError, ModelError, RateLimitedError, TransientError
+from afs.models.errors import FatalError, ModelError, RateLimitedError, TransientError
 
 T = TypeVar("T")
 

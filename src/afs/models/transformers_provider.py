@@ -24,8 +24,8 @@ from afs.models.base import (
 )
 
 if TYPE_CHECKING:
-    from afs.models.registry import ModelSpec
     from afs.models.retry import RetryPolicy
+    from afs.models.spec import ModelSpec
 
 DEFAULT_MAX_TOKENS = 256
 

@@ -14,16 +14,14 @@ import hashlib
 import json
 import os
 import shutil
-import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from afs.errors import InputError
 from afs.jsonl import iter_jsonl, write_jsonl
+from afs.neardup import NearDuplicateIndex
 from afs.paths import state_path
 from afs.pretraining.parsers import (
     CommentMode,
@@ -101,55 +99,9 @@ class CorpusConfig:
         return data
 
 
-class _MinHashDeduper:
-    """Exact (normalised-text digest) and near (MinHash + LSH) duplicate detection."""
-
-    PERMUTATIONS = 64
-    BANDS = 16  # 16 bands of 4 rows: pairs above ~0.5 similarity become candidates
-    PRIME = (1 << 61) - 1
-
-    def __init__(self, threshold: float) -> None:
-        self.threshold = threshold
-        rng = np.random.default_rng(0x65816)  # fixed: signatures must not depend on the seed
-        self._a = rng.integers(1, 1 << 31, self.PERMUTATIONS, dtype=np.uint64)
-        self._b = rng.integers(0, 1 << 31, self.PERMUTATIONS, dtype=np.uint64)
-        self._exact: set[bytes] = set()
-        self._buckets: dict[bytes, list[int]] = {}
-        self._signatures: list[np.ndarray] = []
-
-    def check(self, text: str) -> str | None:
-        """Return "exact" or "near" if `text` duplicates a document seen before, else None."""
-        words = text.lower().split()
-        digest = hashlib.blake2b(" ".join(words).encode(), digest_size=16).digest()
-        if digest in self._exact:
-            return "exact"
-        self._exact.add(digest)
-        if len(words) < 8:
-            return None  # too short for shingles to mean anything; exact match only
-        signature = self._signature(words)
-        rows = self.PERMUTATIONS // self.BANDS
-        keys = [
-            band.to_bytes(1, "little") + signature[band * rows : (band + 1) * rows].tobytes()
-            for band in range(self.BANDS)
-        ]
-        candidates = {other for key in keys for other in self._buckets.get(key, ())[:8]}
-        if candidates:
-            others = np.stack([self._signatures[other] for other in candidates])
-            if (others == signature).mean(axis=1).max() >= self.threshold:
-                return "near"
-        index = len(self._signatures)
-        self._signatures.append(signature)
-        for key in keys:
-            self._buckets.setdefault(key, []).append(index)
-        return None
-
-    def _signature(self, words: list[str]) -> np.ndarray:
-        hashes = np.fromiter((zlib.crc32(word.encode()) for word in words), np.uint64)
-        # Word 3-grams, hashed by a polynomial over the word hashes (all in uint64).
-        shingles = (hashes[:-2] * 1_000_003 + hashes[1:-1]) * 1_000_003 + hashes[2:]
-        shingles &= np.uint64(0xFFFFFFFF)
-        mixed = (self._a[:, None] * shingles[None, :] + self._b[:, None]) % np.uint64(self.PRIME)
-        return mixed.min(axis=1).astype(np.uint32)
+def _words(text: str) -> list[str]:
+    """Whitespace-separated words, lower-cased: what corpus near-duplicates are compared on."""
+    return text.lower().split()
 
 
 @dataclass
@@ -226,7 +178,11 @@ class CorpusBuilder:
     def iter_documents(self) -> Iterator[dict[str, Any]]:
         """Yield each kept document as a record; recomputes the statistics as it goes."""
         stats = _Stats()
-        dedup = _MinHashDeduper(self.config.near_dup_threshold) if self.config.dedup else None
+        # 16 bands of 4 rows: pairs above ~0.5 similarity become candidates; texts under 8
+        # tokens are too short for shingles to mean anything (exact copies only).
+        dedup = NearDuplicateIndex(self.config.near_dup_threshold, num_perm=64, bands=16,
+                                   min_tokens=8, bucket_limit=8, tokenizer=_words,
+                                   ) if self.config.dedup else None
         for path, rel in self.iter_files():
             data = path.read_bytes()
             ext = path.suffix.lower() or "(none)"
@@ -253,7 +209,9 @@ class CorpusBuilder:
             stats.dropped_long_lines += result.dropped_long_lines
             stats.dropped_short_lines += result.dropped_short_lines
             for document in result.documents:
-                duplicate = dedup.check(document.text) if dedup else None
+                found = None if dedup is None else dedup.match_and_add(
+                    str(stats.documents), document.text)
+                duplicate = found.kind if found else None
                 if duplicate == "exact":
                     stats.exact_duplicates += 1
                     continue

@@ -34,6 +34,7 @@ from afs.knowledge.graph_core import (
 from afs.knowledge.retrieval import BM25Index, stem, tokenize
 
 from . import alttp_vocab as vocab
+from .alttp_validation import DEFAULT_CHECKS, validate
 
 DATA_FILE = "alttp_facts.json"
 MEMORY, REGISTER, REGION = "memory", "register", "region"
@@ -57,7 +58,11 @@ _REGISTER_REF = re.compile(r"\(\$(?P<addr>(?:21|42|43)[0-9A-Fa-f]{2})\)")
 _NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WEIGHT_MENTION, _WEIGHT_NAME, _WEIGHT_CONCEPT = 100.0, 40.0, 8.0
 # Entities scoring under this share of the best one are noise for a compact prompt block.
-_MIN_SHARE = 0.08
+# Where the evidence runs out: an entity found only by shared words (BM25) must score at least
+# half the best entity's score, one found by address, name, concept or relation 0.3 of it.
+# (Chosen on the development set, tests/knowledge/retrieval_cases.py CASES.)
+_TEXT_SHARE = 0.5
+_STRONG_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -373,8 +378,9 @@ class ALTTPKnowledgeGraph(KnowledgeGraph):
                     other.score = boost
         ranked = sorted(found.values(), key=lambda e: (-e.score, e.node.id))[:max_entities]
         if ranked:
-            floor = ranked[0].score * _MIN_SHARE
-            ranked = [e for e in ranked if e.score >= floor]
+            top = ranked[0].score
+            ranked = [e for e in ranked if e.score >= top * (
+                _TEXT_SHARE if all(r == "text" for r in e.reasons) else _STRONG_SHARE)]
         result = ContextResult(query, ranked, unknown)
         result.text = self._render(result)
         return result
@@ -448,14 +454,10 @@ class ALTTPKnowledgeGraph(KnowledgeGraph):
     @property
     def output_checks(self) -> list[OutputCheck]:
         """Checks `validate_output` runs; a subclass extends this list to add constraints."""
-        from afs.knowledge.adapters import alttp_validation as checks
-
-        return list(checks.DEFAULT_CHECKS)
+        return list(DEFAULT_CHECKS)
 
     def validate_output(self, text_or_code: str) -> list:
         """Findings (line, column, kind, severity, reason) for a model's answer or code."""
-        from afs.knowledge.adapters.alttp_validation import validate
-
         return validate(self, text_or_code)
 
 

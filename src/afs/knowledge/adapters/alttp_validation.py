@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from afs.knowledge.addresses import format_address
 from afs.knowledge.code_scan import Access, ScannedLine, scan
@@ -17,8 +17,20 @@ from afs.knowledge.retrieval import stem, tokenize
 
 from . import alttp_vocab as vocab
 
-if TYPE_CHECKING:
-    from afs.knowledge.adapters.alttp_adapter import ALTTPKnowledgeGraph
+
+class MapGraph(Protocol):
+    """What the checks read from the graph. `MapGraph` provides it; typing the
+    checks against this keeps the adapter importing this module, not the other way round."""
+
+    def resolve(self, address: Any) -> Any: ...
+
+    def find_by_name(self, name: str) -> Any: ...
+
+    def edges(self, edge_type: str | None = None, *, source: str | None = None,
+              target: str | None = None) -> list[Any]: ...
+
+    @property
+    def output_checks(self) -> list[Any]: ...
 
 _ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -42,19 +54,19 @@ class Finding:
         return f"{self.line}:{self.column}: {self.severity}: {self.kind}: {self.message}"
 
 
-def validate(graph: ALTTPKnowledgeGraph, text: str) -> list[Finding]:
+def validate(graph: MapGraph, text: str) -> list[Finding]:
     """Run every check in `graph.output_checks` over `text`; findings in line order."""
     lines = scan(text)
     found = {f for check in graph.output_checks for f in check(graph, lines)}
     return sorted(found, key=lambda f: (f.line, f.column, _ORDER[f.severity], f.kind))
 
 
-def _label(graph: ALTTPKnowledgeGraph, address: int) -> str:
+def _label(graph: MapGraph, address: int) -> str:
     node = graph.resolve(address).node
     return f"{format_address(address)} ({node.name})" if node else format_address(address)
 
 
-def check_unknown_addresses(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
+def check_unknown_addresses(graph: MapGraph, lines: list[ScannedLine]
                             ) -> Iterable[Finding]:
     """An address inside a documented region that the map does not know."""
     for line in lines:
@@ -74,7 +86,7 @@ def check_unknown_addresses(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
                           format_address(address))
 
 
-def check_register_access(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
+def check_register_access(graph: MapGraph, lines: list[ScannedLine]
                           ) -> Iterable[Finding]:
     """Writes to read-only registers and reads of write-only ones (RMW counts as both)."""
     for line in lines:
@@ -97,7 +109,7 @@ def check_register_access(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
                               format_address(access.address), node.name)
 
 
-def _register_clobber(graph: ALTTPKnowledgeGraph, access: Access, node: Any) -> str | None:
+def _register_clobber(graph: MapGraph, access: Access, node: Any) -> str | None:
     props = node.properties
     if props["size"] == "1x2":
         return (f"{node.name} is written twice at the same address (low then high); a 16-bit "
@@ -113,7 +125,7 @@ def _register_clobber(graph: ALTTPKnowledgeGraph, access: Access, node: Any) -> 
     return (f"a 16-bit store to {node.name} also writes {_label(graph, access.address + 1)}")
 
 
-def check_width(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]) -> Iterable[Finding]:
+def check_width(graph: MapGraph, lines: list[ScannedLine]) -> Iterable[Finding]:
     """A 16-bit store into a 1-byte variable (or slot) that clobbers the byte after it."""
     for line in lines:
         for access in line.accesses:
@@ -158,7 +170,7 @@ def check_width(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]) -> Iterabl
                           address, node.name)
 
 
-def check_table_index(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
+def check_table_index(graph: MapGraph, lines: list[ScannedLine]
                       ) -> Iterable[Finding]:
     """A per-slot object table (sprites, ancillae, ...) accessed without an index register."""
     for line in lines:
@@ -177,7 +189,7 @@ def check_table_index(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
                           format_address(access.address), node.name)
 
 
-def check_value_range(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
+def check_value_range(graph: MapGraph, lines: list[ScannedLine]
                       ) -> Iterable[Finding]:
     """An immediate stored into a variable beyond its documented range (health over 0xA0)."""
     for line in lines:
@@ -197,16 +209,38 @@ def _words(text: str) -> set[str]:
     return set(tokenize(text, keep_stopwords=True))
 
 
-def check_role_confusion(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
+def _comment_above(lines: list[ScannedLine], index: int) -> str:
+    """The comment lines that head the statements `lines[index]` belongs to: comment-only
+    lines just above it, across code lines that carry no comment of their own, up to a blank
+    line, a label or another commented statement."""
+    found: list[str] = []
+    for j in range(index - 1, max(-1, index - 6), -1):
+        text = lines[j].text.strip()
+        if text.startswith(";"):
+            found.append(text.lstrip(";"))
+        elif found or not lines[j].is_code or ";" in text:
+            break
+    return " ".join(reversed(found))
+
+
+def check_role_confusion(graph: MapGraph, lines: list[ScannedLine]
                          ) -> Iterable[Finding]:
-    """Text that calls an address by its counterpart's role ("$7EF36C = current health")."""
+    """Text that calls an address by its counterpart's role ("$7EF36C = current health"),
+    and writes whose stated intent belongs to the counterpart ("STA $7EF362 ; give the player
+    999 rupees"). A code line's comment and the comment lines heading it both count."""
     roles = {name: ({stem(w) for w in own}, {stem(w) for w in other})
              for name, (_, own, other) in vocab.ROLES.items() if other}
-    for line in lines:
+    # Code that also writes the right entity (the real rupees, then the HUD counter so it
+    # jumps at once) means the other write on purpose.
+    written = {node.name for line in lines for access in line.accesses
+               if access.kind == "write" and (node := graph.resolve(access.address).node)}
+    for index, line in enumerate(lines):
         spots: list[tuple[int, int, int, set[str]]] = []
         if line.is_code:
-            comment = line.text.partition(";")[2]
-            spots += [(a.address, a.column, a.column, _words(comment)) for a in line.accesses]
+            comment = line.text.partition(";")[2] + " " + _comment_above(lines, index)
+            words = _words(comment)
+            spots += [(a.address, a.column, a.column, words) for a in line.accesses]
+            yield from _intent_misuse(graph, line, words, written)
         mentions = line.prose_mentions
         for i, mention in enumerate(mentions):
             before = mentions[i - 1].end if i else 0
@@ -224,6 +258,27 @@ def check_role_confusion(graph: ALTTPKnowledgeGraph, lines: list[ScannedLine]
                               f"{format_address(address)} is {vocab.ROLES[node.name][0]}, but "
                               f"the text calls it '{claimed}'", format_address(address),
                               node.name)
+
+
+def _intent_misuse(graph: MapGraph, line: ScannedLine, words: set[str],
+                   written: set[str]) -> Iterable[Finding]:
+    for access in line.accesses:
+        if access.kind != "write":
+            continue
+        node = graph.resolve(access.address).node
+        rule = vocab.MISUSED_FOR.get(node.name) if node is not None else None
+        if rule is None:
+            continue
+        intent, belongs_in = rule
+        own = {stem(w) for w in vocab.ROLES[node.name][1]}
+        said = sorted(w for w in intent if stem(w) in words)
+        if said and not words & own and belongs_in not in written:
+            target = graph.find_by_name(belongs_in)
+            where = f"{target.properties['display']} {target.name}" if target else belongs_in
+            yield Finding(line.number, access.column, "role_misuse", "error",
+                          f"this writes {format_address(access.address)}, "
+                          f"{vocab.ROLES[node.name][0]}; to {' / '.join(said)}, write {where}",
+                          format_address(access.address), node.name)
 
 
 DEFAULT_CHECKS = (check_unknown_addresses, check_register_access, check_width,

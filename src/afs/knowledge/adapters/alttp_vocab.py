@@ -137,6 +137,47 @@ CONCEPTS: list[tuple[tuple[str, ...], tuple[tuple[str, float], ...]]] = [
     (("sram",), (("sram_file1", 0.9), ("sram_slot_offset", 0.5))),
 ]
 
+# Moving something means writing its coordinate; its velocity/delta only says how it moved
+# last frame. A movement verb with a direction (or a subject) calls up the coordinates.
+_MOVE_VERBS = ("move", "slide", "nudge", "warp", "teleport", "shift", "place", "position",
+               "coordinate", "pixel", "push", "relocate")
+_HORIZONTAL = ("left", "right", "horizontal", "horizontally", "x")
+_VERTICAL = ("up", "down", "vertical", "vertically", "y", "raise", "lower")
+for _verb in _MOVE_VERBS:
+    CONCEPTS += [
+        ((_verb, "link"), (("link_x_coord", 1.4), ("link_y_coord", 1.4))),
+        ((_verb, "sprite"), (("sprite_x_lo", 1.2), ("sprite_y_lo", 1.2), ("sprite_x_hi", 1.0),
+                             ("sprite_y_hi", 1.0))),
+    ]
+    for _word in _HORIZONTAL:
+        CONCEPTS += [((_verb, "link", _word), (("link_x_coord", 1.6),)),
+                     ((_verb, "sprite", _word), (("sprite_x_lo", 1.6), ("sprite_x_hi", 1.4)))]
+    for _word in _VERTICAL:
+        CONCEPTS += [((_verb, "link", _word), (("link_y_coord", 1.6),)),
+                     ((_verb, "sprite", _word), (("sprite_y_lo", 1.6), ("sprite_y_hi", 1.4)))]
+# Asking for the velocity itself: then the velocity comes first, not the coordinate.
+for _word in ("velocity", "speed", "delta"):
+    CONCEPTS += [((_word, "sprite"), (("sprite_x_vel", 1.8), ("sprite_y_vel", 1.8))),
+                 ((_word, "link"), (("link_delta_x", 1.4), ("link_delta_y", 1.4)))]
+    for _axis, _names in ((_HORIZONTAL, ("sprite_x_vel", "link_delta_x")),
+                          (_VERTICAL, ("sprite_y_vel", "link_delta_y"))):
+        for _dir in _axis:
+            CONCEPTS += [((_word, "sprite", _dir), ((_names[0], 2.4),)),
+                         ((_word, "link", _dir), ((_names[1], 2.0),))]
+# Buttons: which joypad byte holds them (B Y Select Start Up Down Left Right in the high byte,
+# A X L R in the low byte), held or newly pressed.
+for _button, _byte in (("a", "low"), ("x", "low"), ("l", "low"), ("r", "low"),
+                       ("shoulder", "low"), ("b", "high"), ("y", "high"),
+                       ("select", "high"), ("start", "high"), ("dpad", "high")):
+    CONCEPTS += [((_button, "button"), ((f"joypad1_held_{_byte}", 1.0),)),
+                 ((_button, "press"), ((f"joypad1_pressed_{_byte}", 1.4),)),
+                 ((_button, "held"), ((f"joypad1_held_{_byte}", 1.4),)),
+                 ((_button, "hold"), ((f"joypad1_held_{_byte}", 1.4),))]
+CONCEPTS += [
+    (("hold",), (("joypad1_held_high", 1.2), ("joypad1_held_low", 1.0))),
+    (("newly",), (("joypad1_pressed_high", 1.2), ("joypad1_pressed_low", 1.0))),
+]
+
 # Curated relations (source name, edge type, target name). Derived relations (byte pairs,
 # register shadows, SRAM copies, look-alike addresses) are added by the adapter from the data.
 RELATIONS: list[tuple[str, str, str]] = [
@@ -178,6 +219,11 @@ RELATIONS: list[tuple[str, str, str]] = [
     ("dungeon_prev_room_id", "related", "dungeon_room_id"),
     ("joypad1_pressed_high", "related", "joypad1_held_high"),
     ("joypad1_pressed_low", "related", "joypad1_held_low"),
+    # The NMI handler reads the auto-joypad registers into these RAM copies every frame.
+    ("joypad1_held_high", "read_from_register", "JOY1H"),
+    ("joypad1_held_low", "read_from_register", "JOY1L"),
+    ("joypad1_pressed_high", "read_from_register", "JOY1H"),
+    ("joypad1_pressed_low", "read_from_register", "JOY1L"),
     ("link_blink_timer", "related", "link_invincible"),
     ("sram_file1_backup", "backup_of", "sram_file1"),
     ("sram_file2_backup", "backup_of", "sram_file2"),
@@ -223,6 +269,17 @@ VALUE_LIMITS: dict[str, int] = {
 }
 
 # How an edge reads from its source and from its target.
+# Writes that are a role misuse because of what the code means to do: a "give 999 rupees"
+# store into the HUD counter (it only counts toward the real one), a heal or damage into the
+# maximum. Entity -> (words that say the intent, the entity the intent belongs in).
+MISUSED_FOR: dict[str, tuple[frozenset[str], str]] = {
+    "rupees_displayed": (frozenset({"give", "add", "set", "award", "grant", "gain", "pay",
+                                    "spend", "take", "subtract", "refund", "reward", "cost",
+                                    "steal"}), "rupees_target"),
+    "link_health_max": (frozenset({"heal", "refill", "restore", "damage", "hurt", "lose",
+                                   "kill", "full", "recover", "hit"}), "link_health_current"),
+}
+
 EDGE_PHRASES: dict[str, tuple[str, str]] = {
     "max_of": ("is the maximum of", "has its maximum in"),
     "refills": ("refills", "is refilled gradually through"),
@@ -243,6 +300,7 @@ EDGE_PHRASES: dict[str, tuple[str, str]] = {
     "checksum_of": ("is the checksum of", "is checked by"),
     "part_of": ("is part of", "contains"),
     "mirrors_register": ("is a mirror of", "is mirrored at"),
+    "read_from_register": ("is read each frame from register", "is read each frame into"),
     "refers_to": ("refers to", "is referred to by"),
     "looks_like": ("is easily confused with", "is easily confused with"),
     "related": ("is related to", "is related to"),
@@ -254,4 +312,5 @@ CONTEXT_EDGES: dict[str, float] = {
     "shadows": 0.7, "writes_register": 0.6, "mirror_of": 0.5, "kept_in_step_with": 0.6,
     "requires": 0.6, "capacity_of": 0.5, "feeds_into": 0.4, "modifies": 0.4, "backup_of": 0.5,
     "copy_of": 0.5, "checksum_of": 0.5, "looks_like": 0.45, "mirrors_register": 0.5,
+    "read_from_register": 0.6,
 }

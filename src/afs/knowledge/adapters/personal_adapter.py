@@ -43,6 +43,26 @@ STYLE_LEXICON: dict[str, tuple[str, ...]] = {
 STYLE_LEXICON["jargon"] = STYLE_LEXICON["corporate jargon"]
 STYLE_LEXICON["emojis"] = STYLE_LEXICON["emoji"]
 
+# What a request can ask about the person without sharing a word with the notes ("who am I
+# and what do I like?" shares none with `name: scawful`). Each intent calls up a kind of item.
+_ABOUT_ME = re.compile(r"\b(?:i|me|my|myself|mine|i'm|im)\b", re.I)
+_INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("identity", re.compile(r"\bwho (?:am i|i am)\b|\b(?:my|your user's) (?:name|identity|"
+                            r"handle|username|nickname|background|bio)\b|\babout (?:me|myself)\b"
+                            r"|\bwhat am i called\b|\bintroduce me\b|\bcall me\b", re.I)),
+    ("dislikes", re.compile(r"\b(?:hate|dislike|can'?t stand|don'?t (?:like|enjoy|want))\b",
+                            re.I)),
+    ("likes", re.compile(r"\b(?:like|likes|love|enjoy|prefer|favou?rite|interests?|hobb(?:y|ies)|"
+                         r"into|fan of|preferences?|tastes?)\b", re.I)),
+    ("memories", re.compile(r"\b(?:remember|recall|last time|recently|lately|yesterday|"
+                            r"earlier|history|did i|have i|when did|what happened|"
+                            r"what was i)\b", re.I)),
+)
+# Facts that say who someone is, when their category does not.
+IDENTITY_CATEGORIES = frozenset({"identity", "personal", "profile", "bio", "about"})
+IDENTITY_NAMES = frozenset({"name", "full name", "nickname", "handle", "username", "pronouns",
+                            "role", "job", "occupation", "location", "home", "age", "birthday"})
+
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
@@ -246,10 +266,37 @@ class PersonalKnowledgeGraph(KnowledgeGraph):
                                                            for n in dated))
         return "\n\n".join(parts)
 
+    def intents(self, query: str) -> list[str]:
+        """What `query` asks about the person: identity, likes, dislikes, memories (in order)."""
+        if not _ABOUT_ME.search(query):
+            return []
+        found = [name for name, pattern in _INTENTS if pattern.search(query)]
+        # "what do I hate" is not also a question about likes.
+        return [i for i in found if not (i == "likes" and "dislikes" in found
+                                         and not re.search(r"\blike\b.*\bhate\b|\blove\b",
+                                                           query, re.I))]
+
+    def _intent_items(self, intent: str) -> list[GraphNode]:
+        if intent == "identity":
+            facts = self.nodes(FACT)
+            chosen = [n for n in facts if n.properties["category"].lower() in IDENTITY_CATEGORIES
+                      or n.name.lower() in IDENTITY_NAMES]
+            return sorted(chosen or facts, key=lambda n: (n.name.lower() != "name", n.name))
+        if intent in ("likes", "dislikes"):
+            sentiment = intent[:-1]
+            prefs = [n for n in self.nodes(PREFERENCE) if n.properties["sentiment"] == sentiment]
+            return sorted(prefs, key=lambda n: -n.properties["strength"])
+        memories = self.nodes(MEMORY)
+        return sorted(memories, key=lambda n: n.properties["date"] or "", reverse=True)[:3]
+
     def get_context_for_prompt(self, query: str, max_entities: int = 8) -> str:
-        """Style rules (always) and the facts, preferences and memories `query` calls up."""
-        hits = [n for n, _ in self.search(query, max_entities * 2)
-                if n.node_type in (FACT, PREFERENCE, MEMORY)][:max_entities]
+        """Style rules (always) and the facts, preferences and memories `query` calls up:
+        by its intent (who am I, what do I like or dislike, what happened) and by its words."""
+        wanted = [n for intent in self.intents(query) for n in self._intent_items(intent)]
+        wanted += [n for n, _ in self.search(query, max_entities * 2)
+                   if n.node_type in (FACT, PREFERENCE, MEMORY)]
+        seen: set[str] = set()
+        hits = [n for n in wanted if not (n.id in seen or seen.add(n.id))][:max_entities]
         lines = [f"- {self._describe(n)}" for n in hits]
         rules = sorted(self.nodes(STYLE_RULE), key=lambda n: n.name)
         block = []

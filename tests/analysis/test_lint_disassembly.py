@@ -1,0 +1,57 @@
+"""The disassembly lint (`make lint-disassembly`): runs on routines written like usdasm's.
+
+The real disassembly is not part of the repository; `test_on_the_us_disassembly` runs on it
+when /work/ext/usdasm (or $AFS_USDASM) is checked out and skips otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "lint_disassembly.py"
+
+
+def _run(root: Path, tmp_path: Path) -> dict:
+    out = tmp_path / "lint.json"
+    done = subprocess.run([sys.executable, str(SCRIPT), str(root), "--json", str(out)],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 0, done.stderr
+    return json.loads(out.read_text())
+
+
+def test_routines_in_the_usdasm_style_are_linted(tmp_path):
+    # Our own routines, written the way usdasm writes them (address annotations, no colons
+    # on sublabels, register names from registers.asm).
+    (tmp_path / "main.asm").write_text('lorom\nincsrc "bank_00.asm"\n')
+    (tmp_path / "registers.asm").write_text("INIDISP = $002100\nRDMPYL = $004216\n")
+    (tmp_path / "bank_00.asm").write_text(
+        "org $008000\n\nClearScreen:\n#_008000: SEP #$20\n#_008002: LDA.b #$80\n"
+        "#_008004: STA.w INIDISP\n#_008007: JSR Helper\n#_00800A: RTS\n\n"
+        "Helper:\n#_00800B: PHA\n#_00800C: LDA.b $10\n#_00800E: BEQ .skip\n"
+        "#_008010: ASL.w RDMPYL\n.skip\n#_008013: RTS\n")
+    result = _run(tmp_path, tmp_path)
+    assert result["linted"] == 2 and result["not_assembled"] == 0
+    assert {c["rule"] for c in result["counts"]} == {"S001"}  # Helper returns with A pushed
+
+
+def test_a_missing_checkout_is_one_line_and_exit_2(tmp_path):
+    done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "none")],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_on_the_us_disassembly(tmp_path):
+    root = Path(os.environ.get("AFS_USDASM", "/work/ext/usdasm"))
+    if not (root / "main.asm").is_file():
+        pytest.skip(f"{root} is absent (the US disassembly is not part of this repository)")
+    result = _run(root, tmp_path)
+    assert result["linted"] > 1000
