@@ -24,7 +24,7 @@ def _goal(objective: str) -> str:
 def _din_items() -> dict[str, object]:
     from afs.asm.equivalence import check_equivalent
     from afs.asm.optimizer import optimize
-    from afs.asm.superopt import superoptimize
+    from afs.asm.superoptimizer import superoptimize
     from afs.benchmark.items import default_dataset_dir, load_items
 
     items = load_items(default_dataset_dir(), "din")
@@ -67,7 +67,7 @@ def _random_code() -> dict[str, object]:
     from tests.analysis.snippet_gen import random_snippet
 
     from afs.asm.optimizer import optimize
-    from afs.asm.superopt import superoptimize
+    from afs.asm.superoptimizer import superoptimize
 
     rng = random.Random(2024)
     saved = {"superopt": [0, 0.0], "peephole": [0, 0.0]}
@@ -89,7 +89,7 @@ def _random_code() -> dict[str, object]:
 
 
 def _disassembly() -> dict[str, object]:
-    from afs.asm.superopt import scan
+    from afs.asm.superoptimizer import scan
 
     folder = os.environ.get("AFS_BENCH_DISASM")
     if not folder:

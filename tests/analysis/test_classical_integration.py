@@ -125,7 +125,7 @@ def test_din_never_clobbers_stated_live_carry() -> None:
 
 def _inc_item(live_out: str) -> BenchmarkItem:
     from afs.benchmark.generation import build_domain
-    from afs.benchmark.generation.din import _draft
+    from afs.benchmark.generation.din_common import _draft
 
     draft = _draft("increment_decrement", 1, INC_CODE, "LDA $10\nINC A\nSTA $12", "t",
                    live_out=live_out, pre={"d": 0, "e": 0, "m": 1, "x": 1})

@@ -13,6 +13,7 @@ from afs.asm.cpu import CpuState
 from afs.asm.equivalence import check_equivalent
 from afs.asm.isa import Mode
 from afs.asm.machine import run_snippet
+from afs.asm.superoptimizer import superoptimize
 from tests.analysis.snippet_gen import random_snippet
 
 DP0 = so.Entry(m8=True, x8=True, dp=0, dbr=0x7E)
@@ -78,7 +79,7 @@ def test_prove_rejects_a_wrong_rewrite():
 ])
 def test_addressing_forms_shrink_when_every_index_reaches_the_same_bytes(source, pre,
                                                                         expected):
-    result = so.superoptimize(source, live_out="mem,a,x,y,p", preconditions=pre, budget=0)
+    result = superoptimize(source, live_out="mem,a,x,y,p", preconditions=pre, budget=0)
     assert result.source == expected
     assert all(r.proof == "exhaustive" and r.assumptions for r in result.rewrites)
 
@@ -86,14 +87,14 @@ def test_addressing_forms_shrink_when_every_index_reaches_the_same_bytes(source,
 def test_a_16bit_index_keeps_the_long_form():
     # With X up to $FFFF, $7E0002,X can reach $7F0001 while $02,X wraps in bank 0.
     source = "LDA $7E0002,X\nSTA $7E0022,X"
-    result = so.superoptimize(source, live_out="mem", preconditions="e=0,m=1,x=0,dp=0",
+    result = superoptimize(source, live_out="mem", preconditions="e=0,m=1,x=0,dp=0",
                               budget=0)
     assert "$7E0002,X" in result.source
 
 
 def test_unreachable_code_and_jumps_to_the_next_line_go():
     source = "LDA #$3C\nSTA $40\nBRA +\nLDA #$4D\nSTA $1541\n+"
-    result = so.superoptimize(source, live_out="a,n,z,mem", preconditions="e=0,m=1,x=1",
+    result = superoptimize(source, live_out="a,n,z,mem", preconditions="e=0,m=1,x=1",
                               budget=0)
     assert result.source.split() == ["LDA", "#$3C", "STA", "$40", "+"]
     assert result.verified is not None and result.verified.equivalent
@@ -101,7 +102,7 @@ def test_unreachable_code_and_jumps_to_the_next_line_go():
 
 def test_superoptimize_keeps_the_original_when_nothing_is_cheaper():
     source = "LDA $10\nSTA $11\nRTS"
-    result = so.superoptimize(source, preconditions="e=0,m=1,x=1,d=0,dp=0", budget=0.5)
+    result = superoptimize(source, preconditions="e=0,m=1,x=1,d=0,dp=0", budget=0.5)
     assert result.source == source and not result.rewrites
 
 
@@ -111,7 +112,7 @@ def _sound_on_random_snippets(count: int, seed: int) -> list[tuple[str, str, str
     for _ in range(count):
         src = random_snippet(rng)
         live = rng.choice((None, "mem", "x,y,mem", "a,mem", "mem,c"))
-        result = so.superoptimize(src, live_out=live, preconditions="e=0,d=0,dp=0,dbr=$7E",
+        result = superoptimize(src, live_out=live, preconditions="e=0,d=0,dp=0,dbr=$7E",
                                   budget=0.3, seed=seed)
         if result.rewrites:
             check = check_equivalent(src, result.source, live_out=live,

@@ -11,7 +11,7 @@ from .conftest import reference_answer
 
 def _din_item() -> BenchmarkItem:
     from afs.benchmark.generation import build_domain
-    from afs.benchmark.generation.din import _draft
+    from afs.benchmark.generation.din_common import _draft
 
     draft = _draft("redundant_loads", 1, "LDA #$00\nSTA $10\nLDA #$00\nSTA $0300",
                    "STZ $10\nSTZ $0300", "STZ", live_out="mem",

@@ -13,7 +13,7 @@ from typing import Any
 
 from afs.benchmark.audit import WrongAnswer, fenced
 from afs.benchmark.checks import CLAUSE_BOUNDARY
-from afs.benchmark.generation.veran import ROLE_PAIRS
+from afs.benchmark.generation.veran_common import ROLE_PAIRS
 from afs.benchmark.items import BenchmarkItem, Question
 from afs.benchmark.veran_questions import answer_block
 

@@ -184,7 +184,7 @@ def optimize_command(
     from pathlib import Path
 
     from afs.asm.equivalence import parse_preconditions
-    from afs.asm.superopt import superoptimize
+    from afs.asm.superoptimizer import superoptimize
     from afs.errors import InputError
 
     if output:
@@ -232,7 +232,7 @@ def _scan(folder: str, output: str | None, objective: str, budget: float,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from afs.asm.routines import find_routines
-    from afs.asm.superopt import SCAN_ENTRY, scan
+    from afs.asm.superoptimizer import SCAN_ENTRY, scan
 
     if not Path(folder).exists():
         fail(f"{folder}: no such file or folder (expected a disassembly to scan)")
@@ -361,7 +361,7 @@ def rewrite_db_build(
 
     from afs.asm import rewrite_db
     from afs.asm.routines import find_routines
-    from afs.asm.superopt import routine_entry
+    from afs.asm.superoptimizer import routine_entry
 
     windows = []
     if din_items:

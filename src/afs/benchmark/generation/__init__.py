@@ -121,14 +121,6 @@ def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
     for domain in domains:
         rng = random.Random(f"{seed}:{domain}")
         result[domain] = build_domain(domain, _generator(domain)(rng))
-    if "veran" in domains:
-        from afs.benchmark.generation.veran import check_against_graph
-        from afs.knowledge.adapters import ALTTPKnowledgeGraph
-
-        disagreements = check_against_graph(ALTTPKnowledgeGraph())
-        if disagreements:
-            raise GenerationError("veran templates disagree with the knowledge graph:\n"
-                                  + "\n".join(disagreements))
     everything = [item for items in result.values() for item in items]
     report = verify_items(everything, workers=workers,
                           check_counts=set(domains) == set(CATEGORIES))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 from afs.benchmark.generation import Draft
-from afs.benchmark.generation.din import M8, _b, _w, routine, same, waste
+from afs.benchmark.generation.din_common import M8, _b, _w, routine, same, waste
 
 # --- state dispatch -------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 from afs.benchmark.generation import Draft
-from afs.benchmark.generation.din import (
+from afs.benchmark.generation.din_common import (
     NATIVE,
     Part,
     _b,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from afs.benchmark.generation.veran import Ask, Spec, h2, h4, h6, line_of, pick
+from afs.benchmark.generation.veran_common import Ask, Spec, h2, h4, h6, line_of, pick
 
 SUFFIX_MODES = {"b": ("direct page", "1-byte"), "w": ("absolute", "2-byte"),
                 "l": ("long", "3-byte")}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from afs.benchmark.generation.veran import Ask, Spec, h2, h4, h6, line_of, not_words, pick
+from afs.benchmark.generation.veran_common import Ask, Spec, h2, h4, h6, line_of, not_words, pick
 
 WIDTH_8 = ("the accumulator is 16-bit", [r"\b(?:accumulator|a) is (?:now )?16-bit"])
 

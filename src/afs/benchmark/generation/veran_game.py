@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from afs.benchmark.generation.veran import (
+from afs.benchmark.generation.veran_common import (
     HEALTH_ROLES,
     Ask,
     Spec,

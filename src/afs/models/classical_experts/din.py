@@ -15,7 +15,7 @@ import re
 
 from afs.asm.equivalence import EquivalenceResult, check_equivalent
 from afs.asm.errors import AsmError
-from afs.asm.superopt import SuperResult
+from afs.asm.superoptimizer import SuperResult
 from afs.models.classical_experts.common import Request, fence, parse_request
 
 # A fragment (no return) is judged by what it leaves in memory, X, Y, S, D and DBR: A and the
@@ -49,7 +49,7 @@ def objective_of(prose: str) -> str:
 
 
 def answer(request: str) -> str:
-    from afs.asm.superopt import superoptimize
+    from afs.asm.superoptimizer import superoptimize
 
     req = parse_request(request)
     code = req.code
