@@ -18,9 +18,12 @@ $(STAMP): pyproject.toml
 		|| echo "WARNING: could not install asar 1.91 (needs cmake, g++, make); asar differential tests will be skipped"
 	touch $(STAMP)
 
-# The main job: the offline experts on the whole execution-verified benchmark.
+# The main job: the offline experts on the whole execution-verified benchmark, on the shipped
+# dev items and on a fresh set generated (proven, audited) from another seed.
+FRESH_SEED ?= 1
 run: setup
 	$(BIN)/afs benchmark all --model classical
+	$(BIN)/afs benchmark all --model classical --fresh-seed $(FRESH_SEED)
 
 # Headless Chromium for the rating page's browser test (Debian packages; needs root).
 browser:

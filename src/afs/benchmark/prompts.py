@@ -26,14 +26,46 @@ DEFAULT_REQUEST = {
 }
 
 
+_FLAG_NAMES = {"c": "carry", "z": "zero", "i": "interrupt-disable", "v": "overflow",
+               "n": "negative"}
+
+
+def describe_entry(pre: dict[str, int]) -> str:
+    """The entry state in words no reader can take two ways: "decimal flag clear" rather
+    than "d=0" (the decimal flag, or the direct page register?)."""
+    parts = []
+    if "e" in pre:
+        parts.append("emulation mode (E = 1)" if pre["e"] else "native mode (E = 0)")
+    for flag, register in (("m", "A"), ("x", "X and Y")):
+        if flag in pre:
+            width = "8-bit" if pre[flag] else "16-bit"
+            noun = "A" if flag == "m" else "index registers (X/Y)"
+            parts.append(f"{width} {noun} ({flag.upper()} flag {'set' if pre[flag] else 'clear'})")
+        elif pre:
+            parts.append(f"{register} may be 8-bit or 16-bit ({flag.upper()} flag unknown: the "
+                         "code must work either way)")
+    if "d" in pre:
+        parts.append("decimal flag clear (binary arithmetic)" if pre["d"] == 0
+                     else "decimal flag set (BCD arithmetic)")
+    for flag, name in _FLAG_NAMES.items():
+        if flag in pre:
+            parts.append(f"{name} flag {'set' if pre[flag] else 'clear'}")
+    if "dp" in pre:
+        parts.append(f"direct page register D = ${pre['dp']:04X}")
+    if "dbr" in pre:
+        parts.append(f"data bank register DBR = ${pre['dbr']:02X}")
+    if "s" in pre:
+        parts.append(f"stack pointer S = ${pre['s']:04X}")
+    return "; ".join(parts)
+
+
 def _assumptions(item: BenchmarkItem) -> str:
     parts = []
     if item.live_out:
         parts.append(f"What must be preserved at the end: {item.live_out} "
                      "(mem = every byte the routine writes).")
     if item.preconditions:
-        flags = ", ".join(f"{k}={v}" for k, v in sorted(item.preconditions.items()))
-        parts.append(f"You may assume on entry: {flags}.")
+        parts.append(f"On entry: {describe_entry(item.preconditions)}.")
     return "\n".join(parts)
 
 

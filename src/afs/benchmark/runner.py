@@ -24,6 +24,7 @@ from afs.benchmark.cache import ResponseCache, cache_key
 from afs.benchmark.items import BenchmarkItem, default_dataset_dir, load_items
 from afs.benchmark.prompts import build_messages
 from afs.benchmark.scoring import VERAN_PASS, score_payload
+from afs.benchmark.splits import dataset_split
 from afs.errors import InputError
 from afs.jsonl import JsonlAppender, read_jsonl
 from afs.models.base import ChatModel, FatalError, ModelError
@@ -169,8 +170,8 @@ async def run_benchmark(
     run_dir.mkdir(parents=True, exist_ok=True)
     _check_resume(run_dir, config)
     (run_dir / CONFIG_FILE).write_text(json.dumps(
-        {"identity": config.identity(), "config": {k: str(v) for k, v in
-                                                     asdict(config).items()}}, indent=2))
+        {"identity": config.identity(), "split": dataset_split(config.dataset),
+         "config": {k: str(v) for k, v in asdict(config).items()}}, indent=2))
     done = _load_done(run_dir / SAMPLES_FILE)
     todo = [(item, s) for item in items for s in range(config.samples)
             if (item.id, s) not in done]

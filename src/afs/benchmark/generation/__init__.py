@@ -4,6 +4,8 @@ Each domain module exposes `drafts(rng) -> list[Draft]`: parameterised templates
 per category. `build_domain` turns drafts into items (ids, din reference metrics) and proves
 each one (`afs.benchmark.verify.prove_item`); a draft that fails its proof stops generation
 with the reason, because a wrong gold answer is a bug in its template, never data to ship.
+Then every item faces the audit's wrong answers (`afs.benchmark.audit`): an item that any of
+them passes is refused too, because its check could be met without doing the task.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from afs.asm.extract import normalize_code
+from afs.benchmark.audit import AuditReport, audit_items, shape_ratio
 from afs.benchmark.items import CATEGORIES, MINIMUM_COUNTS, BenchmarkItem
 from afs.benchmark.verify import dataset_problems, measure_din, verify_items
 from afs.errors import AfsError
 from afs.jsonl import write_jsonl
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 
 
 @dataclass
@@ -104,10 +107,17 @@ def _generator(domain: str) -> Callable[[random.Random], list[Draft]]:
     return importlib.import_module(f"afs.benchmark.generation.{domain}").drafts
 
 
+class GeneratedDatasets(dict[str, list[BenchmarkItem]]):
+    """Items by domain, with the audit they passed (its figures go into metadata.json)."""
+
+    audit: AuditReport | None = None
+
+
 def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
-             *, workers: int = 2) -> dict[str, list[BenchmarkItem]]:
-    """Build and prove every domain's items; raise `GenerationError` on any failed proof."""
-    result: dict[str, list[BenchmarkItem]] = {}
+             *, workers: int = 2) -> GeneratedDatasets:
+    """Build, prove and audit every domain's items; raise `GenerationError` on any failed
+    proof or on an item that a wrong answer passes."""
+    result = GeneratedDatasets()
     for domain in domains:
         rng = random.Random(f"{seed}:{domain}")
         result[domain] = build_domain(domain, _generator(domain)(rng))
@@ -126,7 +136,19 @@ def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
         lines = [f"{item_id}: {'; '.join(problems)}"
                  for item_id, problems in report.failures.items()] + report.dataset
         raise GenerationError("refusing to write unproven items:\n" + "\n".join(lines))
+    audit = audit_items(everything, workers=workers, check_counts=False)
+    if audit.failures:
+        lines = [f"{a.item_id}: wrong answers pass: {', '.join(a.passed)}"
+                 for a in audit.failures]
+        raise GenerationError("refusing to write items that wrong answers pass:\n"
+                              + "\n".join(lines))
+    result.audit = audit
     return result
+
+
+def split_name(seed: int) -> str:
+    """The shipped items are seed 0, the `dev` split; any other seed is a fresh test set."""
+    return "dev" if seed == 0 else f"fresh-{seed}"
 
 
 def write_datasets(out_dir: str | Path, items: dict[str, list[BenchmarkItem]],
@@ -136,21 +158,27 @@ def write_datasets(out_dir: str | Path, items: dict[str, list[BenchmarkItem]],
     for domain, domain_items in items.items():
         write_jsonl(out_dir / domain / "benchmark.jsonl",
                     (item.model_dump(exclude_none=True) for item in domain_items))
-    metadata = {
+    metadata: dict[str, Any] = {
         "generator_version": GENERATOR_VERSION,
         "seed": seed,
+        "split": split_name(seed),
         "total": sum(len(v) for v in items.values()),
         "domains": {
             domain: {"items": len(domain_items), "minimum": MINIMUM_COUNTS[domain],
+                     "shape_ratio": round(shape_ratio(domain_items), 3),
                      "categories": dict(Counter(i.category for i in domain_items))}
             for domain, domain_items in items.items()
         },
-        "proofs": "every item was re-proven at generation: see afs.benchmark.verify",
+        "proofs": "every item was re-proven at generation (afs.benchmark.verify) and no wrong "
+                  "answer of the audit passes it (afs.benchmark.audit)",
     }
+    audit = getattr(items, "audit", None)
+    if audit is not None:
+        metadata["audit"] = {name: figures.to_dict() for name, figures in audit.domains.items()}
     path = out_dir / "metadata.json"
     path.write_text(json.dumps(metadata, indent=2) + "\n")
     return path
 
 
-__all__ = ["Draft", "GenerationError", "build_domain", "dataset_problems", "generate",
-           "write_datasets"]
+__all__ = ["Draft", "GeneratedDatasets", "GenerationError", "build_domain", "dataset_problems",
+           "generate", "split_name", "write_datasets"]

@@ -40,6 +40,10 @@ _WIDTHS = (
     (re.compile(r"16-bit (?:index|x/y)", re.I), {"x": 0}),
     (re.compile(r"\bnative mode\b", re.I), {"e": 0}),
     (re.compile(r"\bemulation mode\b", re.I), {"e": 1}),
+    (re.compile(r"\bdecimal (?:flag|mode) (?:is )?(?:clear|off)\b", re.I), {"d": 0}),
+    (re.compile(r"\bdecimal (?:flag|mode) (?:is )?(?:set|on)\b", re.I), {"d": 1}),
+    (re.compile(r"\bcarry (?:flag )?(?:is )?clear\b", re.I), {"c": 0}),
+    (re.compile(r"\bcarry (?:flag )?(?:is )?set\b", re.I), {"c": 1}),
 )
 _DBR = re.compile(r"\bDBR\)?\s*(?:=|is)\s*\$([0-9A-Fa-f]{2})\b")
 _DP = re.compile(r"\bD\s*=\s*\$([0-9A-Fa-f]{4})\b")
