@@ -304,17 +304,20 @@ def word_lookup(rng: random.Random) -> Draft:
     listing = ", ".join(h(v, 4) for v in values)
     requests = [
         f"Look up the byte at {lng(index_at)} (0-{count - 1}) in this table of 16-bit "
-        f"values and store the entry at {lng(out)} (low byte first): {listing}.",
+        f"values and store the entry at {lng(out)} (low byte first): {listing}. An index out "
+        "of range changes nothing.",
         f"Given an index 0-{count - 1} in {lng(index_at)}, write the matching word from the "
-        f"list {listing} to {lng(out)}.",
+        f"list {listing} to {lng(out)}; any larger index leaves {lng(out)} alone.",
     ]
-    reference = lines(f"LDA {ab(index_at)}", "ASL A", "TAX", "REP #$20", "LDA.l Table,X",
-                      f"STA {ab(out)}", "SEP #$20", "RTS", f"Table: dw {listing}")
+    reference = lines(f"LDA {ab(index_at)}", f"CMP #{h(count)}", "BCS Done", "ASL A", "TAX",
+                      "REP #$20", "LDA.l Table,X", f"STA {ab(out)}", "SEP #$20", "Done:", "RTS",
+                      f"Table: dw {listing}")
 
     def model(m: Memory, _: dict[str, int]) -> None:
-        m.set_word(out, values[m[index_at]])
+        if m[index_at] < count:
+            m.set_word(out, values[m[index_at]])
 
-    states = [State({index_at: k}) for k in sorted({0, count - 1, 1, count // 2})]
+    states = [State({index_at: k}) for k in sorted({0, count - 1, 1, count // 2, count, 0xFF})]
     return draft(rng, category=I, family="word_lookup", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[index_at - 1, out + 2], description="a dw table indexed by 2*i")
@@ -332,15 +335,17 @@ def sword_damage(rng: random.Random) -> Draft:
         f"is {listing}. HP at $0E50,X drops by that much; at 0 or below, HP = 0 and state "
         "$0DD0,X = 6. X must be preserved.",
     ]
+    requests = [r + " A sword level above 4 counts as 4." for r in requests]
     reference = lines(
-        "PHX", "LDA.l $7EF359", "TAX", "LDA.l Damage,X", "PLX", "PHA",
+        "PHX", "LDA.l $7EF359", "CMP #$05", "BCC Level", "LDA #$04", "Level:", "TAX",
+        "LDA.l Damage,X", "PLX", "PHA",
         f"LDA {ab(SPRITE_HP)},X", "SEC", "SBC $01,S", "BEQ Dead", "BCS Alive", "Dead:",
         "LDA #$06", f"STA {ab(SPRITE_STATE)},X", "LDA #$00", "Alive:",
         f"STA {ab(SPRITE_HP)},X", "PLA", "RTS", f"Damage: db {', '.join(h(d) for d in damage)}")
 
     def model(m: Memory, regs: dict[str, int]) -> Outcome:
         slot = regs["x"]
-        hp = m[SPRITE_HP + slot] - damage[m[SWORD]]
+        hp = m[SPRITE_HP + slot] - damage[min(m[SWORD], 4)]
         if hp <= 0:
             m[SPRITE_HP + slot], m[SPRITE_STATE + slot] = 0, 6
         else:
@@ -349,7 +354,8 @@ def sword_damage(rng: random.Random) -> Draft:
 
     states = []
     for slot, level, hp in ((0, 0, 0x20), (15, 4, damage[4]), (7, 2, damage[2] - 1 or 0),
-                            (3, 1, damage[1] + 1), (9, 3, 0xFF), (12, 4, 1)):
+                            (3, 1, damage[1] + 1), (9, 3, 0xFF), (12, 5, damage[4] + 1),
+                            (6, 0xFF, damage[4])):
         states.append(State({SWORD: level, SPRITE_HP + slot: hp, SPRITE_STATE + slot: 9},
                             {"x": slot}))
     return draft(rng, category=I, family="sword_damage", difficulty=3, requests=requests,
@@ -372,20 +378,23 @@ def velocity_table(rng: random.Random) -> Draft:
         "signed X velocity to $0D50,X and the Y velocity to $0D40,X (down is positive Y). "
         "X must survive.",
     ]
-    reference = lines("LDA $0DE0,X", "PHX", "TAX", "LDA.l XSpeed,X", "PLX", "STA $0D50,X",
-                      "LDA $0DE0,X", "PHX", "TAX", "LDA.l YSpeed,X", "PLX", "STA $0D40,X",
+    requests = [r + " Only the low three bits of the direction byte count." for r in requests]
+    reference = lines("LDA $0DE0,X", "AND #$07", "PHX", "TAX", "LDA.l XSpeed,X", "PLX",
+                      "STA $0D50,X", "LDA $0DE0,X", "AND #$07", "PHX", "TAX", "LDA.l YSpeed,X",
+                      "PLX", "STA $0D40,X",
                       "RTS",
                       f"XSpeed: db {', '.join(h(d[0] & 0xFF) for d in dirs)}",
                       f"YSpeed: db {', '.join(h(d[1] & 0xFF) for d in dirs)}")
 
     def model(m: Memory, regs: dict[str, int]) -> Outcome:
         slot = regs["x"]
-        vx, vy = dirs[m[0x7E0DE0 + slot]]
+        vx, vy = dirs[m[0x7E0DE0 + slot] & 7]
         m[0x7E0D50 + slot], m[0x7E0D40 + slot] = vx & 0xFF, vy & 0xFF
         return Outcome(registers={"x": slot})
 
     states = [State({0x7E0DE0 + slot: d, 0x7E0D50 + slot: 0x11, 0x7E0D40 + slot: 0x22},
-                    {"x": slot}) for slot, d in ((0, 0), (5, 3), (15, 7), (8, 6), (2, 1))]
+                    {"x": slot}) for slot, d in ((0, 0), (5, 3), (15, 7), (8, 6), (2, 1),
+                                                  (4, 0x0D), (11, 0xF8))]
     return draft(rng, category=I, family="velocity_table", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model, registers=["x"],
                  description="two parallel tables indexed by direction")
@@ -679,7 +688,9 @@ def find_extreme(rng: random.Random) -> Draft:
             values[0] = 0xFF if biggest else 0
         if kind == 3:
             values[1] = values[count - 2] = 0xFF if biggest else 0
-        states.append(State({array + k: v for k, v in enumerate(values)}))
+        edge = 0xFF if biggest else 0x00     # just outside the array: must not be read
+        states.append(State({array - 1: edge, array + count: edge,
+                             **{array + k: v for k, v in enumerate(values)}}))
     return draft(rng, category=G, family="find_extreme", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[out - 1, out, out + 1, out + 2], description="a min/max scan")
@@ -797,13 +808,14 @@ def count_value(rng: random.Random) -> Draft:
         m[out] = sum(1 for k in range(count) if (m[array + k] >= value if at_least
                                                  else m[array + k] == value))
 
-    states = []
-    for kind in range(4):
-        data = [value if rng.random() < 0.3 else rng.randrange(256) for _ in range(count)]
-        data[0] = value if kind % 2 else value - 1
-        data[-1] = value if kind >= 2 else value + 1
-        data[count // 2] = value - 1 if kind % 2 else value
-        states.append(State({array + k: v for k, v in enumerate(data)}))
+    # The bytes around the table hold a value that is never counted.
+    around = {array - 1: value - 1, array + count: value - 1}
+    states = [State({**around, **{array + k: v for k in range(count)}})
+              for v in (value, value - 1, value + 1)]
+    for _ in range(2):
+        data = [rng.choice((value, value - 1, value + 1, rng.randrange(256)))
+                for _ in range(count)]
+        states.append(State({**around, **{array + k: v for k, v in enumerate(data)}}))
     return draft(rng, category=G, family="count_value", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[out - 1, out, out + 1], description="count matches in a table")

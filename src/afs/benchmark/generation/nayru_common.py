@@ -95,19 +95,32 @@ def build_cases(rng: random.Random, states: list[State], model: Model, *, watch:
     watched = set(watch)
     cases = []
     for index, state in enumerate(states):
-        memory = dict(state.memory)
-        for address in sorted(watched - set(memory)):
-            memory[address] = rng.randrange(0x100)
         init = {"a": rng.randrange(0x10000), "x": rng.randrange(0x100),
                 "y": rng.randrange(0x100), "p": ENTRY_P[index % len(ENTRY_P)], "dbr": dbr,
                 **(state.registers or {})}
+        memory = dict(state.memory)
+        # Outputs the model writes start poisoned too (a first run finds them), and every
+        # byte next to a watched one is a guard: an off-by-one or a stray 16-bit store shows.
+        probe = Memory({**memory, **{a: 0 for a in watched if a not in memory}})
+        model(probe, dict(init))
+        touched = watched | set(probe) | set(memory)
+        guards = {a + d for a in touched for d in (-1, 1)} - touched
+        for address in sorted(touched - set(memory)):
+            memory[address] = rng.randrange(0x100)
+        for address in sorted(guards):
+            memory[address] = rng.randrange(1, 0x100)
         after = Memory(memory)
         outcome = model(after, dict(init)) or Outcome()
+        io = dict(outcome.io or {})
+        for address in list(io):     # a neighbouring register written by mistake shows
+            for near in (address - 1, address + 1):
+                io.setdefault(near, [])
         expect: dict[str, Any] = {
             "memory": {_addr(a): after[a] for a in sorted(after)},
-            "registers": dict(outcome.registers or {}),
+            # the stack comes back balanced: a routine that leaks a byte would crash its caller
+            "registers": {"s": 0x01FF, **(outcome.registers or {})},
             "flags": dict(outcome.flags or {}),
-            "io": {_addr(a): v for a, v in (outcome.io or {}).items()},
+            "io": {_addr(a): v for a, v in sorted(io.items())},
         }
         cases.append({"init": init, "memory": {_addr(a): v for a, v in sorted(memory.items())},
                       "expect": expect})
@@ -116,7 +129,7 @@ def build_cases(rng: random.Random, states: list[State], model: Model, *, watch:
 
 def _changes(case: dict[str, Any]) -> bool:
     expect = case["expect"]
-    if expect["io"]:
+    if any(expect["io"].values()):
         return True
     if any(case["memory"].get(a) != v for a, v in expect["memory"].items()):
         return True
@@ -166,7 +179,7 @@ def draft(rng: random.Random, *, category: str, family: str, difficulty: int,
     request = rng.choice(requests)
     cases = build_cases(rng, states, model, watch=watch, dbr=dbr)
     self_check(reference, cases, f"{category}/{family}")
-    live = ["mem", *registers, *flags]
+    live = ["mem", "s", *registers, *flags]
     return Draft(category=category, difficulty=difficulty, code="", expected_output=reference,
                  description=description, task="generate",
                  extra={"spec": {"cases": cases, "max_instructions": MAX_INSTRUCTIONS},

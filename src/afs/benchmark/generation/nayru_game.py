@@ -80,7 +80,8 @@ def heal_capped(rng: random.Random) -> Draft:
 
     states = []
     for cur, top, pend in ((0x08, 0x18, 0x08), (0x00, 0xA0, 0x30), (0x9C, 0xA0, 0x18),
-                           (0x58, 0x60, 0x08), (0xA0, 0xA0, 0xA0), (0x10, 0x28, 0x18)):
+                           (0x58, 0x60, 0x08), (0xA0, 0xA0, 0xA0), (0x10, 0x28, 0x18),
+                           (0x9F, 0xA0, 0x08), (0x17, 0x18, 0x04)):
         if not from_pending and cur == 0x58:
             cur = 0x60 - amount    # exactly reaches the maximum
         if not from_pending and top == 0xA0 and cur == 0xA0:
@@ -243,22 +244,23 @@ def ammo_refill(rng: random.Random) -> Draft:
     amount = rng.choice((1, 5, 10, 30))
     caps = ", ".join(str(c) for c in table)
     requests = [
-        f"Give Link {amount} {what}. He can carry at most the capacity for his upgrade level "
+        f"Give Link {amount} {what} (an upgrade level above 7 counts as 7). He can carry at most the capacity for his upgrade level "
         f"(the byte at {lng(upgrades)}, 0-7): {caps}. Never exceed it.",
         f"Add {amount} to Link's {what}, limited by his capacity; the capacities by upgrade "
-        f"level ({lng(upgrades)}) are {caps}.",
+        f"level ({lng(upgrades)}, levels past 7 count as 7) are {caps}.",
     ]
     reference = lines(
-        f"LDA.l {lng(upgrades)}", "TAX", f"LDA.l {lng(count)}", "CLC", f"ADC #{h(amount)}",
+        f"LDA.l {lng(upgrades)}", "CMP #$08", "BCC Level", "LDA #$07", "Level:", "TAX",
+        f"LDA.l {lng(count)}", "CLC", f"ADC #{h(amount)}",
         "CMP.l Capacity,X", "BCC Store", "LDA.l Capacity,X", "Store:", f"STA.l {lng(count)}",
         "RTS", f"Capacity: db {', '.join(h(c) for c in table)}")
 
     def model(m: Memory, _: dict[str, int]) -> None:
-        m[count] = min(m[count] + amount, table[m[upgrades]])
+        m[count] = min(m[count] + amount, table[min(m[upgrades], 7)])
 
     states = [State({upgrades: lvl, count: max(0, n)}) for lvl, n in (
         (0, 0), (7, table[7] - amount), (3, table[3] - amount + 1), (1, table[1]), (5, 2),
-        (6, table[6] - 1))]
+        (6, table[6] - 1), (8, table[7] - amount + 1), (0xFF, 0))]
     return draft(rng, category=A, family="ammo_refill", difficulty=3, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[count - 1, count, count + 1],
@@ -430,6 +432,7 @@ def knockback(rng: random.Random) -> Draft:
         f"Y recoil -{speed}, left (4) X recoil +{speed}, right (6) X recoil -{speed}; recoil "
         f"Y is $7E0027, X is $7E0028, the unused axis gets 0. Then set $7E0046 to {h(timer)}.",
     ]
+    requests = [r + " Only bits 1-2 of the facing byte count." for r in requests]
     guard = rng.random() < 0.5
     if guard:
         requests = [r + " Do nothing at all while Link is invincible ($7E037B nonzero)."
@@ -437,7 +440,7 @@ def knockback(rng: random.Random) -> Draft:
     neg = (-speed) & 0xFF
     reference = lines(
         [f"LDA.l {lng(INVINCIBLE)}", "BNE Done"] if guard else [],
-        f"LDA.l {lng(FACING)}", "LSR A", "TAX", "LDA.l RecoilY,X", f"STA.l {lng(RECOIL_Y)}",
+        f"LDA.l {lng(FACING)}", "AND #$06", "LSR A", "TAX", "LDA.l RecoilY,X", f"STA.l {lng(RECOIL_Y)}",
         "LDA.l RecoilX,X", f"STA.l {lng(RECOIL_X)}", f"LDA #{h(timer)}",
         f"STA.l {lng(HURT_TIMER)}", "Done:", "RTS",
         f"RecoilY: db {h(speed)}, {h(neg)}, $00, $00",
@@ -446,13 +449,14 @@ def knockback(rng: random.Random) -> Draft:
     def model(m: Memory, _: dict[str, int]) -> None:
         if guard and m[INVINCIBLE]:
             return
-        face = m[FACING] // 2
+        face = (m[FACING] & 6) // 2
         m[RECOIL_Y] = (speed, neg, 0, 0)[face]
         m[RECOIL_X] = (0, 0, speed, neg)[face]
         m[HURT_TIMER] = timer
 
     states = [State({FACING: f, RECOIL_Y: 0x55, RECOIL_X: 0x66, INVINCIBLE: inv})
-              for f, inv in ((0, 0), (2, 0), (4, 0), (6, 0), (6, 1), (0, 0x80))]
+              for f, inv in ((0, 0), (2, 0), (4, 0), (6, 0), (6, 1), (0, 0x80), (0xF3, 0),
+                             (0x0C, 0))]
     return draft(rng, category=L, family="knockback", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[0x7E0026, 0x7E0029, HURT_TIMER], description="table-driven recoil")

@@ -77,7 +77,8 @@ def fade_step(rng: random.Random) -> Draft:
         m[INIDISP_SHADOW] = value
         return Outcome(flags={"c": int(done)}, io={0x2100: [value]} if direct else None)
 
-    states = [State({INIDISP_SHADOW: v}) for v in (0x80, 0x0E, 0x0F, 0x01, 0x8F, 0x07, 0x00)]
+    states = [State({INIDISP_SHADOW: v}) for v in (0x80, 0x0E, 0x0F, 0x01, 0x8F, 0x07, 0x00,
+                                                   0x0D, 0x02)]
     return draft(rng, category=P, family="fade_step", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model, flags=["c"],
                  watch=[0x7E0012, 0x7E0014], dbr=IO_DBR,
@@ -441,7 +442,12 @@ def button_combo(rng: random.Random) -> Draft:
     for pressed, held in ((1 << press_bit, 1 << hold_bit), (0xFF ^ (1 << press_bit), 0xFF),
                           (0xF0, 0xFF ^ (1 << hold_bit)), (1 << press_bit, 0xFF),
                           (0xFF, 1 << hold_bit)):
-        states.append(State({PRESSED_LOW: pressed, HELD_HIGH: held}))
+        # the neighbouring joypad bytes hold every button but the ones that matter
+        states.append(State({PRESSED_LOW: pressed, HELD_HIGH: held,
+                             PRESSED_LOW - 1: 0xFF ^ (1 << press_bit),
+                             PRESSED_LOW + 1: 0xFF ^ (1 << press_bit),
+                             HELD_HIGH - 1: 0xFF ^ (1 << hold_bit),
+                             HELD_HIGH + 1: 0xFF ^ (1 << hold_bit)}))
     return draft(rng, category=J, family="button_combo", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[flag - 1, flag, flag + 1], description="bit tests on the joypad copies")
@@ -527,18 +533,20 @@ def cheat_sequence(rng: random.Random) -> Draft:
     requests = [
         f"Recognise the button sequence {', '.join(names)} from the newly-pressed byte "
         f"$7E00F4 (B $80, Y $40, Select $20, Start $10, Up $08, Down $04, Left $02, Right "
-        f"$01). The progress counter is {lng(index)}. Frames with nothing pressed are "
+        f"$01). The progress counter is {lng(index)} (a value of {length} or more counts as "
+        f"0). Frames with nothing pressed are "
         "ignored. A press that exactly equals the next expected button advances the counter; "
         "any other press resets it to 0. When the whole sequence is entered, reset the "
         f"counter and set {lng(done)} to 1.",
         f"Cheat-code input: expected buttons {', '.join(names)}; progress in {lng(index)}, "
-        f"completion flag {lng(done)}. Each call looks at $7E00F4 (this frame's new presses, "
+        f"completion flag {lng(done)} (a counter past the end counts as 0). Each call looks at $7E00F4 (this frame's new presses, "
         "SNES high-byte layout B Y Select Start Up Down Left Right from bit 7). Zero: do "
         "nothing. Equal to the expected button: step forward (on the last one, counter back to "
         f"0 and {lng(done)} = 1). Anything else: counter = 0.",
     ]
     reference = lines(
-        f"LDA {ab(PRESSED_HIGH)}", "BEQ Done", f"LDX {ab(index)}", "CMP.l Sequence,X",
+        f"LDA {ab(PRESSED_HIGH)}", "BEQ Done", f"LDX {ab(index)}", f"CPX #{h(length)}",
+        "BCC Check", "LDX #$00", "Check:", "CMP.l Sequence,X",
         "BNE Reset", "INX", f"CPX #{h(length)}", "BCC Save", "LDA #$01", f"STA {ab(done)}",
         "Reset:", "LDX #$00", "Save:", f"STX {ab(index)}", "Done:", "RTS",
         f"Sequence: db {', '.join(h(c) for c in codes)}")
@@ -547,8 +555,9 @@ def cheat_sequence(rng: random.Random) -> Draft:
         pressed = m[PRESSED_HIGH]
         if not pressed:
             return
-        if pressed == codes[m[index]]:
-            step = m[index] + 1
+        at = m[index] if m[index] < length else 0
+        if pressed == codes[at]:
+            step = at + 1
             if step >= length:
                 m[index], m[done] = 0, 1
             else:
@@ -563,7 +572,9 @@ def cheat_sequence(rng: random.Random) -> Draft:
     states += [State({PRESSED_HIGH: 0, index: 2, done: 0}),
                State({PRESSED_HIGH: wrong, index: 1, done: 0}),
                State({PRESSED_HIGH: codes[1] | 0x01 if codes[1] != 1 else 0x03, index: 1,
-                      done: 0})]
+                      done: 0}),
+               State({PRESSED_HIGH: codes[0], index: length, done: 0}),
+               State({PRESSED_HIGH: codes[1], index: 0xFF, done: 0})]
     return draft(rng, category=J, family="cheat_sequence", difficulty=3, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[index - 1, done + 1], description="a table-driven input state machine")

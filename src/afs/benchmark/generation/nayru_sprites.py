@@ -50,7 +50,7 @@ def find_free_slot(rng: random.Random) -> Draft:
                           "BPL Loop", "CLC", "RTS", "Found:", "SEC", "RTS")
     else:
         reference = lines("LDX #$00", "Loop:", f"LDA {ab(STATE)},X", "BEQ Found", "INX",
-                          f"CPX #{h(top + 1)}", "BCC Loop", "RTS", "Found:", "SEC", "RTS")
+                          f"CPX #{h(top + 1)}", "BCC Loop", "CLC", "RTS", "Found:", "SEC", "RTS")
     slots = range(top, -1, -1) if downward else range(top + 1)
 
     def model(m: Memory, _: dict[str, int]) -> Outcome:
@@ -60,11 +60,15 @@ def find_free_slot(rng: random.Random) -> Draft:
         return Outcome(flags={"c": 0})
 
     layouts = _states_layouts(rng)
-    if top < 15:
-        layouts[2] = [9] * 16
-        layouts[2][top] = 0
-        layouts[2][top + 1] = 0     # just outside the range: must not be taken
     states = [State(_table(STATE, lay)) for lay in layouts]
+    # Slots just outside the searched range are free: they must not be taken.
+    outside = [9] * 17
+    outside[top + 1] = 0
+    states.append(State({**_table(STATE, outside[:16]), STATE + 16: outside[16],
+                         STATE - 1: 0}))
+    edge = [9] * 16
+    edge[top] = 0
+    states.append(State(_table(STATE, edge)))
 
     # X is checked where a slot is found; live-out leaves it out (unspecified otherwise).
     return draft(rng, category=S, family="find_free_slot", difficulty=2, requests=requests,
@@ -121,10 +125,11 @@ def spawn_sprite(rng: random.Random) -> Draft:
     states = []
     tables = (TYPE, HP, X_LO, X_HI, Y_LO, Y_HI, *((TIMER,) if timer else ()))
     for index, layout in enumerate(_states_layouts(rng)):
-        memory = _table(STATE, layout)
+        memory = {**_table(STATE, layout), STATE + 16: 0, STATE - 1: 0}
         for base in tables:
             memory.update(_table(base, [rng.randrange(0x100) for _ in range(16)]))
-        y = (0x00F0 + index * 0x30) if index % 2 else rng.randrange(0x0100, 0x0400)
+        # odd cases: Y's low byte carries into the high byte when the offset is added
+        y = (0x0200 - max(offset // 2, 1)) if index % 2 else rng.randrange(0x0100, 0x0400)
         memory.update({LINK_X: rng.randrange(0x100), LINK_X + 1: rng.randrange(1, 4),
                        LINK_Y: y & 0xFF, LINK_Y + 1: y >> 8})
         states.append(State(memory))
@@ -186,7 +191,7 @@ def clear_type(rng: random.Random) -> Draft:
     for index in range(5):
         types = [kind if rng.random() < 0.4 else rng.randrange(0x100) for _ in range(16)]
         types[0 if index % 2 else 15] = kind
-        states.append(State({**_table(TYPE, types),
+        states.append(State({**_table(TYPE, types), TYPE + 16: kind, TYPE - 1: kind,
                              **_table(STATE, [rng.choice((9, 8, 0x0A)) for _ in range(16)])}))
     return draft(rng, category=S, family="clear_type", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
