@@ -21,7 +21,7 @@ from afs.benchmark.generation.nayru_common import (
     lng,
 )
 
-B, I, ADV, G = "basic_ops", "intermediate_ops", "advanced_ops", "generation"
+B, MID, ADV, G = "basic_ops", "intermediate_ops", "advanced_ops", "generation"
 SWORD, SPRITE_HP, SPRITE_STATE = 0x7EF359, 0x7E0E50, 0x7E0DD0
 
 
@@ -53,7 +53,7 @@ def bcd_add(rng: random.Random) -> Draft:
     add = _bcd(amount, digits)
     if wide:
         reference = lines("SED", "REP #$20", f"LDA {ab(counter)}", "CLC",
-                          f"ADC #{h(add[1] << 8 | add[0], 4)}", "BCC Store", f"LDA #$9999",
+                          f"ADC #{h(add[1] << 8 | add[0], 4)}", "BCC Store", "LDA #$9999",
                           "Store:", f"STA {ab(counter)}", "SEP #$20", "CLD")
     else:
         reference = lines("SED", f"LDA {ab(counter)}", "CLC", f"ADC #{h(add[0])}", "BCC Store",
@@ -291,7 +291,7 @@ def jump_table(rng: random.Random) -> Draft:
     states = [State({state: k, out: rng.randrange(256)}) for k in range(count)]
     states += [State({state: count, out: 0x44}), State({state: 0x80, out: 0xFF}),
                State({state: count - 1, out: 0xFF})]
-    return draft(rng, category=I, family="jump_table", difficulty=3, requests=requests,
+    return draft(rng, category=MID, family="jump_table", difficulty=3, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[state - 1, out + 1], description="JMP (abs,X) dispatch")
 
@@ -318,7 +318,7 @@ def word_lookup(rng: random.Random) -> Draft:
             m.set_word(out, values[m[index_at]])
 
     states = [State({index_at: k}) for k in sorted({0, count - 1, 1, count // 2, count, 0xFF})]
-    return draft(rng, category=I, family="word_lookup", difficulty=2, requests=requests,
+    return draft(rng, category=MID, family="word_lookup", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[index_at - 1, out + 2], description="a dw table indexed by 2*i")
 
@@ -358,7 +358,7 @@ def sword_damage(rng: random.Random) -> Draft:
                             (6, 0xFF, damage[4])):
         states.append(State({SWORD: level, SPRITE_HP + slot: hp, SPRITE_STATE + slot: 9},
                             {"x": slot}))
-    return draft(rng, category=I, family="sword_damage", difficulty=3, requests=requests,
+    return draft(rng, category=MID, family="sword_damage", difficulty=3, requests=requests,
                  reference=reference, states=states, model=model, registers=["x"],
                  description="table lookup, subtract, kill on zero")
 
@@ -395,7 +395,7 @@ def velocity_table(rng: random.Random) -> Draft:
     states = [State({0x7E0DE0 + slot: d, 0x7E0D50 + slot: 0x11, 0x7E0D40 + slot: 0x22},
                     {"x": slot}) for slot, d in ((0, 0), (5, 3), (15, 7), (8, 6), (2, 1),
                                                   (4, 0x0D), (11, 0xF8))]
-    return draft(rng, category=I, family="velocity_table", difficulty=2, requests=requests,
+    return draft(rng, category=MID, family="velocity_table", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model, registers=["x"],
                  description="two parallel tables indexed by direction")
 
@@ -433,7 +433,7 @@ def clamp_range(rng: random.Random) -> Draft:
     values = [low, low - 1, high, high + 1, 0x80 if signed else 0, 0x7F if signed else 0xFF,
               (low + high) // 2]
     states = [State({var: v & 0xFF}) for v in values]
-    return draft(rng, category=I, family="clamp_range", difficulty=2, requests=requests,
+    return draft(rng, category=MID, family="clamp_range", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[var - 1, var + 1], description="two-sided clamp")
 
@@ -608,7 +608,7 @@ def checksum16(rng: random.Random) -> Draft:
         total = sum(data) & 0xFFFF
         stored = total if k % 2 else (total + rng.choice((1, 0x100, 0xFFFF))) & 0xFFFF
         memory = {}
-        for n, w in enumerate(data + [stored]):
+        for n, w in enumerate([*data, stored]):
             memory[block + 2 * n], memory[block + 2 * n + 1] = w & 0xFF, w >> 8
         states.append(State(memory))
     # The first word alone wrong by the difference the last one makes: both ends are summed.
@@ -631,7 +631,8 @@ def insertion_sort(rng: random.Random) -> Draft:
     reference = lines(
         "LDX #$01", "Outer:", f"LDA {ab(array)},X", "TXY", "Inner:", "DEY", "BMI Place",
         f"CMP {ab(array)},Y", branch, "PHA", f"LDA {ab(array)},Y", f"STA {ab(array + 1)},Y",
-        "PLA", "BRA Inner", "Place:", "INY", f"STA {ab(array)},Y", "INX", f"CPX #{h(count)}", "BCC Outer")
+        "PLA", "BRA Inner", "Place:", "INY", f"STA {ab(array)},Y", "INX", f"CPX #{h(count)}",
+        "BCC Outer")
 
     def model(m: Memory, _: dict[str, int]) -> None:
         values = sorted((m[array + k] for k in range(count)), reverse=descending)
@@ -740,11 +741,12 @@ def compare_blocks(rng: random.Random) -> Draft:
         return Outcome(flags={"c": int(same)})
 
     states = []
-    for where in (None, 0, count - 1, None, count // 2):
-        data = [rng.randrange(256) for _ in range(count)]
+    for where, delta in ((None, 0), (0, 1), (count - 1, -1), (None, 0), (count // 2, 1),
+                         (count // 2, -1)):
+        data = [rng.randrange(1, 255) for _ in range(count)]
         other = list(data)
-        if where is not None:
-            other[where] ^= 0x01
+        if where is not None:     # one byte above or below: carry after the compare varies
+            other[where] += delta
         states.append(State({**{a + k: v for k, v in enumerate(data)},
                              **{b + k: v for k, v in enumerate(other)}}))
     return draft(rng, category=G, family="compare_blocks", difficulty=2, requests=requests,

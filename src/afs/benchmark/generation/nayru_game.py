@@ -86,7 +86,8 @@ def heal_capped(rng: random.Random) -> Draft:
             cur = 0x60 - amount    # exactly reaches the maximum
         if not from_pending and top == 0xA0 and cur == 0xA0:
             cur = 0xFF - amount // 2    # the add carries out of the byte
-        states.append(State({HEALTH: cur, HEALTH_MAX: top, HEALTH_PENDING: pend}))
+        states.append(State({HEALTH: cur, HEALTH_MAX: top, HEALTH_PENDING: pend,
+                             HEART_PIECES: 0}))
 
     def full_model(m: Memory, regs: dict[str, int]) -> None:
         model(m, regs)
@@ -202,7 +203,8 @@ def rupees_add(rng: random.Random) -> Draft:
     def model(m: Memory, _: dict[str, int]) -> None:
         m.set_word(RUPEES, min(m.word(RUPEES) + amount, cap))
 
-    values = [0, cap - amount, cap - amount + 1, cap, 0x00FF - amount + 1, 7]
+    values = [0, cap - amount, cap - amount + 1, cap, 0x00FF - amount + 1, 7,
+              (cap & 0xFF00) + 1 - amount, (cap & 0xFF00) - 1 - amount]
     states = [State({RUPEES: v & 0xFF, RUPEES + 1: v >> 8}) for v in values if v >= 0]
     return draft(rng, category=A, family="rupees_add", difficulty=3 if eight_bit else 2,
                  requests=requests, reference=reference, states=states, model=model,
@@ -244,7 +246,8 @@ def ammo_refill(rng: random.Random) -> Draft:
     amount = rng.choice((1, 5, 10, 30))
     caps = ", ".join(str(c) for c in table)
     requests = [
-        f"Give Link {amount} {what} (an upgrade level above 7 counts as 7). He can carry at most the capacity for his upgrade level "
+        f"Give Link {amount} {what} (an upgrade level above 7 counts as 7). He can carry "
+        "at most the capacity for his upgrade level "
         f"(the byte at {lng(upgrades)}, 0-7): {caps}. Never exceed it.",
         f"Add {amount} to Link's {what}, limited by his capacity; the capacities by upgrade "
         f"level ({lng(upgrades)}, levels past 7 count as 7) are {caps}.",
@@ -440,7 +443,8 @@ def knockback(rng: random.Random) -> Draft:
     neg = (-speed) & 0xFF
     reference = lines(
         [f"LDA.l {lng(INVINCIBLE)}", "BNE Done"] if guard else [],
-        f"LDA.l {lng(FACING)}", "AND #$06", "LSR A", "TAX", "LDA.l RecoilY,X", f"STA.l {lng(RECOIL_Y)}",
+        f"LDA.l {lng(FACING)}", "AND #$06", "LSR A", "TAX", "LDA.l RecoilY,X",
+        f"STA.l {lng(RECOIL_Y)}",
         "LDA.l RecoilX,X", f"STA.l {lng(RECOIL_X)}", f"LDA #{h(timer)}",
         f"STA.l {lng(HURT_TIMER)}", "Done:", "RTS",
         f"RecoilY: db {h(speed)}, {h(neg)}, $00, $00",
@@ -568,7 +572,8 @@ def dash_speed(rng: random.Random) -> Draft:
         ok = m[BOOTS] and m[ABILITY] & 0x04 and not (bunny and m[0x7E0056])
         m[SPEED] = fast if ok else slow
 
-    states = [State({BOOTS: b, ABILITY: ab_, SPEED: 0x33, 0x7E0056: bn}) for b, ab_, bn in (
+    states = [State({BOOTS: b, ABILITY: ab_, SPEED: 0x33, 0x7E0056: bn, ABILITY + 1: 0x04,
+                     ABILITY - 1: 0x04, BOOTS + 1: 0, BOOTS - 1: 0}) for b, ab_, bn in (
         (1, 0x04, 0), (0, 0xFF, 0), (1, 0xFB, 0), (2, 0x06, 1), (0, 0, 0), (1, 0x04, 0x80))]
     return draft(rng, category=L, family="dash_speed", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,

@@ -399,7 +399,8 @@ def edge_detect(rng: random.Random) -> Draft:
         f"{lng(prev)} ({size}s); afterwards copy {lng(cur)} into {lng(prev)}.",
     ]
     reg = ["REP #$20"] if wide else []
-    reference = lines(reg, f"LDA {ab(prev)}", f"EOR #{h(0xFFFF if wide else 0xFF, 4 if wide else 2)}",
+    mask = h(0xFFFF, 4) if wide else h(0xFF)
+    reference = lines(reg, f"LDA {ab(prev)}", f"EOR #{mask}",
                       f"AND {ab(cur)}", f"STA {ab(new)}", f"LDA {ab(cur)}", f"STA {ab(prev)}",
                       ["SEP #$20"] if wide else [])
 
@@ -539,7 +540,8 @@ def cheat_sequence(rng: random.Random) -> Draft:
         "any other press resets it to 0. When the whole sequence is entered, reset the "
         f"counter and set {lng(done)} to 1.",
         f"Cheat-code input: expected buttons {', '.join(names)}; progress in {lng(index)}, "
-        f"completion flag {lng(done)} (a counter past the end counts as 0). Each call looks at $7E00F4 (this frame's new presses, "
+        f"completion flag {lng(done)} (a counter past the end counts as 0). Each call looks "
+        "at $7E00F4 (this frame's new presses, "
         "SNES high-byte layout B Y Select Start Up Down Left Right from bit 7). Zero: do "
         "nothing. Equal to the expected button: step forward (on the last one, counter back to "
         f"0 and {lng(done)} = 1). Anything else: counter = 0.",

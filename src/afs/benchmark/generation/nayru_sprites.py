@@ -98,7 +98,7 @@ def spawn_sprite(rng: random.Random) -> Draft:
         "X = slot.",
     ]
     y_calc = (["LDA.l $7E0020", "CLC", f"ADC #{h(offset)}", f"STA {ab(Y_LO)},X",
-               "LDA.l $7E0021", f"ADC #$00", f"STA {ab(Y_HI)},X"] if offset else
+               "LDA.l $7E0021", "ADC #$00", f"STA {ab(Y_HI)},X"] if offset else
               ["LDA.l $7E0020", f"STA {ab(Y_LO)},X", "LDA.l $7E0021", f"STA {ab(Y_HI)},X"])
     reference = lines(
         "LDX #$0F", "Search:", f"LDA {ab(STATE)},X", "BEQ Found", "DEX", "BPL Search", "CLC",
@@ -142,11 +142,13 @@ def count_sprites(rng: random.Random) -> Draft:
     kind = rng.randrange(1, 0xD8) if rng.random() < 0.5 else None
     out = 0x7E1E00 | rng.randrange(0x00, 0xF0)
     which = f"of type {h(kind)} ($0E20,X) that are alive" if kind is not None else "alive"
+    typed = "" if kind is None else f" of type {h(kind)}"
+    typed_test = "" if kind is None else f" and $7E0E20,X = {h(kind)}"
     requests = [
         f"Count the sprites {which} (state at $0DD0,X nonzero) over all 16 slots and store "
         f"the count at ${out:06X}.",
-        f"How many of the 16 sprite slots hold a live sprite{'' if kind is None else ' of type ' + h(kind)}"
-        f" (nonzero $7E0DD0,X{'' if kind is None else ' and $7E0E20,X = ' + h(kind)})? Write "
+        f"How many of the 16 sprite slots hold a live sprite{typed}"
+        f" (nonzero $7E0DD0,X{typed_test})? Write "
         f"the number to ${out:06X}.",
     ]
     test = ([f"LDA {ab(TYPE)},X", f"CMP #{h(kind)}", "BNE Next"] if kind is not None else [])
