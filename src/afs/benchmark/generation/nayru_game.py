@@ -179,9 +179,9 @@ def magic_spend(rng: random.Random) -> Draft:
 
 
 def rupees_add(rng: random.Random) -> Draft:
-    amount = rng.choice((1, 5, 20, 50, 100, 300))
     eight_bit = rng.random() < 0.4
     cap = rng.choice((999, 500) if eight_bit else (999, 500, 255))
+    amount = rng.choice([a for a in (1, 5, 20, 50, 100, 300) if a < cap // 2])
     requests = [
         f"Give Link {amount} rupees, but never let his rupee total go above {cap}.",
         f"Add {amount} to the player's rupees (the 16-bit real count), capping at {cap}.",

@@ -442,7 +442,8 @@ def button_combo(rng: random.Random) -> Draft:
     states = []
     for pressed, held in ((1 << press_bit, 1 << hold_bit), (0xFF ^ (1 << press_bit), 0xFF),
                           (0xF0, 0xFF ^ (1 << hold_bit)), (1 << press_bit, 0xFF),
-                          (0xFF, 1 << hold_bit)):
+                          (0xFF, 1 << hold_bit), (0x00, 0xFF), (0xFF ^ (1 << press_bit), 0x00),
+                          (0xFF, 0xFF), (0x0F, 0x00)):
         # the neighbouring joypad bytes hold every button but the ones that matter
         states.append(State({PRESSED_LOW: pressed, HELD_HIGH: held,
                              PRESSED_LOW - 1: 0xFF ^ (1 << press_bit),
