@@ -71,7 +71,7 @@ _WORD = re.compile(r"\b(?:word|16-bit|two-byte)\b", re.I)
 _NOUN_PHRASE = re.compile(r"^(?=.)[\w' -]*?(?:\s*(?:at\s+)?\$[0-9A-Fa-f]{4,6})?"
                           r"(?:\s*\(\$[0-9A-Fa-f]{4,6}\))?$")
 _NOT_A_NOUN = re.compile(r"\b(?:from|to|with|without|if|when|while|unless|then|and|or|it|each|"
-                         r"every|all|first|last|not|only|by|per)\b", re.I)
+                         r"every|all|first|last|not|only|by|per|bits?)\b", re.I)
 _FILLER = re.compile(r"^(?:the|a|an|his|her|its|link's|the player's)\s+", re.I)
 
 
@@ -105,6 +105,13 @@ def target(phrase: str) -> Target:
     if re.search(r"\b(?:byte|word|value)\b", phrase, re.I) and not re.search(
             r"link|player|sprite|health|magic|rupee|bomb|arrow", phrase, re.I):
         raise CannotDo(f"'{phrase}' names no address I can find")
+    numbered = re.search(r"\b([a-z]+) (\d+)\b", phrase.lower())
+    if numbered:    # "bottle 3": the map's bottle_3_... variable
+        word, n = numbered.groups()
+        hits = [node for node in graph.nodes("memory")
+                if re.match(rf"{word}_{n}(?:_|$)", node.name)]
+        if len(hits) == 1:
+            return _node_target(hits[0])
     entities = [e for e in graph.retrieve(phrase, max_entities=4).entities
                 if e.node.node_type == "memory"]
     if not entities:
@@ -124,6 +131,16 @@ def target(phrase: str) -> Target:
     if rivals and best.score < CONFIDENCE * rivals[0].score and best is entities[0]:
         raise CannotDo(f"I cannot tell which RAM variable '{phrase}' means")
     return _node_target(best.node)
+
+
+def codes(tgt: Target) -> dict[str, int]:
+    """The coded values a variable's description lists ("0 up, 2 down", "6 fairy")."""
+    text = tgt.description
+    same = re.search(r"same coding as ([a-z]+ \d+)", text, re.I)
+    if same:
+        text = target(same.group(1)).description
+    pairs = re.findall(r"(?:^|[:,;]\s*)(0x[0-9A-Fa-f]+|\d+) ([a-z][a-z ]*?)(?=[,;.]|$)", text)
+    return {name.strip().lower(): int(v, 0) for v, name in pairs}
 
 
 def maximum_of(tgt: Target) -> Target | None:
@@ -159,6 +176,8 @@ _AMOUNT = re.compile(
 
 def amount(text: str) -> Amount:
     text = _FILLER.sub("", text.strip().rstrip(".,"))
+    if text.lower() == "zero":
+        return Amount(0)
     m = _AMOUNT.match(text)
     if m:
         unit = (m.group(2) or "").lower()
@@ -228,14 +247,26 @@ def step(*patterns: str) -> Callable[[Parser], Parser]:
     return register
 
 
-@step(rf"^(?:set|make) (?P<t>.+?) (?:to|=) (?P<v>{VALUE})$",
+@step(r"^(?:set|make) (?P<t>.+?) (?:to|=) (?P<v>(?:\$|0x)?[0-9A-Fa-f]+(?: [a-z ]+)?|zero)$",
       rf"^(?:store|write|put|queue|place) (?:the )?(?:value |byte |number |sound(?: effect)? )?"
       rf"(?P<v>{VALUE}) (?:in|into|to|at) "
       rf"(?P<t>.+)$",
       rf"^(?:start|reset) (?P<t>.+?) (?:at|to) (?P<v>{VALUE})$")
 def _set(m: re.Match[str]) -> Step:
     tgt = target(m["t"])
-    return Step("set", tgt, _fits(_value(m["v"]), tgt.size, tgt.name))
+    amt = amount(m["v"])
+    return Step("set", tgt, _fits(in_units(tgt, amt), tgt.size, tgt.name))
+
+
+@step(r"^(?:put|store|place) (?:an? |the )?(?P<w>[a-z][a-z ]*?) (?:in|into) (?P<t>.+)$",
+      r"^make (?P<t>link) face (?P<w>up|down|left|right)$")
+def _coded(m: re.Match[str]) -> Step:
+    tgt = target("Link's facing direction" if m["t"].lower() == "link" else m["t"])
+    values = codes(tgt)
+    word = m["w"].lower()
+    if word not in values:
+        raise CannotDo(f"the map lists no '{word}' value for {tgt.name}")
+    return Step("set", tgt, values[word])
 
 
 @step(r"^give (?:link|the player|him) exactly (?P<a>.+)$")
@@ -315,6 +346,13 @@ def _fill(m: re.Match[str]) -> Step:
     return Step("fill", target(m["t"]), _fits(value, 1, "a byte"), count=count)
 
 
+@step(r"^(?P<op>set|clear|toggle|flip) bit (?P<b>[0-7]) (?:of|in) (?P<t>.+)$")
+def _bit(m: re.Match[str]) -> Step:
+    tgt = target(m["t"])
+    return Step("bit", tgt, 1 << int(m["b"]), op={"flip": "toggle"}.get(m["op"].lower(),
+                                                                        m["op"].lower()))
+
+
 @step(r"^(?:clear|zero(?: out)?) (?P<t>.+)$")
 def _clear(m: re.Match[str]) -> Step:
     return Step("set", target(m["t"]), 0)
@@ -323,13 +361,6 @@ def _clear(m: re.Match[str]) -> Step:
 @step(r"^(?P<op>increment|decrement) (?P<t>.+)$")
 def _incdec(m: re.Match[str]) -> Step:
     return Step("add" if m["op"].lower() == "increment" else "sub", target(m["t"]), 1)
-
-
-@step(r"^(?P<op>set|clear|toggle|flip) bit (?P<b>[0-7]) (?:of|in) (?P<t>.+)$")
-def _bit(m: re.Match[str]) -> Step:
-    tgt = target(m["t"])
-    return Step("bit", tgt, 1 << int(m["b"]), op={"flip": "toggle"}.get(m["op"].lower(),
-                                                                        m["op"].lower()))
 
 
 @step(r"^(?:re)?fill (?P<t>[^$0-9]+?)(?: (?P<max>to (?:the|his|its) (?:current )?maximum)|"
@@ -358,8 +389,9 @@ _UPPER = (
                r"(?:above|exceed|go past|be more than|be above) (?P<u>.+)$", re.I),
     re.compile(r"^(?:the result|it) (?:is|stays) (?:at most|no more than) (?P<u>.+)$", re.I),
     re.compile(r"^(?:up to|at most) (?P<u>.+)$", re.I),
+    re.compile(r"^without (?:going|getting|rising) (?:over|above|past) (?P<u>.+)$", re.I),
 )
-_LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stays? at|floor(?:ed)? at|never (?:goes |"
+_LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stopping at|stays? at|floor(?:ed)? at|never (?:goes |"
                     r"drops )?below|not (?:go |drop )?below|without (?:letting it )?(?:go|drop)"
                     r"(?:ping)? below|without letting it underflow|without underflowing) "
                     r"(?P<l>zero|0)(?: rather than wrapping(?: around)?)?$", re.I)
@@ -425,7 +457,8 @@ _VERBS = ("move|step|push|set|make|store|write|put|queue|place|start|reset|give|
           "raise|heal|restore|subtract|take|remove|decrease|lower|reduce|damage|hurt|copy|fill|refill|"
           "clear|zero|increment|decrement|toggle|flip")
 _SPLIT = re.compile(rf"\s*(?:[.;:]\s+|,?\s+(?:and\s+)?then\s+|,\s+(?=(?:but\b|capp|clamp|limit|"
-                    rf"never\b|without\b|stopping\b|the result\b))|,?\s+and\s+(?=(?:also\s+)?"
+                    rf"never\b|without\b|stopping\b|not\b|the result\b))|\s+(?=without (?:going|getting|"
+                    rf"rising|letting|dropping)\b)|,?\s+and\s+(?=(?:also\s+)?"
                     rf"(?:{_VERBS})\b))", re.I)
 _LEAD = re.compile(r"^(?:please|also|now|then|and|finally|first),?\s+", re.I)
 # Lines AFS prompts add (afs.benchmark.prompts): the entry state and the live-out.
