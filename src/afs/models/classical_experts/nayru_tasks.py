@@ -391,8 +391,8 @@ _UPPER = (
     re.compile(r"^(?:up to|at most) (?P<u>.+)$", re.I),
     re.compile(r"^without (?:going|getting|rising) (?:over|above|past) (?P<u>.+)$", re.I),
 )
-_LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stopping at|stays? at|floor(?:ed)? at|never (?:goes |"
-                    r"drops )?below|not (?:go |drop )?below|without (?:letting it )?(?:go|drop)"
+_LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stopping at|stays? at|floor(?:ed)? at|"
+                    r"never (?:goes |drops )?below|not (?:go |drop )?below|without (?:letting it )?(?:go|drop)"
                     r"(?:ping)? below|without letting it underflow|without underflowing) "
                     r"(?P<l>zero|0)(?: rather than wrapping(?: around)?)?$", re.I)
 
@@ -457,8 +457,8 @@ _VERBS = ("move|step|push|set|make|store|write|put|queue|place|start|reset|give|
           "raise|heal|restore|subtract|take|remove|decrease|lower|reduce|damage|hurt|copy|fill|refill|"
           "clear|zero|increment|decrement|toggle|flip")
 _SPLIT = re.compile(rf"\s*(?:[.;:]\s+|,?\s+(?:and\s+)?then\s+|,\s+(?=(?:but\b|capp|clamp|limit|"
-                    rf"never\b|without\b|stopping\b|not\b|the result\b))|\s+(?=without (?:going|getting|"
-                    rf"rising|letting|dropping)\b)|,?\s+and\s+(?=(?:also\s+)?"
+                    rf"never\b|without\b|stopping\b|not\b|the result\b))|"
+                    rf"\s+(?=without (?:going|getting|rising|letting|dropping)\b)|,?\s+and\s+(?=(?:also\s+)?"
                     rf"(?:{_VERBS})\b))", re.I)
 _LEAD = re.compile(r"^(?:please|also|now|then|and|finally|first),?\s+", re.I)
 # Lines AFS prompts add (afs.benchmark.prompts): the entry state and the live-out.
