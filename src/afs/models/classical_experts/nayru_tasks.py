@@ -392,8 +392,8 @@ _UPPER = (
     re.compile(r"^without (?:going|getting|rising) (?:over|above|past) (?P<u>.+)$", re.I),
 )
 _LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stopping at|stays? at|floor(?:ed)? at|"
-                    r"never (?:goes |drops )?below|not (?:go |drop )?below|without (?:letting it )?(?:go|drop)"
-                    r"(?:ping)? below|without letting it underflow|without underflowing) "
+                    r"never (?:goes |drops )?below|not (?:go |drop )?below|"
+                    r"without (?:letting it )?(?:go|drop)(?:ping)? below|without letting it underflow|without underflowing) "
                     r"(?P<l>zero|0)(?: rather than wrapping(?: around)?)?$", re.I)
 
 
@@ -458,8 +458,8 @@ _VERBS = ("move|step|push|set|make|store|write|put|queue|place|start|reset|give|
           "clear|zero|increment|decrement|toggle|flip")
 _SPLIT = re.compile(rf"\s*(?:[.;:]\s+|,?\s+(?:and\s+)?then\s+|,\s+(?=(?:but\b|capp|clamp|limit|"
                     rf"never\b|without\b|stopping\b|not\b|the result\b))|"
-                    rf"\s+(?=without (?:going|getting|rising|letting|dropping)\b)|,?\s+and\s+(?=(?:also\s+)?"
-                    rf"(?:{_VERBS})\b))", re.I)
+                    rf"\s+(?=without (?:going|getting|rising|letting|dropping)\b)|"
+                    rf",?\s+and\s+(?=(?:also\s+)?(?:{_VERBS})\b))", re.I)
 _LEAD = re.compile(r"^(?:please|also|now|then|and|finally|first),?\s+", re.I)
 # Lines AFS prompts add (afs.benchmark.prompts): the entry state and the live-out.
 _CONTEXT = re.compile(r"^\s*(?:on entry|what must be preserved|you may assume)\b.*$",
