@@ -393,7 +393,8 @@ _UPPER = (
 )
 _LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stopping at|stays? at|floor(?:ed)? at|"
                     r"never (?:goes |drops )?below|not (?:go |drop )?below|"
-                    r"without (?:letting it )?(?:go|drop)(?:ping)? below|without letting it underflow|without underflowing) "
+                    r"without (?:letting it )?(?:go|drop)(?:ping)? below|"
+                    r"without letting it underflow|without underflowing) "
                     r"(?P<l>zero|0)(?: rather than wrapping(?: around)?)?$", re.I)
 
 
