@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from afs.benchmark.generation import Draft
+from afs.benchmark.generation import Draft, GenerationError
 from afs.benchmark.generation.nayru_common import (
     Memory,
     Outcome,
@@ -492,16 +492,17 @@ def string_copy(rng: random.Random) -> Draft:
 
     def model(m: Memory, _: dict[str, int]) -> Outcome:
         src = m[0x7E0000] | m[0x7E0001] << 8 | m[0x7E0002] << 16
-        k = 0
-        while True:
+        for k in range(0x100):
             m[dest + k] = m[src + k]
             if m[src + k] == 0:
                 return Outcome(registers={"y": k})
-            k += 1
+        raise GenerationError("string_copy: a string with no terminator")
 
     states = []
     for length in (0, 1, rng.randrange(5, 20), 31):
         src = free_block(rng, 40)
+        while abs(src - dest) < 48:     # the string and the copy must not overlap
+            src = free_block(rng, 40)
         text = [rng.randrange(1, 256) for _ in range(length)] + [0]
         memory = {0x7E0000: src & 0xFF, 0x7E0001: (src >> 8) & 0xFF, 0x7E0002: src >> 16}
         memory.update({src + k: b for k, b in enumerate(text)})
@@ -681,8 +682,10 @@ def find_extreme(rng: random.Random) -> Draft:
         m[out], m[out + 1] = target, values.index(target)
 
     states = []
-    for kind in range(5):
-        values = [rng.randrange(1, 255) for _ in range(count)]
+    for kind in range(9):
+        # kinds 5-8 draw from a few values only: ties, and the extreme anywhere
+        values = [rng.randrange(1, 255) if kind < 5 else rng.choice((0x01, 0x7F, 0x80, 0xFE))
+                  for _ in range(count)]
         if kind == 1:
             values[-1] = 0xFF if biggest else 0
         if kind == 2:
@@ -883,3 +886,88 @@ def add_to_each(rng: random.Random) -> Draft:
 
 GENERATION_FAMILIES = (find_extreme, reverse_array, compare_blocks, scale_pairs, count_value,
                        sum_bytes16, add_to_each)
+
+
+def rle_literals(rng: random.Random) -> Draft:
+    packets: list[tuple[str, list[int]]] = []
+    for _ in range(rng.randrange(3, 6)):
+        if rng.random() < 0.5:
+            packets.append(("run", [rng.randrange(2, 9), rng.randrange(256)]))
+        else:
+            packets.append(("lit", [rng.randrange(256) for _ in range(rng.randrange(1, 5))]))
+    data: list[int] = []
+    out_bytes: list[int] = []
+    for kind, payload in packets:
+        if kind == "run":
+            data += [0x80 | payload[0], payload[1]]
+            out_bytes += [payload[1]] * payload[0]
+        else:
+            data += [len(payload), *payload]
+            out_bytes += payload
+    data.append(0)
+    dest = free_block(rng, len(out_bytes) + 2)
+    stream = ", ".join(h(b) for b in data)
+    requests = [
+        f"Decompress this stream into WRAM at {lng(dest)}: a control byte of 0 ends it; with "
+        "bit 7 set, the low 7 bits are a count and the next byte is repeated that many times; "
+        "otherwise the control byte is a count of literal bytes that follow and are copied as "
+        f"they are. Stream (put it in your code as data): {stream}. You may use the "
+        "direct-page byte $00 as a counter; it must end at 0.",
+        f"Unpack run/literal data to {lng(dest)}. Control byte c: c = 0 stop; c >= $80: "
+        "write the following byte (c - $80) times; else copy the next c bytes. Data: "
+        f"{stream} (include it in the routine). Direct-page $00 is yours as a counter and "
+        "must be 0 at the end.",
+    ]
+    reference = lines(
+        "LDX #$00", "LDY #$00", "Packet:", "LDA.l Stream,X", "BEQ Done", "INX", "CMP #$80",
+        "BCC Literal", "AND #$7F", "STA $00", "LDA.l Stream,X", "INX", "Run:", "PHX", "TYX",
+        f"STA.l {lng(dest)},X", "PLX", "INY", "DEC $00", "BNE Run", "BRA Packet", "Literal:",
+        "STA $00", "Copy:", "LDA.l Stream,X", "INX", "PHX", "TYX", f"STA.l {lng(dest)},X",
+        "PLX", "INY", "DEC $00", "BNE Copy", "BRA Packet", "Done:", "RTS",
+        f"Stream: db {stream}")
+
+    def model(m: Memory, _: dict[str, int]) -> None:
+        for k, b in enumerate(out_bytes):
+            m[dest + k] = b
+        m[0x7E0000] = 0
+
+    states = [State({**{dest + k: rng.randrange(256) for k in range(-1, len(out_bytes) + 1)},
+                     0x7E0000: rng.randrange(1, 256)}) for _ in range(2)]
+    return draft(rng, category=ADV, family="rle_literals", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model,
+                 description="a two-mode decompression loop")
+
+
+def hud_digits(rng: random.Random) -> Draft:
+    base = rng.choice((0x2490, 0x3C90, 0x2800)) + rng.randrange(0, 0x10) * 0x10
+    out = free_low(rng, 8)
+    requests = [
+        f"Draw the rupee count for the HUD: the 16-bit value at $7EF360 (0-999) becomes three "
+        f"decimal digits, hundreds first, written as 16-bit tile words to {lng(out)}, "
+        f"{lng(out + 2)} and {lng(out + 4)} (low byte first). The tile for digit d is "
+        f"{h(base, 4)} + d.",
+        f"Convert the rupees ($7EF360, a word holding 0-999) to three HUD tile words at "
+        f"{lng(out)} (hundreds), {lng(out + 2)} (tens) and {lng(out + 4)} (ones): tile = "
+        f"{h(base, 4)} plus the digit.",
+    ]
+    reference = lines(
+        "REP #$30", "LDA.l $7EF360", "LDX #$0000", "Hundreds:", "CMP #$0064", "BCC Tens",
+        "SBC #$0064", "INX", "BRA Hundreds", "Tens:", "LDY #$0000", "TensLoop:", "CMP #$000A",
+        "BCC Ones", "SBC #$000A", "INY", "BRA TensLoop", "Ones:", "CLC", f"ADC #{h(base, 4)}",
+        f"STA {ab(out + 4)}", "TYA", "CLC", f"ADC #{h(base, 4)}", f"STA {ab(out + 2)}", "TXA",
+        "CLC", f"ADC #{h(base, 4)}", f"STA {ab(out)}", "SEP #$30")
+
+    def model(m: Memory, _: dict[str, int]) -> None:
+        value = m.word(0x7EF360)
+        for k, digit in enumerate((value // 100, value // 10 % 10, value % 10)):
+            m.set_word(out + 2 * k, base + digit)
+
+    states = [State({0x7EF360: v & 0xFF, 0x7EF361: v >> 8}) for v in (
+        0, 9, 10, 99, 100, 999, 505, rng.randrange(1000))]
+    return draft(rng, category=B, family="hud_digits", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model,
+                 watch=range(out - 1, out + 7), description="binary to decimal tile words")
+
+
+BASIC_FAMILIES = (*BASIC_FAMILIES, hud_digits)
+ADVANCED_FAMILIES = (*ADVANCED_FAMILIES, rle_literals)

@@ -584,3 +584,45 @@ ALTTP_FAMILIES = (heal_capped, damage_floor, magic_spend, rupees_add, rupees_spe
                   ammo_refill, heart_piece, bottle_fill)
 LINK_FAMILIES = (move_clamped, restore_position, knockback, hurt_link, sprite_near_link,
                  dash_speed)
+
+
+def drink_potion(rng: random.Random) -> Draft:
+    bottle = rng.randrange(4)
+    address = BOTTLES + bottle
+    requests = [
+        f"Link drinks from bottle {bottle + 1} ({lng(address)}). A red potion (3) refills his "
+        "current health to his maximum health; a green potion (4) fills the magic meter "
+        "($7EF36E) to $80; a blue potion (5) does both. After a potion the bottle holds 2 "
+        "(empty) and the routine returns carry set. Anything else in the bottle: nothing "
+        "changes, carry clear.",
+        f"Use the potion in bottle {bottle + 1} (byte {lng(address)}: 3 red = full health, 4 "
+        "green = full magic ($80 at $7EF36E), 5 blue = both; health is refilled to the maximum "
+        "at $7EF36C). Empty the bottle (value 2) and set carry when a potion was drunk; for "
+        "any other content change nothing and clear carry.",
+    ]
+    reference = lines(
+        f"LDA.l {lng(address)}", "CMP #$03", "BCC None", "CMP #$06", "BCS None", "CMP #$04",
+        "BEQ Magic", f"LDA.l {lng(HEALTH_MAX)}", f"STA.l {lng(HEALTH)}",
+        f"LDA.l {lng(address)}", "CMP #$05", "BNE Empty", "Magic:", "LDA #$80",
+        f"STA.l {lng(MAGIC)}", "Empty:", "LDA #$02", f"STA.l {lng(address)}", "SEC", "RTS",
+        "None:", "CLC", "RTS")
+
+    def model(m: Memory, _: dict[str, int]) -> Outcome:
+        kind = m[address]
+        if kind not in (3, 4, 5):
+            return Outcome(flags={"c": 0})
+        if kind in (3, 5):
+            m[HEALTH] = m[HEALTH_MAX]
+        if kind in (4, 5):
+            m[MAGIC] = 0x80
+        m[address] = 2
+        return Outcome(flags={"c": 1})
+
+    states = [State({address: kind, HEALTH: 0x10, HEALTH_MAX: 0x60, MAGIC: 0x20})
+              for kind in (3, 4, 5, 2, 6, 0, 8, 5)]
+    return draft(rng, category=A, family="drink_potion", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model, flags=["c"],
+                 watch=[MAGIC + 1], description="a dispatch on bottle contents")
+
+
+ALTTP_FAMILIES = (*ALTTP_FAMILIES, drink_potion)

@@ -313,3 +313,52 @@ def metasprite(rng: random.Random) -> Draft:
 
 SPRITE_FAMILIES = (find_free_slot, spawn_sprite, count_sprites, clear_type, oam_entry,
                    oam_hide_range, metasprite)
+
+
+def sprite_move(rng: random.Random) -> Draft:
+    axes = rng.choice((("X",), ("Y",), ("X", "Y")))
+    frozen_guard = rng.random() < 0.5
+    tables = {"X": (0x7E0D50, X_LO, X_HI), "Y": (0x7E0D40, Y_LO, Y_HI)}
+    named = "; ".join(f"{a} velocity ${ab(tables[a][0])[1:]},X (signed) added to its 16-bit {a} "
+                      f"position (low byte ${ab(tables[a][1])[1:]},X, high byte "
+                      f"${ab(tables[a][2])[1:]},X)" for a in axes)
+    guard = (" A frozen sprite (state $0DD0,X = $0B) does not move." if frozen_guard else "")
+    requests = [
+        f"X holds a sprite slot. Move that sprite by its velocity: {named}. Keep X.{guard}",
+        f"Apply one frame of movement to the sprite in slot X: {named}. X must be preserved."
+        f"{guard}",
+    ]
+    body = [f"LDA {ab(STATE)},X", "CMP #$0B", "BEQ Done"] if frozen_guard else []
+    for axis in axes:
+        vel, lo, hi = tables[axis]
+        body += ["LDY #$00", f"LDA {ab(vel)},X", f"BPL Pos{axis}", "DEY", f"Pos{axis}:", "CLC",
+                 f"ADC {ab(lo)},X", f"STA {ab(lo)},X", "TYA", f"ADC {ab(hi)},X",
+                 f"STA {ab(hi)},X"]
+    reference = lines(body, "Done:" if frozen_guard else [])
+
+    def model(m: Memory, regs: dict[str, int]) -> Outcome:
+        slot = regs["x"]
+        if frozen_guard and m[STATE + slot] == 0x0B:
+            return Outcome(registers={"x": slot})
+        for axis in axes:
+            vel, lo, hi = tables[axis]
+            v = m[vel + slot] - ((m[vel + slot] & 0x80) << 1)
+            pos = (m[lo + slot] | m[hi + slot] << 8) + v
+            m[lo + slot], m[hi + slot] = pos & 0xFF, (pos >> 8) & 0xFF
+        return Outcome(registers={"x": slot})
+
+    states = []
+    for slot, vel, pos, state in ((0, 0x05, 0x00FE, 9), (15, 0xFB, 0x0100, 9),
+                                  (7, 0x80, 0x0050, 9), (3, 0x7F, 0x01F0, 0x0B),
+                                  (9, 0xFF, 0x0000, 9), (12, 0x01, 0xFFFF, 0x0A)):
+        memory = {STATE + slot: state}
+        for axis in axes:
+            v_at, lo, hi = tables[axis]
+            memory.update({v_at + slot: vel, lo + slot: pos & 0xFF, hi + slot: pos >> 8})
+        states.append(State(memory, {"x": slot}))
+    return draft(rng, category=S, family="sprite_move", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model, registers=["x"],
+                 description="signed 8-bit velocity into a split 16-bit position")
+
+
+SPRITE_FAMILIES = (*SPRITE_FAMILIES, sprite_move)
