@@ -43,5 +43,8 @@ def domain_wrong_answers(item: BenchmarkItem) -> list[WrongAnswer]:
         swapped = re.sub("7EF36D", "@", code, flags=re.I)
         swapped = re.sub("7EF36C", "7EF36D", swapped, flags=re.I).replace("@", "7EF36C")
         out.append(("health_max_for_current", swapped))
-    return [WrongAnswer(f"nayru:{label}", fenced(text)) for label, text in out
+    # They are edits of the reference, so the audit treats them as mutants: one that a
+    # strong equivalence check cannot tell from the reference (a store on a path no input
+    # takes) is excused, every other one must fail the spec.
+    return [WrongAnswer(f"mutant:nayru:{label}", fenced(text)) for label, text in out
             if text.strip() and text != code]

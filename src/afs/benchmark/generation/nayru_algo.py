@@ -890,8 +890,10 @@ GENERATION_FAMILIES = (find_extreme, reverse_array, compare_blocks, scale_pairs,
 
 def rle_literals(rng: random.Random) -> Draft:
     packets: list[tuple[str, list[int]]] = []
-    for _ in range(rng.randrange(3, 6)):
-        if rng.random() < 0.5:
+    kinds = ["run", "lit"] + [rng.choice(("run", "lit")) for _ in range(rng.randrange(1, 4))]
+    rng.shuffle(kinds)     # at least one packet of each kind
+    for kind in kinds:
+        if kind == "run":
             packets.append(("run", [rng.randrange(2, 9), rng.randrange(256)]))
         else:
             packets.append(("lit", [rng.randrange(256) for _ in range(rng.randrange(1, 5))]))
