@@ -626,3 +626,117 @@ def drink_potion(rng: random.Random) -> Draft:
 
 
 ALTTP_FAMILIES = (*ALTTP_FAMILIES, drink_potion)
+
+
+ANC_TYPE, ANC_Y_LO, ANC_X_LO, ANC_Y_HI, ANC_X_HI = 0x7E0C4A, 0x7E0BFA, 0x7E0C04, 0x7E0C0E, 0x7E0C18
+ANC_Y_VEL, ANC_X_VEL, ANC_TIMER, ANC_DIR = 0x7E0C22, 0x7E0C2C, 0x7E0C68, 0x7E0C72
+
+
+def fire_projectile(rng: random.Random) -> Draft:
+    kind = rng.choice((2, 5, 9, 0x0C))
+    speed = rng.randrange(0x10, 0x40)
+    timer = rng.randrange(0x10, 0x60)
+    neg = (-speed) & 0xFF
+    requests = [
+        f"Link fires a projectile (ancilla type {h(kind)}). Use the highest free ancilla slot "
+        f"(type byte $0C4A,X = 0, slots 9 down to 0); with none free, return carry clear and "
+        f"change nothing. Otherwise set: type {h(kind)}; position = Link's (16-bit X at "
+        f"$7E0022, Y at $7E0020) split into $0C04,X/$0C18,X (X low/high) and $0BFA,X/$0C0E,X "
+        f"(Y low/high); direction $0C72,X = Link's facing ($7E002F: 0 up, 2 down, 4 left, 6 "
+        f"right) divided by 2; velocity {speed} pixels toward the facing (signed; X velocity "
+        f"$0C2C,X, Y velocity $0C22,X, 0 on the other axis); timer $0C68,X = {h(timer)}. "
+        "Return carry set with X = the slot. Only bits 1-2 of the facing byte count.",
+        f"Spawn ancilla {h(kind)} in front of Link: search ancilla slots 9..0 for type 0 "
+        f"($0C4A,X) - none free: carry clear, no change. Found: $0C4A,X = {h(kind)}; X/Y "
+        "position from Link's words $7E0022/$7E0020 into low bytes $0C04,X/$0BFA,X and high "
+        "bytes $0C18,X/$0C0E,X; $0C72,X = facing/2 (facing $7E002F uses 0 up, 2 down, 4 left, "
+        f"6 right; ignore its other bits); speed {speed} in the facing direction as signed "
+        f"velocities $0C2C,X (X) and $0C22,X (Y), the other axis 0; timer $0C68,X = "
+        f"{h(timer)}; carry set, X = slot.",
+    ]
+    reference = lines(
+        "LDX #$09", "Search:", f"LDA {ab(ANC_TYPE)},X", "BEQ Found", "DEX", "BPL Search",
+        "CLC", "RTS", "Found:", f"LDA #{h(kind)}", f"STA {ab(ANC_TYPE)},X",
+        "LDA.l $7E0022", f"STA {ab(ANC_X_LO)},X", "LDA.l $7E0023", f"STA {ab(ANC_X_HI)},X",
+        "LDA.l $7E0020", f"STA {ab(ANC_Y_LO)},X", "LDA.l $7E0021", f"STA {ab(ANC_Y_HI)},X",
+        f"LDA #{h(timer)}", f"STA {ab(ANC_TIMER)},X", f"LDA.l {lng(FACING)}", "AND #$06",
+        "LSR A", f"STA {ab(ANC_DIR)},X", "PHX", "TAY", "TYX", "LDA.l VelX,X", "PLX",
+        f"STA {ab(ANC_X_VEL)},X", "PHX", "TYX", "LDA.l VelY,X", "PLX",
+        f"STA {ab(ANC_Y_VEL)},X", "SEC", "RTS",
+        f"VelX: db $00, $00, {h(neg)}, {h(speed)}",
+        f"VelY: db {h(neg)}, {h(speed)}, $00, $00")
+
+    def model(m: Memory, _: dict[str, int]) -> Outcome:
+        for k in range(9, -1, -1):
+            if m[ANC_TYPE + k] == 0:
+                face = (m[FACING] & 6) // 2
+                m[ANC_TYPE + k] = kind
+                m[ANC_X_LO + k], m[ANC_X_HI + k] = m[LINK_X], m[LINK_X + 1]
+                m[ANC_Y_LO + k], m[ANC_Y_HI + k] = m[LINK_Y], m[LINK_Y + 1]
+                m[ANC_TIMER + k] = timer
+                m[ANC_DIR + k] = face
+                m[ANC_X_VEL + k] = (0, 0, neg, speed)[face]
+                m[ANC_Y_VEL + k] = (neg, speed, 0, 0)[face]
+                return Outcome(registers={"x": k}, flags={"c": 1})
+        return Outcome(flags={"c": 0})
+
+    layouts = [[9] * 10, [0] + [9] * 9, [9] * 9 + [0], [0] * 10, [9, 0, 7, 0, 5, 9, 9, 2, 9, 9]]
+    states = []
+    for index, layout in enumerate(layouts + layouts[1:3]):
+        memory = {ANC_TYPE + k: v for k, v in enumerate(layout)}
+        memory.update({ANC_TYPE + 10: 0, ANC_TYPE - 1: 0})    # just outside the slots
+        for base in (ANC_X_LO, ANC_X_HI, ANC_Y_LO, ANC_Y_HI, ANC_TIMER, ANC_DIR, ANC_X_VEL,
+                     ANC_Y_VEL):
+            memory.update({base + k: rng.randrange(256) for k in range(10)})
+        memory.update({LINK_X: rng.randrange(256), LINK_X + 1: rng.randrange(1, 4),
+                       LINK_Y: rng.randrange(256), LINK_Y + 1: rng.randrange(1, 4),
+                       FACING: (0, 2, 4, 6, 0x86, 0x0B, 2)[index]})
+        states.append(State(memory))
+    return draft(rng, category=L, family="fire_projectile", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model, flags=["c"],
+                 description="slot search, then a full ancilla set-up from tables")
+
+
+def fairy_revival(rng: random.Random) -> Draft:
+    hearts = rng.randrange(3, 10)
+    requests = [
+        f"Revive Link with a bottled fairy: only when his current health is 0, find the first "
+        f"of bottles 1-4 ($7EF35C-$7EF35F) holding a fairy (6), empty it (2) and set his "
+        f"current health to {hearts} hearts but no more than his maximum health ($7EF36C); "
+        "return carry set. No fairy, or health not 0: change nothing, carry clear.",
+        f"Fairy rescue: if $7EF36D is 0 and some bottle ($7EF35C-$7EF35F) holds a fairy "
+        f"(value 6), the first such bottle becomes empty (2) and health becomes "
+        f"{hearts * 8} eighths, capped at the maximum at $7EF36C; carry set. Otherwise carry "
+        "clear and nothing changes.",
+    ]
+    amount = hearts * 8
+    reference = lines(
+        f"LDA.l {lng(HEALTH)}", "BNE None", "LDX #$00", "Find:", f"LDA.l {lng(BOTTLES)},X",
+        "CMP #$06", "BEQ Use", "INX", "CPX #$04", "BCC Find", "None:", "CLC", "RTS", "Use:",
+        "LDA #$02", f"STA.l {lng(BOTTLES)},X", f"LDA #{h(amount)}",
+        f"CMP.l {lng(HEALTH_MAX)}", "BCC Store", f"LDA.l {lng(HEALTH_MAX)}", "Store:",
+        f"STA.l {lng(HEALTH)}", "SEC", "RTS")
+
+    def model(m: Memory, _: dict[str, int]) -> Outcome:
+        if m[HEALTH]:
+            return Outcome(flags={"c": 0})
+        for k in range(4):
+            if m[BOTTLES + k] == 6:
+                m[BOTTLES + k] = 2
+                m[HEALTH] = min(amount, m[HEALTH_MAX])
+                return Outcome(flags={"c": 1})
+        return Outcome(flags={"c": 0})
+
+    states = [State({HEALTH: hp, HEALTH_MAX: top, **{BOTTLES + k: v for k, v in enumerate(b)},
+                     BOTTLES + 4: 6})
+              for hp, top, b in ((0, 0xA0, (2, 6, 6, 3)), (1, 0xA0, (6, 6, 6, 6)),
+                                 (0, amount - 8, (3, 4, 5, 6)), (0, 0x50, (2, 2, 2, 2)),
+                                 (0, amount, (6, 0, 0, 0)), (0x20, 0x18, (6, 2, 2, 2)),
+                                 (0, amount + 8, (0, 0, 0, 7)))]
+    return draft(rng, category=A, family="fairy_revival", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model, flags=["c"],
+                 description="condition, bottle search, capped refill")
+
+
+ALTTP_FAMILIES = (*ALTTP_FAMILIES, fairy_revival)
+LINK_FAMILIES = (*LINK_FAMILIES, fire_projectile)
