@@ -248,7 +248,7 @@ def test_nayru_answers_are_right_or_refusals() -> None:
     # Its rules are not keyed to the generator's sentences: it understands a few items of
     # the dev split and of a fresh one, and writes no wrong code for the rest.
     right, wrong = _nayru_results(_items("nayru"))
-    assert wrong == [] and right >= 8
+    assert wrong == [] and right >= 4
     import random
 
     from afs.benchmark.generation import build_domain
@@ -256,7 +256,7 @@ def test_nayru_answers_are_right_or_refusals() -> None:
 
     fresh = build_domain("nayru", nayru_items.drafts(random.Random("1:nayru")))
     right, wrong = _nayru_results(fresh)
-    assert wrong == [] and right >= 3
+    assert wrong == [] and right >= 4
 
 
 def test_din_answers_are_all_equivalent_and_not_worse() -> None:
