@@ -288,7 +288,7 @@ def jump_table(rng: random.Random) -> Draft:
             m[out] = 0
             m[state] = 0
 
-    states = [State({state: k, out: rng.randrange(256)}) for k in range(count)]
+    states = [State({state: k, out: rng.randrange(1, 0xFF)}) for k in range(count)]
     states += [State({state: count, out: 0x44}), State({state: 0x80, out: 0xFF}),
                State({state: count - 1, out: 0xFF})]
     return draft(rng, category=MID, family="jump_table", difficulty=3, requests=requests,
@@ -432,7 +432,8 @@ def clamp_range(rng: random.Random) -> Draft:
 
     values = [low, low - 1, high, high + 1, 0x80 if signed else 0, 0x7F if signed else 0xFF,
               (low + high) // 2]
-    states = [State({var: v & 0xFF}) for v in values]
+    middle = ((low + high) // 2) & 0xFF     # neighbours inside the range: a misread shows
+    states = [State({var: v & 0xFF, var - 1: middle, var + 1: middle}) for v in values]
     return draft(rng, category=MID, family="clamp_range", difficulty=2, requests=requests,
                  reference=reference, states=states, model=model,
                  watch=[var - 1, var + 1], description="two-sided clamp")

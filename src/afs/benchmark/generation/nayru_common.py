@@ -23,7 +23,8 @@ from afs.benchmark.generation import Draft, GenerationError
 #: stale flag fails some case.
 ENTRY_P = (0x31, 0x30, 0xF3, 0x70, 0xB1, 0x32)
 IO_DBR = 0x00
-MAX_INSTRUCTIONS = 20_000
+MAX_INSTRUCTIONS = 20_000   # for the generator's own runs of a reference
+BUDGET_FLOOR = 1_000        # the least instruction budget a spec allows
 
 
 def h(value: int, digits: int = 2) -> str:
@@ -107,10 +108,11 @@ def build_cases(rng: random.Random, states: list[State], model: Model, *, watch:
         model(probe, dict(init))
         touched = watched | set(probe) | set(memory)
         guards = {a + d for a in touched for d in (-1, 1)} - touched
+        # poison is never $00 or $FF, the values a store of zero or a fill most often writes
         for address in sorted(touched - set(memory)):
-            memory[address] = rng.randrange(0x100)
+            memory[address] = rng.randrange(1, 0xFF)
         for address in sorted(guards):
-            memory[address] = rng.randrange(1, 0x100)
+            memory[address] = rng.randrange(1, 0xFF)
         after = Memory(memory)
         outcome = model(after, dict(init)) or Outcome()
         io = dict(outcome.io or {})
@@ -141,9 +143,10 @@ def _changes(case: dict[str, Any]) -> bool:
     return any(bool(case["init"]["p"] & bits[f]) != bool(v) for f, v in expect["flags"].items())
 
 
-def self_check(reference: str, cases: list[dict[str, Any]], name: str) -> None:
+def self_check(reference: str, cases: list[dict[str, Any]], name: str) -> int:
     """The reference writes only watched bytes and I/O registers the spec lists; some case
-    expects a change (so doing nothing fails); carry varies across cases."""
+    expects a change (so doing nothing fails); carry varies across cases. Returns the most
+    instructions the reference runs in one case."""
     from afs.asm.cpu import CpuState
     from afs.asm.machine import run_snippet
 
@@ -151,11 +154,13 @@ def self_check(reference: str, cases: list[dict[str, Any]], name: str) -> None:
         raise GenerationError(f"{name}: every case expects no change")
     if len({c["init"]["p"] & 1 for c in cases}) < 2 and len(cases) > 1:
         raise GenerationError(f"{name}: carry never varies")
+    longest = 0
     for index, case in enumerate(cases):
         init = CpuState(s=0x01FF, **case["init"])
         memory = {int(a, 16): v for a, v in case["memory"].items()}
         result = run_snippet(reference, init=init, memory=memory,
                              max_instructions=MAX_INSTRUCTIONS)
+        longest = max(longest, result.instructions)
         top = result.state.s & 0xFFFF
         for address in result.written():
             stack = address >> 16 == 0x7E and top - 0x100 < (address & 0xFFFF) <= 0x01FF
@@ -167,6 +172,7 @@ def self_check(reference: str, cases: list[dict[str, Any]], name: str) -> None:
             if address & 0xFFFF not in listed:
                 raise GenerationError(f"{name}: case {index}: the reference writes I/O "
                                       f"${address & 0xFFFF:04X}, which the spec does not list")
+    return longest
 
 
 def draft(rng: random.Random, *, category: str, family: str, difficulty: int,
@@ -180,11 +186,14 @@ def draft(rng: random.Random, *, category: str, family: str, difficulty: int,
     DBR as given."""
     request = rng.choice(requests)
     cases = build_cases(rng, states, model, watch=watch, dbr=dbr)
-    self_check(reference, cases, f"{category}/{family}")
+    longest = self_check(reference, cases, f"{category}/{family}")
+    # Ten times what the reference needs: room for a slower correct answer, while a wrong
+    # answer stuck in a loop fails fast.
+    budget = max(BUDGET_FLOOR, 10 * longest)
     live = ["mem", "s", *registers, *flags]
     return Draft(category=category, difficulty=difficulty, code="", expected_output=reference,
                  description=description, task="generate",
-                 extra={"spec": {"cases": cases, "max_instructions": MAX_INSTRUCTIONS},
+                 extra={"spec": {"cases": cases, "max_instructions": budget},
                         "live_out": ",".join(live),
                         "preconditions": {"e": 0, "m": 1, "x": 1, "d": 0, "dp": 0,
                                           "dbr": dbr}},
