@@ -13,10 +13,10 @@ a family whose spec cannot tell the reference from doing nothing.
 from __future__ import annotations
 
 import random
-import re
 from collections import Counter
 from collections.abc import Callable
 
+from afs.benchmark.audit import shape_key
 from afs.benchmark.generation import Draft, GenerationError
 from afs.benchmark.generation.nayru_algo import (
     ADVANCED_FAMILIES,
@@ -46,25 +46,6 @@ FAMILIES: dict[str, tuple[Callable[[random.Random], Draft], ...]] = {
     "alttp_specific": ALTTP_FAMILIES,
 }
 
-_COMMENT = re.compile(r";.*$")
-_NUMBER = re.compile(r"\$[0-9A-Fa-f]+|%[01]+|\b\d+\b")
-_LABEL = re.compile(r"^\s*[A-Za-z_][\w.]*:\s*")
-
-
-def shape(code: str) -> str:
-    """The reference without numbers, addresses and label names: its mnemonic and
-    addressing-mode skeleton (the coordinator's audit has the authoritative `shape_key`)."""
-    out = []
-    for raw in code.splitlines():
-        text = _LABEL.sub("", _COMMENT.sub("", raw)).strip()
-        if not text:
-            continue
-        text = _NUMBER.sub("N", text.upper())
-        text = re.sub(r"\b[A-Z_][A-Z0-9_]*\b(?=(?:,[XY])?$|\))", "L", text)
-        out.append(text)
-    return "\n".join(out)
-
-
 def drafts(rng: random.Random) -> list[Draft]:
     """PER_CATEGORY distinct drafts per category, families taken in turn, few repeated
     shapes; a category whose families cannot fill it is a bug."""
@@ -80,7 +61,7 @@ def drafts(rng: random.Random) -> list[Draft]:
             draft = families[attempts % len(families)](rng)
             attempts += 1
             key = (draft.metadata["request"], draft.expected_output)
-            form = shape(draft.expected_output)
+            form = shape_key(draft.expected_output)
             repeats = sum(n - 1 for n in shapes.values() if n > 1)
             if key in seen or (shapes[form] and repeats >= SHAPE_REPEATS):
                 continue

@@ -516,6 +516,7 @@ def string_copy(rng: random.Random) -> Draft:
 
 def list_walk(rng: random.Random) -> Draft:
     out = free_low(rng)
+    count_only = rng.random() < 0.4
     requests = [
         f"Walk a linked list in bank $7F: the 16-bit word at $7E0000 is the address (in bank "
         f"$7F) of the first node, 0 meaning an empty list. Each node starts with the 16-bit "
@@ -525,15 +526,26 @@ def list_walk(rng: random.Random) -> Draft:
         f"a value byte; a pointer of 0 ends it). The head pointer is the word at $00 in "
         f"direct page. Write the 8-bit wrapped total to {lng(out)}.",
     ]
+    if count_only:
+        requests = [
+            "Count the nodes of a linked list in bank $7F: the word at $7E0000 (direct page "
+            "$00) is the first node's address in bank $7F, 0 for an empty list; each node "
+            f"starts with the word address of the next node (0 ends it). Store the count at "
+            f"{lng(out)}.",
+            "How long is the list? Nodes live in bank $7F and begin with a 16-bit pointer to "
+            "the next node (0 = last); the head pointer is the word at $00 in direct page (0 = "
+            f"empty). Write the number of nodes to {lng(out)}.",
+        ]
     reference = lines(
         "PHB", "LDA #$7F", "PHA", "PLB", "REP #$10", "LDX $00", "LDA #$00", "Loop:",
-        "CPX #$0000", "BEQ Done", "CLC", "ADC $0002,X", "LDY $0000,X", "TYX", "BRA Loop",
+        "CPX #$0000", "BEQ Done", *(["INC A"] if count_only else ["CLC", "ADC $0002,X"]),
+        "LDY $0000,X", "TYX", "BRA Loop",
         "Done:", "SEP #$10", "PLB", f"STA.l {lng(out)}")
 
     def model(m: Memory, regs: dict[str, int]) -> Outcome:
         node, total = m.word(0x7E0000), 0
         while node:
-            total += m[0x7F0000 + node + 2]
+            total += 1 if count_only else m[0x7F0000 + node + 2]
             node = m.word(0x7F0000 + node)
         m[out] = total & 0xFF
         return Outcome(registers={"dbr": regs["dbr"]})
@@ -587,6 +599,8 @@ def checksum16(rng: random.Random) -> Draft:
     words = rng.randrange(4, 24)
     block = free_block(rng, 2 * words + 4, align=2)
     expected_at = block + 2 * words
+    if rng.random() < 0.4:
+        return _checksum_write(rng, words, block, expected_at)
     requests = [
         f"Verify a save block: add up the {words} 16-bit words at {lng(block)} (wrapping at "
         f"16 bits) and compare the sum with the word stored right after them "
@@ -617,6 +631,31 @@ def checksum16(rng: random.Random) -> Draft:
     return draft(rng, category=ADV, family="checksum16", difficulty=3, requests=requests,
                  reference=reference, states=states, model=model, flags=["c"],
                  description="a 16-bit sum loop with a compare")
+
+
+def _checksum_write(rng: random.Random, words: int, block: int, out: int) -> Draft:
+    requests = [
+        f"Seal a save block: store at {lng(out)} the inverse checksum of the {words} 16-bit "
+        f"words at {lng(block)}, that is $5A5A minus their 16-bit wrapping sum (low byte "
+        "first).",
+        f"Write $5A5A - (16-bit sum of the {words} little-endian words from {lng(block)}) to "
+        f"the word at {lng(out)}, wrapping at 16 bits.",
+    ]
+    reference = lines(
+        "REP #$30", "LDA #$0000", f"LDX #{h(2 * words - 2, 4)}", "Loop:", "CLC",
+        f"ADC.l {lng(block)},X", "DEX", "DEX", "BPL Loop", "EOR #$FFFF", "SEC",
+        "ADC #$5A5A", f"STA.l {lng(out)}", "SEP #$30")
+
+    def model(m: Memory, _: dict[str, int]) -> None:
+        total = sum(m.word(block + 2 * k) for k in range(words))
+        m.set_word(out, (0x5A5A - total) & 0xFFFF)
+
+    states = [State({block + k: rng.randrange(256) for k in range(2 * words)})
+              for _ in range(3)]
+    states.append(State({block + k: 0xFF for k in range(2 * words)}))
+    return draft(rng, category=ADV, family="checksum_write", difficulty=3, requests=requests,
+                 reference=reference, states=states, model=model,
+                 watch=[out, out + 1], description="an inverse checksum like ALTTP's saves")
 
 
 def insertion_sort(rng: random.Random) -> Draft:

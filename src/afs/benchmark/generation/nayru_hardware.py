@@ -532,6 +532,7 @@ def cheat_sequence(rng: random.Random) -> Draft:
     index = free_low(rng, 2)
     done = index + 1
     codes = [1 << BUTTONS_HIGH[n] for n in names]
+    sfx = rng.randrange(1, 0x40) if rng.random() < 0.5 else None
     requests = [
         f"Recognise the button sequence {', '.join(names)} from the newly-pressed byte "
         f"$7E00F4 (B $80, Y $40, Select $20, Start $10, Up $08, Down $04, Left $02, Right "
@@ -547,10 +548,13 @@ def cheat_sequence(rng: random.Random) -> Draft:
         "nothing. Equal to the expected button: step forward (on the last one, counter back to "
         f"0 and {lng(done)} = 1). Anything else: counter = 0.",
     ]
+    if sfx is not None:
+        requests = [r + f" On completion also queue sound {h(sfx)} in $7E012F." for r in requests]
     reference = lines(
         f"LDA {ab(PRESSED_HIGH)}", "BEQ Done", f"LDX {ab(index)}", f"CPX #{h(length)}",
         "BCC Check", "LDX #$00", "Check:", "CMP.l Sequence,X",
         "BNE Reset", "INX", f"CPX #{h(length)}", "BCC Save", "LDA #$01", f"STA {ab(done)}",
+        [f"LDA #{h(sfx)}", "STA $012F"] if sfx is not None else [],
         "Reset:", "LDX #$00", "Save:", f"STX {ab(index)}", "Done:", "RTS",
         f"Sequence: db {', '.join(h(c) for c in codes)}")
 
@@ -563,6 +567,8 @@ def cheat_sequence(rng: random.Random) -> Draft:
             step = at + 1
             if step >= length:
                 m[index], m[done] = 0, 1
+                if sfx is not None:
+                    m[0x7E012F] = sfx
             else:
                 m[index] = step
         else:
@@ -580,23 +586,29 @@ def cheat_sequence(rng: random.Random) -> Draft:
                State({PRESSED_HIGH: codes[1], index: 0xFF, done: 0})]
     return draft(rng, category=J, family="cheat_sequence", difficulty=3, requests=requests,
                  reference=reference, states=states, model=model,
-                 watch=[index - 1, done + 1], description="a table-driven input state machine")
+                 watch=[index - 1, done + 1, 0x7E012F],
+                 description="a table-driven input state machine")
 
 
 def popcount_held(rng: random.Random) -> Draft:
     out = free_low(rng)
     low = rng.random() < 0.5
     source = HELD_LOW if low else HELD_HIGH
+    released = rng.random() < 0.4
+    state = "not held (clear bits)" if released else "held"
     requests = [
-        f"Count how many buttons are held in ALTTP's joypad byte {lng(source)} (one bit per "
-        f"button) and store the number at {lng(out)}.",
-        f"Store at {lng(out)} the number of set bits in {lng(source)} (buttons held).",
+        f"Count how many buttons are {state} in ALTTP's joypad byte {lng(source)} (one bit "
+        f"per button, all 8 bits count) and store the number at {lng(out)}.",
+        f"Store at {lng(out)} the number of {'clear' if released else 'set'} bits in "
+        f"{lng(source)} (buttons {state}).",
     ]
-    reference = lines(f"LDA {ab(source)}", "LDX #$00", "Loop:", "ASL A", "BCC Next", "INX",
-                      "Next:", "CMP #$00", "BNE Loop", f"STX {ab(out)}")
+    reference = lines(f"LDA {ab(source)}", ["EOR #$FF"] if released else [], "LDX #$00",
+                      "Loop:", "ASL A", "BCC Next", "INX", "Next:", "CMP #$00", "BNE Loop",
+                      f"STX {ab(out)}")
 
     def model(m: Memory, _: dict[str, int]) -> None:
-        m[out] = bin(m[source]).count("1")
+        value = m[source] ^ 0xFF if released else m[source]
+        m[out] = bin(value).count("1")
 
     states = [State({source: v}) for v in (0x00, 0xFF, 0x81, 0x5A, 0x01, 0x80)]
     return draft(rng, category=J, family="popcount_held", difficulty=2, requests=requests,
