@@ -174,49 +174,57 @@ def _run(request: str, memory: dict[int, int] | None = None, **init: int):
 
 
 def test_nayru_sets_alttp_variables_from_the_graph() -> None:
-    r = _run("Give the player exactly 300 rupees.")
+    r = _run("give link exactly 300 rupees")
     assert (r.final_memory(0x7EF360), r.final_memory(0x7EF361)) == (0x2C, 0x01)
-    r = _run("Set Link's current health to 3 full hearts (leave the maximum alone).",
-             {0x7EF36C: 0xA0})
+    r = _run("Set Link's current health to 3 hearts.", {0x7EF36C: 0xA0})
     assert (r.final_memory(0x7EF36D), r.final_memory(0x7EF36C)) == (0x18, 0xA0)
-    r = _run("Refill Link's health to his current maximum.", {0x7EF36C: 0x38})
+    r = _run("Refill Link's health to his maximum.", {0x7EF36C: 0x38})
     assert r.final_memory(0x7EF36D) == 0x38
-    assert _run("Fill Link's magic meter.").final_memory(0x7EF36E) == 0x80
+    assert _run("Refill the magic meter.").final_memory(0x7EF36E) == 0x80
     assert _run("Put a fairy in bottle 3.").final_memory(0x7EF35E) == 6
-    assert _run("Make Link face left.").final_memory(0x7E002F) == 4
+    assert _run("Make link face left.").final_memory(0x7E002F) == 4
     r = _run("Move Link 5 pixels to the left.", {0x7E0022: 0x02, 0x7E0023: 0x01})
     assert (r.final_memory(0x7E0022), r.final_memory(0x7E0023)) == (0xFD, 0x00)
-    r = _run("Set the hit points of all 16 sprite slots to 9.", {0x7E0E60: 0x77})
-    assert [r.final_memory(0x7E0E50 + k) for k in range(17)] == [9] * 16 + [0x77]
+
+
+@pytest.mark.parametrize(("current", "maximum", "healed"), [
+    (0x08, 0x18, 0x18), (0x00, 0xA0, 0x10), (0x9C, 0xA0, 0xA0), (0xF8, 0xA0, 0xA0)])
+def test_nayru_bounded_heal_never_passes_the_maximum(current, maximum, healed) -> None:
+    request = "Heal Link by 2 hearts without going over his maximum health."
+    r = _run(request, {0x7EF36D: current, 0x7EF36C: maximum})
+    assert (r.final_memory(0x7EF36D), r.final_memory(0x7EF36C)) == (healed, maximum)
 
 
 def test_nayru_small_tasks_run_correctly() -> None:
-    r = _run("Fill entry 12 of the low OAM buffer at $7E0800 with X = $10, Y = $20, tile $30 "
-             "and attributes $40.")
-    assert [r.final_memory(0x7E0830 + k) for k in range(4)] == [0x10, 0x20, 0x30, 0x40]
-    r = _run("Multiply the byte at $7E0300 by 10 and store the 16-bit product at $7E0400.",
-             {0x7E0300: 0xFF})
-    assert r.final_memory(0x7E0400) | r.final_memory(0x7E0401) << 8 == 2550
-    r = _run("Copy 8 bytes from $7E1000 to $7E1004.", {0x7E1000 + k: k + 1 for k in range(8)})
-    assert [r.final_memory(0x7E1004 + k) for k in range(8)] == list(range(1, 9))  # overlap
-    r = _run("Count how many buttons are held in $7E00F0 (one bit per button) and store the "
-             "count at $7E0500.", {0x7E00F0: 0xB5})
-    assert r.final_memory(0x7E0500) == 5
-    r = _run("X holds an index from 0 to 3. Look it up in this table and store the entry at "
-             "$7E0600: db $11, $22, $33, $44", x=2)
-    assert r.final_memory(0x7E0600) == 0x33
-    r = _run("Write INIDISP directly: brightness 9, forced blank off. The data bank register "
-             "(DBR) is $00.", dbr=0)
-    assert [v for a, v, _ in r.io_writes if a & 0xFFFF == 0x2100] == [9]
+    r = _run("Take 3 hearts away from Link's current health, stopping at zero.",
+             {0x7EF36D: 0x10})
+    assert r.final_memory(0x7EF36D) == 0
+    r = _run("Add 20 to the bomb count, but never above 30.", {0x7EF343: 0x0C})
+    assert r.final_memory(0x7EF343) == 30
+    r = _run("Write $42 to $7E1E40 and then copy $7E1E40 to $7E1E41.")
+    assert (r.final_memory(0x7E1E40), r.final_memory(0x7E1E41)) == (0x42, 0x42)
+    r = _run("Copy 8 bytes from $7E1000 to $7F5000.", {0x7E1000 + k: k + 1 for k in range(9)})
+    assert [r.final_memory(0x7F5000 + k) for k in range(9)] == [*range(1, 9), 0]
+    r = _run("Fill 4 bytes at $7E1E10 with $FF.", {0x7E1E14: 0x33})
+    assert [r.final_memory(0x7E1E10 + k) for k in range(5)] == [0xFF] * 4 + [0x33]
+    r = _run("Set bit 3 of $7E1E20, then clear bit 0 of $7E1E20.", {0x7E1E20: 0x01})
+    assert r.final_memory(0x7E1E20) == 0x08
+    r = _run("Increment the word at $7E1E30.", {0x7E1E30: 0xFF, 0x7E1E31: 0x00})
+    assert (r.final_memory(0x7E1E30), r.final_memory(0x7E1E31)) == (0x00, 0x01)
+    r = _run("Decrease the byte at $7E1E50 by 7, not below zero.", {0x7E1E50: 0x05})
+    assert r.final_memory(0x7E1E50) == 0
 
 
 def test_nayru_says_what_it_cannot_do() -> None:
-    assert "cannot write this exactly" in nayru.answer("Set the hit points of sprite slot 20 "
-                                                       "to 5.")
     assert "cannot write this exactly" in nayru.answer("Put a dragon in bottle 1.")
     assert "cannot write it" in nayru.answer("Give Link one more heart container and refill "
                                              "his current health to the new maximum.")
-    assert {t.name for t in TASKS} >= {"set a variable", "button test", "pointer lookup"}
+    # Half understood is not understood: no code for the part it could follow.
+    half = nayru.answer("Heal Link by 2 hearts and then play a little tune.")
+    assert extract_code(half) is None and "play a little tune" in half
+    assert extract_code(nayru.answer("Clear it from Link's health.")) is None
+    assert extract_code(nayru.answer("Read joypad 1.")) is None   # where to store it?
+    assert {"copy", "fill or clear", "add or subtract (bounded)"} <= set(TASKS)
 
 
 # --- against the benchmark's own items (skipped when the dataset is not generated) ---------
@@ -228,18 +236,33 @@ def _items(domain: str) -> list[BenchmarkItem]:
     return load_items(default_dataset_dir(), domain)
 
 
-def test_nayru_answers_are_right_or_refusals() -> None:
+def _nayru_results(items: list[BenchmarkItem]) -> tuple[int, list[str]]:
     wrong, right = [], 0
-    for item in _items("nayru"):
+    for item in items:
         text = nayru.answer(build_messages(item)[1]["content"])
         if extract_code(text) is None:
             assert "cannot" in text
             continue
-        score = score_answer(item, text)
-        right += score.passed
-        if not score.passed:
+        if score_answer(item, text).passed:
+            right += 1
+        else:
             wrong.append(item.id)
-    assert not wrong and right >= 100
+    return right, wrong
+
+
+def test_nayru_answers_are_right_or_refusals() -> None:
+    # Its rules are not keyed to the generator's sentences: it understands a few items of
+    # the dev split and of a fresh one, and writes no wrong code for the rest.
+    right, wrong = _nayru_results(_items("nayru"))
+    assert wrong == [] and right >= 4
+    import random
+
+    from afs.benchmark.generation import build_domain
+    from afs.benchmark.generation import nayru as nayru_items
+
+    fresh = build_domain("nayru", nayru_items.drafts(random.Random("1:nayru")))
+    right, wrong = _nayru_results(fresh)
+    assert wrong == [] and right >= 4
 
 
 def test_din_answers_are_cheaper_and_equivalent_or_unchanged() -> None:

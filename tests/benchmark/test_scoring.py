@@ -6,8 +6,6 @@ from afs.asm.extract import extract_code
 from afs.benchmark.items import BenchmarkItem
 from afs.benchmark.scoring import score_answer
 
-from .conftest import reference_answer
-
 
 def _din_item() -> BenchmarkItem:
     from afs.benchmark.generation import build_domain
@@ -50,23 +48,6 @@ def test_din_bare_code_without_fences_is_extracted():
     answer = "Use this:\nSTZ $10\nSTZ $0300\nThat saves cycles."
     assert extract_code(answer) == "STZ $10\nSTZ $0300"
     assert score_answer(_din_item(), answer).passed
-
-
-def test_nayru_reference_passes_and_wrong_address_fails(shipped_items):
-    item = next(i for i in shipped_items["nayru"] if "current health" in
-                (i.metadata.request or "") and "full hearts" in (i.metadata.request or ""))
-    assert score_answer(item, reference_answer(item)).passed
-    # The classic mistake: writing the maximum ($7EF36C) instead of the current health.
-    wrong = reference_answer(item).replace("$7EF36D", "$7EF36C")
-    result = score_answer(item, wrong)
-    assert not result.passed and any("0x7EF36D" in f for f in result.details["spec"]["failures"])
-
-
-def test_nayru_missing_clc_fails_the_carry_case(shipped_items):
-    item = next(i for i in shipped_items["nayru"] if (i.metadata.request or "").startswith("Add "))
-    answer = reference_answer(item).replace("CLC\n", "")
-    result = score_answer(item, answer)
-    assert not result.passed and any("case 1" in f for f in result.details["spec"]["failures"])
 
 
 def test_veran_rubric_and_wrong_claims(shipped_items):

@@ -1,12 +1,12 @@
 """Nayru: writes 65816 code for common SNES tasks from parameterised templates.
 
-First the small-task templates of `nayru_tasks` (one exact request shape each: set an ALTTP
-variable, copy, fill, sum, clamp, multiply, a pointer or table lookup, a button test, a PPU
-register write, ...), which answer exactly or say why they cannot. Then the keyword templates
-here: DMA to VRAM, DMA/palette upload to CGRAM, joypad read, memory fill and copy with MVN,
-OAM entry write (to ALTTP's OAM buffer at $0800), wait for vblank. Their parameters
-(addresses, sizes, channel, values) are read from the request; what the request does not
-give falls back to a stated default. Each template assembles, lints clean and is
+First `nayru_tasks` reads the request as a user's, clause by clause (set, add or subtract
+with bounds, copy, fill, bit changes, refill, over addresses or knowledge-graph variables),
+and answers exactly or says which clause it cannot follow. Then, for a one-clause request,
+the keyword templates here: DMA to VRAM, DMA/palette upload to CGRAM, joypad read, memory
+fill and copy with MVN, OAM entry write (to ALTTP's OAM buffer at $0800), wait for vblank.
+Their parameters (addresses, sizes, channel, values) are read from the request; a template
+missing one says which instead of guessing. Each template assembles, lints clean and is
 checked on the emulator by the test suite.
 """
 
@@ -17,7 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from afs.models.classical_experts.common import fence, parse_request
-from afs.models.classical_experts.nayru_tasks import TASKS, CannotDo, matches
+from afs.models.classical_experts.nayru_tasks import (
+    TASKS,
+    CannotDo,
+    clauses,
+    code_for,
+    describe,
+    understand,
+)
 
 _NUM = r"(\$[0-9A-Fa-f]+|0x[0-9A-Fa-f]+|\d+)"
 
@@ -301,25 +308,35 @@ def pick(request: str) -> Template | None:
     return best[2] if best[0] else None
 
 
+def _extra_results(live_out: str | None) -> list[str]:
+    """Registers or flags the request wants as results: none of the steps produce them."""
+    if not live_out:
+        return []
+    return [n for n in live_out.split(",") if n.strip() and n.strip() not in ("mem", "s")]
+
+
 def answer(request: str) -> str:
-    ask = parse_request(request).ask.strip()
-    reasons = []
-    for task, m in matches(ask):
-        try:
-            code, note = task.build(m)
-        except CannotDo as exc:
-            reasons.append(str(exc))
-            continue
-        return f"{fence(code)}\n\nTemplate: {task.name}." + (f" {note[0].upper()}{note[1:]}."
-                                                             if note else "")
-    if reasons:
-        return f"Nayru (offline templates) cannot write this exactly: {reasons[0]}."
-    template = pick(ask)
-    if template is None:
-        names = ", ".join([t.name for t in TEMPLATES] + [t.name for t in TASKS])
-        return ("Nayru (offline templates) can write only these routines: " + names +
-                ". This request matches none of them, so I cannot write it.")
-    code, defaults = template.build(Params(ask))
-    note = f"\n\nDefaults used (not given in the request): {', '.join(defaults)}." if (
-        defaults) else ""
-    return f"{fence(code)}\n\nTemplate: {template.name}.{note}"
+    parsed = parse_request(request)
+    ask = parsed.ask.strip()
+    extra = _extra_results(parsed.live_out)
+    try:
+        steps = understand(ask)
+    except CannotDo as exc:
+        reason = str(exc)
+    else:
+        if extra:
+            return (f"Nayru (offline templates) cannot write this exactly: it asks for "
+                    f"results in {', '.join(extra)}, which my steps do not produce.")
+        return f"{fence(code_for(steps))}\n\nSteps: {describe(steps)}."
+    # A keyword template covers one request of its kind, not a sentence among others.
+    template = pick(ask) if len(clauses(ask)) == 1 else None
+    if template is None or extra:
+        names = ", ".join([t.name for t in TEMPLATES] + list(TASKS))
+        return (f"Nayru (offline templates) cannot write this exactly: {reason}. I can write "
+                f"only these routines: {names}, so I cannot write it.")
+    code, missing = template.build(Params(ask))
+    if missing:  # guessing a parameter would be a wrong answer, not a partial one
+        return (f"Nayru (offline templates) cannot write this exactly: the {template.name} "
+                f"needs {', '.join(m.split(' = ')[0] for m in missing)}, which the request "
+                "does not give.")
+    return f"{fence(code)}\n\nTemplate: {template.name}."

@@ -1,470 +1,564 @@
-"""Nayru's small-task templates: one request shape each, answered exactly or not at all.
+"""Nayru's request reading: a request taken apart as a user's sentence would be.
 
-Each template is a regular expression over the request and a builder. The builder reads
-every number from the request and every ALTTP fact from the knowledge graph (the variable a
-phrase names, its size, its units, its coded values, the register a name means); when a fact
-it needs is missing or ambiguous it raises `CannotDo`, and Nayru says so instead of guessing.
-Stores use long addressing, so the code works whatever DBR holds; each routine saves and
-restores P around its own width changes.
+The request is split into clauses (sentences, "then", "and <verb>", ", but", ", capping
+..."). Every clause must be understood as one step or one bound, or Nayru refuses: a
+half-understood request gets no code. A step is a verb with its operands:
+
+* set: "set T to V", "store/write/put/queue V in T", "start T at V", "give Link exactly N
+  rupees";
+* add / subtract: "add N to T", "increase T by N", "heal Link by N hearts", "give Link N
+  bombs", "take N away from T", "decrease T by N", "damage Link by N";
+* copy: "copy S to T", "copy N bytes from A to B";
+* fill / clear: "fill N bytes at A with V", "clear N bytes at A", "clear T";
+* increment / decrement T; set / clear / toggle bit N of T;
+* refill T (to its maximum, from the knowledge graph's `max_of` edge, or to "full").
+
+A bound clause ("never above the maximum", "capped at 999", "not below zero", "stops at
+zero") limits the arithmetic step before it. Operands are addresses ($7EF36D, "the word at
+$7E1E00") or knowledge-graph phrases ("Link's current health", "the bomb count"); a quantity
+takes its unit from the graph ("0x08 = 1 heart"). Stores use long addressing, so the code
+works whatever DBR holds; each routine saves and restores P around its width changes.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from afs.models.classical_experts.common import knowledge_graph
 
 NUM = r"(\$[0-9A-Fa-f]+|0x[0-9A-Fa-f]+|\d+)"
-# SNES joypad bits (auto-read registers $4218/$4219 and ALTTP's copies): the high byte is
-# B Y Select Start Up Down Left Right, the low byte A X L R (Nintendo's layout).
-BUTTONS_HIGH = {"b": 7, "y": 6, "select": 5, "start": 4, "up": 3, "down": 2, "left": 1,
-                "right": 0}
-BUTTONS_LOW = {"a": 7, "x": 6, "l": 5, "r": 4}
 CONFIDENCE = 1.1   # the best variable must outscore the next by this factor
+#: the step kinds Nayru can write, for its refusal message
+TASKS = ("set a value", "add or subtract (bounded)", "copy", "fill or clear", "increment or "
+         "decrement", "set, clear or toggle a bit", "refill to the maximum")
 
 
 class CannotDo(Exception):
-    """A template matched the request's shape but cannot answer it exactly."""
+    """The request (or one clause of it) is not understood exactly."""
 
 
 def num(text: str) -> int:
     text = text.strip()
-    return int(text[1:], 16) if text.startswith("$") else int(text, 0)
+    if text.startswith("$"):
+        return int(text[1:], 16)
+    return int(text, 0)
 
 
 def h(value: int, digits: int = 2) -> str:
     return f"${value:0{digits}X}"
 
 
-def wrap(body: list[str], *, sep: int = 0x20, rep: int = 0) -> str:
-    """`body` between PHP and PLP, in the widths it needs."""
-    head = ["php", f"sep #{h(sep)}"] if sep else ["php"]
-    if rep:
-        head.append(f"rep #{h(rep)}")
-    return "\n".join([*head, *body, "plp"])
-
-
-# --- the knowledge graph ---------------------------------------------------------------------
+# --- operands ----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Var:
-    name: str
+class Target:
+    """A memory operand: where, how wide, and the graph node it is (if any)."""
+
     address: int
     size: int
-    description: str
-    layout: dict[str, Any]
+    name: str
+    description: str = ""
+    node_id: str | None = None
 
 
-def _var(node: Any) -> Var:
+_ADDRESS = re.compile(r"\$([0-9A-Fa-f]{4,6})\b")
+_WORD = re.compile(r"\b(?:word|16-bit|two-byte)\b", re.I)
+# One noun phrase ("Link's current health", "the byte at $7E1E00", "the timer ($7E0046)"):
+# words, never a second clause or a condition.
+_NOUN_PHRASE = re.compile(r"^(?=.)[\w' -]*?(?:\s*(?:at\s+)?\$[0-9A-Fa-f]{4,6})?"
+                          r"(?:\s*\(\$[0-9A-Fa-f]{4,6}\))?$")
+_NOT_A_NOUN = re.compile(r"\b(?:from|to|with|without|if|when|while|unless|then|and|or|it|each|"
+                         r"every|all|first|last|not|only|by|per|bits?)\b", re.I)
+_FILLER = re.compile(r"^(?:the|a|an|his|her|its|link's|the player's)\s+", re.I)
+
+
+def _node_target(node: Any) -> Target:
     p = node.properties
-    return Var(node.name, p["address"], p["size_bytes"], p["description"], p.get("layout", {}))
+    size = 2 if p.get("layout", {}).get("kind") == "word" or p.get("size_bytes") == 2 else 1
+    if p.get("size_bytes", 1) > 2 or p.get("layout", {}).get("kind") == "table":
+        raise CannotDo(f"{node.name} is a table or buffer, not one number")
+    return Target(p["address"], size, node.name, p.get("description", ""), node.id)
 
 
-def variable(phrase: str) -> Var:
-    """The RAM variable a phrase names ("the number of bombs Link carries")."""
+def target(phrase: str) -> Target:
+    """The memory a noun phrase names: an explicit address wins, else the graph's variable."""
     graph = knowledge_graph()
+    phrase = phrase.strip().rstrip(".,")
+    if not _NOUN_PHRASE.match(phrase) or _NOT_A_NOUN.search(phrase):
+        raise CannotDo(f"'{phrase}' is not one thing I can name")
+    found = _ADDRESS.search(phrase)
+    if found:
+        address = int(found.group(1), 16)
+        if address <= 0xFFFF:
+            raise CannotDo(f"say which bank ${address:04X} is in (a 24-bit address)")
+        node = graph.resolve(address).node
+        if node is not None and node.node_type == "memory" and \
+                node.properties["address"] == address:
+            tgt = _node_target(node)
+            if _WORD.search(phrase) and tgt.size != 2:
+                raise CannotDo(f"{node.name} is one byte, not a word")
+            return tgt
+        return Target(address, 2 if _WORD.search(phrase) else 1, h(address, 6))
+    if re.search(r"\b(?:byte|word|value)\b", phrase, re.I) and not re.search(
+            r"link|player|sprite|health|magic|rupee|bomb|arrow", phrase, re.I):
+        raise CannotDo(f"'{phrase}' names no address I can find")
     numbered = re.search(r"\b([a-z]+) (\d+)\b", phrase.lower())
-    if numbered:
+    if numbered:    # "bottle 3": the map's bottle_3_... variable
         word, n = numbered.groups()
-        for node in graph.nodes("memory"):
-            if re.match(rf"{word}_{n}(?:_|$)", node.name):
-                return _var(node)
-    found = [e for e in graph.retrieve(phrase, max_entities=4).entities
-             if e.node.node_type == "memory"]
-    if not found or (len(found) > 1 and found[0].score < CONFIDENCE * found[1].score):
+        hits = [node for node in graph.nodes("memory")
+                if re.match(rf"{word}_{n}(?:_|$)", node.name)]
+        if len(hits) == 1:
+            return _node_target(hits[0])
+    entities = [e for e in graph.retrieve(phrase, max_entities=4).entities
+                if e.node.node_type == "memory"]
+    if not entities:
         raise CannotDo(f"I cannot tell which RAM variable '{phrase}' means")
-    return _var(found[0].node)
+    best = entities[0]
+    wants_max = re.search(r"\bmax(?:imum)?\b|\bcontainers?\b|\bcapacity\b", phrase, re.I)
+    if len(entities) > 1 and not wants_max:
+        # "Link's health": the variable, not its maximum (the graph's max_of edge says which)
+        maxima = {e.source for e in graph.edges(target=best.node.id) if e.edge_type == "max_of"}
+        of_second = {e.target for e in graph.edges(source=best.node.id)
+                     if e.edge_type == "max_of"}
+        if entities[1].node.id in of_second:
+            best = entities[1]
+        elif entities[1].node.id in maxima:
+            entities = [best, *entities[2:]]
+    rivals = [e for e in entities if e is not best]
+    if rivals and best.score < CONFIDENCE * rivals[0].score and best is entities[0]:
+        raise CannotDo(f"I cannot tell which RAM variable '{phrase}' means")
+    return _node_target(best.node)
 
 
-def codes(var: Var) -> dict[str, int]:
-    """The coded values a description lists ("0 up, 2 down", "6 fairy"), by name."""
-    text = var.description
+def codes(tgt: Target) -> dict[str, int]:
+    """The coded values a variable's description lists ("0 up, 2 down", "6 fairy")."""
+    text = tgt.description
     same = re.search(r"same coding as ([a-z]+ \d+)", text, re.I)
     if same:
-        text = variable(same.group(1)).description
+        text = target(same.group(1)).description
     pairs = re.findall(r"(?:^|[:,;]\s*)(0x[0-9A-Fa-f]+|\d+) ([a-z][a-z ]*?)(?=[,;.]|$)", text)
     return {name.strip().lower(): int(v, 0) for v, name in pairs}
 
 
-def register(name: str) -> tuple[int, str]:
-    """(address, size) of a hardware register by name (INIDISP, BGMODE, ...)."""
-    node = knowledge_graph().find_by_name(name)
-    if node is None or node.node_type != "register":
-        raise CannotDo(f"{name} is not a register I know")
-    return node.properties["address"], node.properties["size"]
+def maximum_of(tgt: Target) -> Target | None:
+    """The variable the graph names as `tgt`'s maximum (max_of edge), if any."""
+    if tgt.node_id is None:
+        return None
+    graph = knowledge_graph()
+    sources = [e.source for e in graph.edges(target=tgt.node_id) if e.edge_type == "max_of"]
+    return _node_target(graph.node(sources[0])) if len(sources) == 1 else None
 
 
-# --- code builders -----------------------------------------------------------------------------
+_UNITS = {"heart": "heart", "hearts": "heart", "half heart": "half", "half hearts": "half",
+          "eighth of a heart": "eighth", "eighths of a heart": "eighth",
+          "eighths": "eighth"}
+_COUNT_NOUNS = {"rupee": "rupees", "rupees": "rupees", "bomb": "bombs carried",
+                "bombs": "bombs carried", "arrow": "arrows carried",
+                "arrows": "arrows carried", "magic": "magic meter",
+                "units of magic": "magic meter"}
 
-def store_value(address: int, value: int, size: int) -> list[str]:
-    """Store `value` (1 or 2 bytes) at `address`, in 8- or 16-bit A as it needs."""
-    if size == 2:
-        return ["rep #$20", f"lda #{h(value, 4)}", f"sta.l {h(address, 6)}", "sep #$20"]
-    return [f"lda #{h(value)}", f"sta.l {h(address, 6)}"]
+
+@dataclass
+class Amount:
+    value: int | None = None        # a constant
+    source: Target | None = None    # or a memory operand
+    unit: str | None = None         # heart, half, eighth
+    noun: str | None = None         # the count noun ("rupees") that names a variable
 
 
-def _check_fits(value: int, size: int, what: str) -> None:
+_AMOUNT = re.compile(
+    rf"^{NUM}(?:\s+(eighths? of a heart|half hearts?|hearts?|rupees?|bombs?|arrows?|units of "
+    rf"magic|magic))?$", re.I)
+
+
+def amount(text: str) -> Amount:
+    text = _FILLER.sub("", text.strip().rstrip(".,"))
+    if text.lower() == "zero":
+        return Amount(0)
+    m = _AMOUNT.match(text)
+    if m:
+        unit = (m.group(2) or "").lower()
+        return Amount(num(m.group(1)), unit=_UNITS.get(unit),
+                      noun=_COUNT_NOUNS.get(unit))
+    if _ADDRESS.search(text) and re.match(r"^(?:value|byte|amount|number)\b", text, re.I):
+        return Amount(source=target(text))
+    raise CannotDo(f"'{text}' is not an amount I understand")
+
+
+def in_units(tgt: Target, amt: Amount) -> int:
+    """A constant amount in the variable's own units ("0x08 = 1 heart": 2 hearts = $10)."""
+    assert amt.value is not None
+    if amt.unit is None:
+        return amt.value
+    m = re.search(r"(0x[0-9A-Fa-f]+|\d+) = 1 heart", tgt.description)
+    if not m:
+        raise CannotDo(f"{tgt.name} does not count hearts")
+    per_heart = int(m.group(1), 0)
+    return amt.value * {"heart": per_heart, "half": per_heart // 2,
+                        "eighth": per_heart // 8}[amt.unit]
+
+
+# --- steps -------------------------------------------------------------------------------------
+
+@dataclass
+class Step:
+    kind: str                       # set, add, sub, copy, fill, inc, dec, bit, refill
+    target: Target
+    value: int = 0
+    source: Target | None = None
+    count: int = 1
+    upper: int | Target | None = None
+    lower: int | Target | None = None
+    op: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _fits(value: int, size: int, what: str) -> int:
     if not 0 <= value < 1 << (8 * size):
         raise CannotDo(f"{value} does not fit in {what} ({size} byte(s))")
+    return value
 
 
-def set_var(var: Var, value: int, slot: int | None = None) -> tuple[str, str]:
-    size = 2 if var.layout.get("kind") == "word" else 1
-    if var.layout.get("kind") == "table":
-        if slot is None:
-            raise CannotDo(f"{var.name} is a table; say which slot")
-        if not 0 <= slot < var.layout["slots"]:
-            raise CannotDo(f"{var.name} has slots 0-{var.layout['slots'] - 1}")
-        address, size = var.address + slot * var.layout["slot_size"], 1
-    elif var.size > 2:
-        raise CannotDo(f"{var.name} is a {var.size}-byte buffer, not a number")
-    else:
-        address = var.address
-    _check_fits(value, size, var.name)
-    return wrap(store_value(address, value, size)), (
-        f"{var.name} ({h(address, 6)}): {var.description}")
+def _player_target(noun: str | None, default: str | None = None) -> Target:
+    if noun is None and default is None:
+        raise CannotDo("the request does not say what to change")
+    return target(noun or default or "")
 
 
-def count_loop(count: int, body: list[str]) -> list[str]:
-    """`body` (using `,x`) for X = count-1 down to 0, with a 16-bit X."""
-    if not 1 <= count <= 0x10000:
-        raise CannotDo("the count must be 1 to 65536")
-    return [f"ldx #{h(count - 1 & 0xFFFF, 4)}", "-", *body, "dex", "cpx #$FFFF", "bne -"]
+VALUE = rf"(?:{NUM}|zero)"
 
 
-# --- the templates ---------------------------------------------------------------------------
-
-Builder = Callable[[re.Match[str]], tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Task:
-    name: str
-    pattern: re.Pattern[str]
-    build: Builder
+def _value(text: str) -> int:
+    return 0 if text.lower() == "zero" else num(text)
 
 
-TASKS: list[Task] = []
+Parser = Callable[[re.Match[str]], Step]
+_STEPS: list[tuple[re.Pattern[str], Parser]] = []
 
 
-def task(name: str, pattern: str) -> Callable[[Builder], Builder]:
-    def register_task(build: Builder) -> Builder:
-        TASKS.append(Task(name, re.compile(pattern, re.I | re.S), build))
-        return build
-    return register_task
+def step(*patterns: str) -> Callable[[Parser], Parser]:
+    def register(parse: Parser) -> Parser:
+        for pattern in patterns:
+            _STEPS.append((re.compile(pattern, re.I), parse))
+        return parse
+    return register
 
 
-@task("store a byte", rf"^store the value {NUM} in the byte at {NUM}\.?$")
-def _store(m: re.Match[str]) -> tuple[str, str]:
-    value, address = num(m[1]), num(m[2])
-    _check_fits(value, 1, "a byte")
-    return wrap(store_value(address, value, 1)), ""
+@step(r"^(?:set|make) (?P<t>.+?) (?:to|=) (?P<v>(?:\$|0x)?[0-9A-Fa-f]+(?: [a-z ]+)?|zero)$",
+      rf"^(?:store|write|put|queue|place) (?:the )?(?:value |byte |number |sound(?: effect)? )?"
+      rf"(?P<v>{VALUE}) (?:in|into|to|at) "
+      rf"(?P<t>.+)$",
+      rf"^(?:start|reset) (?P<t>.+?) (?:at|to) (?P<v>{VALUE})$")
+def _set(m: re.Match[str]) -> Step:
+    tgt = target(m["t"])
+    amt = amount(m["v"])
+    return Step("set", tgt, _fits(in_units(tgt, amt), tgt.size, tgt.name))
 
 
-@task("copy a byte", rf"^copy the byte at {NUM} to {NUM}\.?$")
-def _copy_byte(m: re.Match[str]) -> tuple[str, str]:
-    return wrap([f"lda.l {h(num(m[1]), 6)}", f"sta.l {h(num(m[2]), 6)}"]), ""
+@step(r"^(?:put|store|place) (?:an? |the )?(?P<w>[a-z][a-z ]*?) (?:in|into) (?P<t>.+)$",
+      r"^make (?P<t>link) face (?P<w>up|down|left|right)$")
+def _coded(m: re.Match[str]) -> Step:
+    tgt = target("Link's facing direction" if m["t"].lower() == "link" else m["t"])
+    values = codes(tgt)
+    word = m["w"].lower()
+    if word not in values:
+        raise CannotDo(f"the map lists no '{word}' value for {tgt.name}")
+    return Step("set", tgt, values[word])
 
 
-@task("add to a byte", rf"^add {NUM} to the byte at {NUM}(?: \(8-bit, wrapping(?: around)?\))?\.?$")
-def _add_byte(m: re.Match[str]) -> tuple[str, str]:
-    value, address = num(m[1]), num(m[2])
-    _check_fits(value, 1, "a byte")
-    return wrap([f"lda.l {h(address, 6)}", "clc", f"adc #{h(value)}",
-                 f"sta.l {h(address, 6)}"]), "8-bit add; the result wraps around past $FF"
+@step(r"^give (?:link|the player|him) exactly (?P<a>.+)$")
+def _give_exactly(m: re.Match[str]) -> Step:
+    amt = amount(m["a"])
+    tgt = _player_target(amt.noun)
+    return Step("set", tgt, _fits(in_units(tgt, amt), tgt.size, tgt.name))
 
 
-@task("fill bytes", rf"^(?:write a routine that )?(?:fills?|set|clear) the {NUM} bytes "
-                    rf"(?:starting )?at {NUM}(?: (?:with|to) {NUM}| to zero)?\.?$")
-def _fill(m: re.Match[str]) -> tuple[str, str]:
-    count, address = num(m[1]), num(m[2])
-    value = num(m[3]) if m[3] else 0
-    if m[0].lower().startswith(("fill", "write")) and not m[3]:
-        raise CannotDo("the request does not say which value to fill with")
-    _check_fits(value, 1, "a byte")
-    return wrap([f"lda #{h(value)}", *count_loop(count, [f"sta.l {h(address, 6)},x"])],
-                rep=0x10), f"writes bytes {h(address, 6)}-{h(address + count - 1, 6)} only"
+@step(r"^(?P<verb>add|give) (?P<a>.+?) to (?P<t>.+)$",
+      r"^(?:increase|raise) (?P<t>.+?) by (?P<a>.+)$",
+      r"^(?:heal|restore) (?:link )?(?:by )?(?P<a>.+?)(?: of (?P<t>link's health|link's "
+      r"current health|his health))?$",
+      r"^give (?:link|the player|him) (?P<a>\d+ \w+)$")
+def _add(m: re.Match[str]) -> Step:
+    amt = amount(m["a"])
+    groups = m.groupdict()
+    default = "Link's current health" if amt.unit else None
+    tgt = target(groups["t"]) if groups.get("t") else _player_target(amt.noun, default)
+    if amt.source is not None:
+        return Step("add", tgt, source=amt.source)
+    return Step("add", tgt, _fits(in_units(tgt, amt), tgt.size, tgt.name))
 
 
-@task("sum bytes", rf"^(?:write a routine that )?adds up the {NUM} bytes starting at {NUM} "
-                   rf"\(8-bit sum, wrapping\) and stores the sum at {NUM}\.?$")
-def _sum(m: re.Match[str]) -> tuple[str, str]:
-    count, address, out = num(m[1]), num(m[2]), num(m[3])
-    body = ["lda #$00", *count_loop(count, ["clc", f"adc.l {h(address, 6)},x"]),
-            f"sta.l {h(out, 6)}"]
-    return wrap(body, rep=0x10), "8-bit sum, wrapping past $FF"
+@step(r"^(?:subtract|take|remove) (?P<a>.+?) (?:away )?from (?P<t>.+)$",
+      r"^(?:decrease|lower|reduce) (?P<t>.+?) by (?P<a>.+)$",
+      r"^(?:damage|hurt) link (?:by|for) (?P<a>.+)$")
+def _sub(m: re.Match[str]) -> Step:
+    amt = amount(m["a"])
+    groups = m.groupdict()
+    tgt = target(groups["t"]) if groups.get("t") else target("Link's current health")
+    if amt.source is not None:
+        return Step("sub", tgt, source=amt.source)
+    return Step("sub", tgt, _fits(in_units(tgt, amt), tgt.size, tgt.name))
 
 
-@task("clamp a byte", rf"^clamp the byte at {NUM} so (?:that )?it is at most {NUM}"
-                      rf"(?: \(unsigned\))?\.?$")
-def _clamp(m: re.Match[str]) -> tuple[str, str]:
-    address, limit = num(m[1]), num(m[2])
-    _check_fits(limit, 1, "a byte")
-    return wrap([f"lda.l {h(address, 6)}", f"cmp #{h(limit)}", "bcc +", f"lda #{h(limit)}",
-                 f"sta.l {h(address, 6)}", "+"]), "unsigned compare: BCC keeps values below"
+_DIRECTIONS = {"right": ("X", "add"), "left": ("X", "sub"), "down": ("Y", "add"),
+               "up": ("Y", "sub")}
 
 
-@task("16-bit add", rf"^add the 16-bit word at {NUM} to the one at {NUM} and store the "
-                    rf"(?:16-bit )?result at {NUM}\.?$")
-def _add16(m: re.Match[str]) -> tuple[str, str]:
-    a, b, out = (num(m[i]) for i in (1, 2, 3))
-    return wrap([f"lda.l {h(a, 6)}", "clc", f"adc.l {h(b, 6)}", f"sta.l {h(out, 6)}"],
-                sep=0, rep=0x20), "16-bit add, wrapping past $FFFF"
+@step(rf"^(?:move|step|push) (?:link|him) (?:by )?(?P<n>{NUM}) pixels? (?:to the )?"
+      r"(?P<d>right|left|up|down)$",
+      rf"^(?:move|step|push) (?:link|him) (?P<d>right|left|up|down) (?:by )?(?P<n>{NUM}) "
+      r"pixels?$")
+def _move(m: re.Match[str]) -> Step:
+    axis, kind = _DIRECTIONS[m["d"].lower()]
+    tgt = target(f"Link's {axis} coordinate")
+    return Step(kind, tgt, _fits(num(m["n"]), tgt.size, tgt.name))
 
 
-@task("multiply by a constant", rf"^multiply the byte at {NUM} by {NUM} and store the "
-                                rf"(?:16-bit )?product at {NUM}\.?$")
-def _multiply(m: re.Match[str]) -> tuple[str, str]:
-    address, factor, out = num(m[1]), num(m[2]), num(m[3])
-    if not 0 <= factor <= 0xFF:
-        raise CannotDo("I multiply by constants 0-255 only")
-    if factor == 0:
-        return wrap(["lda #$0000", f"sta.l {h(out, 6)}"], sep=0, rep=0x20), ""
-    # Horner's rule over the factor's bits: acc = acc*2 (+ x), x kept on the stack.
-    body = [f"lda.l {h(address, 6)}", "and #$00FF", "pha"]
-    for bit in bin(factor)[3:]:
-        body.append("asl a")
-        if bit == "1":
-            body += ["clc", "adc $01,s"]
-    body += [f"sta.l {h(out, 6)}", "pla"]
-    return wrap(body, sep=0, rep=0x20), f"x{factor} by shifts and adds (16-bit product)"
+@step(rf"^copy (?:the )?(?P<n>{NUM}) bytes? (?:from|at) (?P<s>\S+) (?:to|into) (?P<t>\S+)$")
+def _copy_block(m: re.Match[str]) -> Step:
+    count = num(m["n"])
+    if not 1 <= count <= 0x100:
+        raise CannotDo("I copy blocks of 1 to 256 bytes")
+    return Step("copy", target(m["t"]), source=target(m["s"]), count=count)
 
 
-@task("copy bytes", rf"^(?:write a routine that )?cop(?:y|ies) (?:the )?{NUM} bytes "
-                    rf"(?:at |from ){NUM} to {NUM}(?: with a block move instruction)?\.?$")
-def _copy_block(m: re.Match[str]) -> tuple[str, str]:
-    count, src, dst = num(m[1]), num(m[2]), num(m[3])
-    if not 1 <= count <= 0x10000:
-        raise CannotDo("the count must be 1 to 65536")
-    sb, db = src >> 16, dst >> 16
-    overlap = sb == db and src < dst < src + count
-    op, x, y = (("mvp", src + count - 1, dst + count - 1) if overlap else ("mvn", src, dst))
-    body = ["phb", f"ldx #{h(x & 0xFFFF, 4)}", f"ldy #{h(y & 0xFFFF, 4)}",
-            f"lda #{h(count - 1, 4)}", f"{op} {h(db)},{h(sb)}", "plb"]
-    why = "MVP copies from the end down, since the ranges overlap" if overlap else \
-        "MVN moves A+1 bytes; asar writes the destination bank first"
-    return wrap(body, sep=0, rep=0x30), why
+@step(r"^copy (?P<s>.+?) (?:to|into) (?P<t>.+)$",
+      r"^(?:restore|set) (?P<t>.+?) from (?P<s>.+)$")
+def _copy(m: re.Match[str]) -> Step:
+    src, dst = target(m["s"]), target(m["t"])
+    if src.size != dst.size:
+        raise CannotDo(f"{src.name} and {dst.name} differ in size")
+    return Step("copy", dst, source=src, count=src.size)
 
 
-@task("pointer lookup", rf"^the 24-bit pointer at {NUM}(?:-{NUM})? points at a table\. load the "
-                        rf"byte {NUM} (?:entries|bytes) into it and store it at {NUM}\.?$")
-def _pointer(m: re.Match[str]) -> tuple[str, str]:
-    pointer, offset, out = num(m[1]), num(m[3]), num(m[4])
-    if not 0x7E0000 <= pointer < 0x7E1FFE:
-        raise CannotDo("the pointer must lie in low WRAM ($7E0000-$7E1FFD) for [dp],Y")
-    base = pointer & 0xFF00
-    body = ["phd", f"pea {h(base, 4)}", "pld", f"ldy #{h(offset, 4)}",
-            f"lda [{h(pointer & 0xFF)}],y", f"sta.l {h(out, 6)}", "pld"]
-    return wrap(body, rep=0x10), "[dp],Y reads through the 24-bit pointer, any bank"
+@step(rf"^(?:fill|set) (?:the )?(?P<n>{NUM}) bytes (?:starting )?(?:at|from) (?P<t>\S+) "
+      rf"(?:with|to) (?P<v>{VALUE})$",
+      rf"^(?:clear|zero(?: out)?) (?:the )?(?P<n>{NUM}) bytes (?:starting )?(?:at|from) "
+      rf"(?P<t>\S+)$")
+def _fill(m: re.Match[str]) -> Step:
+    count = num(m["n"])
+    if not 1 <= count <= 0x100:
+        raise CannotDo("I fill blocks of 1 to 256 bytes")
+    value = _value(m["v"]) if m.groupdict().get("v") else 0
+    return Step("fill", target(m["t"]), _fits(value, 1, "a byte"), count=count)
 
 
-@task("table lookup", rf"^x holds an index from 0 to (\d+)\. look it up in this table and "
-                      rf"store the entry at {NUM}: db (.+)$")
-def _table(m: re.Match[str]) -> tuple[str, str]:
-    top, out = int(m[1]), num(m[2])
-    values = [num(v) for v in m[3].rstrip(". ").split(",")]
-    if len(values) != top + 1 or any(not 0 <= v <= 0xFF for v in values):
-        raise CannotDo("the table must list one byte per index")
-    code = wrap(["lda.l Table,x", f"sta.l {h(out, 6)}"], sep=0x30)
-    return f"{code}\nrts\nTable:\n    db {', '.join(h(v) for v in values)}", ""
+@step(r"^(?P<op>set|clear|toggle|flip) bit (?P<b>[0-7]) (?:of|in) (?P<t>.+)$")
+def _bit(m: re.Match[str]) -> Step:
+    tgt = target(m["t"])
+    return Step("bit", tgt, 1 << int(m["b"]), op={"flip": "toggle"}.get(m["op"].lower(),
+                                                                        m["op"].lower()))
 
 
-# --- ALTTP variables (from the knowledge graph) ----------------------------------------------
-
-def _units(var: Var, amount: int, unit: str) -> int:
-    """`amount` `unit`s in the variable's own units ("0x08 = 1 heart": 5 hearts = $28)."""
-    m = re.search(rf"(0x[0-9A-Fa-f]+|\d+) = 1 {unit.rstrip('s')}\b", var.description)
-    if not m:
-        raise CannotDo(f"the map does not say how {var.name} counts {unit}")
-    return amount * int(m[1], 0)
+@step(r"^(?:clear|zero(?: out)?) (?P<t>.+)$")
+def _clear(m: re.Match[str]) -> Step:
+    return Step("set", target(m["t"]), 0)
 
 
-@task("set a variable", rf"^(?:set|make) (.+?) (?:to|=) {NUM}(?: full)?(?: (hearts?))?"
-                        rf"(?: \(leave the maximum alone\))?\.?$")
-def _set_variable(m: re.Match[str]) -> tuple[str, str]:
-    phrase, value = m[1], num(m[2])
-    slot = re.search(r"\bslot (\d+)\b", phrase)
-    if re.search(r"\ball\b", phrase):
-        raise CannotDo("for every slot, ask with 'all N slots'")
-    var = variable(phrase)
-    if m[3]:
-        value = _units(var, value, m[3])
-    return set_var(var, value, int(slot[1]) if slot else None)
+@step(r"^(?P<op>increment|decrement) (?P<t>.+)$")
+def _incdec(m: re.Match[str]) -> Step:
+    return Step("add" if m["op"].lower() == "increment" else "sub", target(m["t"]), 1)
 
 
-@task("set every slot", rf"^set (.+?) of all (\d+) (\w+) slots to {NUM}\.?$")
-def _set_all(m: re.Match[str]) -> tuple[str, str]:
-    var, slots, value = variable(f"{m[1]} {m[3]}"), int(m[2]), num(m[4])
-    layout = var.layout
-    if layout.get("kind") != "table" or layout["slots"] != slots or layout["slot_size"] != 1:
-        raise CannotDo(f"{var.name} is not a table of {slots} one-byte slots")
-    _check_fits(value, 1, var.name)
-    body = [f"lda #{h(value)}", *count_loop(slots, [f"sta.l {h(var.address, 6)},x"])]
-    return wrap(body, rep=0x10), f"{var.name} ({h(var.address, 6)}), slots 0-{slots - 1}"
-
-
-@task("give an amount", rf"^give (?:the player|link) exactly {NUM} (\w+)\.?$")
-def _give(m: re.Match[str]) -> tuple[str, str]:
-    return set_var(variable(m[2]), num(m[1]))
-
-
-@task("fill to full", r"^(?:fill|refill) ([^,$0-9]+?)(?: to (?:his|her|its|the) (?:current )?"
-                      r"(maximum))?\.?$")
-def _fill_full(m: re.Match[str]) -> tuple[str, str]:
-    var = variable(m[1])
-    if m[2]:
-        graph = knowledge_graph()
-        node = graph.find_by_name(var.name)
-        maxima = [e.source for e in graph.edges(target=node.id) if e.edge_type == "max_of"]
-        if len(maxima) != 1:
-            raise CannotDo(f"the map names no maximum for {var.name}")
-        top = _var(graph.node(maxima[0]))
-        return wrap([f"lda.l {h(top.address, 6)}", f"sta.l {h(var.address, 6)}"]), (
-            f"copies {top.name} ({h(top.address, 6)}) into {var.name} ({h(var.address, 6)})")
-    full = re.search(r"(0x[0-9A-Fa-f]+|\d+) = full", var.description)
+@step(r"^(?:re)?fill (?P<t>[^$0-9]+?)(?: (?P<max>to (?:the|his|its) (?:current )?maximum)|"
+      r" completely)?$")
+def _refill(m: re.Match[str]) -> Step:
+    tgt = target(m["t"])
+    top = maximum_of(tgt)
+    if top is not None:
+        return Step("copy", tgt, source=top, count=tgt.size)
+    if m["max"]:
+        raise CannotDo(f"the map names no maximum for {tgt.name}")
+    full = re.search(r"(0x[0-9A-Fa-f]+|\d+) = full|0 to (0x[0-9A-Fa-f]+)", tgt.description)
     if not full:
-        raise CannotDo(f"the map does not say what full means for {var.name}")
-    return set_var(var, int(full[1], 0))
+        raise CannotDo(f"the map does not say what full means for {tgt.name}")
+    return Step("set", tgt, int(full.group(1) or full.group(2), 0))
 
 
-@task("store a coded value", r"^(?:put an? (\w+) in (.+?)|make (link) face (\w+))\.?$")
-def _coded(m: re.Match[str]) -> tuple[str, str]:
-    word, phrase = (m[1], m[2]) if m[1] else (m[4], "Link's facing direction")
-    var = variable(phrase)
-    values = codes(var)
-    if word.lower() not in values:
-        raise CannotDo(f"the map lists no '{word}' value for {var.name}")
-    return set_var(var, values[word.lower()])
+# --- bounds ------------------------------------------------------------------------------------
+
+_UPPER = (
+    re.compile(r"^(?:but )?(?:capp(?:ed|ing)|clamp(?:ed|ing)|limit(?:ed|ing))(?: it)? "
+               r"(?:at|to) (?P<u>.+)$", re.I),
+    re.compile(r"^(?:but )?(?:never|not) (?:let (?:it|.+?) )?(?:go|end|rise)? ?(?:above|past|"
+               r"over|beyond|more than) (?P<u>.+)$", re.I),
+    re.compile(r"^(?:.+? )?(?:must|may|should|can) (?:never|not) (?:end |go |rise )?"
+               r"(?:above|exceed|go past|be more than|be above) (?P<u>.+)$", re.I),
+    re.compile(r"^(?:the result|it) (?:is|stays) (?:at most|no more than) (?P<u>.+)$", re.I),
+    re.compile(r"^(?:up to|at most) (?P<u>.+)$", re.I),
+    re.compile(r"^without (?:going|getting|rising) (?:over|above|past) (?P<u>.+)$", re.I),
+)
+_LOWER = re.compile(r"^(?:but )?(?:.+? )?(?:stops? at|stopping at|stays? at|floor(?:ed)? at|"
+                    r"never (?:goes |drops )?below|not (?:go |drop )?below|"
+                    r"without (?:letting it )?(?:go|drop)(?:ping)? below|"
+                    r"without letting it underflow|without underflowing) "
+                    r"(?P<l>zero|0)(?: rather than wrapping(?: around)?)?$", re.I)
 
 
-_MOVES = {"right": ("X", 1), "left": ("X", -1), "down": ("Y", 1), "up": ("Y", -1)}
+_STOP_AT = re.compile(rf"^if (?:that|this|it) (?:takes|puts|moves) (?:his|its|the|link's) "
+                      rf"[\w ]+? (?:past|beyond|over|under|below|above) (?P<n>{NUM}), stop "
+                      rf"(?:him|it) (?:at|there)(?: (?P<m>{NUM}))?$", re.I)
 
 
-@task("move Link", rf"^move link {NUM} pixels? (?:to the )?(right|left|up|down)"
-                   r"(?: \(his [xy] coordinate is 16-bit\))?\.?$")
-def _move(m: re.Match[str]) -> tuple[str, str]:
-    step, (axis, sign) = num(m[1]), _MOVES[m[2].lower()]
-    var = variable(f"Link's {axis} coordinate")
-    op = ["clc", f"adc #{h(step, 4)}"] if sign > 0 else ["sec", f"sbc #{h(step, 4)}"]
-    return wrap([f"lda.l {h(var.address, 6)}", *op, f"sta.l {h(var.address, 6)}"], sep=0,
-                rep=0x20), f"{var.name} ({h(var.address, 6)}), 16-bit"
+def bound(clause: str, steps: list[Step]) -> bool:
+    """Attach a bound clause to the last add/subtract; False if it is not a bound."""
+    arithmetic = [s for s in steps if s.kind in ("add", "sub")]
+    for pattern in _UPPER:
+        m = pattern.match(clause)
+        if m:
+            if not arithmetic or arithmetic[-1].kind != "add":
+                raise CannotDo("an upper bound with nothing added")
+            last = arithmetic[-1]
+            last.upper = _upper_value(m["u"], last.target)
+            return True
+    if _LOWER.match(clause):
+        if not arithmetic or arithmetic[-1].kind != "sub":
+            raise CannotDo("a lower bound with nothing subtracted")
+        arithmetic[-1].lower = 0
+        return True
+    m = _STOP_AT.match(clause)
+    if m:
+        if not arithmetic:
+            raise CannotDo("a limit with no movement")
+        last = arithmetic[-1]
+        limit = _fits(num(m["n"]), last.target.size, last.target.name)
+        if m["m"] and num(m["m"]) != limit:
+            raise CannotDo("the limit and the stopping point differ")
+        if last.kind == "add":
+            last.upper = limit
+        else:
+            last.lower = limit
+        return True
+    return False
 
 
-@task("place Link", rf"^place link at x = {NUM}, y = {NUM}\.?$")
-def _place(m: re.Match[str]) -> tuple[str, str]:
-    body = []
-    for axis, value in (("X", num(m[1])), ("Y", num(m[2]))):
-        var = variable(f"Link's {axis} coordinate")
-        _check_fits(value, 2, var.name)
-        body += [f"lda #{h(value, 4)}", f"sta.l {h(var.address, 6)}"]
-    return wrap(body, sep=0, rep=0x20), "16-bit coordinates"
+def _upper_value(text: str, tgt: Target) -> int | Target:
+    text = _FILLER.sub("", text.strip().rstrip(".,"))
+    text = re.sub(r"^(?:the |his |its )", "", text, flags=re.I)
+    try:
+        amt = amount(text)
+        if amt.value is not None:
+            return _fits(in_units(tgt, amt), tgt.size, tgt.name)
+    except CannotDo:
+        pass
+    if re.search(r"\bmax(?:imum)?\b", text, re.I):
+        top = maximum_of(tgt)
+        if top is not None:
+            return top
+        return target(text)
+    raise CannotDo(f"'{text}' is not a bound I understand")
 
 
-# --- hardware registers ----------------------------------------------------------------------
+# --- clauses and code --------------------------------------------------------------------------
 
-@task("INIDISP", rf"^(?:write inidisp directly: brightness {NUM}, forced blank (on|off)|turn "
-                 rf"forced blank (on|off) through inidisp, keeping brightness {NUM})\.(.*)$")
-def _inidisp(m: re.Match[str]) -> tuple[str, str]:
-    level = num(m[1] or m[4])
-    blank = (m[2] or m[3]).lower() == "on"
-    if not 0 <= level <= 15:
-        raise CannotDo("brightness is 0-15")
-    address, _ = register("INIDISP")
-    value = (0x80 if blank else 0) | level
-    return wrap(store_value(address, value, 1)), "INIDISP: bit 7 forced blank, bits 0-3 brightness"
-
-
-@task("BGMODE", rf"^select background mode {NUM} \(bgmode\)\.(.*)$")
-def _bgmode(m: re.Match[str]) -> tuple[str, str]:
-    mode = num(m[1])
-    if not 0 <= mode <= 7:
-        raise CannotDo("background modes are 0-7")
-    address, _ = register("BGMODE")
-    return wrap(store_value(address, mode, 1)), "BGMODE bits 0-2; the other bits are cleared"
+_VERBS = ("move|step|push|set|make|store|write|put|queue|place|start|reset|give|add|increase|"
+          "raise|heal|restore|subtract|take|remove|decrease|lower|reduce|damage|hurt|copy|fill|refill|"
+          "clear|zero|increment|decrement|toggle|flip")
+_SPLIT = re.compile(rf"\s*(?:[.;:]\s+|,?\s+(?:and\s+)?then\s+|,\s+(?=(?:but\b|capp|clamp|limit|"
+                    rf"never\b|without\b|stopping\b|not\b|the result\b))|"
+                    rf"\s+(?=without (?:going|getting|rising|letting|dropping)\b)|"
+                    rf",?\s+and\s+(?=(?:also\s+)?(?:{_VERBS})\b))", re.I)
+_LEAD = re.compile(r"^(?:please|also|now|then|and|finally|first),?\s+", re.I)
+# Lines AFS prompts add (afs.benchmark.prompts): the entry state and the live-out.
+_CONTEXT = re.compile(r"^\s*(?:on entry|what must be preserved|you may assume)\b.*$",
+                      re.I | re.M)
 
 
-@task("INIDISP shadow", rf"^set alttp's inidisp shadow so nmi sets brightness {NUM} with the "
-                        r"screen on\.?$")
-def _inidisp_shadow(m: re.Match[str]) -> tuple[str, str]:
-    level = num(m[1])
-    if not 0 <= level <= 15:
-        raise CannotDo("brightness is 0-15")
-    return set_var(variable("INIDISP shadow copy written at NMI"), level)
+def clauses(request: str) -> list[str]:
+    text = " ".join(_CONTEXT.sub("", request).split()).strip().rstrip(".!")
+    parts = [_LEAD.sub("", p.strip().rstrip(".,")) for p in _SPLIT.split(text)]
+    return [p for p in parts if p]
 
 
-@task("write-twice register", rf"^set (\w+)'s (horizontal|vertical) scroll to {NUM}"
-                              r" \((\w+) takes two writes, low byte then high\)\.(.*)$")
-def _scroll(m: re.Match[str]) -> tuple[str, str]:
-    address, size = register(m[4].upper())
-    value = num(m[3])
-    if size != "1x2":
-        raise CannotDo(f"{m[4]} is not a write-twice register")
-    _check_fits(value, 2, m[4])
-    return wrap([f"lda #{h(value & 0xFF)}", f"sta.l {h(address, 6)}", f"lda #{h(value >> 8)}",
-                 f"sta.l {h(address, 6)}"]), f"{m[4].upper()}: low byte, then high byte"
+def understand(request: str) -> list[Step]:
+    """The steps a request asks for, in order; CannotDo names the clause not understood."""
+    steps: list[Step] = []
+    for clause in clauses(request):
+        if steps and bound(clause, steps):
+            continue
+        reason = f"I do not understand '{clause}'"
+        for pattern, parse in _STEPS:
+            m = pattern.match(clause)
+            if m:
+                try:
+                    steps.append(parse(m))
+                except CannotDo as exc:   # another reading of the clause may fit
+                    reason = f"'{clause}': {exc}"
+                    continue
+                break
+        else:
+            raise CannotDo(reason)
+    if not steps:
+        raise CannotDo("the request asks for nothing I can write")
+    return steps
 
 
-# --- joypad ----------------------------------------------------------------------------------
-
-@task("button test", rf"^if the (\w+) button is (?:newly pressed|held)(?: this frame)? \(.*?"
-                     rf"at {NUM}\), store {NUM} at {NUM}; otherwise leave that byte alone\.?$")
-def _button(m: re.Match[str]) -> tuple[str, str]:
-    button, source, value, out = m[1].lower(), num(m[2]), num(m[3]), num(m[4])
-    node = knowledge_graph().resolve(source).node
-    name = node.name if node is not None else ""
-    table = BUTTONS_LOW if name.endswith("_low") or (
-        "_high" not in name and button in BUTTONS_LOW) else BUTTONS_HIGH
-    if button not in table:
-        raise CannotDo(f"the byte at {h(source, 6)} holds no {m[1]} button")
-    _check_fits(value, 1, "a byte")
-    return wrap([f"lda.l {h(source, 6)}", f"and #{h(1 << table[button])}", "beq +",
-                 f"lda #{h(value)}", f"sta.l {h(out, 6)}", "+"]), (
-        f"{m[1]} is bit {table[button]} of {name or h(source, 6)}")
+def _operand(bound_: int | Target, size: int) -> str:
+    if isinstance(bound_, Target):
+        return f".l {h(bound_.address, 6)}"
+    return f" #{h(bound_, 2 * size)}"
 
 
-@task("count bits", rf"^count how many buttons are held in {NUM} \(one bit per button\) and "
-                    rf"store the count at {NUM}\.?$")
-def _count_bits(m: re.Match[str]) -> tuple[str, str]:
-    source, out = num(m[1]), num(m[2])
-    body = [f"lda.l {h(source, 6)}", "ldx #$00", "-", "asl a", "bcc +", "inx", "+",
-            "cmp #$00", "bne -", "txa", f"sta.l {h(out, 6)}"]
-    return wrap(body, sep=0x30), "counts the set bits of the byte"
+def code_for(steps: list[Step]) -> str:
+    """The routine: P saved, 8-bit A for bytes and 16-bit A for words, every step in order."""
+    body: list[str] = []
+    for n, s in enumerate(steps):
+        wide = s.target.size == 2 and s.kind not in ("fill", "bit")
+        if wide:
+            body.append("rep #$20")
+        body += _step_code(s, n, wide)
+        if wide:
+            body.append("sep #$20")
+    return "\n".join(["php", "sep #$30", *body, "plp"])
 
 
-# --- OAM buffer ------------------------------------------------------------------------------
+def _step_code(s: Step, n: int, wide: bool) -> list[str]:
+    at = f"{h(s.target.address, 6)}"
+    digits = 4 if wide else 2
+    if s.kind == "set":
+        return [f"lda #{h(s.value, digits)}", f"sta.l {at}"]
+    if s.kind == "copy":
+        assert s.source is not None
+        if s.count == s.target.size:
+            return [f"lda.l {h(s.source.address, 6)}", f"sta.l {at}"]
+        return [f"ldx #{h(s.count - 1)}", f"Copy{n}:", f"lda.l {h(s.source.address, 6)},x",
+                f"sta.l {at},x", "dex", "cpx #$FF", f"bne Copy{n}"]
+    if s.kind == "fill":
+        return [f"lda #{h(s.value)}", f"ldx #{h(s.count - 1)}", f"Fill{n}:", f"sta.l {at},x",
+                "dex", "cpx #$FF", f"bne Fill{n}"]
+    if s.kind == "bit":
+        op = {"set": f"ora #{h(s.value)}", "clear": f"and #{h(0xFF ^ s.value)}",
+              "toggle": f"eor #{h(s.value)}"}[s.op]
+        return [f"lda.l {at}", op, f"sta.l {at}"]
+    by = f".l {h(s.source.address, 6)}" if s.source else f" #{h(s.value, digits)}"
+    if s.kind == "add":
+        code = [f"lda.l {at}", "clc", f"adc{by}"]
+        if s.upper is not None:
+            code += [f"bcs Top{n}", f"cmp{_operand(s.upper, s.target.size)}",
+                     f"bcc Store{n}", f"Top{n}:",
+                     f"lda{_operand(s.upper, s.target.size)}", f"Store{n}:"]
+        return [*code, f"sta.l {at}"]
+    code = [f"lda.l {at}", "sec", f"sbc{by}"]
+    if s.lower == 0:
+        code += [f"bcs Store{n}", f"lda #{h(0, digits)}", f"Store{n}:"]
+    elif s.lower is not None:
+        code += [f"bcc Bottom{n}", f"cmp{_operand(s.lower, s.target.size)}", f"bcs Store{n}",
+                 f"Bottom{n}:", f"lda{_operand(s.lower, s.target.size)}", f"Store{n}:"]
+    return [*code, f"sta.l {at}"]
 
-def _oam_slot(entry: int) -> int:
-    graph = knowledge_graph()
-    node = graph.find_by_name("oam_buffer_low")
-    if node is None or not 0 <= entry < node.properties["layout"]["slots"]:
-        raise CannotDo("OAM entries are 0-127")
-    return node.properties["address"] + entry * node.properties["layout"]["slot_size"]
 
-
-@task("OAM buffer entry", rf"^fill entry {NUM} of the low oam buffer at \$7E0800 with "
-                          rf"x = {NUM}, y = {NUM}, tile {NUM} and attributes {NUM}\.?$")
-def _oam_fill(m: re.Match[str]) -> tuple[str, str]:
-    base = _oam_slot(num(m[1]))
-    body = []
-    for k, value in enumerate(num(m[i]) for i in (2, 3, 4, 5)):
-        _check_fits(value, 1, "an OAM byte")
-        body += [f"lda #{h(value)}", f"sta.l {h(base + k, 6)}"]
-    return wrap(body), "bytes X, Y, tile, attributes; the high table is left alone"
-
-
-@task("hide an OAM entry", rf"^hide oam buffer entry {NUM} by moving it below the screen "
-                           rf"\(y = {NUM}\)\.?$")
-def _oam_hide(m: re.Match[str]) -> tuple[str, str]:
-    base = _oam_slot(num(m[1]))
-    value = num(m[2])
-    _check_fits(value, 1, "an OAM byte")
-    return wrap(store_value(base + 1, value, 1)), "the Y byte is the entry's second byte"
-
-
-def matches(request: str) -> list[tuple[Task, re.Match[str]]]:
-    """The tasks whose shape the request has (the whole request, one sentence or two)."""
-    text = " ".join(request.split())
-    return [(t, m) for t in TASKS if (m := t.pattern.match(text))]
+def describe(steps: list[Step]) -> str:
+    out = []
+    for s in steps:
+        what = f"{s.kind} {s.target.name} ({h(s.target.address, 6)})"
+        if s.upper is not None:
+            top = s.upper.name if isinstance(s.upper, Target) else str(s.upper)
+            what += f", at most {top}"
+        if s.lower is not None:
+            bottom = s.lower.name if isinstance(s.lower, Target) else str(s.lower)
+            what += f", not below {bottom}"
+        out.append(what)
+    return "; ".join(out)
