@@ -40,6 +40,10 @@ class MinHasher:
         self.params = [(rng.randrange(1, _MERSENNE), rng.randrange(0, _MERSENNE))
                        for _ in range(num_perm)]
 
+    @property
+    def num_perm(self) -> int:
+        return len(self.params)
+
     def signature(self, text: str) -> array:
         hashes = [_hash64(s) for s in shingles(text)] or [0]
         return array("Q", (min((a * h + b) % _MERSENNE for h in hashes) for a, b in self.params))
