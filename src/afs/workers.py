@@ -46,13 +46,24 @@ def available_cpus() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_main(conn: Any, initializer: Callable[[], None] | None) -> None:
+def _worker_main(conn: Any, initializer: Callable[[], None] | None,
+                 inherited: list[Any]) -> None:
     # Ctrl-C goes to the whole process group; the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker holds copies of the parent's ends of every worker's pipe: closed, the
+    # pipes reach EOF when the parent dies, even by kill -9, and the workers exit with it
+    # (rather than keeping the parent's stdout open for whoever waits on it).
+    for other in inherited:
+        with contextlib.suppress(OSError):
+            other.close()
+    parent = os.getppid()
     if initializer is not None:
         initializer()
     while True:
         try:
+            while not conn.poll(1.0):
+                if os.getppid() != parent:  # orphaned
+                    return
             message = conn.recv_bytes()
         except (EOFError, OSError):
             return
@@ -116,7 +127,10 @@ class ProcessPool:
 
     def _start_worker(self) -> _Worker:
         parent, child = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=_worker_main, args=(child, self.initializer),
+        forked = self._context.get_start_method() == "fork"
+        inherited = [parent, *(w.conn for w in self._workers)] if forked else []
+        process = self._context.Process(target=_worker_main,
+                                        args=(child, self.initializer, inherited),
                                         daemon=True, name="afs-worker")
         process.start()
         child.close()
@@ -130,13 +144,20 @@ class ProcessPool:
         loop.add_reader(worker.conn.fileno(), self._on_readable, worker)
         worker.loop = loop
 
+    def start(self) -> None:
+        """Start the workers now rather than on the first job (before this process starts
+        threads of its own, say)."""
+        if self._closed:
+            raise AfsError("the process pool is closed")
+        if not self._workers:
+            self._workers.extend(self._start_worker() for _ in range(self.size))
+
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args)` in a worker; `fn` and the arguments must pickle (module-level)."""
         if self._closed:
             raise AfsError("the process pool is closed")
         loop = asyncio.get_running_loop()
-        if not self._workers:
-            self._workers.extend(self._start_worker() for _ in range(self.size))
+        self.start()
         for worker in self._workers:
             self._attach(worker, loop)
         self._next_job += 1
