@@ -2,20 +2,20 @@
 
 Answers are cached by model + prompt + parameters, so a rerun costs nothing; every scored
 sample is appended (fsynced) to `samples.jsonl` in the run folder, so an interrupted run
-resumes where it stopped (`--resume`). Scoring runs code, in a process pool, so model calls
-and execution checks overlap.
+resumes where it stopped (`--resume`). Scoring runs code, in worker processes driven by the
+event loop (`afs.workers.ProcessPool`), so model calls and execution checks overlap; cache
+writes and sample appends (each an fsync) run on one writer thread, off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from afs.errors import InputError
 from afs.jsonl import JsonlAppender, read_jsonl
 from afs.models.base import ChatModel, FatalError, ModelError
 from afs.paths import state_path
+from afs.workers import ProcessPool
 
 SAMPLES_FILE = "samples.jsonl"
 CONFIG_FILE = "run.json"
@@ -185,8 +186,9 @@ async def run_benchmark(
     limiter = asyncio.Semaphore(config.concurrency)
     loop = asyncio.get_running_loop()
     workers = config.workers or max(1, min(4, os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPool(workers)
+    pool.start()  # forked before this run starts threads of its own
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="afs-benchmark-writer")
     judge = None
     if config.judge:
         from afs.models.registry import get_model
@@ -219,8 +221,8 @@ async def run_benchmark(
                 except ModelError as exc:
                     answer, meta, error = "", {}, f"{type(exc).__name__}: {exc}"
             if cache is not None and error is None:
-                cache.put(key, answer, meta)
-        score = await loop.run_in_executor(pool, score_payload, (item.model_dump(), answer))
+                await loop.run_in_executor(writer, cache.put, key, answer, meta)
+        score = await pool.run(score_payload, (item.model_dump(), answer))
         if judge is not None and item.domain == "veran" and not error:
             score = await _apply_judge(judge, item, answer, score)
         record = {
@@ -229,7 +231,7 @@ async def run_benchmark(
             "cached": cached is not None, "model_error": error,
             "seconds": round(time.perf_counter() - started, 4), **meta, **score,
         }
-        out.append(record)
+        await loop.run_in_executor(writer, out.append, record)
         if on_sample:
             on_sample(record)
 
@@ -237,7 +239,8 @@ async def run_benchmark(
         with JsonlAppender(run_dir / SAMPLES_FILE) as out:
             await asyncio.gather(*(one(item, s, out) for item, s in todo))
     finally:
-        pool.shutdown(cancel_futures=True)
+        writer.shutdown(wait=True)
+        pool.close()
         if cache is not None:
             cache.close()
     return run_dir
