@@ -118,8 +118,9 @@ async def _offline_with_probes(gateway: str) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     import multiprocessing
 
-    from afs.feedback import InferenceLogger
     from tests.support.load_harness import LoadServer
+
+    from afs.feedback import InferenceLogger
 
     result: dict[str, Any] = {"concurrent": CONCURRENT, "upstream_latency_s": LATENCY,
                               "target_ratio": TARGET_RATIO}

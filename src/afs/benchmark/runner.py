@@ -80,21 +80,37 @@ def _model_identity(model: ChatModel) -> dict[str, Any]:
             "base_url": getattr(model, "base_url", None)}
 
 
+# The graph the workers answer context queries from: set in the parent before they fork
+# (so they share it), built on first use where workers are spawned.
+_graph: Any = None
+
+
+def _context_for(query: str) -> str:
+    """KG context for one item's query (runs in a scoring worker: retrieval costs
+    milliseconds of CPU the event loop does not have)."""
+    global _graph
+    if _graph is None:
+        from afs.knowledge.adapters import ALTTPKnowledgeGraph
+
+        _graph = ALTTPKnowledgeGraph()
+    return _graph.get_context_for_prompt(query, max_entities=6)
+
+
 class _KnowledgeContext:
-    """KG context per item, built once per run."""
+    """KG context per item, from a graph built once per run."""
 
     def __init__(self, enabled: bool) -> None:
+        global _graph
         self.graph = None
         if enabled:
             from afs.knowledge.adapters import ALTTPKnowledgeGraph
 
-            self.graph = ALTTPKnowledgeGraph()
+            self.graph = _graph = ALTTPKnowledgeGraph()
 
-    def for_item(self, item: BenchmarkItem) -> str:
+    async def for_item(self, item: BenchmarkItem, pool: ProcessPool) -> str:
         if self.graph is None:
             return ""
-        query = f"{item.metadata.request or ''}\n{item.code}"
-        return self.graph.get_context_for_prompt(query, max_entities=6)
+        return await pool.run(_context_for, f"{item.metadata.request or ''}\n{item.code}")
 
 
 def _load_done(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
@@ -199,7 +215,7 @@ async def run_benchmark(
         temperature = 0.0 if config.samples == 1 else 0.8
 
     async def one(item: BenchmarkItem, sample: int, out: JsonlAppender) -> None:
-        messages = build_messages(item, knowledge.for_item(item))
+        messages = build_messages(item, await knowledge.for_item(item, pool))
         params = {"temperature": temperature, "max_tokens": config.max_tokens,
                   "seed": config.seed + sample}
         key = cache_key(identity, messages, {**params, "sample": sample})
