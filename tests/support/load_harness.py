@@ -3,7 +3,8 @@
 `LoadServer` runs a `ProviderServer` (OpenAI wire format, listen backlog 256) in its own
 process, so its threads never compete with the client for the GIL, with a configurable
 latency and failure mix (`failure_rate` of the requests get a 429 with `Retry-After`, a 500
-or a 503, drawn from a seeded generator)::
+or a 503, drawn from a seeded generator; streams come in `chunk_size`-character pieces,
+about what a real server sends per event)::
 
     with LoadServer(latency=0.2, failure_rate=0.2) as server:
         server.openai_base_url, server.api_key
@@ -376,12 +377,13 @@ def _reply(request: Any) -> str:
     return realistic_answer(request.prompt, system)
 
 
-def _serve(latency: float, failure_rate: float, seed: int, ports: Any, commands: Any,
-           answers: Any) -> None:
+def _serve(latency: float, failure_rate: float, seed: int, chunk_size: int, ports: Any,
+           commands: Any, answers: Any) -> None:
     from tests.support.provider_servers import ProviderServer
 
     fault = failure_mix(failure_rate, seed) if failure_rate else None
-    with ProviderServer(reply=_reply, latency=latency, api_key=API_KEY, fault=fault) as server:
+    with ProviderServer(reply=_reply, latency=latency, api_key=API_KEY, fault=fault,
+                        chunk_size=chunk_size) as server:
         ports.put(server.openai_base_url)
         while True:
             command = commands.get()
@@ -397,9 +399,10 @@ def _serve(latency: float, failure_rate: float, seed: int, ports: Any, commands:
 class LoadServer:
     """`ProviderServer` with realistic answers in a child process; see the module docstring."""
 
-    def __init__(self, *, latency: float = 0.2, failure_rate: float = 0.0, seed: int = 0
-                 ) -> None:
+    def __init__(self, *, latency: float = 0.2, failure_rate: float = 0.0, seed: int = 0,
+                 chunk_size: int = 16) -> None:
         self.latency = latency
+        self.chunk_size = chunk_size
         self.failure_rate = failure_rate
         self.seed = seed
         self.api_key = API_KEY
@@ -410,8 +413,8 @@ class LoadServer:
         context = multiprocessing.get_context("spawn")
         ports, self._commands, self._answers = context.Queue(), context.Queue(), context.Queue()
         self._process = context.Process(
-            target=_serve, args=(self.latency, self.failure_rate, self.seed, ports,
-                                 self._commands, self._answers), daemon=True)
+            target=_serve, args=(self.latency, self.failure_rate, self.seed, self.chunk_size,
+                                 ports, self._commands, self._answers), daemon=True)
         self._process.start()
         self.openai_base_url = ports.get(timeout=120)
         return self
