@@ -124,6 +124,7 @@ PROMPT_BATCH = 64
 
 
 def prepare_prompt(spec: PromptSpec, num_perm: int) -> PreparedPrompt:
+    """What the prompt checks need, computed once (in a worker when there is a pool)."""
     return (spec, is_self_contained(spec.user),
             None if spec.code is None else normalize_code(spec.code),
             _hasher(num_perm).signature(spec.user))

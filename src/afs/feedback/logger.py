@@ -297,9 +297,20 @@ class _GroupCommitter:
 
     def _commit(self, batch: list[_Pending]) -> None:
         def write(conn: sqlite3.Connection) -> None:
-            # `db.write` re-runs this whole function when the database is busy.
+            # `db.write` re-runs this whole function when the database is busy. The whole
+            # group goes in one statement; only when some row is refused (a duplicate id)
+            # is it redone caller by caller, each in a savepoint, to find whose it was.
             for pending in batch:
                 pending.error = None
+            conn.execute("SAVEPOINT afs_group")
+            try:
+                insert_records(conn, [row for pending in batch for row in pending.rows])
+                conn.execute("RELEASE afs_group")
+                return
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO afs_group")
+                conn.execute("RELEASE afs_group")
+            for pending in batch:
                 conn.execute("SAVEPOINT afs_log")
                 try:
                     insert_records(conn, pending.rows)
