@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -221,7 +221,7 @@ def create_app(
             parts: list[str] = []
             yield _chunk(body.model, record_id, {"role": "assistant", "content": ""}, None)
             try:
-                async for piece in model.stream(messages, **params):
+                async for piece in _coalesced(model.stream(messages, **params)):
                     parts.append(piece)
                     yield _chunk(body.model, record_id, {"content": piece}, None)
             except ModelError as exc:
@@ -301,6 +301,44 @@ async def _log(logger: InferenceLogger, body: ChatCompletionRequest, messages: l
                   "messages": [{"role": m.role, "content": m.content} for m in messages]},
         record_id=record_id,
     )
+
+
+async def _coalesced(pieces: AsyncGenerator[str, None]) -> AsyncIterator[str]:
+    """The pieces of `pieces`, joined as they queue up: what arrived while the last event was
+    being written goes out as one event. An idle stream passes each piece on at once; a
+    loaded one sends fewer, larger events (each costs JSON, a write and the client's parse)."""
+    queue: asyncio.Queue[tuple[str | None, BaseException | None]] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async with contextlib.aclosing(pieces):  # a client that hangs up closes upstream
+                async for piece in pieces:
+                    queue.put_nowait((piece, None))
+            queue.put_nowait((None, None))
+        except Exception as exc:  # handed to the consumer, which re-raises it
+            queue.put_nowait((None, exc))
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            batch: list[str] = []
+            piece, error = await queue.get()
+            while True:
+                if piece is not None:
+                    batch.append(piece)
+                if piece is None or queue.empty():
+                    break
+                piece, error = queue.get_nowait()
+            if batch:
+                yield "".join(batch)
+            if piece is None:
+                if error is not None:
+                    raise error
+                return
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _completion_json(model: str, record_id: str | None, text: str, finish_reason: str,
