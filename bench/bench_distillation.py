@@ -62,6 +62,7 @@ async def _generate(base_url: str, directory: Path, count: int) -> dict[str, Any
         wall = time.perf_counter() - wall0
         cpu = time.process_time() - cpu0
     finally:
+        generator.close()
         await ensemble.aclose()
     stats = generator.stats
     handled = stats.accepted + stats.rejected
@@ -83,6 +84,7 @@ async def _storm(base_url: str, directory: Path) -> dict[str, Any]:
     try:
         await generator.generate_batch(count=STORM_COUNT)
     finally:
+        generator.close()
         await ensemble.aclose()
     (status,) = ensemble.status()
     return {key: status[key] for key in ("attempts", "successes", "retries", "rate_limited",
