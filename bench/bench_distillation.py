@@ -1,126 +1,123 @@
-"""Distillation throughput: 1,000 samples from a loopback teacher with 200 ms latency.
+"""Distillation throughput against a loopback teacher with realistic answers.
 
-The teacher is the real OpenAI backend (official SDK) talking to the loopback provider server
-of the tests, run in its own process so the server's threads do not compete with ours for
-the GIL. Ideal throughput at concurrency 32 and 200 ms per request is 160 samples/s; the
-target is at least 0.8 of that. Also reported: CPU time per sample spent in our own code
-(filters, dedup, checkpoint appends) and the whole process's CPU per sample (including the
-SDK and HTTP client).
+The teacher is `tests.support.load_harness.LoadServer`: the OpenAI wire format, 200 ms latency,
+answers a good teacher would give (fenced 65816 code that assembles and, for optimisation
+prompts, passes the equivalence filter), in its own process. In the same run, a bare
+`AsyncOpenAI` client sends the same prompts at the same concurrency: the ratio of the
+generator's request rate (answers handled, accepted or rejected, per second) to the bare
+client's is the figure (target >= 0.8). Also reported: CPU per sample of the main process,
+the acceptance mix, and a short run under a 20% 429/500/503 storm whose per-teacher counts
+are compared with what the server sent.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import multiprocessing
 import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-COUNT = 1000
+COUNT = 600
 CONCURRENCY = 32
 LATENCY = 0.2
-DOMAINS = ("generate", "explain", "alttp")
-BENCH_KEY = "sk-bench-loopback-only-0000"
-ROUTINE = "SetValue:\n    SEP #$20\n    LDA #$01\n    STA $12\n    RTS"
+STORM_COUNT = 150
+STORM_RATE = 0.2
+TARGET_RATIO = 0.8
+KEY_ENV = "AFS_BENCH_TEACHER_KEY"
 
 
-def _reply(request: Any) -> str:
-    """A unique, filter-passing answer per prompt (code when the prompt asks for code)."""
-    digest = hashlib.sha256(request.prompt.encode()).hexdigest()
-    tail = " ".join(digest[i:i + 6] for i in range(0, 60, 6))
-    if request.prompt.startswith("Write"):
-        return f"Here is the routine.\n\n```asm\n{ROUTINE}\n```\n\nIt returns with 8-bit A. {tail}"
-    return f"The routine loads the value and stores it; N and Z follow the value. {tail}"
-
-
-def _serve(ports: Any, stop: Any) -> None:
-    from tests.support.provider_servers import ProviderServer
-
-    with ProviderServer(reply=_reply, latency=LATENCY, api_key=BENCH_KEY) as server:
-        ports.put(server.openai_base_url)
-        stop.wait()
-
-
-async def _raw_ceiling(base_url: str) -> float:
-    """Requests/s of the bare SDK against the same server at the same concurrency: what the
-    test harness itself allows on this machine, with none of our code in the loop."""
+def _ensemble(base_url: str, **options: Any) -> Any:
+    from afs.distillation import Teacher, TeacherEnsemble
     from afs.models.registry import ModelSpec, create_model
+    from afs.models.retry import RetryPolicy
 
     spec = ModelSpec(provider="openai", model="bench-teacher", base_url=base_url,
-                     api_key_env=("AFS_BENCH_TEACHER_KEY",), timeout=30.0)
-    model = create_model(spec, alias="raw")
-    remaining = COUNT
-
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            await model.complete([{"role": "user", "content": f"Explain request {remaining}."}])
-
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))  # warm-up connections
-    remaining = COUNT
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-    elapsed = time.perf_counter() - started
-    await model.aclose()
-    return COUNT / elapsed
+                     api_key_env=(KEY_ENV,), timeout=30.0)
+    retry = RetryPolicy(base_delay=0.05, max_delay=0.5)
+    return TeacherEnsemble([Teacher(create_model(spec, alias="bench", retry=retry),
+                                    name="bench")], **options)
 
 
-async def _generate(base_url: str, directory: Path) -> dict[str, Any]:
-    from afs.distillation import DistillationDataGenerator, Teacher, TeacherEnsemble
-    from afs.models.registry import ModelSpec, create_model
+def _prompts(count: int) -> list[list[dict[str, str]]]:
+    from afs.distillation.prompts import DOMAINS, PromptGenerator, alttp_entities
 
-    spec = ModelSpec(provider="openai", model="bench-teacher", base_url=base_url,
-                     api_key_env=("AFS_BENCH_TEACHER_KEY",), timeout=30.0)
-    ensemble = TeacherEnsemble([Teacher(create_model(spec, alias="bench"), name="bench")])
-    generator = DistillationDataGenerator(ensemble, output_dir=directory, domains=DOMAINS,
-                                          concurrency=CONCURRENCY)
-    # Warm-up outside the timed part: SDK client, assembler and knowledge-graph imports.
-    await generator.generate_batch(count=CONCURRENCY)
-    cpu0, wall0 = time.process_time(), time.perf_counter()
-    await generator.generate_batch(count=COUNT + CONCURRENCY)
-    wall = time.perf_counter() - wall0
-    cpu = time.process_time() - cpu0
-    await ensemble.aclose()
+    generator = PromptGenerator(0, domains=DOMAINS, entities=alttp_entities())
+    return [[{"role": "system", "content": spec.system}, {"role": "user", "content": spec.user}]
+            for spec in (generator.prompt(i) for i in range(count))]
+
+
+async def _generate(base_url: str, directory: Path, count: int) -> dict[str, Any]:
+    from afs.distillation import DistillationDataGenerator
+
+    ensemble = _ensemble(base_url)
+    generator = DistillationDataGenerator(ensemble, output_dir=directory,
+                                          concurrency=CONCURRENCY, benchmark_root=None)
+    try:
+        # Warm-up outside the timed part: SDK client, connections, the filter worker pool.
+        await generator.generate_batch(count=CONCURRENCY)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await generator.generate_batch(count=count + CONCURRENCY)
+        wall = time.perf_counter() - wall0
+        cpu = time.process_time() - cpu0
+    finally:
+        generator.close()
+        await ensemble.aclose()
     stats = generator.stats
-    samples = stats.accepted
     handled = stats.accepted + stats.rejected
     return {
-        "samples": samples,
-        "rejected": stats.rejected,
-        "wall_s": round(wall, 3),
-        "samples_per_s": round(samples / wall, 2),
-        "ideal_samples_per_s": CONCURRENCY / LATENCY,
-        "ratio_to_ideal": round(samples / wall / (CONCURRENCY / LATENCY), 3),
-        "own_cpu_ms_per_sample": stats.to_dict()["cpu_ms_per_sample"],
-        "process_cpu_ms_per_sample": round(1000 * cpu / max(handled, 1), 3),
+        "accepted": stats.accepted, "rejected": stats.rejected, "wall_s": round(wall, 3),
+        "requests_per_s": round(handled / wall, 2),
+        "accepted_per_s": round(stats.accepted / wall, 2),
+        "main_process_cpu_ms_per_sample": round(1000 * cpu / max(handled, 1), 3),
         "rejection_reasons": dict(stats.rejection_reasons),
     }
 
 
-def run() -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    ports, stop = context.Queue(), context.Event()
-    server = context.Process(target=_serve, args=(ports, stop), daemon=True)
-    server.start()
-    os.environ["AFS_BENCH_TEACHER_KEY"] = BENCH_KEY
+async def _storm(base_url: str, directory: Path) -> dict[str, Any]:
+    from afs.distillation import DistillationDataGenerator
+
+    ensemble = _ensemble(base_url, default_pause=0.05)
+    generator = DistillationDataGenerator(ensemble, output_dir=directory,
+                                          concurrency=CONCURRENCY, benchmark_root=None)
     try:
-        base_url = ports.get(timeout=60)
-        with tempfile.TemporaryDirectory() as tmp:
-            result = asyncio.run(_generate(base_url, Path(tmp)))
-        ceiling = asyncio.run(_raw_ceiling(base_url))
+        await generator.generate_batch(count=STORM_COUNT)
     finally:
-        stop.set()
-        server.join(timeout=10)
-        os.environ.pop("AFS_BENCH_TEACHER_KEY", None)
-    return {"count": COUNT, "concurrency": CONCURRENCY, "latency_s": LATENCY,
-            "domains": list(DOMAINS), **result,
-            "raw_sdk_requests_per_s": round(ceiling, 2),
-            "ratio_to_raw_sdk": round(result["samples_per_s"] / ceiling, 3),
-            "load_average_1m": round(os.getloadavg()[0], 2)}
+        generator.close()
+        await ensemble.aclose()
+    (status,) = ensemble.status()
+    return {key: status[key] for key in ("attempts", "successes", "retries", "rate_limited",
+                                         "server_errors", "failures")}
+
+
+def run() -> dict[str, Any]:
+    from tests.support.load_harness import LoadServer, bare_client_rate
+
+    os.environ[KEY_ENV] = "unused"
+    result: dict[str, Any] = {"count": COUNT, "concurrency": CONCURRENCY,
+                              "latency_s": LATENCY}
+    try:
+        with LoadServer(latency=LATENCY) as server:
+            os.environ[KEY_ENV] = server.api_key
+            with tempfile.TemporaryDirectory() as tmp:
+                result["afs"] = asyncio.run(_generate(server.openai_base_url, Path(tmp), COUNT))
+            bare = asyncio.run(bare_client_rate(server.openai_base_url, server.api_key,
+                                                _prompts(COUNT), CONCURRENCY))
+        result["bare_sdk_requests_per_s"] = round(bare, 2)
+        result["ratio_to_bare_sdk"] = round(result["afs"]["requests_per_s"] / bare, 3)
+        result["target_ratio"] = TARGET_RATIO
+        with LoadServer(latency=LATENCY, failure_rate=STORM_RATE, seed=1) as server:
+            os.environ[KEY_ENV] = server.api_key
+            with tempfile.TemporaryDirectory() as tmp:
+                counted = asyncio.run(_storm(server.openai_base_url, Path(tmp)))
+            sent = server.counts()
+        result["storm"] = {"failure_rate": STORM_RATE, "teacher_status": counted,
+                           "server_sent": sent}
+    finally:
+        os.environ.pop(KEY_ENV, None)
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)
+    return result
 
 
 if __name__ == "__main__":

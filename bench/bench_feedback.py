@@ -2,6 +2,9 @@
 
 - `log()` per second, durable (`synchronous=FULL`: one fsync per call), and with `NORMAL`
   for comparison; both on one process, so the figure is bounded by the disk's fsync rate.
+- Group commit: durable `log()` per second with 32 threads of one process logging at once
+  (target >= 2,000/s), next to the same 32 threads each committing its own row (one
+  transaction and one fsync per row, what `log()` did before group commit), in the same run.
 - `log_many` rows per second (batches of 1,000, one transaction each).
 - FTS5 search latency over 100,000 records (p50/p95, 20 hits each), for broad queries
   (common words) and selective ones (an address).
@@ -13,10 +16,12 @@ from __future__ import annotations
 import random
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from afs.feedback import FeedbackCollector, InferenceLogger, build_dataset
+from afs.feedback.logger import insert_records, validate_record
 
 MNEMONICS = ["LDA", "STA", "STZ", "LDX", "LDY", "REP", "SEP", "JSL", "JSR", "RTL", "RTS",
              "BRA", "BNE", "BEQ", "INC", "DEC", "ADC", "SBC", "AND", "ORA", "PHB", "PLB", "MVN"]
@@ -25,6 +30,8 @@ WORDS = ["optimize", "sprite", "routine", "dma", "hdma", "palette", "vram", "oam
          "decompress", "tilemap", "nmi", "irq", "mode7", "window", "mosaic", "brightness"]
 RECORDS = 100_000
 BATCH = 1_000
+CALLERS = 32
+GROUP_TARGET_PER_S = 2000
 
 
 def _text(rng: random.Random, words: int) -> str:
@@ -45,6 +52,55 @@ def _rate(fn, seconds: float, cap: int) -> tuple[float, int]:
     return count / (time.perf_counter() - started), count
 
 
+def _threaded_rate(log_one, seconds: float) -> tuple[float, int]:
+    """Logs per second with `CALLERS` threads calling `log_one(thread, i)` in a loop."""
+    stop = time.perf_counter() + seconds
+    counts = [0] * CALLERS
+
+    def work(n: int) -> None:
+        while time.perf_counter() < stop:
+            log_one(n, counts[n])
+            counts[n] += 1
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(CALLERS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started), sum(counts)
+
+
+def _group_commit(tmp: str) -> dict:
+    logger = InferenceLogger(Path(tmp) / "group.db")
+    group_per_s, group_calls = _threaded_rate(
+        lambda n, i: logger.log(prompt=f"caller {n} prompt {i}", response="STZ $10",
+                                model="din-v3"), seconds=8.0)
+    stored = logger.count()
+    logger.close()
+    # Baseline: the same callers, each row in its own transaction (its own fsync).
+    single = InferenceLogger(Path(tmp) / "per-call.db")
+
+    def per_call(n: int, i: int) -> None:
+        row = validate_record({"prompt": f"caller {n} prompt {i}", "response": "STZ $10",
+                               "model": "din-v3"}, now=time.time())
+        single.db.write(lambda conn: insert_records(conn, [row]))
+
+    per_call_per_s, per_call_calls = _threaded_rate(per_call, seconds=8.0)
+    single.close()
+    return {
+        "group_commit_callers": CALLERS,
+        "group_commit_logs_per_s": round(group_per_s, 1),
+        "group_commit_logs": group_calls,
+        "group_commit_rows_stored": stored,
+        "per_call_commit_logs_per_s": round(per_call_per_s, 1),
+        "per_call_commit_logs": per_call_calls,
+        "group_commit_speedup": round(group_per_s / per_call_per_s, 2),
+        "group_commit_target_per_s": GROUP_TARGET_PER_S,
+        "group_commit_meets_target": group_per_s >= GROUP_TARGET_PER_S,
+    }
+
+
 def run() -> dict:
     rng = random.Random(0)
     result: dict = {}
@@ -59,6 +115,7 @@ def run() -> dict:
             result[f"log_per_s_{mode.lower()}"] = round(per_s, 1)
             result[f"log_calls_{mode.lower()}"] = calls
             logger.close()
+        result.update(_group_commit(tmp))
 
         logger = InferenceLogger(Path(tmp) / "bulk.db")
         batches = [

@@ -1,80 +1,159 @@
-"""Gateway load test on loopback: 200 concurrent streaming completions, all logged."""
+"""Gateway overhead on loopback, next to the bare SDK in the same run.
+
+An upstream OpenAI-compatible server (`tests.support.load_harness.LoadServer`, 200 ms latency)
+sits behind the gateway's HTTP alias `teacher`; the gateway runs in its own process as
+`afs serve` would (uvicorn, every exchange logged durably). The same `AsyncOpenAI` client
+sends 100 concurrent chat requests, streaming and not, once through the gateway and once
+straight to the upstream server: the ratio of the wall times is the gateway's overhead
+(target <= 1.5). Then 200 concurrent requests to the offline expert `din` (CPU-bound, served
+by the gateway's worker processes) with 20 requests to `teacher` sent in the middle of the
+burst: their latency shows whether the experts block the event loop.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import socket
+import os
+import statistics
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
-CONCURRENT = 200
+CONCURRENT = 100
+OFFLINE_BURST = 200
+PROBES = 20
+LATENCY = 0.2
+TARGET_RATIO = 1.5
+KEY_ENV = "AFS_BENCH_UPSTREAM_KEY"
+DIN_PROMPT = ("Optimise this routine. What must be preserved at the end: mem\n\n```asm\n"
+              "    SEP #$20\n    LDA #$00\n    STA $10\n    LDA #$00\n    STA $12\n"
+              "    LDA $14\n    CLC\n    ADC #$01\n    STA $14\n    RTS\n```")
 
 
-def run() -> dict:
-    import openai
+def _serve_gateway(upstream: str, db_dir: str, ports: Any, stop: Any) -> None:
+    """The gateway process: uvicorn with the `teacher` alias and the offline `din`."""
+    import socket
+
     import uvicorn
 
     from afs.feedback import InferenceLogger
     from afs.gateway.app import ModelPool, create_app
-    from afs.models.base import ChatModel, Completion, Usage
+    from afs.models.registry import ModelSpec, create_model, get_model
 
-    class Streamer(ChatModel):
-        provider = "bench"
+    spec = ModelSpec(provider="openai", model="upstream", base_url=upstream,
+                     api_key_env=(KEY_ENV,), timeout=60.0)
 
-        async def _complete(self, messages, params):
-            text = "STZ $10 ; " * 8
-            return Completion(text, "stop", Usage(1, 16), self.model, self.provider, 0.0)
+    def factory(alias: str) -> Any:
+        return get_model(alias) if alias == "din" else create_model(spec, alias=alias)
 
-        async def _stream(self, messages, params) -> AsyncIterator[str]:
-            for _ in range(16):
-                await asyncio.sleep(0.005)
-                yield "STZ $10 ; "
+    logger = InferenceLogger(db_dir)
+    pool = ModelPool(factory, ["teacher", "din"])
+    pool.start()
+    app = create_app(logger, models=pool)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", backlog=2048))
+    threading.Thread(target=lambda: (stop.wait(), setattr(server, "should_exit", True)),
+                     daemon=True).start()
+    threading.Thread(target=lambda: (_wait_started(server), ports.put(port)),
+                     daemon=True).start()
+    server.run()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        logger = InferenceLogger(Path(tmp))
-        app = create_app(logger, models=ModelPool(lambda a: Streamer(a, alias=a), ["din"]))
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                               log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.02)
 
-        async def one(client: openai.AsyncOpenAI, i: int) -> float:
-            started = time.perf_counter()
-            stream = await client.chat.completions.create(
-                model="din", messages=[{"role": "user", "content": f"req {i}"}], stream=True)
-            async for _ in stream:
-                pass
-            return time.perf_counter() - started
+def _wait_started(server: Any) -> None:
+    while not server.started:
+        time.sleep(0.02)
 
-        async def main() -> list[float]:
-            client = openai.AsyncOpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="x",
-                                        max_retries=0, timeout=120)
-            try:
-                return await asyncio.gather(*(one(client, i) for i in range(CONCURRENT)))
-            finally:
-                await client.close()
 
-        before = logger.count()
+async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream: bool,
+                 prompt: str = "Explain what STZ does.") -> tuple[float, list[float]]:
+    """Wall time and per-request latencies of `count` concurrent requests (after a warm-up
+    round that opens the connections)."""
+    import openai
+
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
+                                timeout=300)
+
+    async def one(i: int) -> float:
         started = time.perf_counter()
-        latencies = sorted(asyncio.run(main()))
-        wall = time.perf_counter() - started
-        logged = logger.count() - before
-        server.should_exit = True
-        thread.join(timeout=10)
-    return {
-        "concurrent_streams": CONCURRENT,
-        "completed": len(latencies),
-        "new_log_records": logged,
-        "wall_s": round(wall, 3),
-        "requests_per_s": round(CONCURRENT / wall, 1),
-        "latency_p50_s": round(latencies[len(latencies) // 2], 3),
-        "latency_max_s": round(latencies[-1], 3),
-    }
+        messages = [{"role": "user", "content": f"{prompt} ({i})"}]
+        if stream:
+            chunks = await client.chat.completions.create(model=model, messages=messages,
+                                                          stream=True)
+            async for _ in chunks:
+                pass
+        else:
+            await client.chat.completions.create(model=model, messages=messages)
+        return time.perf_counter() - started
+
+    try:
+        await asyncio.gather(*(one(i) for i in range(min(count, 32))))
+        started = time.perf_counter()
+        latencies = await asyncio.gather(*(one(i) for i in range(count)))
+        return time.perf_counter() - started, sorted(latencies)
+    finally:
+        await client.close()
+
+
+async def _offline_with_probes(gateway: str) -> dict[str, Any]:
+    async def probes() -> list[float]:
+        await asyncio.sleep(0.05)  # inside the burst
+        _, latencies = await _burst(gateway, "x", "teacher", PROBES, stream=False)
+        return latencies
+
+    (wall, latencies), probe = await asyncio.gather(
+        _burst(gateway, "x", "din", OFFLINE_BURST, stream=False, prompt=DIN_PROMPT), probes())
+    return {"offline_requests": OFFLINE_BURST, "offline_wall_s": round(wall, 3),
+            "offline_latency_p50_s": round(statistics.median(latencies), 3),
+            "offline_p50_to_wall": round(statistics.median(latencies) / wall, 3),
+            "probe_requests": PROBES,
+            "probe_latency_max_s": round(probe[-1], 3),
+            "probe_upstream_latency_s": LATENCY}
+
+
+def run() -> dict[str, Any]:
+    import multiprocessing
+
+    from tests.support.load_harness import LoadServer
+
+    from afs.feedback import InferenceLogger
+
+    result: dict[str, Any] = {"concurrent": CONCURRENT, "upstream_latency_s": LATENCY,
+                              "target_ratio": TARGET_RATIO}
+    context = multiprocessing.get_context("spawn")
+    with LoadServer(latency=LATENCY) as upstream, tempfile.TemporaryDirectory() as tmp:
+        os.environ[KEY_ENV] = upstream.api_key
+        ports, stop = context.Queue(), context.Event()
+        gateway_process = context.Process(target=_serve_gateway,
+                                          args=(upstream.openai_base_url, tmp, ports, stop))
+        gateway_process.start()
+        try:
+            gateway = f"http://127.0.0.1:{ports.get(timeout=120)}/v1"
+            for stream in (False, True):
+                kind = "streaming" if stream else "json"
+                bare, _ = asyncio.run(_burst(upstream.openai_base_url, upstream.api_key,
+                                             "upstream", CONCURRENT, stream=stream))
+                via, latencies = asyncio.run(_burst(gateway, "x", "teacher", CONCURRENT,
+                                                    stream=stream))
+                result[kind] = {"bare_sdk_wall_s": round(bare, 3),
+                                "gateway_wall_s": round(via, 3),
+                                "ratio_to_bare_sdk": round(via / bare, 3),
+                                "gateway_latency_p50_s": round(statistics.median(latencies), 3)}
+            result.update(asyncio.run(_offline_with_probes(gateway)))
+        finally:
+            stop.set()
+            gateway_process.join(timeout=30)
+            if gateway_process.is_alive():
+                gateway_process.kill()
+            os.environ.pop(KEY_ENV, None)
+        result["logged_records"] = InferenceLogger(Path(tmp)).count()
+    result["load_average_1m"] = round(os.getloadavg()[0], 2)
+    return result
+
+
+if __name__ == "__main__":
+    print(run())

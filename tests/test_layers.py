@@ -8,7 +8,7 @@ from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "afs"
 RANKS = {
-    "errors": 0, "jsonl": 0, "paths": 0, "config": 0, "neardup": 0,
+    "errors": 0, "jsonl": 0, "paths": 0, "config": 0, "neardup": 0, "workers": 0,
     "asm": 1,
     "knowledge": 2,
     "models": 3,

@@ -62,6 +62,10 @@ class MinHasher:
         self.b = rng.integers(0, 1 << 31, num_perm, dtype=np.uint64)
         self.shingle_size = shingle_size
 
+    @property
+    def num_perm(self) -> int:
+        return len(self.a)
+
     def signature(self, text: str, words: list[str] | None = None) -> np.ndarray:
         words = tokens(text) if words is None else words
         hashes = np.fromiter((zlib.crc32(w.encode()) for w in words), np.uint64, len(words))
@@ -122,11 +126,15 @@ class NearDuplicateIndex:
                 + signature[band * self.rows:(band + 1) * self.rows].tobytes()
                 for band in range(self.bands)]
 
-    def _prepare(self, text: str) -> tuple[bytes, np.ndarray | None]:
+    def _prepare(self, text: str, signature: np.ndarray | None = None
+                 ) -> tuple[bytes, np.ndarray | None]:
+        """The text's digest and signature; a `signature` computed elsewhere (a worker
+        process, with a `MinHasher` of the same `num_perm`) is used as given."""
         words = self.tokenizer(text)
         digest = hashlib.blake2b(" ".join(words).encode(), digest_size=16).digest()
-        near = len(words) >= self.min_tokens
-        return digest, self.hasher.signature(text, words) if near else None
+        if len(words) < self.min_tokens:
+            return digest, None
+        return digest, self.hasher.signature(text, words) if signature is None else signature
 
     def _match(self, digest: bytes, signature: np.ndarray | None) -> Match | None:
         if digest in self._digests:
@@ -154,13 +162,13 @@ class NearDuplicateIndex:
     def match(self, text: str) -> Match | None:
         return self._match(*self._prepare(text))
 
-    def find(self, text: str) -> str | None:
+    def find(self, text: str, signature: np.ndarray | None = None) -> str | None:
         """The key of an indexed duplicate of `text`, or None."""
-        found = self.match(text)
+        found = self._match(*self._prepare(text, signature))
         return found.key if found else None
 
-    def add(self, key: str, text: str) -> None:
-        self._add(key, *self._prepare(text))
+    def add(self, key: str, text: str, signature: np.ndarray | None = None) -> None:
+        self._add(key, *self._prepare(text, signature))
 
     def match_and_add(self, key: str, text: str) -> Match | None:
         """Add `text` unless it duplicates an indexed one; return that match if it does."""

@@ -163,3 +163,90 @@ def test_kill_minus_nine_mid_stream_loses_nothing_returned(tmp_path):
     logger = InferenceLogger(db)
     new = logger.log("after the crashes", "still fine", "m")
     assert logger.get(new).response == "still fine"
+
+
+# Many threads of one process logging through the group committer; each prints its id once
+# log() has returned. With "exit" it logs exactly COUNT rows per thread, says "done" and waits
+# to be killed; otherwise it logs until killed.
+THREADED_WRITER = """
+import sys, threading, time
+from afs.feedback import InferenceLogger
+logger = InferenceLogger(sys.argv[1])
+tag, threads, count = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+out = threading.Lock()
+
+def work(n):
+    i = 0
+    while count == 0 or i < count:
+        record_id = logger.log(prompt=f"{tag} t{n} {i}", response="r" * 200, model="m")
+        with out:
+            sys.stdout.write(f"L {record_id}\\n")
+            sys.stdout.flush()
+        i += 1
+
+workers = [threading.Thread(target=work, args=(n,)) for n in range(threads)]
+for w in workers:
+    w.start()
+for w in workers:
+    w.join()
+print("done", flush=True)
+time.sleep(600)
+"""
+
+
+def _stored(db: Path, tag: str) -> set[str]:
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return {row[0] for row in conn.execute(
+            "SELECT id FROM records WHERE prompt LIKE ?", (f"{tag} %",))}
+    finally:
+        conn.close()
+
+
+def test_kill_minus_nine_during_group_commits_loses_no_returned_row(tmp_path):
+    db = tmp_path / "group.db"
+    InferenceLogger(db).close()
+    threads = 16
+    for round_number, target in enumerate((40, 400)):
+        tag = f"g{round_number}"
+        writer = _writer(THREADED_WRITER, str(db), tag, str(threads), "0")
+        reader = _Reader(writer)
+        reader.start()
+        deadline = time.monotonic() + 120
+        while len(reader.lines) < target and writer.poll() is None:
+            assert time.monotonic() < deadline, "writer produced too little output"
+            time.sleep(0.002)
+        assert writer.poll() is None, writer.stderr.read()
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+        reader.join(timeout=30)
+        writer.stderr.close()
+        returned = {line.split()[1] for line in reader.lines}
+        stored = _stored(db, tag)
+        assert len(returned) >= target
+        assert returned <= stored, f"{len(returned - stored)} returned ids lost"
+        # Rows committed but not yet printed: at most one per thread (its log() in flight),
+        # plus ids whose line the kill cut off.
+        assert len(stored - returned) <= threads
+
+
+def test_kill_minus_nine_after_the_last_return_keeps_exactly_every_row(tmp_path):
+    db = tmp_path / "exact.db"
+    threads, per_thread = 32, 40
+    writer = _writer(THREADED_WRITER, str(db), "x", str(threads), str(per_thread))
+    reader = _Reader(writer)
+    reader.start()
+    deadline = time.monotonic() + 240
+    while not (reader.lines and reader.lines[-1] == "done\n"):
+        assert writer.poll() is None, writer.stderr.read()
+        assert time.monotonic() < deadline, "writer did not finish"
+        time.sleep(0.005)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=30)
+    reader.join(timeout=30)
+    writer.stderr.close()
+    returned = {line.split()[1] for line in reader.lines if line.startswith("L ")}
+    assert len(returned) == threads * per_thread
+    assert _stored(db, "x") == returned
+    assert InferenceLogger(db).count() == threads * per_thread

@@ -234,3 +234,143 @@ def test_timestamps_round_trip():
     for bad in (True, None, -1, "soon", [1]):
         with pytest.raises(InputError):
             parse_timestamp(bad)
+
+
+class _CommitCounter:
+    """Counts the COMMITs the logger's own connection runs (reads end with one too)."""
+
+    def __init__(self, logger: InferenceLogger) -> None:
+        self.commits = 0
+        logger.db.connection().set_trace_callback(self._trace)
+
+    def _trace(self, statement: str) -> None:
+        if statement.strip().upper() == "COMMIT":
+            self.commits += 1
+
+
+def _queued(logger: InferenceLogger) -> int:
+    """Rows handed to the committer whose transaction has not ended."""
+    committer = logger._group()
+    with committer._cond:
+        return committer.unfinished
+
+
+def _wait_for(condition, what: str) -> None:
+    import time
+
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.002)
+
+
+def test_concurrent_logs_share_one_transaction_and_return_only_once_durable(logger):
+    logger.log("warm-up", "r", "m")  # starts the committer thread
+    counter = _CommitCounter(logger)
+    returned: list[str] = []
+    # Holding the database lock stalls the committer, the way a slow fsync does: the callers
+    # must queue up behind it and must not return before their transaction commits.
+    with logger.db._lock:
+        threads = [threading.Thread(target=lambda n=n: returned.append(
+            logger.log(f"caller {n}", "r", "m"))) for n in range(32)]
+        for thread in threads:
+            thread.start()
+        _wait_for(lambda: _queued(logger) == 32, "32 queued rows")
+        assert returned == [] and all(t.is_alive() for t in threads)
+    for thread in threads:
+        thread.join()
+    # The committer may have taken the first caller alone before it stalled on the lock.
+    assert counter.commits <= 2
+    assert len(set(returned)) == 32 and logger.count() == 33
+
+
+def test_a_duplicate_in_a_group_fails_alone_and_log_many_stays_whole(logger):
+    taken = logger.log("first", "r", "m")
+    outcomes: dict[str, object] = {}
+
+    def attempt(name: str, fn) -> None:
+        try:
+            outcomes[name] = fn()
+        except InputError as exc:
+            outcomes[name] = exc
+
+    calls = {
+        "dup": lambda: logger.log("again", "r", "m", record_id=taken),
+        "batch_with_dup": lambda: logger.log_many([
+            {"prompt": "b1", "response": "r", "model": "m"},
+            {"prompt": "b2", "response": "r", "model": "m", "id": taken}]),
+        "good": lambda: logger.log("good", "r", "m"),
+        "good_batch": lambda: logger.log_many([
+            {"prompt": f"g{i}", "response": "r", "model": "m"} for i in range(3)]),
+    }
+    with logger.db._lock:
+        threads = [threading.Thread(target=attempt, args=item) for item in calls.items()]
+        for thread in threads:
+            thread.start()
+        _wait_for(lambda: _queued(logger) == 7, "all four calls queued")
+    for thread in threads:
+        thread.join()
+    assert isinstance(outcomes["dup"], InputError)
+    assert "already stored" in str(outcomes["dup"])
+    assert isinstance(outcomes["batch_with_dup"], InputError)
+    assert isinstance(outcomes["good"], str) and logger.exists(outcomes["good"])
+    assert len(outcomes["good_batch"]) == 3
+    assert sorted(r.prompt for r in logger.records()) == ["first", "g0", "g1", "g2", "good"]
+
+
+def test_alog_groups_tasks_without_blocking_the_event_loop(logger):
+    import asyncio
+
+    async def main() -> tuple[list[str], int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        tick_task = asyncio.create_task(ticker())
+        with logger.db._lock:  # the committer is stalled; the loop must keep running
+            tasks = [asyncio.create_task(logger.alog(f"task {n}", "r", "m", expert="din",
+                                                     metadata={"n": n}))
+                     for n in range(50)]
+            while _queued(logger) < 50:
+                await asyncio.sleep(0.001)
+            before = ticks
+            await asyncio.sleep(0.01)
+            assert ticks > before and not any(t.done() for t in tasks)
+        ids = await asyncio.gather(*tasks)
+        tick_task.cancel()
+        return ids, ticks
+
+    counter = _CommitCounter(logger)
+    ids, _ = asyncio.run(main())
+    assert counter.commits <= 2  # (before any read: reads end with COMMIT too)
+    assert len(set(ids)) == 50 and logger.count() == 50
+    assert logger.get(ids[7]).metadata == {"n": 7} and logger.get(ids[7]).expert == "din"
+
+
+def test_alog_reports_a_bad_row_to_its_own_caller(logger):
+    import asyncio
+
+    taken = logger.log("first", "r", "m")
+
+    async def main() -> None:
+        with pytest.raises(InputError, match="already stored"):
+            await logger.alog("again", "r", "m", record_id=taken)
+        with pytest.raises(InputError, match="'model' must be a non-empty string"):
+            await logger.alog("p", "r", "")
+        assert await logger.alog("fine", "r", "m")
+
+    asyncio.run(main())
+    assert logger.count() == 2
+
+
+def test_close_commits_queued_rows_and_a_later_log_reopens(tmp_path):
+    log = InferenceLogger(tmp_path / "close")
+    log.log("one", "r", "m")
+    log.close()
+    log.log("two", "r", "m")
+    assert log.count() == 2
+    log.close()

@@ -2,20 +2,20 @@
 
 Answers are cached by model + prompt + parameters, so a rerun costs nothing; every scored
 sample is appended (fsynced) to `samples.jsonl` in the run folder, so an interrupted run
-resumes where it stopped (`--resume`). Scoring runs code, in a process pool, so model calls
-and execution checks overlap.
+resumes where it stopped (`--resume`). Scoring runs code, in worker processes driven by the
+event loop (`afs.workers.ProcessPool`), so model calls and execution checks overlap; cache
+writes and sample appends (each an fsync) run on one writer thread, off the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from afs.errors import InputError
 from afs.jsonl import JsonlAppender, read_jsonl
 from afs.models.base import ChatModel, FatalError, ModelError
 from afs.paths import state_path
+from afs.workers import ProcessPool
 
 SAMPLES_FILE = "samples.jsonl"
 CONFIG_FILE = "run.json"
@@ -80,21 +81,37 @@ def _model_identity(model: ChatModel) -> dict[str, Any]:
             "base_url": getattr(model, "base_url", None)}
 
 
+# The graph the workers answer context queries from: set in the parent before they fork
+# (so they share it), built on first use where workers are spawned.
+_graph: Any = None
+
+
+def _context_for(query: str) -> str:
+    """KG context for one item's query (runs in a scoring worker: retrieval costs
+    milliseconds of CPU the event loop does not have)."""
+    global _graph
+    if _graph is None:
+        from afs.knowledge.adapters import ALTTPKnowledgeGraph
+
+        _graph = ALTTPKnowledgeGraph()
+    return _graph.get_context_for_prompt(query, max_entities=6)
+
+
 class _KnowledgeContext:
-    """KG context per item, built once per run."""
+    """KG context per item, from a graph built once per run."""
 
     def __init__(self, enabled: bool) -> None:
+        global _graph
         self.graph = None
         if enabled:
             from afs.knowledge.adapters import ALTTPKnowledgeGraph
 
-            self.graph = ALTTPKnowledgeGraph()
+            self.graph = _graph = ALTTPKnowledgeGraph()
 
-    def for_item(self, item: BenchmarkItem) -> str:
+    async def for_item(self, item: BenchmarkItem, pool: ProcessPool) -> str:
         if self.graph is None:
             return ""
-        query = f"{item.metadata.request or ''}\n{item.code}"
-        return self.graph.get_context_for_prompt(query, max_entities=6)
+        return await pool.run(_context_for, f"{item.metadata.request or ''}\n{item.code}")
 
 
 def _load_done(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
@@ -183,8 +200,9 @@ async def run_benchmark(
     limiter = asyncio.Semaphore(config.concurrency)
     loop = asyncio.get_running_loop()
     workers = config.workers or max(1, min(4, os.cpu_count() or 1))
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPool(workers)
+    pool.start()  # forked before this run starts threads of its own
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="afs-benchmark-writer")
     judge = None
     if config.judge:
         from afs.models.registry import get_model
@@ -195,7 +213,7 @@ async def run_benchmark(
         temperature = 0.0 if config.samples == 1 else 0.8
 
     async def one(item: BenchmarkItem, sample: int, out: JsonlAppender) -> None:
-        messages = build_messages(item, knowledge.for_item(item))
+        messages = build_messages(item, await knowledge.for_item(item, pool))
         params = {"temperature": temperature, "max_tokens": config.max_tokens,
                   "seed": config.seed + sample}
         key = cache_key(identity, messages, {**params, "sample": sample})
@@ -217,8 +235,8 @@ async def run_benchmark(
                 except ModelError as exc:
                     answer, meta, error = "", {}, f"{type(exc).__name__}: {exc}"
             if cache is not None and error is None:
-                cache.put(key, answer, meta)
-        score = await loop.run_in_executor(pool, score_payload, (item.model_dump(), answer))
+                await loop.run_in_executor(writer, cache.put, key, answer, meta)
+        score = await pool.run(score_payload, (item.model_dump(), answer))
         if judge is not None and item.domain == "veran" and not error:
             score = await _apply_judge(judge, item, answer, score)
         record = {
@@ -227,7 +245,7 @@ async def run_benchmark(
             "cached": cached is not None, "model_error": error,
             "seconds": round(time.perf_counter() - started, 4), **meta, **score,
         }
-        out.append(record)
+        await loop.run_in_executor(writer, out.append, record)
         if on_sample:
             on_sample(record)
 
@@ -235,7 +253,8 @@ async def run_benchmark(
         with JsonlAppender(run_dir / SAMPLES_FILE) as out:
             await asyncio.gather(*(one(item, s, out) for item, s in todo))
     finally:
-        pool.shutdown(cancel_futures=True)
+        writer.shutdown(wait=True)
+        pool.close()
         if cache is not None:
             cache.close()
     return run_dir

@@ -143,6 +143,7 @@ def generate(
         try:
             return await generator.generate_batch(count, on_progress=on_progress)
         finally:
+            generator.close()  # the filter worker processes
             await ensemble.aclose()
 
     stopped = None

@@ -5,21 +5,29 @@ it resumes what is there, never asks a prompt twice, keeps at most `concurrency`
 flight (never more than the samples still missing), filters every answer, drops near-duplicate
 prompts and answers, and appends each accepted sample durably before counting it. When no
 teacher can serve, it stops with `DistillationStopped`; everything accepted stays on disk.
+
+The event loop only talks to teachers: the CPU-bound work on an answer (every filter, which
+share one extraction and assembly, and the answer's MinHash signature for the near-duplicate
+check) runs in a pool of worker processes, one per CPU by default, kept until `close()`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from afs.asm.extract import normalize_code
 from afs.distillation.checkpoint import SCHEMA_VERSION, Checkpoint
 from afs.distillation.ensemble import NoTeacherAvailableError, TeacherEnsemble, TeacherReply
 from afs.distillation.export import ExportResult, export_records
@@ -33,8 +41,9 @@ from afs.distillation.prompts import (
     is_self_contained,
 )
 from afs.errors import AfsError
-from afs.neardup import NearDuplicateIndex
+from afs.neardup import MinHasher, NearDuplicateIndex
 from afs.paths import state_path
+from afs.workers import ProcessPool, available_cpus
 
 log = logging.getLogger("afs.distillation")
 
@@ -98,12 +107,137 @@ class GenerationStats:
 ProgressCallback = Callable[[int, int, GenerationStats], None]
 
 
+@functools.cache
+def _hasher(num_perm: int) -> MinHasher:
+    return MinHasher(num_perm)
+
+
+def evaluate_answer(filters: FilterPipeline, item: FilterInput, num_perm: int
+                    ) -> tuple[FilterReport, np.ndarray]:
+    """Filter one answer and compute its MinHash signature (runs in a worker process)."""
+    return filters.evaluate(item), _hasher(num_perm).signature(item.response)
+
+
+# A prepared prompt: the spec, whether it is self-contained, its normalised code (None: no
+# code) and the MinHash signature of its text.
+PreparedPrompt = tuple[PromptSpec, bool, "str | None", np.ndarray]
+PROMPT_BATCH = 64
+
+
+def prepare_prompt(spec: PromptSpec, num_perm: int) -> PreparedPrompt:
+    """What the prompt checks need, computed once (in a worker when there is a pool)."""
+    return (spec, is_self_contained(spec.user),
+            None if spec.code is None else normalize_code(spec.code),
+            _hasher(num_perm).signature(spec.user))
+
+
+def prepare_prompts(prompts: PromptGenerator, start: int, count: int, num_perm: int
+                    ) -> list[PreparedPrompt]:
+    """Prompts `start` .. `start + count - 1`, prepared (runs in a worker process)."""
+    return [prepare_prompt(prompts.prompt(index), num_perm)
+            for index in range(start, start + count)]
+
+
+class _PromptFeed:
+    """Prompts never asked before, self-contained, outside the benchmark, not near-dups, in
+    index order. Generating and MinHashing a prompt costs about a millisecond the event loop
+    does not have, so with a worker pool they are prepared there, a batch ahead of use.
+    Taking a prepared prompt never suspends, so no other worker interleaves with a take."""
+
+    def __init__(self, owner: DistillationDataGenerator, checkpoint: Checkpoint,
+                 prompt_index: NearDuplicateIndex, pool: ProcessPool | None) -> None:
+        self.owner = owner
+        self.index = prompt_index
+        self.pool = pool
+        self.num_perm = prompt_index.hasher.num_perm
+        self.asked = checkpoint.ids | checkpoint.rejected_ids  # earlier runs: skipped silently
+        self.yielded: set[str] = set()
+        self.skipped_in_a_row = 0
+        self.ready: deque[PreparedPrompt] = deque()
+        self.next_index = 0
+        self.stream = None if pool is not None else owner.prompts.stream()
+        self.ahead: asyncio.Future[list[PreparedPrompt]] | None = None
+
+    async def next(self) -> PromptSpec:
+        while True:
+            spec = self._take()
+            if spec is not None:
+                return spec
+            await self._refill()
+
+    def _take(self) -> PromptSpec | None:
+        stats = self.owner.stats
+        while self.ready:
+            spec, self_contained, normalized, signature = self.ready.popleft()
+            if spec.id in self.asked:
+                continue
+            reason = None
+            if spec.id in self.yielded:
+                reason = "duplicate_prompt"
+            elif not self_contained:
+                reason = "not_self_contained"
+            elif normalized is not None and normalized in self.owner.exclusion.codes:
+                reason = "benchmark_item"
+            elif self.index.find(spec.user, signature) is not None:
+                reason = "near_duplicate_prompt"
+            if reason is None:
+                self.index.add(spec.id, spec.user, signature)
+                self.skipped_in_a_row = 0
+                self.yielded.add(spec.id)
+                return spec
+            stats.prompts_skipped[reason] += 1
+            self.skipped_in_a_row += 1
+            if self.skipped_in_a_row >= self.owner.max_prompt_skips:
+                raise PromptSpaceExhausted(
+                    f"{self.skipped_in_a_row} prompts in a row were duplicates or excluded "
+                    f"(domains {', '.join(self.owner.prompts.domains)}); add domains or "
+                    "change the seed")
+        return None
+
+    def _request(self) -> asyncio.Future[list[PreparedPrompt]]:
+        assert self.pool is not None
+        start, self.next_index = self.next_index, self.next_index + PROMPT_BATCH
+        return asyncio.ensure_future(self.pool.run(
+            prepare_prompts, self.owner.prompts, start, PROMPT_BATCH, self.num_perm))
+
+    async def _refill(self) -> None:
+        if self.stream is not None:
+            self.ready.extend(prepare_prompt(next(self.stream), self.num_perm)
+                              for _ in range(PROMPT_BATCH))
+            return
+        if self.ahead is None:
+            self.ahead = self._request()
+        waited = self.ahead
+        batch = await waited
+        if self.ahead is waited:  # the first waiter to wake stores it; the others just take
+            self.ready.extend(batch)
+            self.ahead = self._request()
+
+    def close(self) -> None:
+        if self.ahead is not None:
+            self.ahead.cancel()
+            self.ahead = None
+
+
+@functools.cache
+def _warm_worker() -> None:
+    """Import and build what the filters use (the knowledge graph) once per process: called
+    in the parent before the workers fork, they share it."""
+    from afs.distillation import filters
+
+    filters.FilterPipeline().evaluate(FilterInput(
+        domain="optimize", response="```asm\nSTZ $10\nRTS\n```", code="LDA #$00\nSTA $10\nRTS",
+        task={"expects_code": True, "check_equivalence": True, "live_out": ["mem"]}))
+
+
 class DistillationDataGenerator:
     """Generate filtered teacher samples into a checkpoint; see the module docstring.
 
     Without `output_dir` or `checkpoint`, the checkpoint is
-    ``$AFS_HOME/distillation/checkpoint.jsonl``. `filter_executor` runs the (CPU-bound)
-    filters off the event loop, e.g. in a `ProcessPoolExecutor`.
+    ``$AFS_HOME/distillation/checkpoint.jsonl``. The (CPU-bound) filters run in a pool of
+    `filter_workers` processes (default: one per CPU; 0 runs them on the event loop), or in
+    the given `filter_executor`, which the caller then owns. Call `close()` (or use the
+    generator as a context manager) to stop the pool it made.
     """
 
     def __init__(
@@ -125,6 +259,7 @@ class DistillationDataGenerator:
         max_prompt_skips: int = 20_000,
         max_rejections_in_a_row: int = 200,
         filter_executor: Executor | None = None,
+        filter_workers: int | None = None,
     ) -> None:
         if concurrency < 1:
             raise AfsError(f"concurrency must be at least 1, got {concurrency}")
@@ -150,52 +285,53 @@ class DistillationDataGenerator:
         self.max_rejections_in_a_row = max_rejections_in_a_row
         self._rejections_in_a_row = 0
         self.filter_executor = filter_executor
+        self.filter_workers = available_cpus() if filter_workers is None else filter_workers
+        if self.filter_workers < 0:
+            raise AfsError(f"filter_workers must not be negative, got {filter_workers}")
+        self._pool: ProcessPool | None = None
         self.stats = GenerationStats()
 
+    def _workers(self) -> ProcessPool:
+        if self._pool is None:
+            _warm_worker()
+            self._pool = ProcessPool(self.filter_workers, initializer=_warm_worker)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the filter worker processes this generator started (a later batch starts
+        new ones)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    def __enter__(self) -> DistillationDataGenerator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # -- prompts ---------------------------------------------------------------------------
-    def _fresh_prompts(self, checkpoint: Checkpoint, prompt_index: NearDuplicateIndex
-                       ) -> Iterator[PromptSpec]:
-        """Prompts never asked before, self-contained, outside the benchmark, not near-dups."""
-        asked = checkpoint.ids | checkpoint.rejected_ids  # by earlier runs: skipped silently
-        yielded: set[str] = set()
-        skipped_in_a_row = 0
-        for spec in self.prompts.stream():
-            if spec.id in asked:
-                continue
-            reason = None
-            if spec.id in yielded:
-                reason = "duplicate_prompt"
-            elif not is_self_contained(spec.user):
-                reason = "not_self_contained"
-            elif self.exclusion.excludes(spec.code):
-                reason = "benchmark_item"
-            elif prompt_index.check_and_add(spec.id, spec.user) is not None:
-                reason = "near_duplicate_prompt"
-            if reason is None:
-                skipped_in_a_row = 0
-                yielded.add(spec.id)
-                yield spec
-                continue
-            self.stats.prompts_skipped[reason] += 1
-            skipped_in_a_row += 1
-            if skipped_in_a_row >= self.max_prompt_skips:
-                raise PromptSpaceExhausted(
-                    f"{skipped_in_a_row} prompts in a row were duplicates or excluded "
-                    f"(domains {', '.join(self.prompts.domains)}); add domains or change "
-                    "the seed")
+    def _prompt_feed(self, checkpoint: Checkpoint, prompt_index: NearDuplicateIndex
+                     ) -> _PromptFeed:
+        pooled = self.filter_workers > 0 and self.filter_executor is None \
+            and type(self.prompts) is PromptGenerator
+        return _PromptFeed(self, checkpoint, prompt_index, self._workers() if pooled else None)
 
     # -- one sample ------------------------------------------------------------------------
-    async def _evaluate(self, spec: PromptSpec, reply: TeacherReply) -> FilterReport:
+    async def _evaluate(self, spec: PromptSpec, reply: TeacherReply, num_perm: int
+                        ) -> tuple[FilterReport, np.ndarray]:
         item = FilterInput(domain=spec.domain, response=reply.completion.text,
                            finish_reason=reply.completion.finish_reason, family=spec.family,
                            code=spec.code, task=spec.task)
-        if self.filter_executor is None:
+        if self.filter_executor is not None:
+            return await asyncio.get_running_loop().run_in_executor(
+                self.filter_executor, evaluate_answer, self.filters, item, num_perm)
+        if self.filter_workers == 0:
             started = time.thread_time()
-            report = self.filters.evaluate(item)
+            result = evaluate_answer(self.filters, item, num_perm)
             self.stats.cpu_seconds += time.thread_time() - started
-            return report
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.filter_executor, self.filters.evaluate, item)
+            return result
+        return await self._workers().run(evaluate_answer, self.filters, item, num_perm)
 
     def _record(self, spec: PromptSpec, reply: TeacherReply, report: FilterReport
                 ) -> dict[str, Any]:
@@ -259,7 +395,8 @@ class DistillationDataGenerator:
                 prompt_index.add(record["id"], record["prompt"])
         for record in checkpoint.records:
             answer_index.add(record["id"], record["response"])
-        prompts = self._fresh_prompts(checkpoint, prompt_index)
+        prompts = self._prompt_feed(checkpoint, prompt_index)
+
         # Accepted samples, written or being written: the count test must not wait for the
         # disk, or two workers could both take the last slot.
         decided = len(checkpoint)
@@ -274,17 +411,19 @@ class DistillationDataGenerator:
             nonlocal decided, in_flight, stopped
             try:
                 while not stopped and decided + in_flight < count:
-                    spec = next(prompts, None)
-                    if spec is None:  # another worker ended the prompt stream with an error
-                        return
-                    in_flight += 1
+                    in_flight += 1  # the slot is taken before the wait for a prompt
                     try:
+                        spec = await prompts.next()
+                        if stopped:  # another worker failed while this one waited
+                            return
                         reply = await self.ensemble.complete(
                             [{"role": "system", "content": spec.system},
                              {"role": "user", "content": spec.user}],
                             temperature=self.temperature, max_tokens=self.max_tokens)
-                        report = await self._evaluate(spec, reply)
-                        record, accepted = self._decide(answer_index, spec, reply, report)
+                        report, signature = await self._evaluate(
+                            spec, reply, answer_index.hasher.num_perm)
+                        record, accepted = self._decide(answer_index, spec, reply, report,
+                                                        signature)
                         decided += accepted
                     finally:
                         in_flight -= 1
@@ -308,6 +447,7 @@ class DistillationDataGenerator:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            prompts.close()
             writer.shutdown(wait=True)
         if failure is not None:
             raise DistillationStopped(
@@ -317,7 +457,7 @@ class DistillationDataGenerator:
             ) from failure
 
     def _decide(self, answer_index: NearDuplicateIndex, spec: PromptSpec, reply: TeacherReply,
-                report: FilterReport) -> tuple[dict[str, Any], bool]:
+                report: FilterReport, signature: np.ndarray) -> tuple[dict[str, Any], bool]:
         """Accept or reject one answered prompt (synchronous: no other worker interleaves)."""
         stats = self.stats
         started = time.thread_time()
@@ -328,9 +468,12 @@ class DistillationDataGenerator:
         record = self._record(spec, reply, report)
         reasons = report.reasons
         if not reasons:
-            duplicate = answer_index.check_and_add(spec.id, reply.completion.text)
+            text = reply.completion.text
+            duplicate = answer_index.find(text, signature)
             if duplicate is not None:
                 reasons = [f"near_duplicate_answer: like sample {duplicate}"]
+            else:
+                answer_index.add(spec.id, text, signature)
         if reasons:
             record["reasons"] = reasons
             stats.rejected += 1

@@ -24,6 +24,7 @@ from afs.distillation.limiter import CircuitBreaker, Clock, Sleep, TeacherLimite
 from afs.distillation.teacher import PROVIDER_TEACHERS, Teacher
 from afs.errors import AfsError
 from afs.models.base import Completion, FatalError, MessageLike, ModelError, RateLimitedError
+from afs.models.retry import RetryStats, observe_retries
 
 log = logging.getLogger("afs.distillation")
 
@@ -36,10 +37,19 @@ class NoTeacherAvailableError(AfsError):
 
 @dataclass
 class TeacherStats:
+    """Per-teacher counters. `requests` are the ensemble's calls (`successes` + `failures`
+    + the ones a 429 ended); `attempts`, `retries`, `rate_limited` (every 429 response),
+    `server_errors` (every 5xx) and `transient_errors` (timeouts, resets, bad bodies) count
+    what the retry loop of `afs.models.retry` did inside those calls."""
+
     requests: int = 0
     successes: int = 0
     failures: int = 0
+    attempts: int = 0
+    retries: int = 0
     rate_limited: int = 0
+    server_errors: int = 0
+    transient_errors: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost: float = 0.0
@@ -64,6 +74,20 @@ class TeacherReply:
 
     completion: Completion
     teacher: str
+
+
+def _merge(stats: TeacherStats, seen: RetryStats, error: ModelError | None) -> None:
+    """Add one call's retry-loop counts to the teacher's; a model that bypasses the loop
+    still counts as one attempt with its outcome."""
+    if seen.attempts == 0:
+        seen.attempts = 1
+        if error is not None:
+            seen.record(error)
+    stats.attempts += seen.attempts
+    stats.retries += seen.retries
+    stats.rate_limited += seen.rate_limited
+    stats.server_errors += seen.server_errors
+    stats.transient_errors += seen.transient_errors
 
 
 def estimate_tokens(messages: Sequence[MessageLike], max_tokens: int | None) -> int:
@@ -245,9 +269,16 @@ class TeacherEnsemble:
         lease = await state.limiter.acquire(estimate)
         actual: int | None = None
         outcome = False
+        seen = RetryStats()
         try:
             stats.requests += 1
-            completion = await state.teacher.complete(messages, **params)
+            try:
+                with observe_retries(seen):
+                    completion = await state.teacher.complete(messages, **params)
+            except ModelError as error:
+                _merge(stats, seen, error)
+                raise
+            _merge(stats, seen, None)
             outcome = True
         except FatalError as error:
             self._disable(state, error)
@@ -259,7 +290,6 @@ class TeacherEnsemble:
             # The retry loop already waited out what it could; pause the whole teacher so
             # the other workers stop hammering it, without counting it as broken.
             state.limiter.pause(error.retry_after if error.retry_after else self.default_pause)
-            stats.rate_limited += 1
             stats.last_error = str(error)
             errors.append(f"{state.teacher.name}: {error}")
             return None

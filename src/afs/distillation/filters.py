@@ -143,17 +143,22 @@ def _mnemonics() -> frozenset[str]:
     return MNEMONICS
 
 
-def _instruction_lines(code: str) -> int:
+def _heads(code: str) -> list[str]:
+    """The mnemonic of every instruction line of `code`."""
     mnemonics = _mnemonics()
-    count = 0
+    heads = []
     for line in code.splitlines():
         text = line.split(";", 1)[0].strip()
         if ":" in text and not text.startswith(("+", "-")):
             text = text.split(":", 1)[1].strip()
         head = text.split(None, 1)[0].split(".", 1)[0].upper() if text else ""
         if head in mnemonics:
-            count += 1
-    return count
+            heads.append(head)
+    return heads
+
+
+def _instruction_lines(code: str) -> int:
+    return len(_heads(code))
 
 
 
@@ -162,12 +167,13 @@ def check_code(item: FilterInput, ctx: dict[str, Any]) -> CheckResult:
     if not _expects_code(item):
         return _skip("code", "no code expected for this task")
     code = extract_code(item.response)
-    if code is None or _instruction_lines(code) == 0:
+    instructions = 0 if code is None else _instruction_lines(code)
+    if code is None or instructions == 0:
         return _fail("code", "no assembly found in the answer")
     ctx["code"] = code
     if item.code is not None and _normal(code) == _normal(item.code):
         return _fail("code", "the answer repeats the input code unchanged")
-    return _ok("code", f"{_instruction_lines(code)} instructions")
+    return _ok("code", f"{instructions} instructions")
 
 
 def _normal(code: str) -> str:
@@ -229,7 +235,8 @@ def check_equivalence(item: FilterInput, ctx: dict[str, Any]) -> CheckResult:
         return _skip("equivalence", "afs.asm.equivalence is not available")
     result = check_equivalent(
         item.code, ctx["assembly"], live_out=item.task.get("live_out"),
-        preconditions=item.task.get("preconditions"), trials=64, seed=0,
+        preconditions=item.task.get("preconditions"),
+        trials=equivalence_trials(item.code, ctx.get("code", "")), seed=0,
         # Scratch variables are given as bank-$00 addresses; the checker sees WRAM as $7E.
         scratch=[0x7E0000 | (a & 0xFFFF) for a in item.task.get("scratch", ())],
     )
@@ -239,6 +246,24 @@ def check_equivalence(item: FilterInput, ctx: dict[str, Any]) -> CheckResult:
     if not result.never_slower():
         return _fail("equivalence", "equivalent but slower than the input on some inputs")
     return _ok("equivalence", f"{result.trials} trials")
+
+
+# Trials for the equivalence filter. The checker stops at the first counterexample and tries
+# the edge states (0, $FF, $80, $7F, $01, carry and decimal set and clear) first, so a wrong
+# answer costs a trial or two whatever the budget: the budget is what an accepted answer pays.
+# Straight-line code computes the same expression on every input, and the edge states plus
+# ten random states separate the rewrites that differ; a branch or loop can hide a difference
+# on a path few inputs take, so code with control flow gets the full 64.
+STRAIGHT_LINE_TRIALS = 16
+CONTROL_FLOW_TRIALS = 64
+_CONTROL_FLOW = frozenset({"BCC", "BCS", "BEQ", "BMI", "BNE", "BPL", "BRA", "BRL", "BVC", "BVS",
+                           "JMP", "JML", "JSR", "JSL", "RTI", "COP", "BRK", "WAI", "STP"})
+
+
+def equivalence_trials(original: str, candidate: str) -> int:
+    """How many trials the equivalence filter runs for these two snippets."""
+    heads = {*_heads(original), *_heads(candidate)}
+    return CONTROL_FLOW_TRIALS if heads & _CONTROL_FLOW else STRAIGHT_LINE_TRIALS
 
 
 @functools.cache

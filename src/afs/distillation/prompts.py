@@ -10,6 +10,7 @@ code (`BenchmarkExclusion`). A prompt that talks about code always contains that
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 import re
@@ -100,15 +101,42 @@ def _addr(value: int) -> str:
     return f"${value:02X}" if value < 0x100 else f"${value:04X}"
 
 
-def _vars(rng: random.Random, count: int) -> list[int]:
-    """Distinct variables, either all direct-page or all absolute WRAM ($0200-$1FFF)."""
+def _vars(rng: random.Random, count: int, wide: Iterable[int] = ()) -> list[int]:
+    """Distinct variables, either all direct-page or all absolute WRAM ($0200-$1FFF).
+
+    The variables at the positions in `wide` receive 16-bit stores, so they are drawn again
+    until the ALTTP map allows one there: a documented 16-bit variable or free bytes, never a
+    1-byte variable whose neighbour the high byte would clobber (the knowledge filter rejects
+    such answers, so the prompt must not ask for them).
+    """
     chosen: list[int] = []
+    wide = set(wide)
     absolute = rng.random() < 0.5
     while len(chosen) < count:
         value = rng.randrange(0x0200, 0x1FF0) if absolute else _dp(rng, chosen)
+        if len(chosen) in wide and not wide_store_allowed(value):
+            continue
         if all(abs(value - other) > 1 for other in chosen):
             chosen.append(value)
     return chosen
+
+
+@functools.cache
+def wide_store_allowed(address: int) -> bool:
+    """May a 16-bit store go to `address` (bank $00/direct page, i.e. WRAM $7E:address)?
+    True when the knowledge graph finds no width error there, or is not installed."""
+    try:
+        from afs.knowledge.adapters import ALTTPKnowledgeGraph
+    except ImportError:
+        return True
+    graph = _graph(ALTTPKnowledgeGraph)
+    findings = graph.validate_output(f"```asm\nREP #$20\nSTA {_addr(address)}\n```")
+    return not any(f.kind == "width_clobber" and f.severity == "error" for f in findings)
+
+
+@functools.cache
+def _graph(kind: Any) -> Any:
+    return kind()
 
 
 def _imm8(value: int) -> str:
@@ -174,7 +202,8 @@ def _opt_multiply(rng: random.Random) -> Snippet:
 
 
 def _opt_paired_store(rng: random.Random) -> Snippet:
-    targets = _vars(rng, rng.randint(1, 2))
+    count = rng.randint(1, 2)
+    targets = _vars(rng, count, wide=range(count))
     body = ["SEP #$20"]
     for target in targets:
         value = rng.randrange(0x0100, 0xFFFF)
@@ -185,7 +214,7 @@ def _opt_paired_store(rng: random.Random) -> Snippet:
 
 
 def _opt_mode_switch(rng: random.Random) -> Snippet:
-    a, b, c, d = _vars(rng, 4)
+    a, b, c, d = _vars(rng, 4, wide=(1, 3))
     body = ["REP #$20", f"LDA {_addr(a)}", f"STA {_addr(b)}", "SEP #$20",
             "REP #$20", f"LDA {_addr(c)}", f"STA {_addr(d)}", "SEP #$20"]
     return _routine(rng, body), "copies two 16-bit variables", {
@@ -226,7 +255,7 @@ OPTIMIZE_FAMILIES: dict[str, Callable[[random.Random], Snippet]] = {
 # -- debugging families: a stated intent and code with one injected bug ----------------------
 
 def _bug_missing_clc(rng: random.Random) -> Snippet:
-    a, b, c = _vars(rng, 3)
+    a, b, c = _vars(rng, 3, wide=(2,))
     body = ["REP #$20", f"LDA {_addr(a)}", f"ADC {_addr(b)}", f"STA {_addr(c)}",
             "SEP #$20"]
     intent = (f"add the 16-bit values at {_addr(a)} and {_addr(b)} and store the sum "
@@ -243,7 +272,7 @@ def _bug_missing_sec(rng: random.Random) -> Snippet:
 
 
 def _bug_width(rng: random.Random) -> Snippet:
-    (target,) = _vars(rng, 1)
+    (target,) = _vars(rng, 1, wide=(0,))
     value = rng.randrange(0x0100, 0xFFFF)
     body = ["SEP #$20", f"LDA {_imm16(value)}", f"STA {_addr(target)}"]
     intent = f"store the 16-bit constant ${value:04X} at {_addr(target)}"
@@ -356,7 +385,7 @@ def _gen_joypad(rng: random.Random) -> str:
 
 
 def _gen_add16(rng: random.Random) -> str:
-    a, b, c = _vars(rng, 3)
+    a, b, c = _vars(rng, 3, wide=(2,))
     return (f"Write a routine that adds the 16-bit variables at {_addr(a)} and "
             f"{_addr(b)}, stores the sum at {_addr(c)}, and returns with 8-bit A.")
 

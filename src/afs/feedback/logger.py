@@ -4,13 +4,24 @@
 `afs.feedback.db` for why WAL + `synchronous=FULL`), so a crash never loses a record whose id a
 client has seen. Several processes may log to the same database at once. Prompts and responses
 are indexed with FTS5 for `search`.
+
+Group commit: one fsync costs milliseconds, so concurrent `log()`/`log_many()` calls of one
+process (threads, and asyncio tasks through `alog()`) are written by one committer thread in a
+shared transaction with one fsync. Each caller's rows sit in their own SAVEPOINT, so a bad
+batch (a duplicate id) fails alone and `log_many` stays all or nothing; every caller returns
+only once the transaction holding its rows has committed. Other processes commit their own
+groups; SQLite serialises them.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import math
+import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -20,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from afs.errors import InputError
-from afs.feedback.db import Database
+from afs.feedback.db import Database, StoreBusyError
 from afs.paths import state_path
 
 DB_FILENAME = "inference.db"
@@ -146,7 +157,9 @@ def validate_record(
     encoded = {}
     for name in _JSON_FIELDS:
         value = data.get(name)
-        value = {} if value is None else value
+        if not value and (value is None or isinstance(value, dict)):
+            encoded[name] = "{}"
+            continue
         if not isinstance(value, dict):
             raise bad(f"record field {name!r} must be a JSON object, got {value!r:.60}")
         try:
@@ -206,6 +219,138 @@ def resolve_db_path(log_dir: str | Path | None) -> Path:
     return path / DB_FILENAME
 
 
+class _Pending:
+    """One caller's rows waiting for the group commit, and how to tell it the outcome."""
+
+    __slots__ = ("_future", "_gate", "done", "error", "rows")
+
+    def __init__(self, rows: list[tuple[Any, ...]],
+                 future: asyncio.Future[None] | None = None) -> None:
+        self.rows = rows
+        self.error: BaseException | None = None
+        self.done = False
+        self._future = future
+        # A lock held until the commit ends: cheaper than an Event, whose Condition costs
+        # more than the insert itself when thousands of rows a second go through.
+        self._gate: Any = None
+        if future is None:
+            self._gate = threading.Lock()
+            self._gate.acquire()
+
+    def finish(self) -> None:
+        self.done = True
+        if self._gate is not None:
+            self._gate.release()
+            return
+        future = self._future
+        assert future is not None
+        error = self.error
+
+        def settle() -> None:
+            if future.done():  # the awaiting task was cancelled; its rows are stored anyway
+                return
+            if error is None:
+                future.set_result(None)
+            else:
+                future.set_exception(error)
+
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+            future.get_loop().call_soon_threadsafe(settle)
+
+    def wait(self) -> None:
+        assert self._gate is not None
+        self._gate.acquire()
+        if self.error is not None:
+            raise self.error
+
+
+class _GroupCommitter:
+    """One thread per process and logger that writes every queued batch in one transaction.
+
+    While a transaction (and its fsync) runs, new callers queue up; the next transaction takes
+    them all. A lone caller pays one thread hand-off on top of its own commit.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.pid = os.getpid()
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self.unfinished = 0  # rows submitted whose transaction has not ended yet
+        self._closed = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, pending: _Pending) -> None:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the inference logger is closed")
+            self._queue.append(pending)
+            self.unfinished += len(pending.rows)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, daemon=True,
+                                                name="afs-log-commit")
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._closed:
+                    self._cond.wait()
+                if not self._queue:
+                    return
+                batch, self._queue = self._queue, []
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            # `db.write` re-runs this whole function when the database is busy. The whole
+            # group goes in one statement; only when some row is refused (a duplicate id)
+            # is it redone caller by caller, each in a savepoint, to find whose it was.
+            for pending in batch:
+                pending.error = None
+            conn.execute("SAVEPOINT afs_group")
+            try:
+                insert_records(conn, [row for pending in batch for row in pending.rows])
+                conn.execute("RELEASE afs_group")
+                return
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK TO afs_group")
+                conn.execute("RELEASE afs_group")
+            for pending in batch:
+                conn.execute("SAVEPOINT afs_log")
+                try:
+                    insert_records(conn, pending.rows)
+                except sqlite3.IntegrityError as exc:
+                    conn.execute("ROLLBACK TO afs_log")
+                    pending.error = InputError(f"record id already stored ({exc})")
+                conn.execute("RELEASE afs_log")
+
+        try:
+            self.db.write(write)
+        except (sqlite3.Error, StoreBusyError, OSError) as exc:
+            for pending in batch:
+                pending.error = exc
+        except BaseException as exc:  # never leave a caller waiting forever
+            for pending in batch:
+                pending.error = exc
+            raise
+        finally:
+            with self._cond:
+                self.unfinished -= sum(len(p.rows) for p in batch)
+            for pending in batch:
+                pending.finish()
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the thread."""
+        with self._cond:
+            self._closed = True
+            thread = self._thread
+            self._cond.notify_all()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+
+
 class InferenceLogger:
     """Append-only, crash-safe log of inferences in one SQLite database.
 
@@ -226,6 +371,8 @@ class InferenceLogger:
         self.db_path = resolve_db_path(log_dir)
         self.db = Database(self.db_path, busy_timeout_s=busy_timeout_s, synchronous=synchronous)
         self.clock = clock
+        self._committer_lock = threading.Lock()
+        self._committer: _GroupCommitter | None = None
         self.db.connection()  # create and migrate now, so a bad path fails here
 
     def __repr__(self) -> str:
@@ -253,8 +400,33 @@ class InferenceLogger:
 
         `parent_id` links a record to the one it revises (a critic loop's drafts);
         `trace_id` groups the records of one request. Neither is checked against stored ids,
-        because concurrent workers may log a trace's records in any order.
+        because concurrent workers may log a trace's records in any order. Concurrent calls
+        share one transaction and one fsync (see the module docstring).
         """
+        row = self._row(prompt, response, model, system=system, expert=expert, params=params,
+                        latency_ms=latency_ms, prompt_tokens=prompt_tokens,
+                        completion_tokens=completion_tokens, trace_id=trace_id,
+                        parent_id=parent_id, metadata=metadata, timestamp=timestamp,
+                        record_id=record_id)
+        self._insert([row])
+        return row[0]
+
+    async def alog(self, prompt: str, response: str, model: str, **fields: Any) -> str:
+        """`log()` for asyncio code: the same durable row, awaited without blocking the loop
+        (and without a thread per call: the group committer settles the future)."""
+        row = self._row(prompt, response, model, **fields)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._group().submit(_Pending([row], future))
+        await future
+        return row[0]
+
+    def _row(self, prompt: str, response: str, model: str, *, system: str | None = None,
+             expert: str | None = None, params: Mapping[str, Any] | None = None,
+             latency_ms: float | None = None, prompt_tokens: int | None = None,
+             completion_tokens: int | None = None, trace_id: str | None = None,
+             parent_id: str | None = None, metadata: Mapping[str, Any] | None = None,
+             timestamp: float | str | None = None, record_id: str | None = None,
+             ) -> tuple[Any, ...]:
         data = {
             "id": record_id, "timestamp": timestamp, "prompt": prompt, "system": system,
             "response": response, "model": model, "expert": expert,
@@ -264,9 +436,7 @@ class InferenceLogger:
             "parent_id": parent_id,
             "metadata": dict(metadata) if metadata is not None else None,
         }
-        row = validate_record(data, now=self.clock())
-        self._insert([row])
-        return row[0]
+        return validate_record(data, now=self.clock())
 
     def log_many(self, records: Iterable[Mapping[str, Any]]) -> list[str]:
         """Store many records in one transaction (all or none); return their ids in order.
@@ -286,11 +456,17 @@ class InferenceLogger:
         self._insert(rows)
         return [row[0] for row in rows]
 
+    def _group(self) -> _GroupCommitter:
+        """This process's committer (a forked child must not use its parent's thread)."""
+        with self._committer_lock:
+            if self._committer is None or self._committer.pid != os.getpid():
+                self._committer = _GroupCommitter(self.db)
+            return self._committer
+
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
-        try:
-            self.db.write(lambda conn: insert_records(conn, rows))
-        except sqlite3.IntegrityError as exc:
-            raise InputError(f"record id already stored ({exc})") from None
+        pending = _Pending(rows)
+        self._group().submit(pending)
+        pending.wait()
 
     def get(self, record_id: str) -> LogRecord:
         """The record with this id; `InputError` if there is none."""
@@ -392,6 +568,11 @@ class InferenceLogger:
             raise InputError(f"bad search query {text!r}: {exc}") from None
 
     def close(self) -> None:
+        """Commit what other threads queued, then close the connection."""
+        with self._committer_lock:
+            committer, self._committer = self._committer, None
+        if committer is not None and committer.pid == os.getpid():
+            committer.close()
         self.db.close()
 
     def __enter__(self) -> InferenceLogger:

@@ -9,7 +9,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,9 @@ from afs.models.base import (
     ModelUnavailableError,
     RateLimitedError,
 )
+from afs.models.classical import ClassicalModel
 from afs.models.expert_tokens import EXPERT_NAMES
+from afs.workers import ProcessPool
 
 PIPELINE_MODEL = "afs"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,31 +53,64 @@ def _model_error_response(exc: ModelError) -> JSONResponse:
     return _error(502, f"upstream failed: {exc}", "upstream_error", "upstream_transient")
 
 
+def _warm_experts() -> None:
+    """Import the offline experts once per process (the workers fork from a warm parent)."""
+    from afs.models.classical_experts import din, farore, nayru, veran  # noqa: F401
+
+
 class ModelPool:
-    """Registry aliases → `ChatModel`s, built on first use and kept."""
+    """Registry aliases → `ChatModel`s, built on first use and kept.
+
+    Offline (classical) experts are CPU-bound: they answer in `workers`, a pool of processes
+    (default one per CPU, started with the app), so a burst of them never stalls the event
+    loop that relays every other request.
+    """
 
     def __init__(self, factory: Callable[[str], ChatModel] | None = None,
-                 aliases: list[str] | None = None) -> None:
+                 aliases: list[str] | None = None, *,
+                 workers: ProcessPool | None = None) -> None:
+        # Aliases known to answer offline: their workers start with the app.
+        self.classical: set[str] = set()
         if factory is None or aliases is None:
             from afs.models.registry import get_model, load_registry
 
             registry = load_registry()
+            if factory is None:
+                self.classical = {a for a in registry if registry.spec(a).provider == "classical"}
             factory = factory or (lambda alias: get_model(alias, registry=registry))
             aliases = aliases if aliases is not None else sorted(registry)
         self._factory = factory
         self.aliases = list(aliases)
         self._models: dict[str, ChatModel] = {}
+        self._own_workers = workers is None
+        self.workers = workers
+
+    def start(self) -> None:
+        """Start the expert workers (called when the app starts, before its threads)."""
+        if self.workers is None:
+            _warm_experts()
+            self.workers = ProcessPool(initializer=_warm_experts)
+        self.workers.start()
 
     def get(self, alias: str) -> ChatModel:
         if alias not in self.aliases:
             raise KeyError(alias)
         if alias not in self._models:
-            self._models[alias] = self._factory(alias)
+            model = self._factory(alias)
+            if isinstance(model, ClassicalModel):
+                if self.workers is None:
+                    self.start()
+                assert self.workers is not None
+                model.offload = self.workers.run
+            self._models[alias] = model
         return self._models[alias]
 
     async def aclose(self) -> None:
         for model in self._models.values():
             await model.aclose()
+        if self._own_workers and self.workers is not None:
+            self.workers.close()
+            self.workers = None
 
 
 def create_app(
@@ -92,6 +127,8 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if pool.classical:
+            pool.start()
         yield
         await pool.aclose()
 
@@ -156,8 +193,8 @@ def create_app(
             completion = await model.complete(messages, **params)
         except ModelError as exc:
             return _model_error_response(exc)
-        record_id = await asyncio.to_thread(
-            _log, logger, body, messages, prompt, completion.text, params,
+        record_id = await _log(
+            logger, body, messages, prompt, completion.text, params,
             latency_ms=(time.perf_counter() - started) * 1000,
             usage=(completion.usage.prompt_tokens, completion.usage.completion_tokens),
         )
@@ -184,7 +221,7 @@ def create_app(
             parts: list[str] = []
             yield _chunk(body.model, record_id, {"role": "assistant", "content": ""}, None)
             try:
-                async for piece in model.stream(messages, **params):
+                async for piece in _coalesced(model.stream(messages, **params)):
                     parts.append(piece)
                     yield _chunk(body.model, record_id, {"content": piece}, None)
             except ModelError as exc:
@@ -192,8 +229,8 @@ def create_app(
                 yield f"data: {json.dumps(payload)}\n\n"
                 yield "data: [DONE]\n\n"
                 return
-            await asyncio.to_thread(
-                _log, logger, body, messages, prompt, "".join(parts), params,
+            await _log(
+                logger, body, messages, prompt, "".join(parts), params,
                 latency_ms=(time.perf_counter() - started) * 1000, usage=(None, None),
                 record_id=record_id,
             )
@@ -249,11 +286,13 @@ def _summary(record: Any, vote: Any) -> dict[str, Any]:
     }
 
 
-def _log(logger: InferenceLogger, body: ChatCompletionRequest, messages: list[Message],
-         prompt: str, response: str, params: dict[str, Any], *, latency_ms: float,
-         usage: tuple[int | None, int | None], record_id: str | None = None) -> str:
+async def _log(logger: InferenceLogger, body: ChatCompletionRequest, messages: list[Message],
+               prompt: str, response: str, params: dict[str, Any], *, latency_ms: float,
+               usage: tuple[int | None, int | None], record_id: str | None = None) -> str:
+    """Log one exchange durably without blocking the event loop: concurrent requests share
+    one transaction and fsync (`InferenceLogger.alog`)."""
     system = "\n".join(m.content for m in messages if m.role == "system") or None
-    return logger.log(
+    return await logger.alog(
         prompt=prompt, response=response, model=body.model, system=system,
         expert=body.model if body.model in EXPERT_NAMES else None,
         params={k: v for k, v in params.items() if v is not None},
@@ -262,6 +301,44 @@ def _log(logger: InferenceLogger, body: ChatCompletionRequest, messages: list[Me
                   "messages": [{"role": m.role, "content": m.content} for m in messages]},
         record_id=record_id,
     )
+
+
+async def _coalesced(pieces: AsyncGenerator[str, None]) -> AsyncIterator[str]:
+    """The pieces of `pieces`, joined as they queue up: what arrived while the last event was
+    being written goes out as one event. An idle stream passes each piece on at once; a
+    loaded one sends fewer, larger events (each costs JSON, a write and the client's parse)."""
+    queue: asyncio.Queue[tuple[str | None, BaseException | None]] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async with contextlib.aclosing(pieces):  # a client that hangs up closes upstream
+                async for piece in pieces:
+                    queue.put_nowait((piece, None))
+            queue.put_nowait((None, None))
+        except Exception as exc:  # handed to the consumer, which re-raises it
+            queue.put_nowait((None, exc))
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            batch: list[str] = []
+            piece, error = await queue.get()
+            while True:
+                if piece is not None:
+                    batch.append(piece)
+                if piece is None or queue.empty():
+                    break
+                piece, error = queue.get_nowait()
+            if batch:
+                yield "".join(batch)
+            if piece is None:
+                if error is not None:
+                    raise error
+                return
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def _completion_json(model: str, record_id: str | None, text: str, finish_reason: str,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from afs.models.base import ChatModel, Completion, Message, ModelUnavailableError, Usage
@@ -57,25 +57,39 @@ def route(request: str, system: str = "") -> str:
     return "veran" if parsed.code else "nayru"
 
 
+def answer_request(expert: str, request: str, system: str = "") -> tuple[str, str]:
+    """(expert that answered, text) from expert `expert` (or the generalist's pick)."""
+    name = route(request, system) if expert == "generalist" else expert
+    return name, _handler(name)(request)
+
+
 class ClassicalModel(ChatModel):
-    """One offline expert (or the keyword-routing generalist) behind the chat interface."""
+    """One offline expert (or the keyword-routing generalist) behind the chat interface.
+
+    The experts are CPU-bound: `answer` runs on a thread by default, or through `offload`
+    (an awaitable runner such as `afs.workers.ProcessPool.run`) when a server sets one, so
+    that many requests do not queue behind the GIL.
+    """
 
     provider = "classical"
 
     def __init__(self, expert: str, **kwargs: Any) -> None:
         super().__init__(expert, **kwargs)
         self.expert = expert
+        self.offload: Callable[..., Awaitable[tuple[str, str]]] | None = None
 
     def answer(self, request: str, system: str = "") -> tuple[str, str]:
         """(expert that answered, text); `system` is the system prompt, if any."""
-        name = route(request, system) if self.expert == "generalist" else self.expert
-        return name, _handler(name)(request)
+        return answer_request(self.expert, request, system)
 
     async def _complete(self, messages: list[Message], params: dict[str, Any]) -> Completion:
         started = time.perf_counter()
         request = next((m.content for m in reversed(messages) if m.role == "user"), "")
         system = "\n".join(m.content for m in messages if m.role == "system")
-        name, text = await asyncio.to_thread(self.answer, request, system)
+        if self.offload is None:
+            name, text = await asyncio.to_thread(self.answer, request, system)
+        else:
+            name, text = await self.offload(answer_request, self.expert, request, system)
         finish = "stop"
         for stop in params.get("stop") or ():
             cut = text.find(stop)

@@ -3,15 +3,21 @@
 Provider SDKs have their own retries switched off, so this is the only loop. It honours a
 server's `Retry-After`, bounds both the attempts and the total time, and never retries a
 `FatalError`.
+
+What the loop did is observable: inside `with observe_retries(stats):` every attempt, retry,
+429 and 5xx of the calls made by that task (and the tasks it starts) is counted into the
+`RetryStats` given, so a caller such as the distillation ensemble can account per teacher for
+what the one loop hid.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -41,6 +47,55 @@ class RetryPolicy:
 
 
 @dataclass
+class RetryStats:
+    """Counts of what the retry loop did: every attempt (the first try included), every
+    retry, every 429, every 5xx, other transient errors (timeouts, resets, bad bodies) and
+    fatal errors."""
+
+    attempts: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    server_errors: int = 0
+    transient_errors: int = 0
+    fatal_errors: int = 0
+
+    def record(self, error: ModelError) -> None:
+        if isinstance(error, RateLimitedError):
+            self.rate_limited += 1
+        elif isinstance(error, FatalError):
+            self.fatal_errors += 1
+        elif error.status is not None and error.status >= 500:
+            self.server_errors += 1
+        else:
+            self.transient_errors += 1
+
+
+_observer: contextvars.ContextVar[RetryStats | None] = contextvars.ContextVar(
+    "afs_retry_observer", default=None)
+
+
+@contextlib.contextmanager
+def observe_retries(stats: RetryStats) -> Iterator[RetryStats]:
+    """Count into `stats` what the retry loop does for calls made inside the block."""
+    token = _observer.set(stats)
+    try:
+        yield stats
+    finally:
+        _observer.reset(token)
+
+
+def _count(error: ModelError | None, retrying: bool) -> None:
+    stats = _observer.get()
+    if stats is None:
+        return
+    stats.attempts += 1
+    if error is not None:
+        stats.record(error)
+    if retrying:
+        stats.retries += 1
+
+
+@dataclass
 class RetryEvent:
     attempt: int
     error: ModelError
@@ -59,17 +114,23 @@ async def call_with_retry(
     while True:
         attempt += 1
         try:
-            return await attempt_fn(), attempt
-        except FatalError:
+            result = await attempt_fn()
+        except FatalError as error:
+            _count(error, retrying=False)
             raise
         except (RateLimitedError, TransientError) as error:
             delay = policy.delay_for(attempt, error)
             elapsed = time.monotonic() - started
             if attempt >= policy.max_attempts or elapsed + delay > policy.total_timeout:
+                _count(error, retrying=False)
                 raise
+            _count(error, retrying=True)
             if on_retry:
                 on_retry(RetryEvent(attempt, error, delay))
             await policy.sleep(delay)
+            continue
+        _count(None, retrying=False)
+        return result, attempt
 
 
 async def stream_with_retry(
@@ -90,14 +151,18 @@ async def stream_with_retry(
                 async for chunk in chunks:
                     yielded = True
                     yield chunk
+            _count(None, retrying=False)
             return
-        except FatalError:
+        except FatalError as error:
+            _count(error, retrying=False)
             raise
         except (RateLimitedError, TransientError) as error:
             delay = policy.delay_for(attempt, error)
             elapsed = time.monotonic() - started
             if yielded or attempt >= policy.max_attempts or elapsed + delay > policy.total_timeout:
+                _count(error, retrying=False)
                 raise
+            _count(error, retrying=True)
             if on_retry:
                 on_retry(RetryEvent(attempt, error, delay))
             await policy.sleep(delay)
