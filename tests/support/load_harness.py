@@ -222,8 +222,11 @@ def _generated(prompt: str) -> str:
     text = answer(prompt)
     if _CODE.search(text):
         return text
-    target = re.search(r"\$([0-9A-F]{2,6})", prompt)
-    address = f"${target.group(1)}" if target else "$7E0010"
+    # A hardware register named in the prompt ($4212) is no place for a read-modify-write:
+    # the fallback works on the first RAM address the prompt names.
+    ram = [a for a in re.findall(r"\$([0-9A-F]{2,6})", prompt)
+           if not 0x2100 <= int(a, 16) < 0x4400]
+    address = f"${ram[0]}" if ram else "$7E0010"
     return ("Here is a compact routine.\n\n```asm\nTask:\n    PHP\n    SEP #$20\n"
             f"    LDA {address}\n    BEQ .done\n    DEC A\n    STA {address}\n.done:\n"
             "    PLP\n    RTS\n```\n\nIt saves and restores P, so the caller's register widths "
