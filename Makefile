@@ -41,6 +41,9 @@ lint: setup
 test: setup browser
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q || echo "WARNING: oracle setup failed; oracle tests will skip"; fi
 	$(BIN)/ruff check src tests scripts bench
+	@# Byte-compile first: CPython 3.11 can raise a spurious SystemError ("AST constructor
+	@# recursion depth mismatch", python/cpython#106905) when modules compile in two threads.
+	$(BIN)/python -m compileall -q src tests >/dev/null
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup
