@@ -28,24 +28,54 @@ class ExportResult:
     lmstudio_notes: Path
 
 
-def merge_adapter(run_dir: str | Path, output: str | Path) -> Path:
-    """Load base + adapter from a training run, merge, save safetensors and tokenizer."""
-    import torch
+def load_trained(run_dir: str | Path) -> tuple[Any, Any]:
+    """The run's base with its adapter applied (not merged), and the run's tokenizer.
+
+    The base is loaded in the dtype it was saved in and its embedding gets the row count
+    it was trained with: a padded base stays padded.
+    """
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from afs.training.tiny import resolve_base
 
     run_dir = Path(run_dir)
     run = read_run_file(run_dir)
     adapter_dir = run_dir / ADAPTER_DIR
     tokenizer = AutoTokenizer.from_pretrained(str(adapter_dir))
-    base = AutoModelForCausalLM.from_pretrained(run["base"], dtype=torch.float32)
-    if len(tokenizer) != base.get_input_embeddings().num_embeddings:
-        base.resize_token_embeddings(len(tokenizer))
-    merged = PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload()
+    location = run.get("base_path") or run["base"]
+    if not Path(location).exists() and run["base"] == "tiny":
+        location = resolve_base("tiny")  # the built-in base is rebuilt the same
+    try:
+        base = AutoModelForCausalLM.from_pretrained(location, dtype="auto")
+    except OSError as exc:
+        raise InputError(f"cannot load the run's base model {location!r}: {exc}") from None
+    rows = base.get_input_embeddings().num_embeddings
+    trained_rows = run.get("vocab_rows") or max(rows, len(tokenizer))
+    if trained_rows != rows:
+        base.resize_token_embeddings(trained_rows, mean_resizing=False)
+    return PeftModel.from_pretrained(base, str(adapter_dir)), tokenizer
+
+
+def merge_adapter(run_dir: str | Path, output: str | Path, *,
+                  max_shard_size: str = "2GB") -> Path:
+    """Merge a run's adapter into its base; save sharded safetensors and the tokenizer.
+
+    Merged in the base's own dtype (bf16 for a 7B: ~15 GB of RAM, not the ~30 GB float32
+    would take), so the export has the base's dtype and shape. Written to a scratch folder
+    and renamed into place, so an interrupted export leaves no half-written model.
+    """
+    import shutil
+
+    adapted, tokenizer = load_trained(run_dir)
+    merged = adapted.merge_and_unload()
     output = Path(output)
-    output.mkdir(parents=True, exist_ok=True)
-    merged.save_pretrained(str(output), safe_serialization=True)
-    tokenizer.save_pretrained(str(output))
+    scratch = output.with_name(output.name + ".partial")
+    shutil.rmtree(scratch, ignore_errors=True)
+    merged.save_pretrained(str(scratch), safe_serialization=True, max_shard_size=max_shard_size)
+    tokenizer.save_pretrained(str(scratch))
+    shutil.rmtree(output, ignore_errors=True)
+    scratch.rename(output)
     return output
 
 
