@@ -156,3 +156,68 @@ def test_usdasm_benchmark_has_both_query_kinds():
     bench = build_benchmark([USDASM], max_clones=10, max_descriptions=10, trials=4)
     assert bench.counts()["clone"] == 10 and bench.counts()["description"] == 10
     assert all("#_" not in doc["text"][:40] for doc in bench.documents[:50])
+
+
+def test_contrastive_stage_pulls_pairs_together(built_corpus: Path, tokenizer_dir: Path,
+                                                tmp_path: Path):
+    from afs.pretraining import EncoderPretrainer, PretrainConfig
+    from afs.pretraining.contrastive import ContrastiveConfig, corpus_pairs, train_contrastive
+    from afs.pretraining.embeddings import TextEncoder
+
+    mlm = EncoderPretrainer(built_corpus, PretrainConfig(
+        preset="tiny", seq_len=64, max_steps=1, output_dir=tmp_path / "mlm"),
+        tokenizer=tokenizer_dir).train()
+    config = ContrastiveConfig(steps=30, batch_size=8, max_length=64, lr=2e-3)
+    pairs = corpus_pairs(built_corpus, config)
+    result = train_contrastive(mlm["model_dir"], pairs, tmp_path / "retrieval", config)
+    assert result["last_loss"] < result["first_loss"]
+
+    # The objective at work: a training pair's query ranks its own document higher.
+    probe = pairs[:16]
+
+    def mean_rank(model_dir) -> float:
+        encoder = TextEncoder(model_dir)
+        queries = encoder.encode([q for q, _ in probe])
+        docs = encoder.encode([d for _, d in probe])
+        scores = queries @ docs.T
+        return float(np.mean([rank_of(scores[i], i) for i in range(len(probe))]))
+
+    assert mean_rank(tmp_path / "retrieval") < mean_rank(mlm["model_dir"])
+
+
+def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_path: Path,
+                                                         _isolated_afs_state):
+    import json
+
+    from typer.testing import CliRunner
+
+    from afs.cli.main import app
+
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None):
+        result = runner.invoke(app, [*args, "--json"], input=stdin)
+        assert result.exit_code == 0, (args, result.output, result.exception)
+        return json.loads(result.stdout)
+
+    run("corpus", "build", "--source", str(asm_sources), "--val-fraction", "0.2")
+    run("pretrain", "tokenizer", "--vocab-size", "1024")
+    run("pretrain", "train", "--preset", "tiny", "--max-steps", "2", "--seq-len", "128")
+    tuned = run("pretrain", "contrastive", "--steps", "3", "--batch-size", "4",
+                "--max-length", "64")
+    assert Path(tuned["model_dir"]) == _isolated_afs_state / "pretraining" / "retrieval"
+    index = run("pretrain", "embed")
+    assert Path(index["model_dir"]) == Path(tuned["model_dir"]).resolve()
+    for mode in ("bm25", "dense", "hybrid"):
+        hits = run("pretrain", "query", "LDA.b #$80 : STA.w $2115", "-k", "3", "--mode", mode)
+        assert len(hits) == 3 and hits[0]["score"] >= hits[2]["score"]
+    answers = run("pretrain", "query", "-", "-k", "2", stdin="LDA $10\nrefill the meters\n")
+    assert [a["query"] for a in answers] == ["LDA $10", "refill the meters"]
+    assert all(a["mode"] == "hybrid" and len(a["hits"]) == 2 for a in answers)
+    report = run("pretrain", "benchmark", "--source", str(asm_sources), "--clones", "3",
+                 "--descriptions", "3", "--tuning-queries", "3",
+                 "--output", str(tmp_path / "report.json"))
+    assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
+    assert report["tuning_queries"] >= 3 and report["weight"] in (0.1, 0.2, 0.3, 0.4, 0.5,
+                                                                   0.6, 0.7)
+    assert json.loads((tmp_path / "report.json").read_text()) == report

@@ -258,7 +258,10 @@ def benchmark(
                                       help="Encoder [default: the trained one]."),
     clones: int = typer.Option(200, "--clones", help="Most clone queries."),
     descriptions: int = typer.Option(200, "--descriptions", help="Most description queries."),
-    weight: float = typer.Option(0.5, "--weight", help="Hybrid: share of the dense score."),
+    weight: float | None = typer.Option(None, "--weight", help="Hybrid: share of the dense "
+                                        "score [default: tuned on training-split queries]."),
+    tuning: int = typer.Option(100, "--tuning-queries",
+                               help="Training-split queries of each kind to tune on."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = JsonOption,
@@ -272,7 +275,7 @@ def benchmark(
 
     with console.status("Generating verified clones…") if not as_json else _nothing():
         bench = build_benchmark(source, max_clones=clones, max_descriptions=descriptions,
-                                seed=seed)
+                                tuning_queries=tuning, seed=seed)
     with console.status("Ranking…") if not as_json else _nothing():
         report = evaluate(bench, model_dir=model or _trained_model(), weight=weight)
     if output is not None:

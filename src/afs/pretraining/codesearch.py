@@ -96,7 +96,8 @@ class SearchBenchmark:
     def counts(self) -> dict[str, int]:
         kinds: dict[str, int] = {}
         for query in self.queries:
-            kinds[query["kind"]] = kinds.get(query["kind"], 0) + 1
+            key = f"tune_{query['kind']}" if query.get("tune") else query["kind"]
+            kinds[key] = kinds.get(key, 0) + 1
         return {"documents": len(self.documents), **kinds}
 
 
@@ -125,52 +126,68 @@ def build_benchmark(
     max_clones: int = 200,
     max_descriptions: int = 200,
     split: str = "validation",
+    tuning_queries: int = 0,
     seed: int = 0,
     trials: int = 12,
     progress: Any = None,
 ) -> SearchBenchmark:
     """Generate the benchmark from a disassembly (see the module doc).
 
-    Queries are drawn from `split` documents; `trials` is the equivalence checker's number
-    of random states per clone. `progress(done, total)` follows the clone checks.
+    Queries are drawn from `split` documents; `tuning_queries` > 0 adds up to that many of
+    each kind from the other split, marked `"tune": True`, on which `evaluate` picks the
+    hybrid's weight. `trials` is the equivalence checker's number of random states per
+    clone; `progress(done, total)` follows the clone checks.
     """
     constants = load_constants(source_dirs)
     bench = SearchBenchmark([])
-    held_out: list[tuple[int, dict[str, Any]]] = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for record in _corpus_documents(source_dirs, seed):
         text = code_only(record["text"], record["name"])
         if not text:
             continue
-        row = len(bench.documents)
+        records.append((len(bench.documents), record))
         bench.documents.append({"id": record["id"], "source": record["source"],
                                 "name": record["name"], "start_line": record["start_line"],
                                 "split": record["split"], "text": text})
-        if record["split"] == split:
-            held_out.append((row, record))
     rng = random.Random(seed)
-    order = list(held_out)
-    rng.shuffle(order)
-    for row, record in order:
+    rng.shuffle(records)
+    held_out = [(row, r) for row, r in records if r["split"] == split]
+    tuning = [(row, r) for row, r in records if r["split"] != split]
+    groups = [(held_out, max_descriptions, max_clones, False)]
+    if tuning_queries:
+        groups.append((tuning, tuning_queries, tuning_queries, True))
+    for group, descriptions_wanted, clones_wanted, tune in groups:
+        _add_queries(bench, group, descriptions_wanted, clones_wanted, tune, constants, rng,
+                     trials, seed, progress)
+    return bench
+
+
+def _add_queries(bench: SearchBenchmark, group: list[tuple[int, dict[str, Any]]],
+                 descriptions_wanted: int, clones_wanted: int, tune: bool,
+                 constants: dict[str, str], rng: random.Random, trials: int, seed: int,
+                 progress: Any) -> None:
+    found = 0
+    for row, record in group:
         for prose in descriptions(record["text"], record["name"]):
-            if sum(q["kind"] == "description" for q in bench.queries) >= max_descriptions:
+            if found >= descriptions_wanted:
                 break
             bench.queries.append({"kind": "description", "text": prose, "target": row,
-                                  "target_id": record["id"]})
+                                  "target_id": record["id"], "tune": tune})
+            found += 1
     # Clones are made of the routine with its label (sublabels need a parent), renamed.
-    candidates = [(row, lines) for row, record in order
+    candidates = [(row, lines) for row, record in group
                   if (lines := parse_code(code_only(record["text"]))) and len(lines) >= 4]
     clones = 0
     for done, (row, lines) in enumerate(candidates, start=1):
-        if clones >= max_clones:
+        if clones >= clones_wanted:
             break
         clone = make_clone(lines, rng, constants=constants)
         if verify_clone(lines, clone, constants=constants, trials=trials, seed=seed):
             bench.queries.append({"kind": "clone", "text": render(clone.lines), "target": row,
-                                  "target_id": bench.documents[row]["id"]})
+                                  "target_id": bench.documents[row]["id"], "tune": tune})
             clones += 1
         if progress is not None:
             progress(done, len(candidates))
-    return bench
 
 
 def training_pairs(
@@ -201,38 +218,59 @@ def training_pairs(
     return pairs
 
 
+WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+
+
 def evaluate(
     bench: SearchBenchmark,
     *,
     model_dir: str | Path | None = None,
-    weight: float = 0.5,
+    weight: float | None = None,
     batch_size: int = 32,
 ) -> dict[str, Any]:
     """recall@1/@5/@10 and MRR per query kind for BM25, the encoder and the hybrid.
 
+    The hybrid's weight is `weight`, or else the one of `WEIGHTS` with the best mean MRR
+    on the tuning queries (0.5 without any). Metrics are over the other queries only.
     Without `model_dir` only BM25 is measured.
     """
     from afs.pretraining.search import BM25, fuse, rank_of, retrieval_metrics
 
     bm25 = BM25.build(bench.texts())
+    scored: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
     encoder = vectors = None
     if model_dir is not None:
         from afs.pretraining.embeddings import TextEncoder
 
         encoder = TextEncoder(model_dir)
         vectors = encoder.encode(bench.texts(), batch_size=batch_size)
-    ranks: dict[str, dict[str, list[int]]] = {}
     for query in bench.queries:
-        keyword = bm25.scores(query["text"])
-        per_mode = {"bm25": keyword}
+        per_mode = {"bm25": bm25.scores(query["text"])}
         if encoder is not None and vectors is not None:
-            dense = vectors @ encoder.encode([query["text"]])[0]
-            per_mode["dense"] = dense
-            per_mode["hybrid"] = fuse(keyword, dense, weight)
+            per_mode["dense"] = vectors @ encoder.encode([query["text"]])[0]
+        scored.append((query, per_mode))
+    tuning = [(q, m) for q, m in scored if q.get("tune")]
+    if weight is None and tuning and encoder is not None:
+        def tuned_mrr(candidate: float) -> float:
+            ranks: dict[str, list[int]] = {}
+            for query, modes in tuning:
+                ranks.setdefault(query["kind"], []).append(rank_of(
+                    fuse(modes["bm25"], modes["dense"], candidate), query["target"]))
+            return sum(retrieval_metrics(r)["mrr"] for r in ranks.values()) / len(ranks)
+
+        weight = max(WEIGHTS, key=tuned_mrr)
+    weight = 0.5 if weight is None else weight
+    ranks: dict[str, dict[str, list[int]]] = {}
+    for query, per_mode in scored:
+        if query.get("tune"):
+            continue
+        if "dense" in per_mode:
+            per_mode["hybrid"] = fuse(per_mode["bm25"], per_mode["dense"], weight)
         for mode, scores in per_mode.items():
             ranks.setdefault(mode, {}).setdefault(query["kind"], []).append(
                 rank_of(np.asarray(scores), query["target"]))
-    report: dict[str, Any] = {"counts": bench.counts(), "weight": weight, "modes": {}}
+    report: dict[str, Any] = {"counts": bench.counts(), "weight": weight,
+                              "tuning_queries": len(tuning), "modes": {}}
     for mode, kinds in ranks.items():
         report["modes"][mode] = {kind: retrieval_metrics(values)
                                  for kind, values in sorted(kinds.items())}

@@ -139,16 +139,20 @@ def train_contrastive(
         optimizer.step()
         scheduler.step()
         accuracy = float((logits.argmax(1) == labels[: len(batch)]).float().mean())
-        history.append({"step": step, "loss": float(loss), "in_batch_accuracy": accuracy})
-        emit({"event": "step", "step": step, "total_steps": config.steps, "loss": float(loss),
+        value = loss.item()
+        history.append({"step": step, "loss": value, "in_batch_accuracy": accuracy})
+        emit({"event": "step", "step": step, "total_steps": config.steps, "loss": value,
               "in_batch_accuracy": accuracy})
     output = Path(output_dir).expanduser()
     scratch = output.with_name(output.name + ".partial")
     model.save_pretrained(str(scratch))
     tokenizer.save_pretrained(str(scratch))
+    window = max(1, min(10, len(history) // 4))
     result = {"steps": config.steps, "pairs": len(pairs), "batch_size": batch_size,
               "seconds": round(time.perf_counter() - started, 1),
-              "first_loss": history[0]["loss"], "last_loss": history[-1]["loss"],
+              # Means over the first and last few steps: one batch's loss is noisy.
+              "first_loss": sum(h["loss"] for h in history[:window]) / window,
+              "last_loss": sum(h["loss"] for h in history[-window:]) / window,
               "last_in_batch_accuracy": history[-1]["in_batch_accuracy"],
               "config": asdict(config), "model_dir": str(output)}
     (scratch / "contrastive.json").write_text(json.dumps({**result, "history": history},
