@@ -158,22 +158,32 @@ def export(
     name: str = typer.Option("afs-student", "--name", help="Model name for Ollama/LM Studio."),
     expert: str | None = typer.Option(None, "--expert",
                                       help="Take the system prompt and params of this alias."),
+    fmt: str = typer.Option("safetensors", "--format",
+                            help="safetensors, or gguf (also writes <name>.<quant>.gguf)."),
+    quant: str = typer.Option("q8_0", "--quant", help="GGUF encoding: q8_0, f16 or q4_k_m "
+                              "(q4_k_m needs llama-cpp-python)."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
-    """Merge LoRA into safetensors and write an Ollama Modelfile and LM Studio notes."""
+    """Merge LoRA into safetensors (optionally GGUF); write an Ollama Modelfile and notes."""
     from afs.cli.output import fail
     from afs.training.export import export_run
 
     if not merge:
         fail("only merged exports are supported: Ollama and LM Studio load full weights")
+    if fmt not in ("safetensors", "gguf"):
+        fail(f"--format must be safetensors or gguf, got {fmt!r}")
     system_prompt, params = _expert_defaults(expert)
-    result = export_run(run_dir, output, name=name, system_prompt=system_prompt, params=params)
+    result = export_run(run_dir, output, name=name, system_prompt=system_prompt, params=params,
+                        gguf_quant=quant if fmt == "gguf" else None)
     payload = {"merged_dir": str(result.merged_dir), "modelfile": str(result.modelfile),
-               "lmstudio_notes": str(result.lmstudio_notes)}
+               "lmstudio_notes": str(result.lmstudio_notes),
+               "gguf": str(result.gguf) if result.gguf else None}
     if as_json:
         print_json(payload)
     else:
         console.print(f"merged weights: {result.merged_dir}")
+        if result.gguf:
+            console.print(f"GGUF: {result.gguf}")
         console.print(f"Ollama: ollama create {name} -f {result.modelfile}")
         console.print(f"LM Studio: see {result.lmstudio_notes}")
 
