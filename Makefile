@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean browser
+.PHONY: setup run test lint bench oracle-soak clean browser e2e-local
 
 setup: $(STAMP)
 
@@ -43,6 +43,11 @@ test: setup browser
 bench: setup
 	mkdir -p bench/results
 	$(BIN)/python -m bench.run_all
+
+# Tiny student -> SFT -> GGUF -> llama.cpp server on loopback -> afs benchmark / afs run.
+e2e-local: setup
+	$(BIN)/python -m pip install -q -e ".[e2e]"
+	$(BIN)/python scripts/e2e_local.py
 
 oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi
