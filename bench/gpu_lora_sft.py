@@ -63,7 +63,7 @@ def _sft(base: Path, data: Path, out: Path, *, small: bool, **options: Any) -> d
     started = time.perf_counter()
     result = train_sft(TrainConfig(
         base=str(base), data=data, output_dir=out, max_steps=steps, batch_size=batch,
-        seq_len=seq, lr=1e-4, save_steps=100_000, logging_steps=5, add_expert_tokens=True,
+        seq_len=seq, lr=1e-4, save_steps=100_000, logging_steps=1, add_expert_tokens=True,
         gradient_checkpointing=True, **options))
     elapsed = time.perf_counter() - started
     tokens = _tokens(base, data, seq) * batch * steps
