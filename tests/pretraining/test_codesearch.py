@@ -19,7 +19,15 @@ from afs.pretraining.codesearch import (
     training_pairs,
 )
 from afs.pretraining.parsers import DisassemblyParser, LineKind, classify, strip_address
-from afs.pretraining.search import BM25, fuse, rank_of, retrieval_metrics, search_terms, top_k
+from afs.pretraining.search import (
+    BM25,
+    fuse,
+    query_kind,
+    rank_of,
+    retrieval_metrics,
+    search_terms,
+    top_k,
+)
 
 # Written for these tests (usdasm's layout: an address before every line).
 PREFIXED = """\
@@ -108,6 +116,13 @@ def test_bm25_ranks_by_rare_shared_terms():
     # Second on the encoder but far ahead on keywords: first overall.
     fused = fuse(np.array([0.0, 0.0, 3.0]), np.array([0.6, 0.1, 0.5]))
     assert int(top_k(fused, 1)[0]) == 2
+
+
+def test_query_kind_tells_code_from_prose():
+    assert query_kind("LDA.l $7EF36D : SEC : SBC.b #$08") == "code"
+    assert query_kind("Routine_1:\n  lda $10\n  sta $11\n.loop\n  RTS") == "code"
+    assert query_kind("decrement link's health") == "prose"
+    assert query_kind("link handle sword cooldown") == "prose"
 
 
 def test_bm25_index_round_trips(tmp_path: Path):
@@ -218,6 +233,9 @@ def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_
                  "--descriptions", "3", "--tuning-queries", "3",
                  "--output", str(tmp_path / "report.json"))
     assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
-    assert report["tuning_queries"] >= 3 and report["weight"] in (0.1, 0.2, 0.3, 0.4, 0.5,
-                                                                   0.6, 0.7)
+    assert report["tuning_queries"] >= 3
+    assert set(report["hybrid_weights"]) == {"code", "prose"}
+    stored = json.loads((_isolated_afs_state / "pretraining" / "embeddings" /
+                         "index.json").read_text())
+    assert stored["hybrid_weights"] == report["hybrid_weights"]
     assert json.loads((tmp_path / "report.json").read_text()) == report

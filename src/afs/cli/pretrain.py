@@ -244,6 +244,21 @@ def contrastive(
                   f"{result['last_loss']:.3f}; model in {result['model_dir']}")
 
 
+def _remember_weights(report: dict[str, Any], model: Path) -> None:
+    """Store the tuned hybrid weights in the default index when it uses the same model."""
+    import json
+
+    info_path = _default("embeddings") / "index.json"
+    if not info_path.is_file():
+        return
+    info = json.loads(info_path.read_text())
+    if Path(info.get("model_dir", "")).resolve() == Path(model).resolve():
+        info["hybrid_weights"] = report["hybrid_weights"]
+        tmp = info_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2) + "\n")
+        tmp.replace(info_path)
+
+
 def _nothing() -> Any:
     from contextlib import nullcontext
 
@@ -258,8 +273,6 @@ def benchmark(
                                       help="Encoder [default: the trained one]."),
     clones: int = typer.Option(200, "--clones", help="Most clone queries."),
     descriptions: int = typer.Option(200, "--descriptions", help="Most description queries."),
-    weight: float | None = typer.Option(None, "--weight", help="Hybrid: share of the dense "
-                                        "score [default: tuned on training-split queries]."),
     tuning: int = typer.Option(100, "--tuning-queries",
                                help="Training-split queries of each kind to tune on."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
@@ -277,7 +290,8 @@ def benchmark(
         bench = build_benchmark(source, max_clones=clones, max_descriptions=descriptions,
                                 tuning_queries=tuning, seed=seed)
     with console.status("Ranking…") if not as_json else _nothing():
-        report = evaluate(bench, model_dir=model or _trained_model(), weight=weight)
+        report = evaluate(bench, model_dir=model or _trained_model())
+    _remember_weights(report, model or _trained_model())
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, indent=2) + "\n")

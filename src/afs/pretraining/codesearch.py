@@ -218,26 +218,34 @@ def training_pairs(
     return pairs
 
 
-WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+WEIGHTS = tuple(round(0.1 * step, 1) for step in range(9))  # dense share 0 .. 0.8
 
 
 def evaluate(
     bench: SearchBenchmark,
     *,
     model_dir: str | Path | None = None,
-    weight: float | None = None,
+    weights: dict[str, float] | None = None,
     batch_size: int = 32,
 ) -> dict[str, Any]:
     """recall@1/@5/@10 and MRR per query kind for BM25, the encoder and the hybrid.
 
-    The hybrid's weight is `weight`, or else the one of `WEIGHTS` with the best mean MRR
-    on the tuning queries (0.5 without any). Metrics are over the other queries only.
-    Without `model_dir` only BM25 is measured.
+    The hybrid's dense share per query kind (`search.query_kind`: code or prose) is taken
+    from `weights`, or else tuned over `WEIGHTS` on the tuning queries (mean of MRR and
+    recall@5), falling back to `search.DEFAULT_WEIGHTS`. Metrics cover the other queries
+    only. Without `model_dir` only BM25 is measured.
     """
-    from afs.pretraining.search import BM25, fuse, rank_of, retrieval_metrics
+    from afs.pretraining.search import (
+        BM25,
+        DEFAULT_WEIGHTS,
+        fuse,
+        query_kind,
+        rank_of,
+        retrieval_metrics,
+    )
 
     bm25 = BM25.build(bench.texts())
-    scored: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+    scored: list[tuple[dict[str, Any], str, dict[str, np.ndarray]]] = []
     encoder = vectors = None
     if model_dir is not None:
         from afs.pretraining.embeddings import TextEncoder
@@ -248,28 +256,33 @@ def evaluate(
         per_mode = {"bm25": bm25.scores(query["text"])}
         if encoder is not None and vectors is not None:
             per_mode["dense"] = vectors @ encoder.encode([query["text"]])[0]
-        scored.append((query, per_mode))
-    tuning = [(q, m) for q, m in scored if q.get("tune")]
-    if weight is None and tuning and encoder is not None:
-        def tuned_mrr(candidate: float) -> float:
-            ranks: dict[str, list[int]] = {}
-            for query, modes in tuning:
-                ranks.setdefault(query["kind"], []).append(rank_of(
-                    fuse(modes["bm25"], modes["dense"], candidate), query["target"]))
-            return sum(retrieval_metrics(r)["mrr"] for r in ranks.values()) / len(ranks)
+        scored.append((query, query_kind(query["text"]), per_mode))
+    chosen = dict(DEFAULT_WEIGHTS)
+    tuning = [item for item in scored if item[0].get("tune")]
+    if weights is not None:
+        chosen.update(weights)
+    elif tuning and encoder is not None:
+        for kind in chosen:
+            group = [(q, m) for q, k, m in tuning if k == kind]
+            if not group:
+                continue
 
-        weight = max(WEIGHTS, key=tuned_mrr)
-    weight = 0.5 if weight is None else weight
+            def objective(weight: float, group=group) -> float:
+                metrics = retrieval_metrics([rank_of(fuse(m["bm25"], m["dense"], weight),
+                                                     q["target"]) for q, m in group])
+                return metrics["mrr"] + metrics["recall@5"]
+
+            chosen[kind] = max(WEIGHTS, key=objective)
     ranks: dict[str, dict[str, list[int]]] = {}
-    for query, per_mode in scored:
+    for query, kind, per_mode in scored:
         if query.get("tune"):
             continue
         if "dense" in per_mode:
-            per_mode["hybrid"] = fuse(per_mode["bm25"], per_mode["dense"], weight)
+            per_mode["hybrid"] = fuse(per_mode["bm25"], per_mode["dense"], chosen[kind])
         for mode, scores in per_mode.items():
             ranks.setdefault(mode, {}).setdefault(query["kind"], []).append(
                 rank_of(np.asarray(scores), query["target"]))
-    report: dict[str, Any] = {"counts": bench.counts(), "weight": weight,
+    report: dict[str, Any] = {"counts": bench.counts(), "hybrid_weights": chosen,
                               "tuning_queries": len(tuning), "modes": {}}
     for mode, kinds in ranks.items():
         report["modes"][mode] = {kind: retrieval_metrics(values)
