@@ -273,8 +273,9 @@ def benchmark(
                                       help="Encoder [default: the trained one]."),
     clones: int = typer.Option(200, "--clones", help="Most clone queries."),
     descriptions: int = typer.Option(200, "--descriptions", help="Most description queries."),
-    tuning: int = typer.Option(100, "--tuning-queries",
-                               help="Training-split queries of each kind to tune on."),
+    tune_fraction: float = typer.Option(0.5, "--tune-fraction",
+                                        help="Share of the held-out queries that tune the "
+                                        "hybrid's weights (the rest measure)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = JsonOption,
@@ -288,7 +289,7 @@ def benchmark(
 
     with console.status("Generating verified clones…") if not as_json else _nothing():
         bench = build_benchmark(source, max_clones=clones, max_descriptions=descriptions,
-                                tuning_queries=tuning, seed=seed)
+                                tune_fraction=tune_fraction, seed=seed)
     with console.status("Ranking…") if not as_json else _nothing():
         report = evaluate(bench, model_dir=model or _trained_model())
     _remember_weights(report, model or _trained_model())

@@ -15,7 +15,8 @@ disassembly it is given (the US ALTTP disassembly in our runs; no code of it is 
   to code, not to themselves.
 
 Queries come from the corpus's validation split, which neither MLM nor the contrastive
-stage trains on; `training_pairs` makes the same two kinds of pair from the training split.
+stage trains on (half of them may tune the hybrid's weights, the rest measure);
+`training_pairs` makes the same two kinds of pair from the training split.
 """
 
 from __future__ import annotations
@@ -126,17 +127,19 @@ def build_benchmark(
     max_clones: int = 200,
     max_descriptions: int = 200,
     split: str = "validation",
-    tuning_queries: int = 0,
+    tune_fraction: float = 0.0,
     seed: int = 0,
     trials: int = 12,
     progress: Any = None,
 ) -> SearchBenchmark:
     """Generate the benchmark from a disassembly (see the module doc).
 
-    Queries are drawn from `split` documents; `tuning_queries` > 0 adds up to that many of
-    each kind from the other split, marked `"tune": True`, on which `evaluate` picks the
-    hybrid's weight. `trials` is the equivalence checker's number of random states per
-    clone; `progress(done, total)` follows the clone checks.
+    Queries are drawn from `split` documents. A `tune_fraction` of them (by a hash of the
+    target, so a routine's queries stay together) are marked `"tune": True`: `evaluate`
+    picks the hybrid's weights on those and reports on the rest. They must be held out
+    from training too: the encoder ranks routines it was trained on too well. `trials` is
+    the equivalence checker's number of random states per clone; `progress(done, total)`
+    follows the clone checks.
     """
     constants = load_constants(source_dirs)
     bench = SearchBenchmark([])
@@ -152,27 +155,23 @@ def build_benchmark(
     rng = random.Random(seed)
     rng.shuffle(records)
     held_out = [(row, r) for row, r in records if r["split"] == split]
-    tuning = [(row, r) for row, r in records if r["split"] != split]
-    groups = [(held_out, max_descriptions, max_clones, False)]
-    if tuning_queries:
-        groups.append((tuning, tuning_queries, tuning_queries, True))
-    for group, descriptions_wanted, clones_wanted, tune in groups:
-        _add_queries(bench, group, descriptions_wanted, clones_wanted, tune, constants, rng,
-                     trials, seed, progress)
+    _add_queries(bench, held_out, max_descriptions, max_clones, constants, rng, trials, seed,
+                 progress)
+    for query in bench.queries:
+        query["tune"] = int(query["target_id"][:8], 16) / 2**32 < tune_fraction
     return bench
 
 
 def _add_queries(bench: SearchBenchmark, group: list[tuple[int, dict[str, Any]]],
-                 descriptions_wanted: int, clones_wanted: int, tune: bool,
-                 constants: dict[str, str], rng: random.Random, trials: int, seed: int,
-                 progress: Any) -> None:
+                 descriptions_wanted: int, clones_wanted: int, constants: dict[str, str],
+                 rng: random.Random, trials: int, seed: int, progress: Any) -> None:
     found = 0
     for row, record in group:
         for prose in descriptions(record["text"], record["name"]):
             if found >= descriptions_wanted:
                 break
             bench.queries.append({"kind": "description", "text": prose, "target": row,
-                                  "target_id": record["id"], "tune": tune})
+                                  "target_id": record["id"]})
             found += 1
     # Clones are made of the routine with its label (sublabels need a parent), renamed.
     candidates = [(row, lines) for row, record in group
@@ -184,7 +183,7 @@ def _add_queries(bench: SearchBenchmark, group: list[tuple[int, dict[str, Any]]]
         clone = make_clone(lines, rng, constants=constants)
         if verify_clone(lines, clone, constants=constants, trials=trials, seed=seed):
             bench.queries.append({"kind": "clone", "text": render(clone.lines), "target": row,
-                                  "target_id": bench.documents[row]["id"], "tune": tune})
+                                  "target_id": bench.documents[row]["id"]})
             clones += 1
         if progress is not None:
             progress(done, len(candidates))
