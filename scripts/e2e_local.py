@@ -81,7 +81,9 @@ def main(keep: bool) -> int:
         server = subprocess.Popen(
             [sys.executable, "-m", "llama_cpp.server", "--model", exported["gguf"],
              "--model_alias", ALIAS, "--host", "127.0.0.1", "--port", str(port),
-             "--n_ctx", "512"],
+             # Benchmark prompts carry knowledge-graph context: past the tiny model's
+             # 512 trained positions, which llama.cpp allows (it warns).
+             "--n_ctx", "4096"],
             stdout=subprocess.DEVNULL, stderr=open(root / "server.log", "w"))  # noqa: SIM115
         base_url = f"http://127.0.0.1:{port}/v1"
         _wait_for(f"{base_url}/models", server)
@@ -90,10 +92,15 @@ def main(keep: bool) -> int:
         report = _afs("benchmark", "din", "--model", ALIAS, "--limit", "3", "--concurrency",
                       "1", "--output", str(root / "bench"), env=env, cwd=root)
         answer = _afs("run", "Optimize this: LDA #$00 : STA $10", "--no-log", env=env, cwd=root)
+        samples = (root / "bench" / "samples.jsonl").read_text().splitlines() \
+            if (root / "bench" / "samples.jsonl").exists() else []
         print(json.dumps({"gguf": exported["gguf"], "server": base_url,
-                          "benchmark": {k: report.get(k) for k in ("model", "domains", "mean")
-                                        if k in report},
-                          "run_answer_chars": len(answer.get("answer", ""))}))
+                          "benchmark_samples": len(samples), "benchmark": report,
+                          "run_answer": answer.get("answer", "")[:200]}))
+        # The engine must really have answered: scored samples and a non-empty answer.
+        if not samples or not answer.get("answer"):
+            print(f"no answers from the engine; see {root / 'server.log'}", file=sys.stderr)
+            return 1
         return 0
     finally:
         if server is not None:

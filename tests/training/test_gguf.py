@@ -96,3 +96,27 @@ def test_q4_k_m_without_llama_cpp_is_a_clear_error(exported, tmp_path):
 
     with pytest.raises(InputError, match=r"needs llama\.cpp's quantiser"):
         write_gguf(exported.merged_dir, tmp_path / "m.gguf", quant="q4_k_m")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None,
+                    reason="llama-cpp-python is not installed (the e2e extra)")
+def test_llama_cpp_loads_it_with_the_expert_tokens_and_quantises_q4_k_m(exported, tmp_path):
+    import llama_cpp
+    from transformers import AutoTokenizer
+
+    from afs.training.gguf_export import write_gguf
+
+    tokenizer = AutoTokenizer.from_pretrained(str(exported.merged_dir))
+    model = llama_cpp.Llama(model_path=str(exported.gguf), n_ctx=128, verbose=False)
+    for token in SPECIAL_TOKENS:
+        assert model.tokenize(token.encode(), add_bos=False, special=True) == [
+            tokenizer.convert_tokens_to_ids(token)]
+    text = "LDA $10\nSTA $7EF36D"
+    assert model.tokenize(text.encode(), add_bos=False) == tokenizer(
+        text, add_special_tokens=False).input_ids
+    completion = model.create_completion("LDA", max_tokens=4, temperature=0.0)
+    assert completion["usage"]["completion_tokens"] >= 1
+    q4 = write_gguf(exported.merged_dir, tmp_path / "m.q4_k_m.gguf", quant="q4_k_m")
+    assert q4.stat().st_size < exported.gguf.stat().st_size
+    assert llama_cpp.Llama(model_path=str(q4), n_ctx=64, verbose=False).n_vocab() == \
+        model.n_vocab()
