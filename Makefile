@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
-.PHONY: setup run test lint bench oracle-soak clean browser asar-corpus fuzz lint-disassembly
+.PHONY: setup run test lint bench oracle-soak clean browser asar-corpus fuzz lint-disassembly \
+	e2e-local
 
 setup: $(STAMP)
 
@@ -61,6 +62,11 @@ USDASM ?= ../usdasm
 lint-disassembly: setup
 	mkdir -p bench/results
 	$(BIN)/python scripts/lint_disassembly.py $(USDASM) --json bench/results/lint_disassembly.json
+
+# Tiny student -> SFT -> GGUF -> llama.cpp server on loopback -> afs benchmark / afs run.
+e2e-local: setup
+	$(BIN)/python -m pip install -q -e ".[e2e]"
+	$(BIN)/python scripts/e2e_local.py
 
 oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi

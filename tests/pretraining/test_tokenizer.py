@@ -55,7 +55,10 @@ def test_round_trip_and_whole_tokens(tokenizer_dir: Path, built_corpus: Path) ->
         position += len(unit)
     bounds.add(position)
     for start, end in encoding["offset_mapping"]:
-        inside = [b for b in bounds if start < b < end]
+        # The space the normaliser puts in front of a line maps back onto the newline
+        # before it: a line's first token may begin there, and nowhere else across a unit.
+        inside = [b for b in bounds
+                  if start < b < end and not (SAMPLE[start] == "\n" and b == start + 1)]
         assert not inside, (start, end, SAMPLE[start:end])
 
 
@@ -73,6 +76,15 @@ def test_special_tokens_include_expert_tokens(tokenizer_dir: Path) -> None:
     ids = tokenizer(text)["input_ids"]
     assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
     assert tokenizer.decode(ids[1:-1]) == text
+
+
+def test_a_mnemonic_is_one_token_at_the_start_too(tokenizer_dir: Path) -> None:
+    tokenizer = load_tokenizer(tokenizer_dir)
+    inline = tokenizer.tokenize("    LDA $10\n    STA $11")
+    for text in ("LDA $10\nSTA $11", "LDA $10\n    STA $11", "    LDA $10\nSTA $11"):
+        assert [t for t in tokenizer.tokenize(text) if t.strip("Ġ")] == [
+            t for t in inline if t.strip("Ġ")], text
+        assert tokenizer.decode(tokenizer(text)["input_ids"], skip_special_tokens=True) == text
 
 
 def test_training_is_deterministic(tmp_path: Path, built_corpus: Path) -> None:

@@ -20,6 +20,8 @@ from afs.pretraining import (
 from afs.pretraining.corpus_builder import iter_texts
 from afs.pretraining.synthetic import generate_assembly_corpus
 
+from .conftest import TEST_SEQ_LEN
+
 LEARN_STEPS = 300
 
 
@@ -27,8 +29,10 @@ LEARN_STEPS = 300
 def trained(tmp_path_factory: pytest.TempPathFactory, built_corpus: Path, tokenizer_dir: Path):
     """The tiny preset trained on the generated corpus (shared by the tests below)."""
     output = tmp_path_factory.mktemp("tiny_run")
+    # The corpus's documents are capped at TEST_SEQ_LEN pre-tokens; so are its blocks here.
     config = PretrainConfig(
-        preset="tiny", max_steps=LEARN_STEPS, eval_every=100, save_every=LEARN_STEPS,
+        preset="tiny", seq_len=TEST_SEQ_LEN, max_steps=LEARN_STEPS, eval_every=100,
+        save_every=LEARN_STEPS,
         output_dir=output, seed=0,
     )
     result = EncoderPretrainer(built_corpus, config, tokenizer=tokenizer_dir).train()

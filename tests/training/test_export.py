@@ -6,7 +6,7 @@ import pytest
 
 from afs.errors import InputError
 from afs.training.config import TrainConfig
-from afs.training.export import export_run
+from afs.training.export import export_run, load_trained
 from afs.training.sft import train_sft
 
 
@@ -23,15 +23,12 @@ def trained_run(tiny_base, tmp_path_factory):
 
 def test_merged_model_has_the_adapter_logits(trained_run, tiny_base, tmp_path):
     import torch
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     result = export_run(trained_run, tmp_path / "out", name="din-test",
                         system_prompt="You are Din.", params={"temperature": 0.2})
-    tokenizer = AutoTokenizer.from_pretrained(str(trained_run / "adapter"))
-    base = AutoModelForCausalLM.from_pretrained(str(tiny_base))
-    base.resize_token_embeddings(len(tokenizer))
-    adapted = PeftModel.from_pretrained(base, str(trained_run / "adapter")).eval()
+    adapted, tokenizer = load_trained(trained_run)
+    adapted.eval()
     merged = AutoModelForCausalLM.from_pretrained(str(result.merged_dir)).eval()
     ids = tokenizer("<INVOKE_EXPERT:din>LDA #$00 STA $10</INVOKE_EXPERT>",
                     return_tensors="pt").input_ids

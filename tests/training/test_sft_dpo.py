@@ -10,14 +10,11 @@ from afs.training.sft import train_sft
 from .conftest import SFT_EXAMPLES, SYSTEM
 
 
-def _greedy(base, adapter_dir, prompt: str) -> str:
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+def _greedy(run_dir, prompt: str) -> str:
+    from afs.training.export import load_trained
 
-    tokenizer = AutoTokenizer.from_pretrained(str(adapter_dir))
-    model = AutoModelForCausalLM.from_pretrained(str(base))
-    model.resize_token_embeddings(len(tokenizer))
-    model = PeftModel.from_pretrained(model, str(adapter_dir)).eval()
+    model, tokenizer = load_trained(run_dir)
+    model.eval()
     inputs = tokenizer.apply_chat_template(
         [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
         add_generation_prompt=True, return_tensors="pt", return_dict=True,
@@ -36,7 +33,7 @@ def test_sft_memorises_and_reproduces_an_answer(tiny_base, sft_data, tmp_path):
     assert last < first / 10, (first, last)
     assert result.val_loss[-1][1] < 0.5
     for prompt, answer in SFT_EXAMPLES:
-        assert _greedy(tiny_base, result.adapter_dir, prompt).strip() == answer
+        assert _greedy(result.output_dir, prompt).strip() == answer
     run = json.loads((tmp_path / "run" / "afs_train.json").read_text())
     assert run["kind"] == "sft" and run["steps"] == 120 and run["base"] == str(tiny_base)
 

@@ -26,6 +26,12 @@ def _default(name: str) -> Path:
     return pretraining_dir(name)
 
 
+def _trained_model() -> Path:
+    """The contrastive model when there is one, else the MLM model."""
+    retrieval = _default("retrieval")
+    return retrieval if (retrieval / "config.json").is_file() else _default("run") / "model"
+
+
 _CORPUS = typer.Option(
     None, "--corpus", "-c", help="Built corpus [default: $AFS_HOME/pretraining/corpus]."
 )
@@ -164,7 +170,8 @@ def train(
 @pretrain_app.command("embed")
 def embed(
     model: Path | None = typer.Option(
-        None, "--model", "-m", help="Trained model [default: $AFS_HOME/pretraining/run/model]."
+        None, "--model", "-m", help="Trained model [default: $AFS_HOME/pretraining/retrieval "
+        "(after `afs pretrain contrastive`), else $AFS_HOME/pretraining/run/model]."
     ),
     corpus: Path | None = _CORPUS,
     output: Path | None = typer.Option(
@@ -182,7 +189,7 @@ def embed(
     with Progress(console=console, disable=as_json) as progress:
         task = progress.add_task("embedding", total=None)
         info = export_embeddings(
-            model or _default("run") / "model", corpus or _default("corpus"), target,
+            model or _trained_model(), corpus or _default("corpus"), target,
             batch_size=batch_size,
             progress=lambda done, total: progress.update(task, completed=done, total=total),
         )
@@ -192,25 +199,153 @@ def embed(
     console.print(f"[green]{info['count']} vectors[/] (dim {info['dim']}) written to {target}")
 
 
+@pretrain_app.command("contrastive")
+def contrastive(
+    corpus: Path | None = _CORPUS,
+    model: Path | None = typer.Option(
+        None, "--model", "-m", help="MLM model [default: $AFS_HOME/pretraining/run/model]."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Where the tuned model goes "
+        "[default: $AFS_HOME/pretraining/retrieval]."
+    ),
+    steps: int = typer.Option(300, "--steps"),
+    batch_size: int = typer.Option(32, "--batch-size"),
+    lr: float = typer.Option(3e-4, "--lr"),
+    max_length: int = typer.Option(256, "--max-length", help="Tokens per text."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Contrastive stage after MLM: routines and their rewrites, descriptions and code."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from afs.pretraining.contrastive import ContrastiveConfig, corpus_pairs, train_contrastive
+
+    config = ContrastiveConfig(steps=steps, batch_size=batch_size, lr=lr,
+                               max_length=max_length, seed=seed)
+    with console.status("Making training pairs…", spinner="dots") if not as_json else \
+            _nothing():
+        pairs = corpus_pairs(corpus or _default("corpus"), config)
+    progress = Progress(TextColumn("[bold]contrastive"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.description}"), console=console, disable=as_json)
+    task = progress.add_task("", total=steps)
+
+    def on_event(event: dict[str, Any]) -> None:
+        if event["event"] == "step":
+            progress.update(task, completed=event["step"],
+                            description=f"loss {event['loss']:.3f} in-batch acc "
+                            f"{event['in_batch_accuracy']:.2f}")
+
+    with progress:
+        result = train_contrastive(model or _default("run") / "model", pairs,
+                                   output or _default("retrieval"), config, on_event)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"[green]done[/]: {result['pairs']} pairs, loss {result['first_loss']:.3f} -> "
+                  f"{result['last_loss']:.3f}; model in {result['model_dir']}")
+
+
+def _remember_weights(report: dict[str, Any], model: Path) -> None:
+    """Store the tuned hybrid weights in the default index when it uses the same model."""
+    import json
+
+    info_path = _default("embeddings") / "index.json"
+    if not info_path.is_file():
+        return
+    info = json.loads(info_path.read_text())
+    if Path(info.get("model_dir", "")).resolve() == Path(model).resolve():
+        info["hybrid_weights"] = report["hybrid_weights"]
+        tmp = info_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(info, indent=2) + "\n")
+        tmp.replace(info_path)
+
+
+def _nothing() -> Any:
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
+@pretrain_app.command("benchmark")
+def benchmark(
+    source: list[Path] = typer.Option(..., "--source", "-s",
+                                      help="A disassembly to build the benchmark from."),
+    model: Path | None = typer.Option(None, "--model", "-m",
+                                      help="Encoder [default: the trained one]."),
+    clones: int = typer.Option(200, "--clones", help="Most clone queries."),
+    descriptions: int = typer.Option(200, "--descriptions", help="Most description queries."),
+    tune_fraction: float = typer.Option(0.5, "--tune-fraction",
+                                        help="Share of the held-out queries that tune the "
+                                        "hybrid's weights (the rest measure)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Code search benchmark: recall@1/@5 and MRR of BM25, the encoder and the hybrid."""
+    import json
+
+    from rich.table import Table
+
+    from afs.pretraining.codesearch import build_benchmark, evaluate
+
+    with console.status("Generating verified clones…") if not as_json else _nothing():
+        bench = build_benchmark(source, max_clones=clones, max_descriptions=descriptions,
+                                tune_fraction=tune_fraction, seed=seed)
+    with console.status("Ranking…") if not as_json else _nothing():
+        report = evaluate(bench, model_dir=model or _trained_model())
+    _remember_weights(report, model or _trained_model())
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, indent=2) + "\n")
+    if as_json:
+        print_json(report)
+        return
+    table = Table("mode", "queries", "kind", "recall@1", "recall@5", "MRR")
+    for mode, kinds in report["modes"].items():
+        for kind, metrics in kinds.items():
+            table.add_row(mode, str(metrics["queries"]), kind, f"{metrics['recall@1']:.3f}",
+                          f"{metrics['recall@5']:.3f}", f"{metrics['mrr']:.3f}")
+    console.print(table)
+    console.print(f"best mode: [bold]{report['best_mode']}[/] ({report['counts']})")
+
+
 @pretrain_app.command("query")
 def query(
-    text: str = typer.Argument(..., help="Assembly or prose to look up."),
+    texts: list[str] = typer.Argument(..., help="Assembly or prose to look up; '-' reads one "
+                                      "query per line from stdin (the model loads once)."),
     index: Path | None = typer.Option(
         None, "--index", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
     ),
     k: int = typer.Option(5, "-k", help="How many results."),
+    mode: str | None = typer.Option(None, "--mode", help="hybrid | bm25 | dense "
+                                    "[default: hybrid, the benchmark's winner]."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Find the corpus documents most similar to TEXT."""
-    from afs.pretraining.embeddings import EmbeddingIndex
+    """Find the corpus documents most similar to TEXT (several queries: one process)."""
+    import sys
+    import time
 
-    hits = EmbeddingIndex.load(index or _default("embeddings")).query(text, k)
-    rows = [{"score": hit.score, **hit.metadata} for hit in hits]
+    from afs.pretraining.search import CodeSearch
+
+    search = CodeSearch(index or _default("embeddings"))
+    queries = [line.rstrip("\n") for line in sys.stdin if line.strip()] if texts == ["-"] \
+        else texts
+    answers = []
+    for text in queries:
+        started = time.perf_counter()
+        hits = search.query(text, k, mode)
+        answers.append({"query": text, "mode": mode or search.default_mode,
+                        "seconds": round(time.perf_counter() - started, 4), "hits": hits})
     if as_json:
-        print_json(rows)
+        print_json(answers if len(answers) > 1 else answers[0]["hits"])
         return
-    for row in rows:
-        console.print(
-            f"{row['score']:.3f}  {row['source']}:{row['start_line']}  {row['name']}",
-            highlight=False,
-        )
+    for answer in answers:
+        if len(answers) > 1:
+            console.print(f"[bold]{answer['query']}[/] ({answer['seconds']:.3f} s)",
+                          highlight=False)
+        for row in answer["hits"]:
+            where = f"{row['source']}:{row['start_line']}"
+            address = f" ${row['address']}" if row.get("address") else ""
+            console.print(f"{row['score']:.3f}  {where}{address}  {row['name']}",
+                          highlight=False)

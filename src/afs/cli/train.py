@@ -46,9 +46,43 @@ def _run(kind: str, **kwargs: object) -> None:
                       f"{summary['metrics_file']}")
 
 
-_BASE = typer.Option(..., "--base", help="Base model: a local folder or a Hugging Face id.")
+_BASE = typer.Option(..., "--base", help="Base model: a local folder, a Hugging Face id, or "
+                     "'tiny' (a built-in tiny model, built offline).")
+_PRECISION = typer.Option("auto", "--precision",
+                          help="auto|bf16|fp16|fp32 (auto: bf16 where the GPU supports it, "
+                               "else fp16; fp32 on a CPU).")
+_4BIT = typer.Option(False, "--load-in-4bit", help="QLoRA: load the base in 4-bit NF4 "
+                     "(bitsandbytes, CUDA).")
+_8BIT = typer.Option(False, "--load-in-8bit", help="Load the base in 8-bit (bitsandbytes).")
+_CKPT = typer.Option(False, "--gradient-checkpointing",
+                     help="Recompute activations: less memory, ~30% slower.")
+_ATTN = typer.Option(None, "--attn-implementation",
+                     help="eager, sdpa or flash_attention_2 (default: the model's choice).")
 _OUT = typer.Option(..., "--output", "-o", help="Run folder (checkpoints, adapter, metrics).")
 _VAL = typer.Option(None, "--val", help="Validation JSONL.")
+
+
+def _memory_options(precision: str, load_in_4bit: bool, load_in_8bit: bool,
+                    gradient_checkpointing: bool, attn_implementation: str | None) -> dict:
+    return {"precision": precision, "load_in_4bit": load_in_4bit, "load_in_8bit": load_in_8bit,
+            "gradient_checkpointing": gradient_checkpointing,
+            "attn_implementation": attn_implementation}
+
+
+def _expert_defaults(expert: str | None) -> tuple[str | None, dict]:
+    """The alias's system prompt and params; for a built-in expert without its own, the
+    prompt and sampling the benchmark asks that expert with."""
+    from afs.training.registration import expert_defaults
+
+    system_prompt, params = expert_defaults(expert)
+    if expert is not None:
+        from afs.benchmark.prompts import SYSTEM
+
+        if system_prompt is None:
+            system_prompt = SYSTEM.get(expert)
+        if not params and expert in SYSTEM:
+            params = {"temperature": 0.0, "max_tokens": 1024}
+    return system_prompt, params
 
 
 @train_app.command("sft")
@@ -67,6 +101,11 @@ def sft(
     grad_accum: int = typer.Option(1, "--grad-accum"),
     add_expert_tokens: bool = typer.Option(False, "--add-expert-tokens",
                                            help="Add the expert-invocation special tokens."),
+    precision: str = _PRECISION,
+    load_in_4bit: bool = _4BIT,
+    load_in_8bit: bool = _8BIT,
+    gradient_checkpointing: bool = _CKPT,
+    attn_implementation: str | None = _ATTN,
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
@@ -74,7 +113,8 @@ def sft(
     _run("sft", base=base, data=data, output_dir=output, val=val, lora_r=lora_r,
          lora_alpha=lora_alpha, lr=lr, epochs=epochs, max_steps=max_steps, seq_len=seq_len,
          batch_size=batch_size, grad_accum=grad_accum, add_expert_tokens=add_expert_tokens,
-         seed=seed, as_json=as_json)
+         seed=seed, as_json=as_json, **_memory_options(
+             precision, load_in_4bit, load_in_8bit, gradient_checkpointing, attn_implementation))
 
 
 @train_app.command("dpo")
@@ -93,6 +133,11 @@ def dpo(
     batch_size: int = typer.Option(4, "--batch-size"),
     grad_accum: int = typer.Option(1, "--grad-accum"),
     add_expert_tokens: bool = typer.Option(False, "--add-expert-tokens"),
+    precision: str = _PRECISION,
+    load_in_4bit: bool = _4BIT,
+    load_in_8bit: bool = _8BIT,
+    gradient_checkpointing: bool = _CKPT,
+    attn_implementation: str | None = _ATTN,
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
@@ -100,7 +145,8 @@ def dpo(
     _run("dpo", base=base, data=data, output_dir=output, val=val, lora_r=lora_r,
          lora_alpha=lora_alpha, lr=lr, beta=beta, epochs=epochs, max_steps=max_steps,
          seq_len=seq_len, batch_size=batch_size, grad_accum=grad_accum,
-         add_expert_tokens=add_expert_tokens, seed=seed, as_json=as_json)
+         add_expert_tokens=add_expert_tokens, seed=seed, as_json=as_json, **_memory_options(
+             precision, load_in_4bit, load_in_8bit, gradient_checkpointing, attn_implementation))
 
 
 @train_app.command("export")
@@ -112,24 +158,33 @@ def export(
     name: str = typer.Option("afs-student", "--name", help="Model name for Ollama/LM Studio."),
     expert: str | None = typer.Option(None, "--expert",
                                       help="Take the system prompt and params of this alias."),
+    fmt: str = typer.Option("safetensors", "--format",
+                            help="safetensors, or gguf (also writes <name>.<quant>.gguf)."),
+    quant: str = typer.Option("q8_0", "--quant", help="GGUF encoding: q8_0, f16 or q4_k_m "
+                              "(q4_k_m needs llama-cpp-python)."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:
-    """Merge LoRA into safetensors and write an Ollama Modelfile and LM Studio notes."""
+    """Merge LoRA into safetensors (optionally GGUF); write an Ollama Modelfile and notes."""
     from afs.cli.output import check_output_dir, fail
     from afs.training.export import export_run
-    from afs.training.registration import expert_defaults
 
     if not merge:
         fail("only merged exports are supported: Ollama and LM Studio load full weights")
+    if fmt not in ("safetensors", "gguf"):
+        fail(f"--format must be safetensors or gguf, got {fmt!r}")
     check_output_dir(output, "--output")
-    system_prompt, params = expert_defaults(expert)
-    result = export_run(run_dir, output, name=name, system_prompt=system_prompt, params=params)
+    system_prompt, params = _expert_defaults(expert)
+    result = export_run(run_dir, output, name=name, system_prompt=system_prompt, params=params,
+                        gguf_quant=quant if fmt == "gguf" else None)
     payload = {"merged_dir": str(result.merged_dir), "modelfile": str(result.modelfile),
-               "lmstudio_notes": str(result.lmstudio_notes)}
+               "lmstudio_notes": str(result.lmstudio_notes),
+               "gguf": str(result.gguf) if result.gguf else None}
     if as_json:
         print_json(payload)
     else:
         console.print(f"merged weights: {result.merged_dir}")
+        if result.gguf:
+            console.print(f"GGUF: {result.gguf}")
         console.print(f"Ollama: ollama create {name} -f {result.modelfile}")
         console.print(f"LM Studio: see {result.lmstudio_notes}")
 

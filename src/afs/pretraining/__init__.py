@@ -1,4 +1,4 @@
-"""Pre-training: corpus building, the domain tokenizer, MLM encoder training, embeddings.
+"""Pre-training: corpus, domain tokenizer, MLM encoder, contrastive stage, code search.
 
     from afs.pretraining import CorpusBuilder, CorpusConfig, EncoderPretrainer
 
@@ -18,8 +18,11 @@ from afs.pretraining.corpus_builder import CorpusBuilder, CorpusConfig, load_cor
 from afs.pretraining.parsers import ConversationParser, DisassemblyParser, Document
 
 if TYPE_CHECKING:
+    from afs.pretraining.codesearch import build_benchmark
+    from afs.pretraining.contrastive import ContrastiveConfig, train_contrastive
     from afs.pretraining.embeddings import EmbeddingIndex, TextEncoder, export_embeddings
     from afs.pretraining.encoder_trainer import EncoderPretrainer, PretrainConfig
+    from afs.pretraining.search import CodeSearch
 
 _LAZY = {
     "EncoderPretrainer": "afs.pretraining.encoder_trainer",
@@ -29,9 +32,15 @@ _LAZY = {
     "export_embeddings": "afs.pretraining.embeddings",
     "train_tokenizer": "afs.pretraining.tokenizer",
     "load_tokenizer": "afs.pretraining.tokenizer",
+    "CodeSearch": "afs.pretraining.search",
+    "ContrastiveConfig": "afs.pretraining.contrastive",
+    "train_contrastive": "afs.pretraining.contrastive",
+    "build_benchmark": "afs.pretraining.codesearch",
 }
 
 __all__ = [
+    "CodeSearch",
+    "ContrastiveConfig",
     "ConversationParser",
     "CorpusBuilder",
     "CorpusConfig",
@@ -41,9 +50,11 @@ __all__ = [
     "EncoderPretrainer",
     "PretrainConfig",
     "TextEncoder",
+    "build_benchmark",
     "export_embeddings",
     "load_corpus_dataset",
     "load_tokenizer",
+    "train_contrastive",
     "train_tokenizer",
 ]
 

@@ -234,6 +234,7 @@ class CorpusBuilder:
                     "name": document.name,
                     "start_line": document.start_line,
                     "end_line": document.end_line,
+                    "address": getattr(document, "address", None),
                 }
         self._statistics = stats.as_dict()
 

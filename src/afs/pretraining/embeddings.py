@@ -4,7 +4,8 @@ An index directory holds three files any layer can read without torch:
 
 - `vectors.npy`: float32, one L2-normalised row per document (cosine = dot product);
 - `metadata.jsonl`: one record per row, in row order (id, source, name, kind, lines, text);
-- `index.json`: format, model directory, dimension, count, pooling.
+- `index.json`: format, model directory, dimension, count, pooling;
+- `bm25.npz`, `bm25_terms.json`: the keyword index over the same rows (`afs.pretraining.search`).
 
 `EmbeddingIndex.search(vector)` needs only numpy; `query(text)` loads the encoder named
 in `index.json` to embed the text first. Exhaustive search is exact and, for the tens of
@@ -27,7 +28,7 @@ from afs.pretraining.corpus_builder import SPLITS, read_manifest, shard_paths
 
 INDEX_FORMAT = "afs-embeddings/1"
 VECTORS, METADATA, INDEX = "vectors.npy", "metadata.jsonl", "index.json"
-PREVIEW_FIELDS = ("id", "source", "name", "kind", "start_line", "end_line", "text")
+PREVIEW_FIELDS = ("id", "source", "name", "kind", "start_line", "end_line", "address", "text")
 
 
 class TextEncoder:
@@ -141,6 +142,10 @@ def export_embeddings(
     write_jsonl(output / METADATA, records_with_vectors())
     vectors.flush()
     tmp_vectors.replace(output / VECTORS)
+    # The keyword index beside it: `CodeSearch` ranks by BM25, the vectors, or both.
+    from afs.pretraining.search import BM25
+
+    BM25.build(record["text"] for record in _iter_records(corpus_dir, splits)).save(output)
     description = {
         "format": INDEX_FORMAT,
         "model_dir": str(Path(model_dir).expanduser().resolve()),

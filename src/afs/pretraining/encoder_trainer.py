@@ -45,7 +45,7 @@ from afs.pretraining.tokenizer import TOKENIZER_FILE, load_tokenizer, train_toke
 PRESETS: dict[str, dict[str, Any]] = {
     # ~0.6M parameters (with the full vocabulary): trains on a CPU in seconds to minutes.
     "tiny": {"hidden_size": 128, "num_hidden_layers": 2, "num_attention_heads": 2,
-             "intermediate_size": 256, "seq_len": 128, "vocab_size": 2048,
+             "intermediate_size": 256, "seq_len": 512, "vocab_size": 2048,
              "batch_size": 16, "lr": 2e-3},
     # ~5M parameters: one GPU (~0.9M tokens/s on an H100 at batch 256, bf16).
     "small": {"hidden_size": 256, "num_hidden_layers": 6, "num_attention_heads": 4,

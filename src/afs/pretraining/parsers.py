@@ -30,6 +30,7 @@ class Document:
     name: str
     start_line: int  # 1-based, in the source file
     end_line: int
+    address: str | None = None  # ROM address of its first line, from `#_01DEA0:` prefixes
 
 
 @dataclass
@@ -65,6 +66,21 @@ _BOUNDARY_WORDS = frozenset(
 _GLOBAL_LABEL = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*):(?!=)")
 _LOCAL_LABEL = re.compile(r"^\s*(\.[A-Za-z_][A-Za-z0-9_]*:?|[-+]+|@[A-Za-z_]\w*:?)\s*$")
 _SEPARATOR = re.compile(r"^[;*\s=\-#~_+/\\|.]*$")
+# usdasm writes every line's ROM address in front of it (`#_01DEA0: LDA.b $00`): a quarter
+# of all tokens, and it hides `db`/`dw` lines from the table cap. It goes into metadata.
+_ADDRESS_PREFIX = re.compile(r"^#_([0-9A-Fa-f]{6}):[ \t]?")
+
+
+def strip_address(line: str) -> tuple[str, str | None]:
+    """`#_01DEA0: LDA.b $00` -> (`  LDA.b $00`, `01DEA0`); other lines are unchanged.
+
+    The prefix becomes two spaces of indentation, so the code reads (and tokenizes) as
+    hand-written, indented assembly does.
+    """
+    match = _ADDRESS_PREFIX.match(line)
+    if match is None:
+        return line, None
+    return "  " + line[match.end():], match.group(1).upper()
 
 
 def split_comment(line: str) -> tuple[str, str]:
@@ -74,7 +90,8 @@ def split_comment(line: str) -> tuple[str, str]:
 
 
 def classify(line: str) -> LineKind:
-    """Classify one line of assembly."""
+    """Classify one line of assembly (an address prefix does not count)."""
+    line = strip_address(line)[0]
     stripped = line.strip()
     if not stripped:
         return LineKind.BLANK
@@ -198,6 +215,7 @@ class DisassemblyParser:
         self.max_line_length = max_line_length
         self.max_pretokens = max_pretokens
         self.min_doc_chars = min_doc_chars
+        self._addresses: dict[int, str] = {}  # line number -> ROM address, per parse
 
     def parse(self, text: str) -> ParseResult:
         """Parse one file's text."""
@@ -220,12 +238,24 @@ class DisassemblyParser:
             split_ok = kind in (LineKind.BLANK, LineKind.LOCAL)
             chunker.add(number, line, split_ok=split_ok, content=content)
         chunker.flush()
-        result.documents = chunker.documents
+        result.documents = [self._with_address(doc) for doc in chunker.documents]
         return result
+
+    def _with_address(self, document: Document) -> Document:
+        address = next((self._addresses[n] for n in range(document.start_line,
+                                                          document.end_line + 1)
+                        if n in self._addresses), None)
+        return replace(document, address=address) if address else document
 
     def _kept_lines(self, text: str, result: ParseResult) -> Iterator[tuple[int, str, LineKind]]:
         """Yield (line number, line, kind) for the lines that survive filtering."""
-        lines = [raw.rstrip() for raw in text.splitlines()]
+        lines = []
+        self._addresses = {}
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line, address = strip_address(raw.rstrip())
+            lines.append(line)
+            if address:
+                self._addresses[number] = address
         kinds = [classify(line) for line in lines]
         table_drop = self._long_table_lines(kinds)
         previous_blank = True

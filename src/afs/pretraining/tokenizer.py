@@ -6,6 +6,10 @@ index (`,x`/`,y`/`,s`), a local label or define (`.loop`, `!speed`), and runs of
 A single leading space stays glued to the next unit (as GPT-2 does) so that `LDA $10` costs
 three tokens, not five. BPE then learns which whole units are frequent enough to be one
 token. Byte-level encoding makes every input encodable and `decode(encode(text)) == text`.
+
+A normaliser puts one space in front of every line (the decoder takes it away again), so a
+mnemonic at the start of a query or of an unindented line is the same token (` LDA`) as
+everywhere else, instead of falling apart into `L` `DA`.
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from tokenizers import (
+    Regex,
+    Tokenizer,
+    decoders,
+    models,
+    normalizers,
+    pre_tokenizers,
+    processors,
+    trainers,
+)
 
 from afs.errors import InputError
 from afs.models.expert_tokens import SPECIAL_TOKENS as EXPERT_TOKENS
@@ -69,7 +82,17 @@ def _new_tokenizer() -> Tokenizer:
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
         ]
     )
-    tokenizer.decoder = decoders.ByteLevel()
+    tokenizer.normalizer = normalizers.Sequence(
+        [normalizers.Replace("\n", "\n "), normalizers.Prepend(" ")]
+    )
+    # Text between special tokens is normalised piece by piece, so each piece after a
+    # special token got its own leading space too.
+    tokenizer.decoder = decoders.Sequence([
+        decoders.ByteLevel(),
+        *(decoders.Replace(f"{token} ", token) for token in ALL_SPECIAL_TOKENS),
+        decoders.Replace("\n ", "\n"),
+        decoders.Strip(" ", 1, 0),
+    ])
     return tokenizer
 
 

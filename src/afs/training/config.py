@@ -12,7 +12,9 @@ class TrainConfig:
     """One fine-tuning run: LoRA on `base` with data from AFS's exports.
 
     `max_steps` > 0 overrides `epochs`. `resume` continues from the newest checkpoint in
-    `output_dir` when there is one.
+    `output_dir` when there is one. `base` may be `tiny`, the built-in offline model.
+    `precision` is auto|bf16|fp16|fp32 (auto: bf16 where the GPU has it, else fp16; fp32 on
+    a CPU); `load_in_4bit`/`load_in_8bit` load the base through bitsandbytes (QLoRA).
     """
 
     base: str
@@ -36,6 +38,11 @@ class TrainConfig:
     seed: int = 0
     add_expert_tokens: bool = False
     resume: bool = True
+    precision: str = "auto"
+    load_in_4bit: bool = False
+    load_in_8bit: bool = False
+    gradient_checkpointing: bool = False
+    attn_implementation: str | None = None
     beta: float = 0.1  # DPO only
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -42,7 +42,8 @@ def train_dpo(config: TrainConfig) -> TrainResult:
     # Read the data before the model so a bad file fails fast.
     train_set = _as_conversational(load_dpo_examples(config.data))
     val_set = _as_conversational(load_dpo_examples(config.val)) if config.val else None
-    model, tokenizer, base_vocab = load_base(config)
+    model, tokenizer, new_ids = load_base(config)
+    vocab_rows = model.get_input_embeddings().num_embeddings
     metrics_cb = MetricsCallback(config.output_dir / "metrics.jsonl")
     args = DPOConfig(**training_arguments(
         config, has_eval=val_set is not None, beta=config.beta, max_length=config.seq_len,
@@ -53,7 +54,7 @@ def train_dpo(config: TrainConfig) -> TrainResult:
         train_dataset=train_set,
         eval_dataset=val_set,
         processing_class=tokenizer,
-        peft_config=lora_config(config, tokenizer, base_vocab),
+        peft_config=lora_config(config, model, new_ids),
         callbacks=[metrics_cb, RichProgressCallback()],
     )
     trainer.remove_callback(PrinterCallback)
@@ -62,4 +63,5 @@ def train_dpo(config: TrainConfig) -> TrainResult:
     final_metrics: dict[str, Any] = dict(output.metrics)
     if val_set is not None:
         final_metrics.update(trainer.evaluate())
-    return finish_run(config, trainer, tokenizer, final_metrics, kind="dpo")
+    return finish_run(config, trainer, tokenizer, final_metrics, kind="dpo",
+                      vocab_rows=vocab_rows)

@@ -11,10 +11,12 @@ from afs.training.data import encode_conversation, load_sft_examples, pad_batch
 from afs.training.model_io import (
     ADAPTER_DIR,
     CHECKPOINT_DIR,
+    base_location,
     latest_checkpoint,
     load_base,
     lora_config,
     loss_curves,
+    resolve_precision,
     write_run_file,
 )
 
@@ -39,11 +41,11 @@ def _encode_all(conversations: list, tokenizer: Any, seq_len: int) -> _Examples:
 
 def training_arguments(config: TrainConfig, *, has_eval: bool, **overrides: Any) -> dict[str, Any]:
     """Trainer arguments common to SFT and DPO."""
-    import torch
-
+    precision = resolve_precision(config.precision)
     args = {
-        # bf16 on GPUs; TRL would otherwise default to it and refuse to run on a CPU.
-        "bf16": torch.cuda.is_available(),
+        # Set explicitly: TRL would otherwise default to bf16 and fail on a CPU or a T4.
+        "bf16": precision == "bf16",
+        "fp16": precision == "fp16",
         "output_dir": str(config.output_dir / CHECKPOINT_DIR),
         "per_device_train_batch_size": config.batch_size,
         "per_device_eval_batch_size": config.batch_size,
@@ -62,8 +64,26 @@ def training_arguments(config: TrainConfig, *, has_eval: bool, **overrides: Any)
         "disable_tqdm": True,
         "remove_unused_columns": False,
     }
+    if config.gradient_checkpointing:
+        args.update(_checkpointing_arguments())
     args.update(overrides)
     return args
+
+
+def _checkpointing_arguments() -> dict[str, Any]:
+    """Activation checkpointing under the name this transformers version uses.
+
+    Non-reentrant checkpointing needs no input gradients, so it works with frozen
+    embeddings (LoRA) and quantised bases alike.
+    """
+    from dataclasses import fields
+
+    from transformers import TrainingArguments
+
+    names = {f.name for f in fields(TrainingArguments)}
+    prefix = "activation" if "activation_checkpointing" in names else "gradient"
+    return {f"{prefix}_checkpointing": True,
+            f"{prefix}_checkpointing_kwargs": {"use_reentrant": False}}
 
 
 def train_sft(config: TrainConfig) -> TrainResult:
@@ -76,10 +96,11 @@ def train_sft(config: TrainConfig) -> TrainResult:
     # Read the data before the model so a bad file fails fast.
     train_convs = load_sft_examples(config.data)
     val_convs = load_sft_examples(config.val) if config.val else None
-    model, tokenizer, base_vocab = load_base(config)
+    model, tokenizer, new_ids = load_base(config)
+    vocab_rows = model.get_input_embeddings().num_embeddings
     train_set = _encode_all(train_convs, tokenizer, config.seq_len)
     val_set = _encode_all(val_convs, tokenizer, config.seq_len) if val_convs else None
-    peft_model = get_peft_model(model, lora_config(config, tokenizer, base_vocab))
+    peft_model = get_peft_model(model, lora_config(config, model, new_ids))
     metrics_cb = MetricsCallback(config.output_dir / "metrics.jsonl")
     trainer = Trainer(
         model=peft_model,
@@ -95,11 +116,12 @@ def train_sft(config: TrainConfig) -> TrainResult:
     final_metrics: dict[str, Any] = dict(output.metrics)
     if val_set is not None:
         final_metrics.update(trainer.evaluate())
-    return finish_run(config, trainer, tokenizer, final_metrics, kind="sft")
+    return finish_run(config, trainer, tokenizer, final_metrics, kind="sft",
+                      vocab_rows=vocab_rows)
 
 
 def finish_run(config: TrainConfig, trainer: Any, tokenizer: Any,
-               final_metrics: dict[str, Any], *, kind: str) -> TrainResult:
+               final_metrics: dict[str, Any], *, kind: str, vocab_rows: int) -> TrainResult:
     """Save the adapter and tokenizer and write the run file with the loss curves."""
     adapter_dir = config.output_dir / ADAPTER_DIR
     if adapter_dir.exists():
@@ -110,6 +132,11 @@ def finish_run(config: TrainConfig, trainer: Any, tokenizer: Any,
     write_run_file(config.output_dir, {
         "kind": kind,
         "base": config.base,
+        # What export reloads: an absolute folder (the built-in `tiny` too) or a hub id.
+        "base_path": base_location(config.base),
+        # Embedding rows as trained (a padded base keeps its padding): export restores these.
+        "vocab_rows": vocab_rows,
+        "precision": resolve_precision(config.precision),
         "config": config.to_json(),
         "steps": trainer.state.global_step,
         "metrics": final_metrics,
