@@ -508,7 +508,8 @@ def _has_dead_op(sequence: tuple[Op, ...], facts: dict[Op, _Facts], live: int) -
 
 def _candidates(alpha: list[Op], limit: tuple[int, int], objective: str, entry: Entry,
                 stores: frozenset[int], length: int, live: int,
-                readable: set[int], memory_live: bool = True) -> list[tuple[Op, ...]]:
+                readable: set[int], memory_live: bool = True,
+                deadline: float | None = None) -> list[tuple[Op, ...]]:
     """Sequences of exactly `length` instructions, strictly cheaper than `limit`, writing
     exactly `stores` (a subset when memory is dead), reading only `readable` memory, with no
     dead instruction; cheapest first."""
@@ -518,6 +519,8 @@ def _candidates(alpha: list[Op], limit: tuple[int, int], objective: str, entry: 
     found: list[tuple[tuple[int, int], tuple[Op, ...]]] = []
 
     def extend(prefix: tuple[Op, ...], spent: tuple[int, int], written: frozenset[int]) -> None:
+        if deadline is not None and len(prefix) == 1 and time.monotonic() > deadline:
+            return      # out of time: what is enumerated so far is still tried, cheapest first
         if len(prefix) == length:
             enough = written == stores if memory_live else written <= stores
             if enough and not _has_dead_op(prefix, facts, live):
@@ -557,7 +560,7 @@ def search_window(before: list[Op], entry: Entry, outputs: Outputs, *, objective
     best: Found | None = None
     for length in range(0, min(max_length, len(original)) + 1):
         for candidate in _candidates(alpha, limit, objective, entry, stores, length, live,
-                                     mem | stores, outputs.memory):
+                                     mem | stores, outputs.memory, deadline):
             if deadline is not None and time.monotonic() > deadline:
                 return best
             bench.load(candidate)

@@ -236,6 +236,8 @@ def _scan(folder: str, output: str | None, objective: str, budget: float,
 
     if not Path(folder).exists():
         fail(f"{folder}: no such file or folder (expected a disassembly to scan)")
+    if output:
+        check_output_file(output, "--output")
     total = len(find_routines(folder))
     progress = Progress(TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
                         console=console, disable=json_out)
@@ -363,6 +365,10 @@ def rewrite_db_build(
     from afs.asm.routines import find_routines
     from afs.asm.superoptimizer import routine_entry
 
+    check_output_file(output, "--output")
+    for folder in source:
+        if not Path(folder).is_dir():
+            fail(f"--source {folder}: not a folder (expected a disassembly)")
     windows = []
     if din_items:
         from afs.benchmark.items import default_dataset_dir, load_items
@@ -371,8 +377,6 @@ def rewrite_db_build(
             windows += rewrite_db.windows_of(item.code, dict(item.preconditions))
     windows += rewrite_db.random_windows(random_windows, seed)
     for folder in source:
-        if not Path(folder).exists():
-            fail(f"{folder}: no such folder (expected a disassembly)")
         for routine in find_routines(folder):
             try:
                 windows += rewrite_db.windows_of(routine.code, routine_entry(routine.code))

@@ -128,7 +128,8 @@ def generate(seed: int = 0, domains: tuple[str, ...] = tuple(CATEGORIES),
         lines = [f"{item_id}: {'; '.join(problems)}"
                  for item_id, problems in report.failures.items()] + report.dataset
         raise GenerationError("refusing to write unproven items:\n" + "\n".join(lines))
-    audit = audit_items(everything, workers=workers, check_counts=False)
+    audit = audit_items(everything, workers=workers,
+                        check_counts=set(domains) == set(CATEGORIES))
     if audit.failures:
         lines = [f"{a.item_id}: wrong answers pass: {', '.join(a.passed)}"
                  for a in audit.failures]
