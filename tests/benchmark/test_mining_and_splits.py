@@ -96,6 +96,16 @@ def test_mined_items_are_proven_audited_and_catch_the_bug(disassembly):
         assert item.bug.line in changed or len(buggy) != len(original)
 
 
+def test_mined_veran_items_ask_what_running_the_routine_gives(disassembly):
+    report = mine(disassembly, domains=("veran",))
+    items = report.items["veran"]
+    assert len(items) == 2 and all(len(i.questions) >= 2 for i in items)
+    assert verify_items(items, check_counts=False).ok
+    assert not audit_items(items, check_counts=False).failures
+    rupees = next(i for i in items if "AddPendingRupee" in i.expected_output)
+    assert "$7E0360" in rupees.expected_output
+
+
 def test_mine_cli_writes_a_dataset_that_runs(disassembly, tmp_path):
     out = tmp_path / "mined"
     env_home = tmp_path / "home"

@@ -69,9 +69,6 @@ def _encode(ops: Iterable[Op], symbols: dict[tuple[Mode, int], str]) -> list[str
     for op in ops:
         if op.info.mode in _MEMORY_MODES and op.operand is not None:
             symbol = symbols.get((op.info.mode, op.operand))
-            if symbol is None:  # an address form the window did not use: keep it relative
-                matches = [s for (mode, value), s in symbols.items() if value == op.operand]
-                symbol = matches[0] if matches else None
             if symbol is None:
                 raise ValueError("replacement uses an address the window does not name")
             out.append(f"{op.info.opcode:02X}:{symbol}")
@@ -146,6 +143,8 @@ class RewriteDatabase:
         best: Found | None = None
         for stored in group:
             candidate = _decode(stored.replacement, values)
+            if not all(_fits(op, entry) for op in candidate):
+                continue
             price = cost(candidate, objective, entry.m8, entry.x8)
             if price >= limit:
                 continue
@@ -174,6 +173,14 @@ class RewriteDatabase:
             return cls()
         return cls(StoredRewrite(tuple(e["key"]), e["replacement"], e["m8"], e["x8"], e["scenario"],
                           e["proof"], e["assumptions"]) for e in data["entries"])
+
+
+def _fits(op: Op, entry: Entry) -> bool:
+    """Does the operand fit the instruction's encoding (an entry whose symbol stood for a
+    long address cannot instantiate a direct-page form)?"""
+    if op.operand is None:
+        return True
+    return 0 <= op.operand < 1 << (8 * (op.size(entry.m8, entry.x8) - 1))
 
 
 _SHIPPED: RewriteDatabase | None = None

@@ -148,12 +148,15 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     checked against the original as a whole (256 trials under `live_out` and
     `preconditions`) and the original is kept if that check fails."""
     from afs.asm.assembler import assemble
-    from afs.asm.equivalence import check_equivalent, parse_preconditions
+    from afs.asm.equivalence import check_equivalent, implied_widths, parse_preconditions
     from afs.asm.optimizer import _apply, _Edit, _live_mask, optimize
 
     if objective not in ("cycles", "bytes"):
         raise ValueError(f"objective must be cycles or bytes, not {objective!r}")
     pre = parse_preconditions(preconditions)
+    # Widths the request leaves open are those the code's own immediates assume (what its
+    # author assumed), never those of a rewrite.
+    pre = {**implied_widths(assemble(source, filename=filename, base=CODE_BASE)), **pre}
     deadline = time.monotonic() + budget
     mask = _live_mask(live_out)
     rewrites: list[SuperRewrite] = []

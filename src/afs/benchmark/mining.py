@@ -11,7 +11,10 @@ the emulator, and turns it into items whose ground truth is what the code *does*
   dropped instruction, swapped register or operation) is the "buggy" code, and the behaviour
   test recorded from the original contains a state on which the two differ;
 * din: the routine, where the optimiser finds a rewrite that the equivalence checker confirms
-  and that is strictly cheaper in cycles.
+  and that is strictly cheaper in cycles;
+* veran: prediction questions (bytes written, loop counts, registers at the end) answered by
+  running the routine from a recorded entry state; the rubric asks the explanation to name
+  the bytes the routine changes.
 
 Every mined item is proven and audited like a shipped one; the ones that fail are dropped and
 counted. Nothing mined is shipped: it is written under `$AFS_HOME` or where `--output` says.
@@ -36,7 +39,8 @@ from afs.benchmark.verify import verify_items
 from afs.errors import InputError
 
 CASES = 6
-MINED_DOMAINS = ("din", "farore", "nayru")
+DIN_BUDGET = 0.5   # seconds of superoptimiser search per routine
+MINED_DOMAINS = ("din", "farore", "nayru", "veran")
 _CATEGORY_OF_MUTATION = {"operand": "off_by_one", "branch_flipped": "comparison_logic",
                          "dropped": "initialization", "register_swapped": "register_corruption",
                          "operation_swapped": "bit_manipulation", "width_flipped": "mode_mismatch",
@@ -188,10 +192,11 @@ def mine_farore(routine: Routine, pre: dict[str, int]) -> Draft | None:
 
 def mine_din(routine: Routine, pre: dict[str, int]) -> Draft | None:
     from afs.asm.equivalence import check_equivalent
-    from afs.asm.optimizer import optimize
+    from afs.asm.superoptimizer import superoptimize
 
     try:
-        result = optimize(routine.code, live_out=LIVE_OUT, assume_decimal_clear=True)
+        result = superoptimize(routine.code, live_out=LIVE_OUT, preconditions=pre,
+                               budget=DIN_BUDGET)
     except Exception:  # the optimiser cannot read it: nothing to mine
         return None
     if not result.rewrites:
@@ -207,8 +212,41 @@ def mine_din(routine: Routine, pre: dict[str, int]) -> Draft | None:
                  metadata={"objective": "cycles", "family": "mined", "source": _where(routine)})
 
 
+def mine_veran(routine: Routine, pre: dict[str, int]) -> Draft | None:
+    """Prediction questions answered by running the routine from a recorded entry state;
+    the rubric asks the explanation to name every byte the routine changes in that run."""
+    from afs.benchmark.generation.veran_common import auto_questions
+    from afs.benchmark.veran_questions import answer_block
+
+    test = record_behaviour(routine.code, pre, f"veran:{routine.name}", cases=1)
+    if test is None:
+        return None
+    case = test["cases"][0]
+    written = sorted(int(a, 16) for a, value in case["expect"]["memory"].items()
+                     if case["memory"].get(a) != value)
+    init = {k: v for k, v in case["init"].items() if k != "e"}   # native mode is the default
+    questions = auto_questions(routine.code, random.Random(f"veran:{routine.name}"),
+                               init=init, memory=case["memory"])
+    if not questions or not written:
+        return None
+    names = ", ".join(f"${a:06X}" for a in written)
+    described = f"{routine.comment} " if routine.comment else ""
+    explanation = f"{described}{routine.name} writes {names}.\n\n{answer_block(questions)}"
+    concepts = [{"name": f"writes ${a:06X}", "synonyms": [f"${a:06X}", f"${a & 0xFFFF:04X}"],
+                 "weight": 1.0} for a in written]
+    return Draft(category="complete_routine", difficulty=2, code=routine.code,
+                 expected_output=explanation, description=f"mined from {_where(routine)}",
+                 task="explain",
+                 extra={"rubric": {"concepts": concepts, "wrong_claims": []},
+                        "questions": [q.model_dump() for q in questions],
+                        "preconditions": pre},
+                 metadata={"family": "mined", "source": _where(routine),
+                           "request": "Explain what this routine does, then answer the "
+                                      "questions."})
+
+
 MINERS: dict[str, Callable[[Routine, dict[str, int]], Draft | None]] = {
-    "din": mine_din, "farore": mine_farore, "nayru": mine_nayru}
+    "din": mine_din, "farore": mine_farore, "nayru": mine_nayru, "veran": mine_veran}
 
 
 @dataclass

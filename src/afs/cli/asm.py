@@ -176,6 +176,8 @@ def optimize_command(
     over short windows; every rewrite proven (exhaustive or sampled) before it is made."""
     if objective not in ("cycles", "bytes"):
         fail(f"--objective must be cycles or bytes, not {objective!r}")
+    if output:
+        check_output_file(output, "--output")
     if scan:
         _scan(scan, output, objective, budget, json_out)
         return
@@ -187,8 +189,6 @@ def optimize_command(
     from afs.asm.superoptimizer import superoptimize
     from afs.errors import InputError
 
-    if output:
-        check_output_file(output, "--output")
     try:
         entry = parse_preconditions(pre)
     except InputError as exc:
@@ -236,8 +236,6 @@ def _scan(folder: str, output: str | None, objective: str, budget: float,
 
     if not Path(folder).exists():
         fail(f"{folder}: no such file or folder (expected a disassembly to scan)")
-    if output:
-        check_output_file(output, "--output")
     total = len(find_routines(folder))
     progress = Progress(TextColumn("[bold]scanning"), BarColumn(), MofNCompleteColumn(),
                         console=console, disable=json_out)

@@ -178,7 +178,7 @@ def mine(
     source: Path = typer.Option(..., "--source", help="A disassembly folder (or one file)."),
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Where to write (default $AFS_HOME/benchmark/mined/NAME)."),
-    domains: str = typer.Option("din,farore,nayru", "--domains"),
+    domains: str = typer.Option("din,farore,nayru,veran", "--domains"),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Routines to try at most."),
     as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON."),
 ) -> None:

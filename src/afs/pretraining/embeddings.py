@@ -143,7 +143,7 @@ def export_embeddings(
     vectors.flush()
     tmp_vectors.replace(output / VECTORS)
     # The keyword index beside it: `CodeSearch` ranks by BM25, the vectors, or both.
-    from afs.pretraining.search import BM25
+    from afs.pretraining.bm25 import BM25
 
     BM25.build(record["text"] for record in _iter_records(corpus_dir, splits)).save(output)
     description = {

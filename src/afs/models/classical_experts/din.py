@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from afs.asm.equivalence import EquivalenceResult, check_equivalent
+from afs.asm.assembler import assemble
+from afs.asm.equivalence import EquivalenceResult, check_equivalent, implied_widths
 from afs.asm.errors import AsmError
 from afs.asm.superoptimizer import SuperResult
 from afs.models.classical_experts.common import Request, fence, parse_request
@@ -64,10 +65,17 @@ def answer(request: str) -> str:
     entry = f" Entry state assumed as stated: {stated}." if stated else ""
     objective = objective_of(req.prose)
     try:
+        # Widths the request leaves open are the ones the code's immediates assume.
+        implied = implied_widths(assemble(code))
         result = superoptimize(code, live_out=live, preconditions=pre, objective=objective,
                                budget=BUDGET_SECONDS)
     except AsmError as exc:
         return f"Din cannot optimise this: it does not assemble ({exc})."
+    widths = {k: v for k, v in implied.items() if k not in pre}
+    if widths:
+        pre.update(widths)
+        entry += (" Entry widths taken from the code's immediates: "
+                  + ", ".join(f"{k}={v}" for k, v in sorted(widths.items())) + ".")
     if result.rewrites:
         check, refused = _verify(code, result.source, live, pre, objective)
         if check is not None:
@@ -75,8 +83,7 @@ def answer(request: str) -> str:
         return (f"{fence(code)}\n\nMy candidate rewrite failed the check under these terms "
                 f"({assumption}; {refused}), so I return the original unchanged.{entry}")
     return (f"{fence(code)}\n\nNo rewrite: I found no cheaper equivalent in {objective} within my "
-            f"search "
-            f"(assumed: {assumption}), so the code is unchanged.{entry}")
+            f"search (assumed: {assumption}), so the code is unchanged.{entry}")
 
 
 def _verify(code: str, candidate: str, live: str | None, pre: dict[str, int], objective: str
