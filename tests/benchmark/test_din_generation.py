@@ -13,7 +13,8 @@ from afs.asm.extract import normalize_code
 from afs.benchmark.audit import audit_items, shape_ratio, wrong_answers
 from afs.benchmark.audit_din import domain_wrong_answers
 from afs.benchmark.generation import Draft, build_domain
-from afs.benchmark.generation.din import TARGET, _instructions, drafts
+from afs.benchmark.generation.din import drafts
+from afs.benchmark.generation.din_common import TARGET, _instructions
 from afs.benchmark.items import CATEGORIES, BenchmarkItem
 from afs.benchmark.prompts import build_messages
 from afs.benchmark.scoring import score_answer

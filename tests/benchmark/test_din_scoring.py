@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from afs.benchmark.generation import build_domain
-from afs.benchmark.generation.din import M8, NATIVE, _draft
+from afs.benchmark.generation.din_common import M8, NATIVE, _draft
 from afs.benchmark.items import BenchmarkItem
 from afs.benchmark.scoring import DIN_SCORE_CAP, measure_din_candidate, score_answer
 from afs.benchmark.verify import prove_item

@@ -13,7 +13,8 @@ from afs.asm.extract import normalize_code
 from afs.benchmark.audit import audit_item, shape_ratio
 from afs.benchmark.audit_veran import domain_wrong_answers, negate, swap
 from afs.benchmark.generation import build_domain
-from afs.benchmark.generation.veran import ROLE_PAIRS, drafts, shape
+from afs.benchmark.generation.veran import drafts
+from afs.benchmark.generation.veran_common import ROLE_PAIRS, shape
 from afs.benchmark.items import CATEGORIES
 from afs.benchmark.scoring import score_answer
 from afs.benchmark.verify import prove_item
@@ -108,7 +109,7 @@ def test_verify_reruns_each_question(graph):
 
 
 def test_auto_questions_for_any_routine():
-    from afs.benchmark.generation.veran import auto_questions
+    from afs.benchmark.generation.veran_common import auto_questions
 
     code = ("Heal:\nLDA.l $7EF36D\nCLC\nADC #$08\nCMP.l $7EF36C\nBCC +\nLDA.l $7EF36C\n+\n"
             "STA.l $7EF36D\nLDX #$03\n-\nDEX\nBNE -\nRTL")

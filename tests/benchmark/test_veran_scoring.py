@@ -9,8 +9,8 @@ import pytest
 
 from afs.benchmark.checks import negated, score_rubric
 from afs.benchmark.generation import build_domain
-from afs.benchmark.generation.veran import build
 from afs.benchmark.generation.veran_asar import sublabels
+from afs.benchmark.generation.veran_common import build
 from afs.benchmark.generation.veran_cpu import negate_only
 from afs.benchmark.generation.veran_game import heal_capped
 from afs.benchmark.items import Question

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from afs.pretraining.bm25 import BM25, search_terms
 from afs.pretraining.clones import make_clone, parse_code, read_constants, render, verify_clone
 from afs.pretraining.codesearch import (
     build_benchmark,
@@ -19,15 +20,7 @@ from afs.pretraining.codesearch import (
     training_pairs,
 )
 from afs.pretraining.parsers import DisassemblyParser, LineKind, classify, strip_address
-from afs.pretraining.search import (
-    BM25,
-    fuse,
-    query_kind,
-    rank_of,
-    retrieval_metrics,
-    search_terms,
-    top_k,
-)
+from afs.pretraining.search import fuse, query_kind, rank_of, retrieval_metrics, top_k
 
 # Written for these tests (usdasm's layout: an address before every line).
 PREFIXED = """\
