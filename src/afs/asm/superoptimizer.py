@@ -141,6 +141,25 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
     return None
 
 
+def _checked_peephole(source: str, filename: str, live_out: str | None, pre: dict[str, int],
+                      seed: int) -> object:
+    """The peephole rules, checked under the stated entry state: a rule whose precondition
+    does not hold here is dropped and the rest applied again (at most 4 times)."""
+    from afs.asm.equivalence import check_equivalent
+    from afs.asm.optimizer import RULES, optimize
+
+    rules = set(RULES)
+    for _ in range(4):
+        result = optimize(source, filename=filename, live_out=live_out, rules=sorted(rules),
+                          assume_decimal_clear=pre.get("d", 0) == 0)
+        if not result.rewrites or check_equivalent(
+                source, result.source, live_out=live_out, preconditions=pre or None, trials=64,
+                seed=seed, infer_widths=False).equivalent:
+            return result
+        rules.discard(result.rewrites[0].rule)
+    return optimize(source, filename=filename, live_out=live_out, rules=[])
+
+
 def superoptimize(source: str, *, filename: str = "<input>", live_out: str | None = None,
                   preconditions: str | dict[str, int] | None = None, objective: str = "cycles",
                   budget: float = 2.0, peephole: bool = True, seed: int = 0) -> SuperResult:
@@ -149,7 +168,7 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     `preconditions`) and the original is kept if that check fails."""
     from afs.asm.assembler import assemble
     from afs.asm.equivalence import check_equivalent, implied_widths, parse_preconditions
-    from afs.asm.optimizer import _apply, _Edit, _live_mask, optimize
+    from afs.asm.optimizer import _apply, _Edit, _live_mask
 
     if objective not in ("cycles", "bytes"):
         raise ValueError(f"objective must be cycles or bytes, not {objective!r}")
@@ -165,8 +184,7 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     current, found = _addressing_pass(current, filename, pre, objective)
     rewrites += found
     if peephole:
-        first = optimize(current, filename=filename, live_out=live_out,
-                         assume_decimal_clear=pre.get("d", 0) == 0)
+        first = _checked_peephole(current, filename, live_out, pre, seed)
         current = first.source
         rewrites += [SuperRewrite(r.line, r.before, r.after, "rule", f"{r.rule}: {r.reason}",
                                   ("decimal flag clear",) if r.assumes_decimal_clear else ())
@@ -206,6 +224,15 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                                  trials=256, seed=seed, infer_widths=False)
         result.verified = check
         if not check.equivalent:
+            if peephole:
+                # A peephole rule's precondition did not hold here (e.g. STZ on a long
+                # address under a stated DBR): try again with the proven steps alone.
+                retry = superoptimize(source, filename=filename, live_out=live_out,
+                                      preconditions=preconditions, objective=objective,
+                                      budget=max(0.0, deadline - time.monotonic()),
+                                      peephole=False, seed=seed)
+                if retry.rewrites:
+                    return retry
             return SuperResult(source, [], objective, verified=check,
                                note="the whole-routine check refused the result; original kept")
         original, final = check.metrics["original"], check.metrics["candidate"]

@@ -39,7 +39,7 @@ def _terms(req: Request, code: str) -> tuple[str | None, str]:
                            "afterwards")
 
 
-BUDGET_SECONDS = 1.5
+BUDGET_SECONDS = 0.5
 _BYTES_GOAL = re.compile(r"\b(?:fewer|less|smaller|save|saving|minimi[sz]e)\b[^.\n]{0,40}"
                          r"\b(?:bytes?|size|space|rom)\b|\bsmaller\b|\bcode size\b", re.I)
 
