@@ -209,9 +209,15 @@ def transfer(ins: Instr, st: State) -> State:
             payload = st.dp
         if size is None or st.depth is None or st.stack is None:
             return replace(st, depth=None, stack=None)
-        return replace(st, depth=st.depth + size, stack=(*st.stack, (_PUSH[name], size, payload)))
+        # A register pushed at the caller's width: its size (1 assumed) is not known.
+        assumed = (name == "PHA" and m8(st) is None) or (
+            name in ("PHX", "PHY") and x8(st) is None)
+        return replace(st, depth=st.depth + size,
+                       stack=(*st.stack, (_PUSH[name], size, payload, assumed)))
     if name in _PULL:
         size = push_size(name, st)
+        if st.stack and st.stack[-1][3] and name in ("PLA", "PLX", "PLY"):
+            size = st.stack[-1][1]   # takes back what the push left, at whatever width
         depth = None if st.depth is None or size is None else st.depth - size
         top_kind = st.stack[-1][0] if st.stack else None
         stack, raw = _pop(st.stack, size)
@@ -333,7 +339,7 @@ def _pop(stack: tuple | None, size: int | None) -> tuple[tuple | None, Any]:
     parts: list[Any] = []
     need = size
     while need and items:
-        kind, n, payload = items.pop()
+        kind, n, payload, _ = items.pop()
         value = payload if isinstance(payload, int) and kind != "P" else None
         if n <= need:
             parts.append(None if value is None else value & 0xFF)
@@ -342,7 +348,7 @@ def _pop(stack: tuple | None, size: int | None) -> tuple[tuple | None, Any]:
             need -= n
         else:   # take the low byte of a two-byte push and leave its high byte
             parts.append(None if value is None else value & 0xFF)
-            items.append((kind, 1, None if value is None else value >> 8))
+            items.append((kind, 1, None if value is None else value >> 8, False))
             need = 0
     if need:
         return None, None

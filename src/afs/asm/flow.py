@@ -196,11 +196,12 @@ def build_cfg(instrs: list[Instr]) -> Cfg:
         for i in range(start, end):
             block_of[i] = pos
     cfg = Cfg(instrs, succ, pred, exits, entries, calls, leaders, block_of)
-    cfg.routines = {e: _reach(succ, e) for e in entries}
+    cfg.routines = {e: reachable(succ, e) for e in entries}
     return cfg
 
 
-def _reach(succ: list[list[int]], start: int) -> frozenset[int]:
+def reachable(succ: list[list[int]], start: int) -> frozenset[int]:
+    """Instruction indices reachable from `start` along `succ` (start included)."""
     seen = {start}
     todo = [start]
     while todo:
@@ -217,12 +218,12 @@ def _find_entries(instrs: list[Instr], succ: list[list[int]], calls: dict[int, s
     entries = [0, *sorted(c for c in calls if c != 0)]
     reached: set[int] = set()
     for e in entries:
-        reached |= _reach(succ, e)
+        reached |= reachable(succ, e)
     # A labelled instruction nothing reaches starts another routine (reached from elsewhere).
     for ins in instrs:
         if ins.index not in reached and ins.labels:
             entries.append(ins.index)
-            reached |= _reach(succ, ins.index)
+            reached |= reachable(succ, ins.index)
     return entries
 
 
@@ -242,7 +243,7 @@ class State:
     c: Any = ENTRY          # 0, 1, COMPUTED, ENTRY (ENTRY wins at merges: "on some path")
     dec: Any = ENTRY        # decimal flag: 0, 1, ENTRY or None
     depth: int | None = 0   # bytes pushed since routine entry
-    stack: tuple | None = ()  # symbolic pushes, top last: (kind, size, payload)
+    stack: tuple | None = ()  # symbolic pushes, top last: (kind, size, payload, assumed)
     a: int | None = None    # A low byte
     b: int | None = None    # A high byte (B)
     xv: int | None = None
@@ -287,8 +288,9 @@ def merge(s: State, t: State) -> State:
         return s
     if s.depth == t.depth and s.stack is not None and t.stack is not None and len(
             s.stack) == len(t.stack):
-        stack: tuple | None = tuple(p if p == q else (p[0] if p[0] == q[0] else "?", p[1], None)
-                                    for p, q in zip(s.stack, t.stack, strict=True))
+        stack: tuple | None = tuple(
+            p if p == q else (p[0] if p[0] == q[0] else "?", p[1], None, p[3] or q[3])
+            for p, q in zip(s.stack, t.stack, strict=True))
         if any(p[1] != q[1] for p, q in zip(s.stack, t.stack, strict=True)):
             stack = None
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from afs.asm.analysis import (
     CALLS,
@@ -21,6 +21,7 @@ from afs.asm.analysis import (
     written_keys,
     x8,
 )
+from afs.asm.flow import reachable
 from afs.asm.isa import Mode
 from afs.asm.lint_rules import (
     _PPU_DATA,
@@ -85,10 +86,12 @@ _PULL_FOR = {"A": "PLA", "X": "PLX", "Y": "PLY", "P": "PLP", "B": "PLB", "D": "P
 
 def _check_stack(c: LintContext) -> Iterator[Finding]:
     an = c.an
-    for t, what in an.merge_conflicts:
-        if what == "depth":
-            yield c.find("S002", an.instrs[t], "Paths reaching this instruction have pushed "
-                                              "different numbers of bytes.")
+    # A join after a reported one sees the same disagreement carried on: report it once.
+    covered: set[int] = set()
+    for t in sorted(t for t, what in an.merge_conflicts if what == "depth"):
+        if t not in covered:
+            yield _depth_conflict(c, t)
+            covered |= reachable(an.cfg.succ, t)
     for ins in an.instrs:
         st = an.before[ins.index]
         if st is None:
@@ -105,17 +108,167 @@ def _check_stack(c: LintContext) -> Iterator[Finding]:
                                       f"{' (pushed: ' + pending + ')' if pending else ''}; "
                                       f"it returns to a wrong address.", fix)
         if name in ("PLA", "PLX", "PLY", "PLP", "PLB", "PLD"):
-            size = push_size(name, st)
             if st.depth == 0:
                 yield c.find("S004", ins, f"{name} runs with nothing pushed by this routine, "
                                           f"so it pulls the return address.")
-            elif st.stack and size is not None and st.stack[-1][1] != size and (
-                    st.stack[-1][0] in ("A", "X", "Y") and name in ("PLA", "PLX", "PLY")) and (
-                    # A width known only from an immediate's size means no REP/SEP ran since
-                    # entry: the push ran at the same (caller's) width as this pull.
-                    not (st.m_inferred if name == "PLA" else st.x_inferred)):
-                yield c.find("S003", ins, f"{name} pulls {size} byte(s) but the last push "
-                                          f"({st.stack[-1][0]}) left {st.stack[-1][1]}.")
+            else:
+                yield from _pull_size(c, ins, st)
+
+
+def _pull_size(c: LintContext, ins: Instr, st: State) -> Iterator[Finding]:
+    """S003: a register pull whose size differs from the push it takes back."""
+    name = ins.mnemonic
+    size = push_size(name, st)
+    if not st.stack or size is None or name not in ("PLA", "PLX", "PLY"):
+        return
+    kind, pushed = st.stack[-1][0], st.stack[-1][1]
+    if kind not in ("A", "X", "Y"):
+        return
+    # A width known only from an immediate's size means no REP/SEP ran since entry: the
+    # pull runs at the caller's width.
+    at_entry_width = st.m_inferred if name == "PLA" else st.x_inferred
+    if st.stack[-1][3]:
+        # Pushed at the caller's width: its size is whatever the caller's width was. Only
+        # the routine's own evidence of that width (an immediate before any REP/SEP) can
+        # show a pull after REP/SEP takes a different size; without it, the pull states
+        # the width the routine expects to be entered with.
+        if at_entry_width or (m8(st) if name == "PLA" else x8(st)) is None:
+            return
+        entry_m, entry_x = _entry_widths(c.an, c.routine_members(ins.index))
+        evidence = entry_m if kind == "A" else entry_x
+        if evidence is None or (1 if evidence[0] == 8 else 2) == size:
+            return
+        yield c.find("S003", ins, f"{name} pulls {size} byte(s) but PH{kind} ran at the "
+                                  f"caller's width, which line {evidence[1]} shows is "
+                                  f"{evidence[0]}-bit ({evidence[0] // 8} byte(s)).")
+        return
+    if pushed == size or at_entry_width or (st.m_assumed if name == "PLA" else st.x_assumed):
+        # Same width, or one only assumed preserved across a call (M002 says so where an
+        # immediate shows the callee changed it): no mismatch shown.
+        return
+    if size > pushed and len(st.stack) > 1 and st.stack[-2][0] in ("A", "X", "Y") and (
+            pushed + st.stack[-2][1] == size):
+        return  # two byte pushes pulled as one word, on purpose
+    if size < pushed and _next_pulls_take(c, ins.index, pushed - size):
+        return  # a word pushed and pulled back a byte at a time, on purpose
+    yield c.find("S003", ins, f"{name} pulls {size} byte(s) but the last push "
+                              f"({kind}) left {pushed}.")
+
+
+def _next_pulls_take(c: LintContext, i: int, rest: int) -> bool:
+    """Is the next stack operation on every path from `i` a pull of exactly `rest` bytes?"""
+    an = c.an
+    seen = {i}
+    work = list(an.cfg.succ[i])
+    while work:
+        j = work.pop()
+        if j in seen:
+            continue
+        seen.add(j)
+        ins, st = an.instrs[j], an.before[j]
+        name = ins.mnemonic
+        if st is None or name in RETURNS or name in _STACK_CHANGING or (
+                name.startswith(("PH", "PE"))):
+            return False
+        if name.startswith("PL"):
+            if push_size(name, st) != rest:
+                return False
+            continue
+        if not an.cfg.succ[j]:
+            return False
+        work.extend(an.cfg.succ[j])
+    return True
+
+
+_STACK_CHANGING = ("TCS", "TXS")
+
+
+def _depth_conflict(c: LintContext, t: int) -> Finding:
+    """S002 where the disagreement provably matters, else S005.
+
+    Different depths meeting at a join are a bug when the stack effect of everything after
+    the join is the same on every path (so one of the two depths reaches a return), or when
+    the join lies on a loop whose every pass changes the depth. Otherwise later pulls may
+    depend on the same condition as the pushes (push and restore a value only in a mode
+    that needs it), which shipped code does.
+    """
+    an = c.an
+    ins = an.instrs[t]
+    preds = [an.state_after(p) for p in an.cfg.pred[t]]
+    depths = sorted({s.depth for s in preds if s is not None and s.depth is not None})
+    low, high = (depths[0], depths[-1]) if depths else (0, 0)
+    effect = _stack_effect_from(c, t)
+    if effect is not None:
+        loop_change, returns = effect
+        if loop_change:
+            return c.find("S002", ins, f"Each pass of the loop through here changes the stack "
+                                       f"by {loop_change:+d} byte(s), so it grows or shrinks "
+                                       f"without bound.")
+        for r, rel in returns:
+            ret = an.instrs[r]
+            if not {low + rel, high + rel} <= _return_depths(an, ret):
+                return c.find("S002", ins, f"Paths reaching this instruction have pushed "
+                                           f"{low} and {high} byte(s), and every path on to "
+                                           f"the {ret.mnemonic} at line {ret.line} changes "
+                                           f"the stack by the same amount, so it returns "
+                                           f"with {low + rel} or {high + rel} byte(s) "
+                                           f"pushed by this routine.")
+    return c.find("S005", ins, f"Paths reaching this instruction have pushed {low} and "
+                               f"{high} byte(s); correct only if the later pulls are taken "
+                               f"under the same condition as the pushes.")
+
+
+def _return_depths(an: Analysis, ret: Instr) -> set[int]:
+    """Depths a return may run at on purpose: balanced; the return address pulled off (to
+    return to the caller's caller); a return address just pushed (a PHA:RTS jump)."""
+    size = {"RTS": 2, "RTL": 3}.get(ret.mnemonic, 0)
+    depths = {0, -size}
+    block = an.cfg.block(an.cfg.block_of[ret.index])
+    if any(an.instrs[i].mnemonic in ("PHA", "PHX", "PHY", "PEA", "PER", "PHK")
+           for i in range(max(block.start, ret.index - 3), ret.index)):
+        depths.add(size)
+    return depths
+
+
+def _stack_effect_from(c: LintContext, t: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """Walk forward from `t` counting pushes and pulls relative to `t`.
+
+    Returns (the change found on coming back round to `t`, or 0; the returns reached with
+    their relative depth), or None when paths after `t` disagree with each other (a
+    conditional pull) or a stack change is unknown: then nothing is provable.
+    """
+    an = c.an
+    rel: dict[int, int] = {t: 0}
+    work = [t]
+    returns: list[tuple[int, int]] = []
+    loop_change = 0
+    agree = True
+    while work:
+        i = work.pop()
+        ins, st = an.instrs[i], an.before[i]
+        name = ins.mnemonic
+        if st is None or name in _STACK_CHANGING:
+            return None
+        if name in RETURNS:
+            returns.append((i, rel[i]))
+            continue
+        delta = 0
+        if name.startswith(("PH", "PE", "PL")):
+            size = push_size(name, st)
+            if size is None:
+                return None
+            delta = -size if name.startswith("PL") else size
+        for s in an.cfg.succ[i]:
+            r = rel[i] + delta
+            if s not in rel:
+                rel[s] = r
+                work.append(s)
+            elif rel[s] != r:
+                if s == t:
+                    loop_change = r
+                else:
+                    agree = False
+    return (loop_change, returns) if agree else None
 
 
 def _check_calls(c: LintContext) -> Iterator[Finding]:
@@ -652,19 +805,27 @@ def _check_interrupts(c: LintContext) -> Iterator[Finding]:
                                              f"at entry, PL{reg} before RTI).")
 
 
+def _entry_widths(an: Analysis, members: Iterable[int]) -> tuple[tuple[int, int] | None,
+                                                                tuple[int, int] | None]:
+    """(M, X) the routine's code shows it is entered with: the size of the first immediate
+    reached before any REP/SEP, with its line; None where no immediate says."""
+    entry_m = entry_x = None
+    for i in sorted(members):
+        st = an.before[i]
+        ins = an.instrs[i]
+        if st is None:
+            continue
+        if ins.mode is Mode.IMMEDIATE_M and st.m == ENTRY and entry_m is None:
+            entry_m = (8 if ins.imm_bytes == 1 else 16, ins.line)
+        if ins.mode is Mode.IMMEDIATE_X and st.x == ENTRY and entry_x is None:
+            entry_x = (8 if ins.imm_bytes == 1 else 16, ins.line)
+    return entry_m, entry_x
+
+
 def _check_flag_state(c: LintContext) -> Iterator[Finding]:
     an = c.an
     for members in an.cfg.routines.values():
-        entry_m = entry_x = None
-        for i in sorted(members):
-            st = an.before[i]
-            ins = an.instrs[i]
-            if st is None:
-                continue
-            if ins.mode is Mode.IMMEDIATE_M and st.m == ENTRY and entry_m is None:
-                entry_m = (8 if ins.imm_bytes == 1 else 16, ins.line)
-            if ins.mode is Mode.IMMEDIATE_X and st.x == ENTRY and entry_x is None:
-                entry_x = (8 if ins.imm_bytes == 1 else 16, ins.line)
+        entry_m, entry_x = _entry_widths(an, members)
         for i in sorted(members):
             ins = an.instrs[i]
             st = an.before[i]

@@ -61,9 +61,13 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     _R("S001", "unbalanced-return", "stack_imbalance", "error",
        "A return executes with bytes still pushed by this routine."),
     _R("S002", "stack-merge-conflict", "stack_imbalance", "error",
-       "Paths with different stack depths meet (e.g. a push inside a loop)."),
+       "Paths with different stack depths meet and provably stay apart: a loop's every pass "
+       "changes the depth, or every path on reaches a return the same way."),
     _R("S003", "pull-size-mismatch", "stack_imbalance", "warning",
        "A pull takes a different number of bytes than the matching push left."),
+    _R("S005", "stack-merge-conditional", "stack_imbalance", "warning",
+       "Paths with different stack depths meet; right only if later pulls repeat the "
+       "condition of the pushes."),
     _R("S004", "stack-underflow", "stack_imbalance", "warning",
        "A pull with nothing pushed by this routine takes the caller's return address."),
     _R("C001", "return-kind-mismatch", "subroutine_call", "error",
