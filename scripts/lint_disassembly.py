@@ -7,6 +7,9 @@ so each routine (a global label up to the next) is linted on its own: annotation
 assembled at the address the annotations give, with the other labels it references defined
 at their annotated addresses and the register names from registers.asm. A routine that
 still does not assemble (pool data shared between routines, macros) is counted, not linted.
+What only the isolation causes is not counted: running off the end into the routine that
+follows (C004), and pulls at entry of a routine only ever jumped to (S004: the jumping
+routine's pushes are on the stack).
 
     python scripts/lint_disassembly.py /path/to/usdasm [--json out.json] [--examples N]
 """
@@ -33,20 +36,22 @@ KEYWORDS = {"org", "base", "pool", "db", "dw", "dl", "dd", "incsrc", "incbin", "
             "lorom", "arch", "check", "math", "macro", "endmacro", "if", "endif", "else"}
 
 
-def routines(path: Path) -> list[tuple[str, int, list[str]]]:
-    """(label, address, body lines without annotations) of every code routine in a file."""
-    found = []
+def routines(path: Path) -> list[tuple[str, int, list[str], str | None]]:
+    """(label, address, body lines without annotations, the label that directly follows the
+    body or None) of every code routine in a file. Code that runs off the end of a routine
+    continues into the label that follows it, as in the assembled bank."""
+    found: list[tuple[str, int, list[str], str | None]] = []
     label, address, body = None, None, []
     for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
         head = GLOBAL.match(raw)
         if head and head.group(1).lower() not in KEYWORDS and not raw.startswith((" ", "\t")):
             if label is not None and address is not None:
-                found.append((label, address, body))
+                found.append((label, address, body, head.group(1)))
             label, address, body = head.group(1), None, []
             continue
         if raw.startswith(("pool", "org", "base")):
             if label is not None and address is not None:
-                found.append((label, address, body))
+                found.append((label, address, body, None))
             label, address, body = None, None, []
             continue
         mark = ANNOTATION.search(raw)
@@ -54,8 +59,36 @@ def routines(path: Path) -> list[tuple[str, int, list[str]]]:
             address = int(mark.group(1), 16)
         body.append(ANNOTATION.sub("", raw))
     if label is not None and address is not None:
-        found.append((label, address, body))
+        found.append((label, address, body, None))
     return found
+
+
+REFERENCE = re.compile(r"^\s*([A-Za-z]{3})(?:\.[bwl])?\s+([A-Za-z_]\w*)\b")
+TABLE_ENTRY = re.compile(r"^\s*d[wl]\s+(.*)$")
+
+
+def _jumped_to_only(files: list[Path]) -> set[str]:
+    """Labels reached only by JMP/BRA/BRL/branches: tails of other routines, so the stack at
+    their entry holds what the jumping routine pushed (linted alone, its depth is unknown)."""
+    jumped: set[str] = set()
+    called: set[str] = set()
+    for path in files:
+        for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            line = ANNOTATION.sub("", raw).partition(";")[0]
+            if m := REFERENCE.match(line):
+                op, target = m.group(1).upper(), m.group(2)
+                if op in ("JSR", "JSL"):
+                    called.add(target)
+                elif op in ("JMP", "JML", "BRA", "BRL") or (op[0] == "B" and op in MNEMONICS):
+                    jumped.add(target)
+            elif m := TABLE_ENTRY.match(line):
+                called.update(WORD.findall(m.group(1)))
+    return jumped - called
+
+
+def _is_code(body: list[str]) -> bool:
+    code = [line for line in body if line.strip() and not line.lstrip().startswith(";")]
+    return any(line.split()[0].split(".")[0].upper() in MNEMONICS for line in code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,14 +104,15 @@ def main(argv: list[str] | None = None) -> int:
                (args.root / "registers.asm").read_text().splitlines()
                if (m := EQUATE.match(line))}
     files = sorted(args.root.glob("bank_*.asm"))
-    table = {name: address for path in files for name, address, _ in routines(path)}
+    table = {name: address for path in files for name, address, *_ in routines(path)}
+    has_code = {name for path in files for name, _, body, _ in routines(path) if _is_code(body)}
+    tails = _jumped_to_only(files)
     counts: Counter[tuple[str, str]] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     linted = skipped = 0
     for path in files:
-        for name, address, body in routines(path):
-            code = [line for line in body if line.strip() and not line.lstrip().startswith(";")]
-            if not any(line.split()[0].split(".")[0].upper() in MNEMONICS for line in code):
+        for name, address, body, after in routines(path):
+            if not _is_code(body):
                 continue  # data only
             text = "\n".join(body)
             used = {w for line in body for w in WORD.findall(line.partition(";")[0])}
@@ -92,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             linted += 1
             for finding in report.findings:
+                if finding.rule == "C004" and after in has_code:
+                    continue  # runs on into the routine that follows it in the bank
+                if finding.rule == "S004" and name in tails:
+                    continue  # the jumping routine's pushes are on the stack at entry
                 counts[(finding.rule, finding.severity)] += 1
                 if len(examples[finding.rule]) < args.examples:
                     line = source.splitlines()[finding.line - 1].strip() \

@@ -215,3 +215,47 @@ def test_pull_size_idioms(source, flagged):
 ])
 def test_push_at_the_callers_width(source, flagged):
     assert ("S003" in {f.rule for f in lint_source(source).findings}) is flagged
+
+
+# More shapes of shipped code that ran fine (minimal routines of our own), each with the
+# buggy twin the rule must still find.
+@pytest.mark.parametrize(("source", "rule", "flagged"), [
+    # A stack switch (TCS): what is pulled after it was pushed on the other stack.
+    ("Handler:\n  rep #$30\n  lda $10\n  tcs\n  plb\n  pld\n  ply\n  plx\n  pla\n  rti\n",
+     "S004", False),
+    ("Routine:\n  lda $10\n  sta $12\n  plb\n  rts\n", "S004", True),
+    # D restored by PLD from a stack this routine did not fill is not "moved by this routine".
+    ("Handler:\n  rep #$30\n  lda $10\n  tcs\n  pld\n  rti\n", "A005", False),
+    ("Routine:\n  rep #$20\n  lda #$4300\n  tcd\n  sep #$20\n  rts\n", "A005", True),
+    # The tail of a handler (reached by a jump) restores what the entry saved.
+    ("Tail:\n  rep #$30\n  lda $10\n  sta $12\n  ply\n  plx\n  pla\n  rti\n", "I002", False),
+    ("Tail:\n  rep #$30\n  lda $10\n  sta $12\n  rti\n", "I002", True),
+    # $02 is a variable of its own (INC), $92 the next pointer: neither is a bank byte.
+    ("Routine:\n  lda $10\n  sta $00\n  lda $11\n  sta $01\n  stz $02\n  ldy #$00\n"
+     "  lda ($00),y\n  inc $02\n  rts\n", "A001", False),
+    ("Routine:\n  lda $10\n  sta $90\n  lda $11\n  sta $92\n  ldy #$00\n  lda #$01\n"
+     "  sta ($90),y\n  sta ($92),y\n  rts\n", "A001", False),
+    ("Routine:\n  lda $10\n  sta $00\n  lda $11\n  sta $01\n  lda #$7F\n  sta $02\n"
+     "  ldy #$00\n  lda ($00),y\n  rts\n", "A001", True),
+    # A pointer only advanced (INC of its low byte) is the caller's: its bank and high byte
+    # are the caller's too.
+    ("Routine:\n  ldy #$00\n  lda [$00],y\n  inc $00\n  lda [$00],y\n  rts\n", "A002", False),
+    ("Routine:\n  ldy #$00\n  lda #$01\n  sta ($90),y\n  inc $90\n  sta ($90),y\n  rts\n",
+     "A003", False),
+    ("Routine:\n  lda #$00\n  sta $90\n  ldy #$00\n  lda ($90),y\n  rts\n", "A003", True),
+    # The counter is loaded at the top of every pass: it is not the caller's.
+    ("Routine:\n  ldy #$04\n.outer\n  ldx #$0E\n.inner\n  stz $20,x\n  dex\n  bpl .inner\n"
+     "  dey\n  bpl .outer\n  rts\n", "R001", False),
+    ("Routine:\n.outer\n  stz $20,x\n  dex\n  bpl .outer\n  rts\n", "R001", True),
+    # A jump-table dispatch: the callee reads the table through the return address.
+    ("Routine:\n  lda $10\n  jsl $008000\n  dw Routine, Routine\nOther:\n  rts\n", "C004",
+     False),
+    ("Routine:\n  lda $10\n  beq +\n  rts\n+\n  jsl $008000\n", "C004", True),
+    # The operand states the WRAM bank the access assumes; a negative offset wraps.
+    ("Routine:\n  lda #$01\n  sta.w $7E2522\n  rts\n", "B001", False),
+    ("Routine:\n  rep #$30\n  ldy $10\n  lda #$3C61\n  sta.w $FFC0,y\n  sep #$30\n  rts\n",
+     "B001", False),
+    ("Routine:\n  lda #$01\n  sta $2522\n  rts\n", "B001", True),
+])
+def test_shipped_code_shapes(source, rule, flagged):
+    assert (rule in {f.rule for f in lint_source(source).findings}) is flagged

@@ -41,6 +41,23 @@ def test_routines_in_the_usdasm_style_are_linted(tmp_path):
     assert {c["rule"] for c in result["counts"]} == {"S001"}  # Helper returns with A pushed
 
 
+def test_what_only_the_isolation_causes_is_not_counted(tmp_path):
+    # Ours, usdasm-style: Probe runs off its end into Tail; Tail, only ever jumped to, pulls
+    # the B that Entry pushed. Drop pulls its caller's return address on purpose (S004).
+    (tmp_path / "main.asm").write_text('lorom\nincsrc "bank_00.asm"\n')
+    (tmp_path / "registers.asm").write_text("")
+    (tmp_path / "bank_00.asm").write_text(
+        "org $008000\n\nEntry:\n#_008000: PHB\n#_008001: JSR Drop\n#_008004: LDA.b $10\n"
+        "#_008006: BEQ Tail\n\nProbe:\n#_008008: LDA.b $11\n#_00800A: BEQ .fall\n"
+        "#_00800C: RTS\n.fall\n#_00800D: INC.b $12\n\nTail:\n#_00800F: PLB\n#_008010: RTS\n"
+        "\nDrop:\n#_008011: LDA.b $13\n#_008013: BNE .keep\n#_008015: PLA\n#_008016: PLA\n"
+        ".keep\n#_008017: RTS\n")
+    result = _run(tmp_path, tmp_path)
+    assert result["linted"] == 4 and result["not_assembled"] == 0
+    counts = {c["rule"]: c["count"] for c in result["counts"]}
+    assert counts == {"S004": 1} and "Drop" in result["examples"]["S004"][0]
+
+
 def test_a_missing_checkout_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "none")],
                           capture_output=True, text=True, check=False,
@@ -55,3 +72,5 @@ def test_on_the_us_disassembly(tmp_path):
         pytest.skip(f"{root} is absent (the US disassembly is not part of this repository)")
     result = _run(root, tmp_path)
     assert result["linted"] > 1000
+    # The shipped game works: no error-severity finding on it.
+    assert not [c for c in result["counts"] if c["severity"] == "error"], result["counts"]

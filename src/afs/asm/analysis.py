@@ -266,6 +266,8 @@ def transfer(ins: Instr, st: State) -> State:
         ch.update(_set_a(st, st.dp if isinstance(st.dp, int) else None, True))
     elif name == "TSC":
         ch.update(_set_a(st, None, True))
+    elif name in ("TCS", "TXS"):
+        ch.update(depth=None, stack=None)   # another stack: what it holds is not ours
     elif name == "TCD":
         ch.update(dp=_a_value(st, True))
     elif name == "XBA":

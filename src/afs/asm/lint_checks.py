@@ -9,6 +9,7 @@ from afs.asm.analysis import (
     CALLS,
     CONDITIONAL,
     ENTRY,
+    INDIRECT_DP,
     RETURNS,
     Analysis,
     Instr,
@@ -286,7 +287,13 @@ def _check_calls(c: LintContext) -> Iterator[Finding]:
                              replace_fix(ins, want.lower()))
             elif ins.mnemonic == "RTI":
                 yield c.find("C001", ins, f"RTI in a routine called with {kind}.")
+    last = max((i.address for i in instrs), default=0)
     for ins in instrs:
+        # A call with data at its return address and code after that is a jump-table
+        # dispatch: the callee reads the table through the return address and never
+        # returns there.
+        if ins.mnemonic in CALLS and ins.address != last:
+            continue
         if has_return and an.cfg.exits.get(ins.index) == "end" and an.before[ins.index] and (
                 ins.mnemonic not in _NO_FALLTHROUGH):
             yield c.find("C004", ins, "Execution continues past the last instruction into "
@@ -377,7 +384,10 @@ def _check_registers(c: LintContext) -> Iterator[Finding]:
             continue
         for reg, step in (("X", ("INX", "DEX")), ("Y", ("INY", "DEY"))):
             body = an.instrs[head:end + 1]
-            if any(i.mnemonic in step for i in body) and reg not in st.regs_set and not any(
+            # Counted: stepped somewhere in the body before anything in it loads it.
+            counted = any(i.mnemonic in step and reg not in (an.before[i.index] or st).regs_set
+                          for i in body)
+            if counted and reg not in st.regs_set and not any(
                     i.mnemonic in CALLS for i in body) and an.routine_of[head]:
                 entry_path = [p for p in an.cfg.pred[head] if p < head]
                 if entry_path or head in an.cfg.entries:
@@ -514,6 +524,17 @@ def _rom_store(c: LintContext, ins: Instr, st: State, key: tuple[str, int]) -> I
                                   f"ignored.")
 
 
+_LONG_LITERAL = re.compile(r"\$(7[EF])([0-9A-Fa-f]{4})\b")
+
+
+def _states_wram_bank(ins: Instr, off: int) -> bool:
+    """`STA.w $7E2522`: the operand spells out the WRAM bank the access assumes DBR holds
+    (the disassembler's and many hackers' way of stating it), so the assumption is stated,
+    not forgotten."""
+    m = _LONG_LITERAL.search(ins.text.partition(";")[0])
+    return m is not None and int(m.group(2), 16) == off
+
+
 def _check_banks(c: LintContext) -> Iterator[Finding]:
     for ins in c.an.instrs:
         st = c.an.before[ins.index]
@@ -525,10 +546,12 @@ def _check_banks(c: LintContext) -> Iterator[Finding]:
         off = key[1]
         if isinstance(st.dbr, int):
             continue   # known DBR: B002 judges ROM stores; anything else is deliberate
-        store_high = off >= 0x8000 and ins.info.access in ("write", "rmw")
+        # $FFC0,Y and the like reach Y-$40 in the next bank (a negative offset), not ROM.
+        store_high = off >= 0x8000 and ins.info.access in ("write", "rmw") and not (
+            off >= 0xFF00 and ins.mode is not Mode.ABSOLUTE)
         low_wram = 0x2000 <= off < 0x8000 and not in_ranges(((0x2100, 0x21FF),
                                                              (0x4000, 0x43FF)), off)
-        if low_wram or store_high:
+        if (low_wram or store_high) and not _states_wram_bank(ins, off):
             yield c.find("B001", ins, f"${off:04X} is WRAM only with DBR = $7E/$7F; this "
                                       f"routine never sets DBR (use a long address "
                                       f"$7E{off:04X} or PHB/PLB).")
@@ -558,33 +581,51 @@ def _check_pointers(c: LintContext) -> Iterator[Finding]:
         dp = key[1]
         wrote = {k[1] for k in st.written if k[0] == "dp"}
         ever = _ever_written_dp(c, ins)
+        # A pointer only advanced here (INC/DEC of its low byte) is the caller's pointer.
+        stored = _ever_written_dp(c, ins, plain=True)
         if mode in (Mode.DIRECT_INDIRECT, Mode.DIRECT_INDIRECT_Y):
-            if dp + 2 in wrote and dp in wrote:
+            if dp + 2 in wrote and dp in wrote and not _used_alone(c, ins, dp + 2):
                 fixed = ins.text.replace("(", "[", 1).replace(")", "]", 1)
                 yield c.find("A001", ins, f"The routine stores a bank byte at ${dp + 2:02X}, "
                                           f"but (${dp:02X}) uses DBR as the bank.",
                              replace_fix(ins, fixed))
-            elif dp in wrote and dp + 1 not in ever:
+            elif dp in wrote and dp in stored and dp + 1 not in ever:
                 yield c.find("A003", ins, f"Pointer ${dp:02X}: only the low byte is set here; "
                                           f"${dp + 1:02X} keeps a stale value.")
         if mode in (Mode.DIRECT_INDIRECT_LONG, Mode.DIRECT_INDIRECT_LONG_Y) and (
-                dp in wrote or dp + 1 in wrote) and dp + 2 not in ever:
+                dp in wrote or dp + 1 in wrote) and dp + 2 not in ever and (
+                dp in stored or dp + 1 in stored):
             yield c.find("A002", ins, f"[${dp:02X}] reads its bank from ${dp + 2:02X}, which "
                                       f"this routine never sets.")
     for ins in an.instrs:
         st = an.before[ins.index]
-        if st is not None and ins.mnemonic in RETURNS and st.dp != ENTRY:
+        # Only a TCD of the routine's own moves D; a PLD restores whatever was saved.
+        if st is not None and ins.mnemonic in RETURNS and st.dp != ENTRY and any(
+                an.instrs[j].mnemonic == "TCD" for j in c.routine_members(ins.index)):
             yield c.find("A005", ins, "D was changed (TCD/PLD) and is not restored before "
                                       "returning.")
 
 
-def _ever_written_dp(c: LintContext, ins: Instr) -> set[int]:
+def _ever_written_dp(c: LintContext, ins: Instr, *, plain: bool = False) -> set[int]:
+    """Direct-page bytes any path of the routine writes (`plain`: by a store, not INC/ASL/...)."""
     out = set()
     for j in c.routine_members(ins.index):
         st = c.an.before[j]
-        if st is not None:
-            out |= {k[1] for k in written_keys(c.an.instrs[j], st) if k[0] == "dp"}
+        other = c.an.instrs[j]
+        if st is not None and not (plain and other.info.access != "write"):
+            out |= {k[1] for k in written_keys(other, st) if k[0] == "dp"}
     return out
+
+
+def _used_alone(c: LintContext, ins: Instr, dp: int) -> bool:
+    """Does the routine read direct-page byte `dp` on its own (a variable, or a pointer of its
+    own), so a store there is not the bank byte of the pointer below it?"""
+    for j in c.routine_members(ins.index):
+        other = c.an.instrs[j]
+        if other.data_address() == ("dp", dp) and (
+                other.info.access != "write" or other.mode in INDIRECT_DP):
+            return True
+    return False
 
 
 # --- compares, branches, bits -------------------------------------------------------------
@@ -795,8 +836,10 @@ def _check_interrupts(c: LintContext) -> Iterator[Finding]:
                 yield c.find("I001", ins, f"{name} is an interrupt handler; {ins.mnemonic} "
                                           f"leaves P and the return bank on the stack. Use RTI.",
                              replace_fix(ins, "rti"))
+        # Saved by a push here, or restored by a pull before RTI (the tail of a handler
+        # whose entry, elsewhere, pushed them).
         pushed = {an.instrs[i].mnemonic[2] for i in members
-                  if an.instrs[i].mnemonic in ("PHA", "PHX", "PHY")}
+                  if an.instrs[i].mnemonic in ("PHA", "PHX", "PHY", "PLA", "PLX", "PLY")}
         for reg in ("A", "X", "Y"):
             writer = next((an.instrs[i] for i in members if reg not in pushed and use_def(
                 an.instrs[i], c.st(i))[1] & bits(reg)), None)
