@@ -259,3 +259,33 @@ def test_push_at_the_callers_width(source, flagged):
 ])
 def test_shipped_code_shapes(source, rule, flagged):
     assert (rule in {f.rule for f in lint_source(source).findings}) is flagged
+
+
+@pytest.mark.parametrize(("source", "rule", "flagged"), [
+    # Against #0 the difference is the value itself: a sign test that cannot overflow.
+    ("Routine:\n  lda $10\n  cmp #$00\n  bpl +\n  stz $12\n+\n  rts\n", "N001", False),
+    ("Routine:\n  lda $10\n  cmp #$10\n  bpl +\n  stz $12\n+\n  rts\n", "N001", True),
+    # The carry of a compare kept across a DEC on purpose.
+    ("Routine:\n  lda $10\n  cmp $11\n  beq +\n  dec a\n  bcs +\n  inc a\n+\n  sta $12\n"
+     "  rts\n", "Q002", False),
+    # Carry known from the branch just taken: BCS not taken, so SBC #$0F subtracts $10.
+    ("Routine:\n  lda $10\n  cmp #$80\n  bcs +\n  sbc #$0F\n  sta $12\n+\n  rts\n", "F002",
+     False),
+    # EOR #$FFFF : SEC : ADC #n is n - A.
+    ("Routine:\n  rep #$20\n  lda $10\n  eor #$FFFF\n  sec\n  adc #$0079\n  sta $12\n"
+     "  sep #$20\n  rts\n", "F002", False),
+    ("Routine:\n  lda $10\n  sec\n  adc #$05\n  sta $12\n  rts\n", "F002", True),
+    # A countdown from 0 wraps round and covers everything; Table-2,X reaches element 0.
+    ("Routine:\n  rep #$30\n  ldx #$0000\n  lda #$0000\n-\n  sta $7E2000,x\n  dex\n  dex\n"
+     "  bne -\n  sep #$30\n  rts\n", "O002", False),
+    ("Routine:\n  rep #$30\n  ldx #$002A\n-\n  lda Table-2,x\n  sta $1000,x\n  dex\n  dex\n"
+     "  bne -\n  sep #$30\n  rts\nTable:\n  dw 1\n", "O002", False),
+    # The loop sets the width back before looping; the first pass runs at the caller's.
+    ("Routine:\n  ldy #$0F\n.next\n  lda $0E20,y\n  cmp.b #$1C\n  beq .skip\n  rep #$20\n"
+     "  lda $10\n  sta $12\n.skip\n  sep #$20\n  dey\n  bpl .next\n  rts\n", "M002", False),
+    # PHP on two paths with different carries: PLP still restores the width they agree on.
+    ("Routine:\n  sep #$20\n  lda $10\n  cmp #$05\n  bcs +\n  clc\n+\n  php\n  rep #$20\n"
+     "  lda $12\n  sta $14\n  plp\n  lda.b #$01\n  sta $16\n  rts\n", "M002", False),
+])
+def test_more_shipped_code_shapes(source, rule, flagged):
+    assert (rule in {f.rule for f in lint_source(source).findings}) is flagged

@@ -282,6 +282,16 @@ def _merge_width(a: Any, a_inferred: bool, b: Any, b_inferred: bool) -> tuple[An
     return None, False
 
 
+def _merge_payload(p: tuple, q: tuple) -> Any:
+    """Join of two pushed values: a PHP's flags field by field (PLP then restores the widths
+    the paths agree on), anything else only when equal."""
+    if p[0] == q[0] == "P" and isinstance(p[2], tuple) and isinstance(q[2], tuple):
+        (pm, px, pc, pd), (qm, qx, qc, qd) = p[2], q[2]
+        return (_merge_val(pm, qm), _merge_val(px, qx), _merge_carry(pc, qc),
+                ENTRY if ENTRY in (pd, qd) else _merge_val(pd, qd))
+    return p[2] if p[2] == q[2] else None
+
+
 def merge(s: State, t: State) -> State:
     """Join of two states at a control-flow merge."""
     if s == t:
@@ -289,7 +299,8 @@ def merge(s: State, t: State) -> State:
     if s.depth == t.depth and s.stack is not None and t.stack is not None and len(
             s.stack) == len(t.stack):
         stack: tuple | None = tuple(
-            p if p == q else (p[0] if p[0] == q[0] else "?", p[1], None, p[3] or q[3])
+            p if p == q else (p[0] if p[0] == q[0] else "?", p[1], _merge_payload(p, q),
+                              p[3] or q[3])
             for p, q in zip(s.stack, t.stack, strict=True))
         if any(p[1] != q[1] for p, q in zip(s.stack, t.stack, strict=True)):
             stack = None

@@ -48,7 +48,8 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
         reg = "A" if is_m else "X/Y"
         raw = st.m if is_m else st.x
         assembled8 = ins.imm_bytes == 1
-        if w is None and raw is None:
+        if w is None and raw is None and not _loop_restores_width(c, ins.index, is_m,
+                                                                  8 if assembled8 else 16):
             yield c.find("M002", ins, f"{reg} may be 8- or 16-bit here (paths disagree); "
                                       f"'{ins.text}' assumes {8 if assembled8 else 16}-bit.")
         elif w is not None and w != assembled8 and (st.m_assumed if is_m else st.x_assumed):
@@ -69,6 +70,32 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
                                       f"'{ins.text}' assembles a {8 if assembled8 else 16}-bit "
                                       f"immediate, so the following bytes decode wrongly.",
                          replace_fix(ins, fixed))
+
+
+def _loop_restores_width(c: LintContext, i: int, is_m: bool, width: int) -> bool:
+    """Do the disagreeing paths reaching `i` only bring the caller's width (first pass) and,
+    round a loop, the width this immediate assumes (the loop sets it back before looping)?
+    Then no path is shown to run it at another width."""
+    an = c.an
+    flag = "m" if is_m else "x"
+    forward: set[object] = set()
+    back: set[object] = set()
+    seen = {i}
+    work = [i]
+    while work:
+        j = work.pop()
+        for p in an.cfg.pred[j]:
+            out = an.state_after(p)
+            if out is None:
+                continue
+            value = getattr(out, flag)
+            if value is None:
+                if p not in seen:
+                    seen.add(p)
+                    work.append(p)
+            else:
+                (back if p >= j else forward).add(value)
+    return bool(back) and back == {width} and forward <= {ENTRY, width}
 
 
 def _dispatch(an: Analysis, ins: Instr, st: State) -> bool:
@@ -411,11 +438,28 @@ def _check_registers(c: LintContext) -> Iterator[Finding]:
                 yield c.find("F001", ins, f"{name} uses whatever carry the caller left; put "
                                           f"{want} before it.",
                              replace_fix(ins, want.lower(), ins.text))
-            elif (name == "SBC" and st.c == 0) or (name == "ADC" and st.c == 1):
+            elif ((name == "SBC" and st.c == 0) or (name == "ADC" and st.c == 1)) and not (
+                    _deliberate_carry(c, ins)):
                 yield c.find("F002", ins, f"{name} with carry {'clear' if st.c == 0 else 'set'}"
                                           f" {'subtracts' if name == 'SBC' else 'adds'} one "
                                           f"more than the operand; use {want}.",
                              replace_fix(ins, want.lower(), ins.text))
+
+
+def _deliberate_carry(c: LintContext, ins: Instr) -> bool:
+    """Carry known from the branch just taken on it (`BCS .big : SBC #$0F` subtracts $10),
+    or SEC : ADC completing a negation (`EOR #$FFFF : SEC : ADC #n` is n - A)."""
+    source = _carry_source(c, ins.index)
+    if source is not None and source not in ("CLC", "SEC", "REP", "SEP"):
+        return True
+    preds = c.an.cfg.pred[ins.index]
+    if ins.mnemonic == "ADC" and len(preds) == 1 and c.an.instrs[preds[0]].mnemonic == "SEC":
+        before = c.an.cfg.pred[preds[0]]
+        if len(before) == 1:
+            eor = c.an.instrs[before[0]]
+            return eor.mnemonic == "EOR" and eor.mode is Mode.IMMEDIATE_M and int(
+                eor.operand) in (0xFF, 0xFFFF)
+    return False
 
 
 # --- hardware: DMA, PPU, I/O direction ------------------------------------------------------
@@ -630,6 +674,27 @@ def _used_alone(c: LintContext, ins: Instr, dp: int) -> bool:
 
 # --- compares, branches, bits -------------------------------------------------------------
 
+def _carry_source(c: LintContext, i: int) -> str | None:
+    """The instruction that last set carry before `i` on its one straight-line way in (a
+    compare kept across an INC/DEC on purpose), or None."""
+    an = c.an
+    j = i
+    seen = set()
+    while j not in seen:
+        seen.add(j)
+        preds = an.cfg.pred[j]
+        if len(preds) != 1:
+            return None
+        j = preds[0]
+        ins = an.instrs[j]
+        if ins.mnemonic in CALLS:
+            return None
+        if "C" in ins.info.flags and not (ins.mnemonic in ("REP", "SEP") and not (
+                int(ins.operand) & 0x01)):
+            return ins.mnemonic
+    return None
+
+
 def _check_compares(c: LintContext) -> Iterator[Finding]:
     an = c.an
     for ins in an.instrs:
@@ -641,13 +706,16 @@ def _check_compares(c: LintContext) -> Iterator[Finding]:
         if name in ("CMP", "CPX", "CPY") and an.is_dead(i, "N", "Z", "C"):
             yield c.find("Q001", ins, f"The flags of '{ins.text}' are overwritten before any "
                                       f"branch reads them.")
-        if name in ("BMI", "BPL") and prev is not None and prev.mnemonic in ("CMP", "CPX",
-                                                                             "CPY"):
+        # Against #0 the difference is the value itself: it cannot overflow.
+        if name in ("BMI", "BPL") and prev is not None and prev.mnemonic in (
+                "CMP", "CPX", "CPY") and not (
+                prev.mode in (Mode.IMMEDIATE_M, Mode.IMMEDIATE_X) and int(prev.operand) == 0):
             yield c.find("N001", ins, f"{name} after {prev.mnemonic} is a signed test only "
                                       f"while the difference fits; use BCC/BCS for unsigned "
                                       f"or SEC/SBC + BVC/EOR #$80 for signed.")
         if name in ("BCC", "BCS") and prev is not None and prev.mnemonic in (
-                "INC", "DEC", "INX", "INY", "DEX", "DEY"):
+                "INC", "DEC", "INX", "INY", "DEX", "DEY") and _carry_source(c, i) not in (
+                "CMP", "CPX", "CPY"):
             fix = None
             if prev.mnemonic in ("INC", "INX", "INY"):
                 new = "beq" if name == "BCS" else "bne"
@@ -798,11 +866,20 @@ def _loop_bounds(c: LintContext, comp: list[int], members: set[int]) -> Iterator
     if tail.mnemonic == "BPL" and start & sign and (start - 1) & sign:
         yield c.find("O001", tail, f"{reg} starts at ${start:X}, already negative, so this "
                                    f"BPL loop runs only once.")
-    if tail.mnemonic == "BNE" and reg == "X" and any(
-            an.instrs[i].mode in (Mode.DIRECT_X, Mode.ABSOLUTE_X, Mode.ABSOLUTE_LONG_X)
-            for i in comp):
-        yield c.find("O002", tail, f"X runs ${start:X}..1: element 0 is never visited and "
-                                   f"element ${start:X} is.")
+    indexed = [an.instrs[i] for i in comp if an.instrs[i].mode in (
+        Mode.DIRECT_X, Mode.ABSOLUTE_X, Mode.ABSOLUTE_LONG_X)]
+    step = 1
+    while comp[-1] - 1 - step in members and an.instrs[comp[-1] - 1 - step].mnemonic == "DEX":
+        step += 1
+    # From 0 the count wraps round and covers every value; `Table-2,X` shows the author
+    # shifted the base to reach element 0.
+    if tail.mnemonic == "BNE" and reg == "X" and indexed and start != 0 and not any(
+            _SHIFTED_BASE.search(i.text.partition(";")[0]) for i in indexed):
+        yield c.find("O002", tail, f"X runs ${start:X}..${step:X}: element 0 is never visited "
+                                   f"and element ${start:X} is.")
+
+
+_SHIFTED_BASE = re.compile(r"-\s*\$?[0-9A-Fa-f]+\s*,\s*[xX]")
 
 
 def _nmi_budget(c: LintContext, comp: list[int], members: set[int]) -> Iterator[Finding]:
