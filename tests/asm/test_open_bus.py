@@ -7,6 +7,7 @@ installed, and skips otherwise.
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -78,3 +79,21 @@ def test_open_bus_matches_bsnes():
         if ours.state.a != got["a"]:
             mismatches.append(f"{case['code']!r}: bsnes A={got['a']:04X}, ours {ours.state.a:04X}")
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_afs_asm_run_reports_open_bus(tmp_path):
+    # Issue 21: the open-bus read is visible in `afs asm run`, as text and in --json.
+    from typer.testing import CliRunner
+
+    from afs.cli.main import app
+
+    program = tmp_path / "bus.asm"
+    program.write_text("sep #$20\nlda $1000\n")
+    text = CliRunner().invoke(app, ["asm", "run", str(program), "--init", "dbr=0xE4,p=0x30"])
+    assert text.exit_code == 0, text.output
+    assert "read of unmapped $E41000 gave open bus 0x10" in text.output
+    out = CliRunner().invoke(app, ["asm", "run", str(program), "--init", "dbr=0xE4,p=0x30",
+                                   "--json"])
+    assert out.exit_code == 0, out.output
+    reads = json.loads(out.output)["open_bus_reads"]
+    assert [(r["address"], r["value"]) for r in reads] == [("0xE41000", 0x10)]
