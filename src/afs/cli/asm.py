@@ -92,7 +92,9 @@ def _read_source(path: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError("file not found", path=path) from None
-    except (UnicodeDecodeError, IsADirectoryError) as exc:
+    except IsADirectoryError:
+        raise InputError("is a directory, expected a file", path=path) from None
+    except UnicodeDecodeError as exc:
         raise InputError(f"cannot read as UTF-8 text ({exc})", path=path) from None
 
 

@@ -62,6 +62,8 @@ def _same_record(stored: sqlite3.Row | tuple[Any, ...], row: tuple[Any, ...],
 def import_jsonl(logger: InferenceLogger, path: str | Path) -> ImportResult:
     """Import records and feedback from a JSONL file (see the module docstring)."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError("is a directory, expected a file", path=path)
     if not path.is_file():
         raise InputError("no such file", path=path)
     now = logger.clock()
