@@ -18,7 +18,7 @@ from afs.asm.extract import extract_code
 from afs.errors import InputError
 
 __all__ = ["Request", "extract_code", "fence", "knowledge_graph", "parse_request",
-           "prose_request"]
+           "prose_request", "stated_banks"]
 
 _FENCE = re.compile(r"```[^\n]*\n.*?(?:```|\Z)", re.DOTALL)
 # Grounding facts appended to a prompt (afs.benchmark.prompts writes this heading): context
@@ -77,6 +77,17 @@ def _stated_live(text: str) -> str | None:
     return names
 
 
+def stated_banks(text: str) -> dict[str, int]:
+    """The data bank and direct page a request states ("DBR = $7E", "D = $0000"):
+    {"dbr": ..., "dp": ...}, each only when stated."""
+    out: dict[str, int] = {}
+    if m := _DBR.search(text):
+        out["dbr"] = int(m.group(1), 16)
+    if m := _DP.search(text):
+        out["dp"] = int(m.group(1), 16)
+    return out
+
+
 def _stated_entry(text: str) -> dict[str, int]:
     from afs.asm.equivalence import parse_preconditions
 
@@ -85,10 +96,7 @@ def _stated_entry(text: str) -> dict[str, int]:
         if pattern.search(text):
             for key, value in values.items():
                 pre.setdefault(key, value)
-    if m := _DBR.search(text):
-        pre["dbr"] = int(m.group(1), 16)
-    if m := _DP.search(text):
-        pre["dp"] = int(m.group(1), 16)
+    pre.update(stated_banks(text))
     if m := _ASSUME.search(text):
         with contextlib.suppress(InputError):
             pre.update(parse_preconditions(m.group(1).strip().rstrip(".").replace(" ", "")))

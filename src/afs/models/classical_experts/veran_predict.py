@@ -15,12 +15,11 @@ import re
 
 from afs.asm.errors import AsmError
 from afs.asm.probe import evaluate
+from afs.models.classical_experts.common import stated_banks
 
 _NUMBERED = re.compile(r"^\s*(\d+)[.)]\s+(.+?)\s*$", re.M)
 _TICKS = re.compile(r"`[^`]*`")
 _REGISTER = re.compile(r"\b([AXY])\s*=\s*\$([0-9A-Fa-f]{1,4})\b")
-_DBR = re.compile(r"\bDBR\s*=\s*\$([0-9A-Fa-f]{2})\b")
-_DP = re.compile(r"\bD\s*=\s*\$([0-9A-Fa-f]{4})\b")
 _STACK = re.compile(r"\bS\s*=\s*\$([0-9A-Fa-f]{4})\b")
 _BYTE = re.compile(r"\$([0-9A-Fa-f]{6})\s*=\s*\$([0-9A-Fa-f]{1,2})\b")
 _WIDTH = re.compile(r"\b(8|16)-bit (A|X/Y)\b")
@@ -52,10 +51,12 @@ def entry_from(text: str, base: dict[str, int] | None = None) -> tuple[dict[str,
         init["p"] = p
     for reg, value in _REGISTER.findall(text):
         init[reg.lower()] = int(value, 16)
-    for pattern, name in ((_DBR, "dbr"), (_DP, "d"), (_STACK, "s")):
-        match = pattern.search(text)
-        if match:
-            init[name] = int(match.group(1), 16)
+    banks = stated_banks(text)
+    for key, name in (("dbr", "dbr"), ("dp", "d")):
+        if key in banks:
+            init[name] = banks[key]
+    if match := _STACK.search(text):
+        init["s"] = int(match.group(1), 16)
     memory = {f"${a.upper()}": int(v, 16) for a, v in _BYTE.findall(text)}
     return init, memory
 
