@@ -19,11 +19,10 @@ How a test is recorded, and why it also rejects near misses of the fix, is in
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from typing import Any
 
 from afs.benchmark.generation import Draft, GenerationError, build_domain, code_key
-from afs.benchmark.generation.farore_common import Inject, NotExposed, Routine, make_draft
+from afs.benchmark.generation.farore_common import Family, NotExposed, make_draft
 from afs.benchmark.generation.farore_game import (
     bcd_score,
     damage,
@@ -66,8 +65,6 @@ MAX_ATTEMPTS = 200
 # Audit each draft while drafting (see `_audited`). Tests of the templates themselves turn
 # it off: they must show the recorded tests are strong without this safety net.
 SELF_AUDIT = True
-
-Family = Callable[[random.Random], tuple[Routine, list[Inject]]]
 
 # The families that can make each category's kind of bug (a family offers it in some of
 # its variants; an attempt whose variant does not is skipped).

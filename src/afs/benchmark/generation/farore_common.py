@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -285,3 +285,9 @@ def request(rng: random.Random, intro: str, spec: str) -> str:
     """`intro` names the routine, `spec` says what it must do; a paraphrased tail asks for
     the fix without hinting at the bug."""
     return f"{intro} {spec} {pick(rng, REQUEST_TAILS)}"
+
+
+#: What a family returns: a clean routine and the bugs it can be given.
+Built = tuple[Routine, list[Inject]]
+#: A family of routines: draws one, with its injectable bugs, from a seeded generator.
+Family = Callable[[random.Random], Built]

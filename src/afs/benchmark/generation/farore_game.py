@@ -17,6 +17,7 @@ from afs.benchmark.generation.farore_common import (
     RUPEES,
     SFX1,
     SFX2,
+    Built,
     Case,
     Inject,
     Routine,
@@ -28,15 +29,13 @@ from afs.benchmark.generation.farore_common import (
     scratch,
 )
 
-Family = tuple[Routine, list[Inject]]
-
 
 def _save(address: int, long_form: bool) -> str:
     """A save-RAM operand: long (`$7EF36D`) or through DBR = $7E (`$F36D`)."""
     return h(address, 6) if long_form else ab(address)
 
 
-def heal(rng: random.Random) -> Family:
+def heal(rng: random.Random) -> Built:
     """Refill health by an amount, never past the maximum (and not wrapping past 255)."""
     long_form = rng.random() < 0.5
     sfx = rng.random() < 0.6
@@ -122,7 +121,7 @@ def heal(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def damage(rng: random.Random) -> Family:
+def damage(rng: random.Random) -> Built:
     """Subtract damage from health; at zero or below, health is 0 and a death flag is set."""
     long_form = rng.random() < 0.5
     cur = _save(HEALTH, long_form)
@@ -181,7 +180,7 @@ def damage(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def magic_cost(rng: random.Random) -> Family:
+def magic_cost(rng: random.Random) -> Built:
     """Spend magic if there is enough; carry returns the outcome."""
     long_form = rng.random() < 0.5
     meter = _save(MAGIC, long_form)
@@ -221,7 +220,7 @@ def magic_cost(rng: random.Random) -> Family:
     ]
 
 
-def rupees(rng: random.Random) -> Family:
+def rupees(rng: random.Random) -> Built:
     """Add a prize to the 16-bit rupee count, capped at 999."""
     long_form = rng.random() < 0.5
     target = _save(RUPEES, long_form)
@@ -279,7 +278,7 @@ def rupees(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def bcd_score(rng: random.Random) -> Family:
+def bcd_score(rng: random.Random) -> Built:
     """Add points to a multi-byte BCD score (capped at all nines), then bump a binary count."""
     score, counter = scratch(rng, 2)
     digits = pick(rng, (2, 3))
@@ -328,7 +327,7 @@ def bcd_score(rng: random.Random) -> Family:
     ]
 
 
-def joypad(rng: random.Random) -> Family:
+def joypad(rng: random.Random) -> Built:
     """Edge detection on the held-buttons byte $F0, then act on new presses."""
     prev, pause, shots = (scratch(rng, 3, 0x10))
     button = pick(rng, ((0x10, "Start"), (0x20, "Select")))
@@ -385,7 +384,7 @@ def joypad(rng: random.Random) -> Family:
     ]
 
 
-def progress_flags(rng: random.Random) -> Family:
+def progress_flags(rng: random.Random) -> Built:
     """Set, clear or test bit n of a bit array (n in A): byte n>>3, mask from a table."""
     flags, out = scratch(rng, 2)
     op = pick(rng, ("set", "clear", "test"))

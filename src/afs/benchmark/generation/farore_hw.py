@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 
 from afs.benchmark.generation.farore_common import (
+    Built,
     Case,
     Inject,
     Routine,
@@ -21,7 +22,6 @@ from afs.benchmark.generation.farore_common import (
     scratch,
 )
 
-Family = tuple[Routine, list[Inject]]
 TARGETS = {  # B-bus target: (port, DMA mode, address registers, name)
     "vram": (0x18, 0x01, "VRAM"),
     "cgram": (0x22, 0x00, "CGRAM"),
@@ -33,7 +33,7 @@ def _store(value: int, register: int) -> list[str]:
     return [f"LDA #{h(value)}", f"STA ${register:04X}"]
 
 
-def dma_upload(rng: random.Random) -> Family:
+def dma_upload(rng: random.Random) -> Built:
     """Upload a WRAM buffer to VRAM, CGRAM or OAM with one DMA channel."""
     channel = rng.randrange(8)
     base = 0x4300 + 0x10 * channel
@@ -112,7 +112,7 @@ def dma_upload(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def hdma_setup(rng: random.Random) -> Family:
+def hdma_setup(rng: random.Random) -> Built:
     """Point an HDMA channel at a table and enable it through the $9B shadow."""
     channel = rng.randrange(1, 8)
     base = 0x4300 + 0x10 * channel
@@ -152,7 +152,7 @@ def hdma_setup(rng: random.Random) -> Family:
     ]
 
 
-def forced_blank(rng: random.Random) -> Family:
+def forced_blank(rng: random.Random) -> Built:
     """Write to a PPU data port mid-frame inside forced blank, then restore the screen."""
     level_from_shadow = rng.random() < 0.5
     level = rng.randrange(1, 16)
@@ -195,7 +195,7 @@ def forced_blank(rng: random.Random) -> Family:
     ]
 
 
-def irq_safe(rng: random.Random) -> Family:
+def irq_safe(rng: random.Random) -> Built:
     """Update a multi-byte value an IRQ handler reads, with IRQs masked, then restore P."""
     source, target = scratch(rng, 2)
     count = rng.randrange(2, 5)
@@ -225,7 +225,7 @@ def irq_safe(rng: random.Random) -> Family:
     ]
 
 
-def nmi_save(rng: random.Random) -> Family:
+def nmi_save(rng: random.Random) -> Built:
     """An NMI-time routine that saves every register, sets D and DBR, copies shadows to the
     PPU and restores everything."""
     shadows = rng.sample(((0x2100, 0x13), (0x212C, 0x1C), (0x212D, 0x1D), (0x2105, 0x94),

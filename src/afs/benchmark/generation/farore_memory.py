@@ -16,6 +16,7 @@ from afs.benchmark.generation.farore_common import (
     SPR_HP,
     SPR_STATE,
     SPR_TYPE,
+    Built,
     Case,
     Inject,
     Routine,
@@ -27,10 +28,8 @@ from afs.benchmark.generation.farore_common import (
     scratch,
 )
 
-Family = tuple[Routine, list[Inject]]
 
-
-def bank_table(rng: random.Random) -> Family:
+def bank_table(rng: random.Random) -> Built:
     """Read properties of item X from ROM tables through the program bank (PHB/PHK/PLB)."""
     out, = scratch(rng, 1)
     fields = rng.randrange(2, 5)
@@ -66,7 +65,7 @@ def bank_table(rng: random.Random) -> Family:
     ]
 
 
-def long_pointer(rng: random.Random) -> Family:
+def long_pointer(rng: random.Random) -> Built:
     """Copy a block through the 24-bit pointer at $00-$02 into a WRAM buffer."""
     count = rng.randrange(4, 0x20)
     dest, = scratch(rng, 1)
@@ -105,7 +104,7 @@ def long_pointer(rng: random.Random) -> Family:
     ]
 
 
-def rle_decode(rng: random.Random) -> Family:
+def rle_decode(rng: random.Random) -> Built:
     """Expand (count, value) pairs from the pointer at $00-$01 until a zero count."""
     dest, = scratch(rng, 1, 0x80)
     counter = pick(rng, (0x02, 0x04, 0x08))
@@ -155,7 +154,7 @@ def rle_decode(rng: random.Random) -> Family:
     ]
 
 
-def sram_checksum(rng: random.Random) -> Family:
+def sram_checksum(rng: random.Random) -> Built:
     """Sum a block of 16-bit words (a save-file style checksum)."""
     words = rng.randrange(4, 0x30)
     block, out = scratch(rng, 2, 0x80)
@@ -191,7 +190,7 @@ def sram_checksum(rng: random.Random) -> Family:
     ]
 
 
-def unrolled_clear(rng: random.Random) -> Family:
+def unrolled_clear(rng: random.Random) -> Built:
     """Clear sprite tables for every slot, unrolled, unless a flag says not to."""
     flag, out = scratch(rng, 2, 0x10)
     tables = rng.sample((SPR_STATE, SPR_TYPE, SPR_HP, 0x0D90, 0x0DA0, 0x0E60, 0x0F50), 3)
@@ -219,7 +218,7 @@ def unrolled_clear(rng: random.Random) -> Family:
     ]
 
 
-def unrolled_loop(rng: random.Random) -> Family:
+def unrolled_loop(rng: random.Random) -> Built:
     """A loop whose body is too long for the branch back to its top."""
     tables = 0x7E1000 + 0x10 * rng.randrange(0, 0x40)
     count = rng.randrange(44, 54)
@@ -243,7 +242,7 @@ def unrolled_loop(rng: random.Random) -> Family:
     ]
 
 
-def helper_call(rng: random.Random) -> Family:
+def helper_call(rng: random.Random) -> Built:
     """Place a sprite at Link's position offset by a direction table, through a helper."""
     long_call = rng.random() < 0.5
     call, ret = ("JSL", "RTL") if long_call else ("JSR", "RTS")
@@ -282,7 +281,7 @@ def helper_call(rng: random.Random) -> Family:
     ]
 
 
-def frame_periodic(rng: random.Random) -> Family:
+def frame_periodic(rng: random.Random) -> Built:
     """Every 2^n frames, count a timer down and queue a sound when it runs out."""
     bits = rng.randrange(1, 6)
     timer, = scratch(rng, 1, 0x10)
@@ -313,7 +312,7 @@ def frame_periodic(rng: random.Random) -> Family:
     ]
 
 
-def wide_fill(rng: random.Random) -> Family:
+def wide_fill(rng: random.Random) -> Built:
     """Fill more than 256 bytes with a 16-bit index, then return with 8-bit registers."""
     count = rng.randrange(0x110, 0x180)
     base = 0x7E1000 + rng.randrange(0, 0x600)

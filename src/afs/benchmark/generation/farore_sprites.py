@@ -25,6 +25,7 @@ from afs.benchmark.generation.farore_common import (
     SPR_YH,
     SPR_YV,
     SPRITE_TABLES,
+    Built,
     Case,
     Inject,
     Routine,
@@ -36,8 +37,6 @@ from afs.benchmark.generation.farore_common import (
     scratch,
 )
 
-Family = tuple[Routine, list[Inject]]
-
 
 def _slots(rng: random.Random, tables: tuple[int, ...], *, free: float = 0.3
            ) -> dict[int, int]:
@@ -46,7 +45,7 @@ def _slots(rng: random.Random, tables: tuple[int, ...], *, free: float = 0.3
             for t in tables for s in range(17)}
 
 
-def sprite_timers(rng: random.Random) -> Family:
+def sprite_timers(rng: random.Random) -> Built:
     """Count every active slot's timer down; when it reaches zero, change the slot's state."""
     timer = pick(rng, (SPR_TIMER, 0x0E00, 0x0E10, 0x0EE0))
     new_state = rng.randrange(1, 0x10)
@@ -89,7 +88,7 @@ def sprite_timers(rng: random.Random) -> Family:
     ]
 
 
-def sprite_spawn(rng: random.Random) -> Family:
+def sprite_spawn(rng: random.Random) -> Built:
     """Find a free slot (highest first) and spawn a sprite next to Link."""
     kind = rng.randrange(1, 0xF0)
     hp = rng.randrange(1, 0x20)
@@ -165,7 +164,7 @@ def sprite_spawn(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def oam_draw(rng: random.Random) -> Family:
+def oam_draw(rng: random.Random) -> Built:
     """Write a multi-tile sprite's OAM entries (x, y, tile, attributes) from a data table."""
     tiles = rng.randrange(2, 6)
     base_x, base_y, pointer = scratch(rng, 3, 0x10)
@@ -217,7 +216,7 @@ def oam_draw(rng: random.Random) -> Family:
     ]
 
 
-def state_dispatch(rng: random.Random) -> Family:
+def state_dispatch(rng: random.Random) -> Built:
     """Dispatch on a sprite's state through a table of handlers (JMP or JSR (abs,X))."""
     count = rng.randrange(3, 6)
     out = scratch(rng, 1)[0]
@@ -278,7 +277,7 @@ def state_dispatch(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def sprite_velocity(rng: random.Random) -> Family:
+def sprite_velocity(rng: random.Random) -> Built:
     """Move a sprite by its signed velocity (whole pixels) with a sign-extended 16-bit add."""
     axis = pick(rng, (("X", SPR_XV, SPR_X, SPR_XH), ("Y", SPR_YV, SPR_Y, SPR_YH)))
     name, vel, lo, hi = axis
@@ -332,7 +331,7 @@ def sprite_velocity(rng: random.Random) -> Family:
     return routine, bugs
 
 
-def link_clamp(rng: random.Random) -> Family:
+def link_clamp(rng: random.Random) -> Built:
     """Move Link along one axis by a signed 16-bit delta and clamp to the room's bounds."""
     axis, coord = pick(rng, (("X", LINK_X), ("Y", LINK_Y)))
     delta, = scratch(rng, 1, 0x10)
@@ -376,7 +375,7 @@ def name_of(axis: str) -> str:
     return {"X": "X", "Y": "Y"}[axis]
 
 
-def slot_helper(rng: random.Random) -> Family:
+def slot_helper(rng: random.Random) -> Built:
     """Loop over the slots and call a helper per active slot; the helper must keep X."""
     table = pick(rng, SPRITE_TABLES)
     values = [rng.randrange(0x100) for _ in range(8)]
