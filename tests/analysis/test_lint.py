@@ -289,3 +289,19 @@ def test_shipped_code_shapes(source, rule, flagged):
 ])
 def test_more_shipped_code_shapes(source, rule, flagged):
     assert (rule in {f.rule for f in lint_source(source).findings}) is flagged
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    # REP #$20 ... SEP #$20 on one path: the author sets back the width they were in, the
+    # caller's, which the other path keeps: both run the 8-bit immediate at 8 bits.
+    ("Routine:\n  lda $10\n  bne .skip\n  rep #$20\n  lda $12\n  sta $14\n  sep #$20\n"
+     ".skip\n  lda.b #$34\n  sta $16\n  rts\n", False),
+    # A lone REP on one path: the author thought A might be 8-bit, the other path keeps it.
+    ("Routine:\n  lda $10\n  bne .skip\n  rep #$20\n.skip\n  lda.w #$0034\n  sta $16\n"
+     "  rts\n", True),
+    # Set back to 8 bits, but the immediate assumes 16.
+    ("Routine:\n  lda $10\n  bne .skip\n  rep #$20\n  lda $12\n  sep #$20\n.skip\n"
+     "  lda.w #$0034\n  sta $16\n  rts\n", True),
+])
+def test_a_width_set_back_on_one_path(source, flagged):
+    assert ("M002" in {f.rule for f in lint_source(source).findings}) is flagged

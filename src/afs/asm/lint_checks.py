@@ -48,8 +48,8 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
         reg = "A" if is_m else "X/Y"
         raw = st.m if is_m else st.x
         assembled8 = ins.imm_bytes == 1
-        if w is None and raw is None and not _loop_restores_width(c, ins.index, is_m,
-                                                                  8 if assembled8 else 16):
+        if w is None and raw is None and not _width_set_back(c, ins.index, is_m,
+                                                               8 if assembled8 else 16):
             yield c.find("M002", ins, f"{reg} may be 8- or 16-bit here (paths disagree); "
                                       f"'{ins.text}' assumes {8 if assembled8 else 16}-bit.")
         elif w is not None and w != assembled8 and (st.m_assumed if is_m else st.x_assumed):
@@ -72,14 +72,14 @@ def _check_widths(c: LintContext) -> Iterator[Finding]:
                          replace_fix(ins, fixed))
 
 
-def _loop_restores_width(c: LintContext, i: int, is_m: bool, width: int) -> bool:
-    """Do the disagreeing paths reaching `i` only bring the caller's width (first pass) and,
-    round a loop, the width this immediate assumes (the loop sets it back before looping)?
-    Then no path is shown to run it at another width."""
+def _width_set_back(c: LintContext, i: int, is_m: bool, width: int) -> bool:
+    """Do the disagreeing paths reaching `i` only bring the caller's width and the width this
+    immediate assumes, set back after a switch: round a loop (the loop restores it before
+    looping) or by `REP #$20 ... SEP #$20` on the way (the author restores the width they
+    were in, which is the caller's)? Then no path is shown to run it at another width."""
     an = c.an
     flag = "m" if is_m else "x"
-    forward: set[object] = set()
-    back: set[object] = set()
+    sources: list[tuple[object, bool]] = []
     seen = {i}
     work = [i]
     while work:
@@ -93,9 +93,33 @@ def _loop_restores_width(c: LintContext, i: int, is_m: bool, width: int) -> bool
                 if p not in seen:
                     seen.add(p)
                     work.append(p)
-            else:
-                (back if p >= j else forward).add(value)
-    return bool(back) and back == {width} and forward <= {ENTRY, width}
+            elif value != ENTRY:
+                sources.append((value, p >= j or _restored(c, p, flag, width)))
+    return bool(sources) and all(value == width and ok for value, ok in sources)
+
+
+def _restored(c: LintContext, p: int, flag: str, width: int) -> bool:
+    """Is the width at `p` (on its one straight-line way in) set by a REP/SEP that switches
+    back from the other width, which an earlier REP/SEP on the way had set?"""
+    an = c.an
+    bit = 0x20 if flag == "m" else 0x10
+    j = p
+    seen: set[int] = set()
+    while j not in seen:
+        seen.add(j)
+        ins = an.instrs[j]
+        if ins.mnemonic in ("REP", "SEP") and int(ins.operand) & bit:
+            st = an.before[j]
+            other = 16 if width == 8 else 8
+            return st is not None and getattr(st, flag) == other and not getattr(
+                st, f"{flag}_inferred")
+        if ins.mnemonic in ("PLP", "XCE") or ins.mnemonic in CALLS:
+            return False
+        preds = an.cfg.pred[j]
+        if len(preds) != 1:
+            return False
+        j = preds[0]
+    return False
 
 
 def _dispatch(an: Analysis, ins: Instr, st: State) -> bool:
