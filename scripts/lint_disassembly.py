@@ -5,8 +5,9 @@ usdasm builds with asarmon, an asar variant: `#_008000:` address annotations, `p
 sections, `#Label:` labels that keep the sublabel scope. The AFS assembler reads asar 1.91,
 so each routine (a global label up to the next) is linted on its own: annotations stripped,
 assembled at the address the annotations give, with the other labels it references defined
-at their annotated addresses and the register names from registers.asm. A routine that
-still does not assemble (pool data shared between routines, macros) is counted, not linted.
+at their annotated addresses, the `.sub` labels of its `pool` section (data kept apart from
+the code) at theirs, and the register names from registers.asm. A routine that still does
+not assemble (asarmon macros, another routine's sublabels) is counted, not linted.
 What only the isolation causes is not counted: running off the end into the routine that
 follows (C004), and pulls at entry of a routine only ever jumped to (S004: the jumping
 routine's pushes are on the stack).
@@ -63,8 +64,31 @@ def routines(path: Path) -> list[tuple[str, int, list[str], str | None]]:
     return found
 
 
+POOL_SUBLABEL = re.compile(r"^\.([A-Za-z_]\w*)\s*(?:;.*)?$")
 REFERENCE = re.compile(r"^\s*([A-Za-z]{3})(?:\.[bwl])?\s+([A-Za-z_]\w*)\b")
 TABLE_ENTRY = re.compile(r"^\s*d[wl]\s+(.*)$")
+
+
+def pool_labels(path: Path) -> dict[str, dict[str, int]]:
+    """Sublabels of `pool NAME` sections (the data a routine keeps apart from its code, whose
+    `.sub` labels are in the routine's scope): {routine: {sub: address}}."""
+    found: dict[str, dict[str, int]] = defaultdict(dict)
+    parent, pending = None, []
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if raw.startswith("pool"):
+            words = raw.split()
+            parent = words[1] if len(words) > 1 and words[1] != "off" else None
+            pending = []
+            continue
+        if parent is None:
+            continue
+        if sub := POOL_SUBLABEL.match(raw):
+            pending.append(sub.group(1))
+        elif (mark := ANNOTATION.search(raw)) and pending:
+            for name in pending:
+                found[parent][name] = int(mark.group(1), 16)
+            pending = []
+    return found
 
 
 def _jumped_to_only(files: list[Path]) -> set[str]:
@@ -107,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     table = {name: address for path in files for name, address, *_ in routines(path)}
     has_code = {name for path in files for name, _, body, _ in routines(path) if _is_code(body)}
     tails = _jumped_to_only(files)
+    pools = {name: subs for path in files for name, subs in pool_labels(path).items()}
     counts: Counter[tuple[str, str]] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     linted = skipped = 0
@@ -119,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             header = [f"{w} = {equates[w]}" for w in sorted(used & set(equates))]
             header += [f"{w} = ${table[w]:06X}" for w in sorted(used & set(table))
                        if w != name]
+            header += [f"{name}_{sub} = ${at:06X}" for sub, at in pools.get(name, {}).items()]
             source = "\n".join([*header, f"org ${address:06X}", f"{name}:", text]) + "\n"
             report = lint_source(source, filename=f"{path.name}:{name}")
             if not report.assembled:

@@ -305,3 +305,12 @@ def test_more_shipped_code_shapes(source, rule, flagged):
 ])
 def test_a_width_set_back_on_one_path(source, flagged):
     assert ("M002" in {f.rule for f in lint_source(source).findings}) is flagged
+
+
+def test_a_plain_exit_and_a_stack_jump_may_share_one_rts():
+    # Push (target - 1) and fall into the RTS that the early exit also uses.
+    source = ("Routine:\n  lda $10\n  beq .exit\n  rep #$30\n  and #$00FF\n  asl a\n  tay\n"
+              "  lda Table,y\n  dec a\n  pha\n  sep #$30\n.exit\n  rts\nTable:\n"
+              "  dw Routine, Routine\n")
+    stack = {f.rule for f in lint_source(source).findings} & {"S001", "S002", "S005"}
+    assert not stack

@@ -58,6 +58,18 @@ def test_what_only_the_isolation_causes_is_not_counted(tmp_path):
     assert counts == {"S004": 1} and "Drop" in result["examples"]["S004"][0]
 
 
+def test_a_routine_reading_its_pool_is_linted(tmp_path):
+    # Ours, usdasm-style: the table a routine reads sits in its `pool` section, before it.
+    (tmp_path / "main.asm").write_text('lorom\nincsrc "bank_00.asm"\n')
+    (tmp_path / "registers.asm").write_text("")
+    (tmp_path / "bank_00.asm").write_text(
+        "org $008000\n\npool Lookup\n\n.values\n#_008000: db $01, $02, $04, $08\n\n"
+        "pool off\n\nLookup:\n#_008004: LDA.w .values,X\n#_008007: STA.b $10\n"
+        "#_008009: RTS\n")
+    result = _run(tmp_path, tmp_path)
+    assert result["linted"] == 1 and result["not_assembled"] == 0
+
+
 def test_a_missing_checkout_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "none")],
                           capture_output=True, text=True, check=False,

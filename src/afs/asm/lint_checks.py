@@ -141,8 +141,8 @@ def _check_stack(c: LintContext) -> Iterator[Finding]:
     # A join after a reported one sees the same disagreement carried on: report it once.
     covered: set[int] = set()
     for t in sorted(t for t, what in an.merge_conflicts if what == "depth"):
-        if t not in covered:
-            yield _depth_conflict(c, t)
+        if t not in covered and (finding := _depth_conflict(c, t)) is not None:
+            yield finding
             covered |= reachable(an.cfg.succ, t)
     for ins in an.instrs:
         st = an.before[ins.index]
@@ -235,8 +235,9 @@ def _next_pulls_take(c: LintContext, i: int, rest: int) -> bool:
 _STACK_CHANGING = ("TCS", "TXS")
 
 
-def _depth_conflict(c: LintContext, t: int) -> Finding:
-    """S002 where the disagreement provably matters, else S005.
+def _depth_conflict(c: LintContext, t: int) -> Finding | None:
+    """S002 where the disagreement provably matters, nothing where every return it reaches
+    runs at a depth shipped code uses on purpose, else S005.
 
     Different depths meeting at a join are a bug when the stack effect of everything after
     the join is the same on every path (so one of the two depths reaches a return), or when
@@ -265,6 +266,8 @@ def _depth_conflict(c: LintContext, t: int) -> Finding:
                                            f"the stack by the same amount, so it returns "
                                            f"with {low + rel} or {high + rel} byte(s) "
                                            f"pushed by this routine.")
+        if returns:
+            return None   # e.g. a plain exit and a PHA:RTS jump sharing one RTS
     return c.find("S005", ins, f"Paths reaching this instruction have pushed {low} and "
                                f"{high} byte(s); correct only if the later pulls are taken "
                                f"under the same condition as the pushes.")
@@ -275,10 +278,12 @@ def _return_depths(an: Analysis, ret: Instr) -> set[int]:
     return to the caller's caller); a return address just pushed (a PHA:RTS jump)."""
     size = {"RTS": 2, "RTL": 3}.get(ret.mnemonic, 0)
     depths = {0, -size}
-    block = an.cfg.block(an.cfg.block_of[ret.index])
-    if any(an.instrs[i].mnemonic in ("PHA", "PHX", "PHY", "PEA", "PER", "PHK")
-           for i in range(max(block.start, ret.index - 3), ret.index)):
-        depths.add(size)
+    k = ret.index   # the last few instructions falling through to it (a label may be between)
+    while k > 0 and ret.index - k < 3 and k in an.cfg.succ[k - 1]:
+        k -= 1
+        if an.instrs[k].mnemonic in ("PHA", "PHX", "PHY", "PEA", "PER", "PHK"):
+            depths.add(size)
+            break
     return depths
 
 
