@@ -66,6 +66,7 @@ def routines(path: Path) -> list[tuple[str, int, list[str], str | None]]:
 
 POOL_SUBLABEL = re.compile(r"^\.([A-Za-z_]\w*)\s*(?:;.*)?$")
 REFERENCE = re.compile(r"^\s*([A-Za-z]{3})(?:\.[bwl])?\s+([A-Za-z_]\w*)\b")
+INDIRECT_JUMP = re.compile(r"^\s*JM[PL](?:\.\w)?\s+[(\[]", re.IGNORECASE)
 TABLE_ENTRY = re.compile(r"^\s*d[wl]\s+(.*)$")
 
 
@@ -92,21 +93,28 @@ def pool_labels(path: Path) -> dict[str, dict[str, int]]:
 
 
 def _jumped_to_only(files: list[Path]) -> set[str]:
-    """Labels reached only by JMP/BRA/BRL/branches: tails of other routines, so the stack at
-    their entry holds what the jumping routine pushed (linted alone, its depth is unknown)."""
+    """Labels reached only by JMP/BRA/BRL/branches or from the table right after a
+    `JMP (table,X)`: tails of other routines, so the stack at their entry holds what the
+    jumping routine pushed (linted alone, its depth is unknown). A table entry anywhere else
+    (`JSL JumpTableLocal` and its table) counts as called."""
     jumped: set[str] = set()
     called: set[str] = set()
     for path in files:
+        after_indirect_jump = False
         for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
             line = ANNOTATION.sub("", raw).partition(";")[0]
+            if m := TABLE_ENTRY.match(line):
+                (jumped if after_indirect_jump else called).update(WORD.findall(m.group(1)))
+                continue
+            words = line.split()
+            if words and words[0].split(".")[0].upper() in MNEMONICS:
+                after_indirect_jump = INDIRECT_JUMP.match(line) is not None
             if m := REFERENCE.match(line):
                 op, target = m.group(1).upper(), m.group(2)
                 if op in ("JSR", "JSL"):
                     called.add(target)
                 elif op in ("JMP", "JML", "BRA", "BRL") or (op[0] == "B" and op in MNEMONICS):
                     jumped.add(target)
-            elif m := TABLE_ENTRY.match(line):
-                called.update(WORD.findall(m.group(1)))
     return jumped - called
 
 

@@ -314,3 +314,13 @@ def test_a_plain_exit_and_a_stack_jump_may_share_one_rts():
               "  dw Routine, Routine\n")
     stack = {f.rule for f in lint_source(source).findings} & {"S001", "S002", "S005"}
     assert not stack
+
+
+@pytest.mark.parametrize(("source", "flagged"), [
+    # X counts the loop; Y is an output offset the caller set, advanced with INY.
+    ("Routine:\n  ldx #$02\n.next\n  lda $20,x\n  sta ($90),y\n  iny\n  dex\n  bpl .next\n"
+     "  rts\n", False),
+    ("Routine:\n.next\n  lda $20,x\n  sta ($90),y\n  iny\n  dex\n  bpl .next\n  rts\n", True),
+])
+def test_only_the_register_the_loop_tests_counts_it(source, flagged):
+    assert ("R001" in {f.rule for f in lint_source(source).findings}) is flagged

@@ -70,6 +70,19 @@ def test_a_routine_reading_its_pool_is_linted(tmp_path):
     assert result["linted"] == 1 and result["not_assembled"] == 0
 
 
+def test_a_state_reached_through_jmp_table_is_a_tail(tmp_path):
+    # Ours: Dispatch pushes B and jumps through its table; State pulls it and returns.
+    (tmp_path / "main.asm").write_text('lorom\nincsrc "bank_00.asm"\n')
+    (tmp_path / "registers.asm").write_text("")
+    (tmp_path / "bank_00.asm").write_text(
+        "org $008000\n\nDispatch:\n#_008000: PHB\n#_008001: PHK\n#_008002: PLB\n"
+        "#_008003: LDX.b $10\n#_008005: JMP.w (.vectors,X)\n\n.vectors\n"
+        "#_008008: dw State\n\nState:\n#_00800A: STZ.b $12\n#_00800C: PLB\n"
+        "#_00800D: RTS\n")
+    result = _run(tmp_path, tmp_path)
+    assert result["linted"] == 2 and result["counts"] == []
+
+
 def test_a_missing_checkout_is_one_line_and_exit_2(tmp_path):
     done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "none")],
                           capture_output=True, text=True, check=False,

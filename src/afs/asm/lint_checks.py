@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 
 from afs.asm.analysis import (
+    BRANCH_FLAG,
     CALLS,
     CONDITIONAL,
     ENTRY,
@@ -438,8 +439,15 @@ def _check_registers(c: LintContext) -> Iterator[Finding]:
         st = an.before[head]
         if st is None:
             continue
+        body = an.instrs[head:end + 1]
+        # What the loop's branches test: an index stepped or compared there counts the loop
+        # (one only stepped, like an output offset advanced with INY, does not).
+        tested = {an.instrs[j].mnemonic for j in (
+            flag_producer(an, i.index, BRANCH_FLAG[i.mnemonic]) for i in body
+            if i.mnemonic in BRANCH_FLAG) if j is not None}
         for reg, step in (("X", ("INX", "DEX")), ("Y", ("INY", "DEY"))):
-            body = an.instrs[head:end + 1]
+            if not tested & {*step, f"CP{reg}"}:
+                continue
             # Counted: stepped somewhere in the body before anything in it loads it.
             counted = any(i.mnemonic in step and reg not in (an.before[i.index] or st).regs_set
                           for i in body)
