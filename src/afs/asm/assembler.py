@@ -20,6 +20,7 @@ from afs.asm import mapping
 from afs.asm.directives import run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
+from afs.asm.freespace import TAG, Freespace, end_block, label_tag
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
@@ -87,6 +88,9 @@ class Assembly:
     warnings: list[str] = field(default_factory=list)
     passes: int = 0
     prints: list[str] = field(default_factory=list)     # `print` output, one line each
+    # with freespace: the patched ROM as asar leaves it before the code lands (RATS tags
+    # written, old blocks freed, grown), and the byte that fills a gap when the file grows
+    image: tuple[bytes, int] | None = None
 
     def binary(self, fill: int = 0) -> bytes:
         """Flat image from the lowest to the highest written SNES address."""
@@ -101,17 +105,22 @@ class Assembly:
         return bytes(out)
 
     def rom(self, existing: bytes | None = None, *, fix_checksum: bool = True) -> bytes:
-        """The file asar writes: `existing` (or an empty new file) patched at ROM offsets.
+        """The file asar writes: `existing` (or an empty new file) patched at ROM offsets
+        (with freespace: the image asar prepared from the ROM it was given instead).
 
         A new file is as long as the highest byte written (zero fill); the header checksum is
         written when the file reaches the internal header, as asar does by default.
         """
         rom = bytearray(existing or b"")
+        fill = 0
+        if self.image is not None:
+            rom, fill = bytearray(self.image[0]), self.image[1]
         for s in self.segments:
             if not s.data or s.offset is None:
                 continue
             end = s.offset + len(s.data)
             if end > len(rom):
+                rom.extend(bytes((fill,)) * (s.offset - len(rom)) if s.offset > len(rom) else b"")
                 rom.extend(bytes(end - len(rom)))
             rom[s.offset:end] = s.data
         if fix_checksum:
@@ -388,7 +397,7 @@ class _Pass(PassState):
         return self.namespace + name
 
     def asm_label(self, st: Label) -> None:
-        value = self.logical_pc
+        value = self.logical_pc + label_tag(self)
         if st.name[0] == "#":       # asar: a `#` label does not open a sublabel scope
             self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
         else:
@@ -482,6 +491,7 @@ class _Assembler:
                  rom: bytes | None = None) -> None:
         self.base = base
         self.rom = rom
+        self.freespace = Freespace(rom)
         self.include_dirs = include_dirs
         self.initial_defines = {k: str(v) for k, v in (defines or {}).items()}
         self.strict = strict
@@ -526,6 +536,7 @@ class _Assembler:
         for number in range(MAX_PASSES):
             state = _Pass(self, number)
             state.run_lines(lines)
+            end_block(state)
             if state.collecting is not None:
                 raise AsmError(f"macro '{state.collecting.name}' has no 'endmacro'",
                                *state.collect_site, state.collecting.column)
@@ -535,7 +546,8 @@ class _Assembler:
                 raise AsmError(f"'{state.loop.kind}' without 'end{state.loop.kind}'",
                                state.loop.file, state.loop.line, 1)
             stable = state.labels == self.labels and state.plus == self.plus
-            final = (number == 0 and state.unresolved == 0) or (number > 0 and stable)
+            final = ((number == 0 and state.unresolved == 0) or (number > 0 and stable)) \
+                and self.freespace.settled(number)
             self.labels, self.plus = state.labels, state.plus
             if final:
                 if state.quirks:
@@ -550,9 +562,12 @@ class _Assembler:
                     raise state.deferred[0]
                 return Assembly([Segment(s.address, bytes(s.data), s.offset)
                                  for s in state.segments if s.data],
-                                dict(state.labels), [_listing_line(row) for row in state.listing],
+                                {k: v & 0xFFFFFF if v >= TAG else v
+                                 for k, v in state.labels.items()},
+                                [_listing_line(row) for row in state.listing],
                                 state.mapper,
-                                state.warnings, number + 1, state.prints)
+                                state.warnings, number + 1, state.prints,
+                                self.freespace.result())
         raise AsmError(f"label addresses did not settle after {MAX_PASSES} passes",
                        lines[0].file if lines else "<input>", 1, 1)
 

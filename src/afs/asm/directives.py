@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from afs.asm import mapping
+from afs.asm import freespace, mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function
@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from afs.asm.passstate import PassState
 
 _DATA_SIZE = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
+_FREESPACE = frozenset(["freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
+                        "freespacebyte"])
 
 
 def _args(state: PassState, d: Directive, low: int, high: int) -> None:
@@ -60,8 +62,11 @@ def run_directive(state: PassState, d: Directive) -> None:
     name = d.name
     if name in _DATA_SIZE:
         _data(state, d, _DATA_SIZE[name])
+    elif name in _FREESPACE:
+        freespace.run(state, d)
     elif name == "org":
         _args(state, d, 1, 1)
+        freespace.end_block(state)
         state.pc = _value(state, d, 0) & 0xFFFFFF
         state.base_delta = 0
         state.emit(b"", "directive")
@@ -210,7 +215,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label):
             raise state.error(f"expected 'global Label:', not {d.args[0]!r}", d.arg_columns[0])
         state.scope = [label]
-        state.define_label(label, state.logical_pc)
+        state.define_label(label, state.logical_pc + freespace.label_tag(state))
     elif name == "includeonce":
         _args(state, d, 0, 0)
         state.include_once.add(str(Path(state.file).resolve()))
@@ -250,13 +255,16 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"expected 'optimize dp none|ram|always' or 'optimize address "
                               f"default|ram|mirrors', not {d.args[0]!r}", d.arg_columns[0])
         setattr(state, f"optimize_{parts[0]}", parts[1])
+        state.fs.optimize_set.add(parts[0])
     elif name == "pushpc":
         _args(state, d, 0, 0)
         state.pc_stack.append((state.pc, state.base_delta))
+        freespace.push(state)
     elif name == "pullpc":
         _args(state, d, 0, 0)
         if not state.pc_stack:
             raise state.error("'pullpc' without 'pushpc'")
+        freespace.pull(state)
         state.pc, state.base_delta = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
@@ -274,12 +282,16 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.pc = (state.pc + _value(state, d, 0)) & 0xFFFFFF
     elif name == "pad":
         _args(state, d, 1, 1)
+        if state.fs.ident:
+            raise state.error("pad does not make sense in freespace")
         target = _value(state, d, 0) & 0xFFFFFF
         here = state.logical_pc
         if target > here:
             state.emit(_pattern(state.padbyte, target - here), "data")
     elif name == "warnpc":
         _args(state, d, 1, 1)
+        if state.fs.ident:
+            raise state.error("warnpc used in freespace")
         limit = _value(state, d, 0) & 0xFFFFFF
         here = state.logical_pc
         if here > limit:
@@ -374,7 +386,7 @@ def _text(state: PassState, d: Directive, start: int) -> str:
         elif low == "bytes":
             out.append(str(sum(len(s.data) for s in state.segments)))
         elif low == "freespaceuse":
-            out.append("0")
+            out.append(str(state.fs.use))
         elif (low.startswith(("hex(", "dec(")) and text.endswith(")")):
             inner = split_args(text[4:-1], col + 4)
             if not inner[0][0] or len(inner) > (2 if low[0] == "h" else 1):

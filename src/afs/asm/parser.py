@@ -38,12 +38,11 @@ DIRECTIVES = frozenset([
     "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
-    "endspcblock",
+    "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
+    "freespacebyte",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "freespace", "freecode", "freedata", "autoclean", "prot",
-
     "asar",
     "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from afs.asm import mapping
+from afs.asm import freespace, mapping
 from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
 
@@ -104,6 +104,7 @@ class PassState:
         self.macro_depth = 0
         self.macro_calls = 0            # numbers each macro call, for its `?labels`
         self.macro_ids: list[int] = [0]
+        self.fs = asm.freespace.new_pass(number)     # `freespace` blocks (afs.asm.freespace)
 
     # --- EvalContext ---------------------------------------------------------------------------
     def resolve_name(self, name: str) -> str:
@@ -135,6 +136,8 @@ class PassState:
             self.unresolved += 1
             self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
             return 0
+        if value >= freespace.TAG:
+            return value & 0xFFFFFF
         return value
 
     def label_width(self, name: str) -> int:
@@ -142,8 +145,12 @@ class PassState:
             return 0
         value = self.lookup(name)
         if value is None or self.pc is None:
+            if value is None and self.fs.ident:
+                freespace.forward_label(self)
             return 2
         here = (self.pc + self.base_delta) >> 16
+        if self.fs.ident or value >= freespace.TAG:
+            return freespace.width(self, value, here)
         if (self.optimize_bank is None and self.optimize_dp == "none"
                 and self.optimize_address == "default"):
             return 2 if (value >> 16) == here else 3
