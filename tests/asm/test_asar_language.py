@@ -352,7 +352,7 @@ def test_new_rom_is_written_with_the_usual_mode(tmp_path: Path) -> None:
 
 def test_cli_prints_and_fails_with_one_line(tmp_path: Path) -> None:
     src = tmp_path / "p.asm"
-    src.write_text('org $008000\nprint "hi ", hex($12)\nfreespace ram\n')
+    src.write_text('org $008000\nprint "hi ", hex($12)\nfreespace align\n')
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src)],
                           capture_output=True, text=True, env=env, check=False)

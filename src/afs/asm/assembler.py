@@ -20,7 +20,7 @@ from afs.asm import mapping
 from afs.asm.directives import run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
-from afs.asm.freespace import TAG, Freespace, end_block, label_tag
+from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_tag
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
@@ -408,6 +408,8 @@ class _Pass(PassState):
     def asm_instruction(self, st: Instruction) -> None:
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        if self.fs.ident and not self.number:
+            forward_labels(self, st)
         data, mode, opcode, value = encode_instruction(self, st)
         self.emit(data, "instruction", (st.mnemonic.upper(), mode, opcode, value, st.suffix))
 

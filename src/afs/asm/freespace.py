@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from afs.asm import mapping
 
 if TYPE_CHECKING:
-    from afs.asm.parser import Directive
+    from afs.asm.parser import Directive, Instruction
     from afs.asm.passstate import PassState
 
 TAG = 1 << 40          # a label defined inside freespace block n holds value + n * TAG
@@ -319,12 +319,12 @@ class FreespacePass:
     ident: int = 0                  # the block being assembled (0: none)
     start: int = 0                  # its first address this pass
     extra: int = 0                  # asar's freespaceextra: bytes counted for forward labels
-    extra_site: tuple = ()          # the last instruction counted
     freecode: bool = False
     next_ident: int = 1
     default_byte: int = 0
     use: int = 0                    # freespaceuse
     meta: str = "ban"               # may `prot` follow? (ban / allow / used)
+    meta_pc: int = -1               # ... only where nothing was written since
     stack: list[tuple[int, int, int, bool]] = field(default_factory=list)
     optimize_set: set[str] = field(default_factory=set)
 
@@ -360,18 +360,18 @@ def width(state: PassState, value: int, here: int) -> int:
     return 2 if ident == fs.ident else 3
 
 
-def forward_label(state: PassState) -> None:
-    """asar's pass 0 sizes an instruction naming an undefined label as if its label were
-    2 bytes, and counts one byte more each of the two times it sizes it (once when both
-    `optimize dp` and `optimize address` were given)."""
+def forward_labels(state: PassState, st: Instruction) -> None:
+    """asar's pass 0 sizes an instruction whose operand names a label not defined yet
+    twice (once when both `optimize dp` and `optimize address` were given), and counts a
+    byte more into its block each time; a size suffix, an anonymous label or the
+    two-bank form of MVN/MVP skip the sizing."""
+    op = st.operand
+    if st.suffix is not None or op.expr is None or op.expr2 is not None:
+        return
     fs = state.fs
-    if fs.number != 0 or not fs.ident:
-        return
-    site = (state.file, state.line, state.column)
-    if site == fs.extra_site:
-        return
-    fs.extra_site = site
-    fs.extra += 1 if {"dp", "address"} <= fs.optimize_set else 2
+    if any(state.lookup(name) is None for name in op.expr.labels
+           if not (state.fn_args and name in state.fn_args[-1])):
+        fs.extra += 1 if {"dp", "address"} <= fs.optimize_set else 2
 
 
 def end_block(state: PassState) -> None:
@@ -485,6 +485,9 @@ def _open(state: PassState, d: Directive) -> None:
         pos = block.pos
     elif fs.number >= 2:
         pos = block.pos
+        if static and block.orgpos < 0:
+            state.defer(state.error("a static freespace must be targeted by at least one "
+                                    "autoclean"))
         if not (static and block.orgpos == -1):
             shared.resize(pos, block.length, mapper)
             if block.leak and not cleaned:
@@ -501,7 +504,7 @@ def _open(state: PassState, d: Directive) -> None:
     state.optimize_bank = None
     fs.ident = ident
     fs.start = state.pc
-    fs.meta = "allow"
+    fs.meta, fs.meta_pc = "allow", state.pc
     state.emit(b"", "directive")
 
 
@@ -519,7 +522,7 @@ def _label(state: PassState, text: str, column: int) -> int:
 
 def _prot(state: PassState, d: Directive) -> None:
     fs, shared = state.fs, state.asm.freespace
-    if fs.meta == "ban":
+    if fs.meta == "ban" or not fs.ident or state.pc != fs.meta_pc:
         state.defer(state.error("prot must be used at the start of a freespace block"))
         return
     if not d.args or not all(d.args):
@@ -538,7 +541,7 @@ def _prot(state: PassState, d: Directive) -> None:
             shared.block(value // TAG).leak = False
     out += b"STOP\x00"
     state.emit(bytes(out), "data")
-    fs.meta = "used"
+    fs.meta, fs.meta_pc = "used", state.pc
 
 
 def _autoclean(state: PassState, d: Directive) -> None:

@@ -145,8 +145,6 @@ class PassState:
             return 0
         value = self.lookup(name)
         if value is None or self.pc is None:
-            if value is None and self.fs.ident:
-                freespace.forward_label(self)
             return 2
         here = (self.pc + self.base_delta) >> 16
         if self.fs.ident or value >= freespace.TAG:

@@ -1,0 +1,196 @@
+"""freespace / autoclean / prot against the asar 1.91 binary, on ROMs with earlier patches.
+
+Each case is a chain of patches applied one after the other to a test ROM (1 MiB LoROM
+unless said otherwise, some with RATS-tagged blocks of fake earlier patches): asar patches
+its output of the step before, AFS patches the same input, and the two files must be
+byte-identical at every step (RATS tags, freed blocks, grown ROMs included). Where asar
+refuses a patch, AFS refuses it at the same line and writes nothing.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar import AsarError, run_asar
+from afs.asm.assembler import assemble
+from afs.asm.build import build
+from afs.asm.errors import AsmError
+from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
+
+pytestmark = pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+
+_HEADER_SIZE = {0x80000: 0x09, 0x100000: 0x0A, 0x200000: 0x0B, 0x300000: 0x0C, 0x400000: 0x0C}
+
+
+def lorom(size: int = 0x100000, fill: int = 0x00, tags: tuple[tuple[int, int], ...] = (),
+          hirom: bool = False) -> bytes:
+    """A ROM asar accepts for patching: a printable title, a checksum pair that fits, a
+    little fake code in bank 0, and RATS-tagged blocks (offset, length) of earlier patches."""
+    rom = bytearray([fill]) * size
+    header = 0xFFC0 if hirom else 0x7FC0
+    rom[header:header + 21] = b"AFS FREESPACE TEST".ljust(21)
+    rom[header + 0x15] = 0x21 if hirom else 0x20
+    rom[header + 0x17] = _HEADER_SIZE.get(size, 0x0A)
+    rom[header + 0x1C:header + 0x20] = b"\xff\xff\x00\x00"
+    rom[0:0x40] = bytes(range(0x40))
+    for offset, length in tags:
+        n = length - 1
+        rom[offset:offset + 8] = b"STAR" + bytes((n & 0xFF, n >> 8, (n & 0xFF) ^ 0xFF,
+                                                   (n >> 8) ^ 0xFF))
+        rom[offset + 8:offset + 8 + length] = b"\x11" * length
+    return bytes(rom)
+
+
+def hook(body: str, *, space: str = "freecode", kind: str = "JSL", at: str = "$008000",
+         head: str = "") -> str:
+    """A patch as hacks write them: a hook at `at` that autocleans the block it calls."""
+    return (f"lorom\n{head}\norg {at}\nautoclean {kind} Main\n{space}\nMain:\n{body}\nrtl\n")
+
+
+_FORWARD = "lda Fwd\nldx Fwd2,y\njsl Fwd\nbra Fwd\nFwd: nop\nFwd2: rtl\n"
+_A = hook("lda #$12\nsta $7E0010\n" * 10)
+_B = hook("lda #$34\nsta $7E0010\n" * 30)
+
+
+def _gap(gap: int) -> bytes:
+    # room of `gap` free bytes between two earlier blocks
+    return lorom(tags=((0x80000, 0x20), (0x80028 + gap, 0x10)))
+
+
+CASES: dict[str, tuple[bytes, list[str]]] = {
+    "grow_shrink_and_regrow": (lorom(), [_A, _B, hook("nop"), _A]),
+    "after_earlier_blocks": (lorom(tags=((0x80000, 0x20), (0x80100, 0x40))), [_A, _B]),
+    "jml_hook": (lorom(), [hook("nop", kind="JML"), hook("nop #4", kind="JML")]),
+    "jsl_l_hook": (lorom(), [hook("nop", kind="JSL.L"), hook("nop #9", kind="JSL.L")]),
+    "dl_pointer": (lorom(), [
+        "lorom\norg $00A000\nautoclean dl Tbl\nfreedata\nTbl: db 1,2,3,4\n",
+        "lorom\norg $00A000\nautoclean dl Tbl\nfreedata\nTbl: db 1,2,3,4,5,6,7,8,9\n"]),
+    "forward_labels": (lorom(), [hook("jsr Sub\nlda Var\nbra +\n+\nSub: rts\nVar: db 0"),
+                                 hook("jsl Other\nrtl\nfreecode\nOther: lda Main\nrtl")]),
+    "align": (lorom(), [hook("nop", space="freecode align"),
+                        hook("nop #2", space="freespace ram, align")]),
+    "two_blocks": (lorom(), ["lorom\norg $008000\nautoclean JSL A\nautoclean JSL B\nfreecode\n"
+                             "A: jsl B\nrtl\nfreedata\nB: db 1\nrtl\n"] * 3),
+    "prot": (lorom(), [
+        "lorom\norg $008000\nautoclean JSL A\nfreecode\nprot Tbl\nA: lda Tbl\nrtl\n"
+        "freedata\nTbl: db 1,2,3\n",
+        "lorom\norg $008000\nautoclean JSL A\nfreecode\nprot Tbl\nA: lda Tbl,x\nrtl\n"
+        "freedata\nTbl: db 1,2,3,4,5,6\n",
+        "lorom\norg $008000\nautoclean JSL A\nfreecode\nA: nop\nrtl\n"]),
+    "prot_twice": (lorom(), ["lorom\nfreecode\nprot A\nprot B\nA: nop\nfreedata\nB: db 1\n"
+                             "freedata\nC: db 2\norg $008000\nautoclean JSL A\n"] * 2),
+    "freespacebyte_ff": (lorom(fill=0xFF), [
+        "lorom\nfreespacebyte $FF\norg $008000\nautoclean JSL A\nfreecode\nA: nop\nrtl\n",
+        "lorom\nfreespacebyte $FF\norg $008000\nautoclean JSL A\nfreecode\nA: nop #5\nrtl\n"]),
+    "grows_512k_to_1m": (lorom(size=0x80000), [hook("nop")]),
+    "full_rom_grows": (lorom(fill=0x55), [hook("nop")]),
+    "freedata_above_2m": (lorom(size=0x300000), [
+        "lorom\norg $00A000\nautoclean dl Tbl\nfreedata\nTbl: db 1,2,3,4\n"] * 2),
+    "autoclean_address": (lorom(), [_A, "lorom\nautoclean $908008\n", _A]),
+    "cleaned_no_leak": (lorom(), ["lorom\nfreecode cleaned\nA: nop\n"]),
+    "static": (lorom(), [hook("nop #3"), hook("nop #3", space="freecode static"),
+                         hook("nop #2", space="freecode static"),
+                         hook("nop #4", space="freecode static")]),
+    "whole_banks": (lorom(), [hook("nop #$7000"), hook("nop #$7F00"), hook("nop #$7FF0")]),
+    "pushpc_inside": (lorom(), ["lorom\norg $008000\nautoclean JSL A\nfreecode\nA: nop\npushpc\n"
+                                "org $009000\nautoclean JSL B\npullpc\nB: jsl Fwd\nrtl\n"
+                                "Fwd: rtl\n"] * 2),
+    "optimize_and_bank": (lorom(), [
+        "lorom\noptimize dp always\noptimize address mirrors\norg $008000\nLbl: nop\n"
+        "autoclean JSL A\nfreecode\nA: lda $0010\nlda Lbl\nbank $00\nlda Lbl\nlda A\nrtl\n"]),
+    "labels_across_blocks": (lorom(), ["lorom\nfreecode\nA: lda B\nlda C\nrtl\nfreecode\n"
+                                       "B: lda A\nC: jml A\n"]),
+    "base_inside": (lorom(), ["lorom\nfreecode\nbase $7E2000\nA: lda A\nbase off\nrtl\n"]),
+    "zero_length": (lorom(), ["lorom\nfreespace ram\n", "lorom\nfreedata\nprint pc\n"]),
+    "freespaceuse": (lorom(), ["lorom\nfreecode\nA: nop\nfreedata\ndb 1,2\n"
+                               "print freespaceuse\n"]),
+    "grows_with_freespacebyte": (lorom(), ["lorom\nfreespacebyte $FF\nfreecode\nA: rtl\n"]),
+    "hirom_refused": (lorom(hirom=True), ["hirom\norg $C08000\nautoclean JSL A\nfreecode\n"
+                                          "A: nop\nrtl\n"]),
+}
+# asar sizes an instruction naming a later label two bytes larger when it places a block:
+# rooms a little larger than the code take it or not as asar's do.
+CASES.update({f"room_{gap}": (_gap(gap), [hook(_FORWARD)]) for gap in range(14, 32, 2)})
+CASES.update({f"room_optimized_{gap}": (_gap(gap), [hook(
+    _FORWARD, head="optimize dp always\noptimize address mirrors")]) for gap in (22, 26)})
+
+ERRORS = {
+    "in_freespace": "lorom\nfreecode\nautoclean JSL A\nA: rtl\n",
+    "prot_late": "lorom\nfreecode\nA: nop\nprot A\n",
+    "broken": "lorom\norg $008000\nautoclean JSR A\nfreecode\nA: rtl\n",
+    "no_ram_option": "lorom\nfreespace align\nA: rtl\n",
+    "ram_twice": "lorom\nfreespace ram,noram\nA: rtl\n",
+    "norom": "norom\nfreecode\nA: rtl\n",
+    "unknown_label": "lorom\norg $008000\nautoclean JSL Nope\n",
+    "not_freespace": "lorom\norg $008000\nautoclean JSL A\norg $009000\nA: rtl\n",
+    "warnpc": "lorom\nfreecode\nwarnpc $908000\n",
+    "pad": "lorom\nfreecode\npad $908000\n",
+    "label_at_end": "lorom\norg $008000\nautoclean JSL B\nfreecode\nA: rtl\nB:\n",
+    "too_long": "lorom\nfreecode\nnop #$8001\n",
+    "expression": "lorom\norg $008000\nautoclean JSL A+1\nfreecode\nA: rtl\n",
+    "static_without_autoclean": "lorom\nfreecode static\nA: rtl\n",
+    "no_room": "lorom\nfreecode\nA: rtl\n" + "freecode\nnop #$7F00\n" * 60,
+}
+
+
+def _asar(source: str, rom: bytes) -> tuple[bytes | None, str, AsarError | None]:
+    with tempfile.TemporaryDirectory(prefix="afs-fs-") as tmp:
+        asm, out = Path(tmp) / "patch.asm", Path(tmp) / "out.sfc"
+        asm.write_text(source)
+        out.write_bytes(rom)
+        try:
+            output = run_asar(asm, out, fix_checksum=False)
+        except AsarError as exc:
+            return None, exc.output, exc
+        return out.read_bytes(), output, None
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_patch_chain_is_byte_identical(name: str) -> None:
+    rom, patches = CASES[name]
+    for step, source in enumerate(patches):
+        theirs, output, refused = _asar(source, rom)
+        if refused is not None:
+            with pytest.raises(AsmError) as ours:
+                assemble(source, filename="patch.asm", rom=rom)
+            assert ours.value.line == refused.errors[0].line, (name, step, str(ours.value))
+            return
+        asm = assemble(source, filename="patch.asm", rom=rom)
+        mine = asm.rom(rom, fix_checksum=False)
+        where = first_difference(mine, theirs)
+        assert where is None, (f"{name} step {step}: first difference at {where:#x}: AFS "
+                               f"{mine[where:where + 8].hex()} asar "
+                               f"{theirs[where:where + 8].hex()}")
+        assert ("leaked" in output) == any("leaked" in w for w in asm.warnings), (name, step)
+        printed = [ln for ln in output.splitlines() if "warning" not in ln]
+        assert asm.prints == printed, (name, step)
+        rom = theirs
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_refused_at_the_line_asar_names(name: str) -> None:
+    source = ERRORS[name]
+    theirs, _, refused = _asar(source, lorom())
+    assert refused is not None and theirs is None
+    with pytest.raises(AsmError) as ours:
+        assemble(source, filename="patch.asm", rom=lorom())
+    assert ours.value.line == refused.errors[0].line
+    assert "\n" not in str(ours.value)
+
+
+def test_build_patches_in_place_and_writes_nothing_on_failure(tmp_path: Path) -> None:
+    rom = tmp_path / "game.sfc"
+    rom.write_bytes(lorom())
+    src = tmp_path / "hack.asm"
+    src.write_text(_A)
+    build(src, rom, fix_checksum=False)
+    theirs, _, _ = _asar(_A, lorom())
+    assert rom.read_bytes() == theirs
+    before = rom.read_bytes()
+    src.write_text(ERRORS["label_at_end"])
+    with pytest.raises(AsmError):
+        build(src, rom, fix_checksum=False)
+    assert rom.read_bytes() == before
