@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from afs.asm import mapping
+from afs.asm.expressions import parse_expression
+from afs.asm.passstate import FREESPACE_TAG as TAG
 
 if TYPE_CHECKING:
     from afs.asm.parser import Directive, Instruction
     from afs.asm.passstate import PassState
 
-TAG = 1 << 40          # a label defined inside freespace block n holds value + n * TAG
 STANDIN = 0x008000     # where pass 0 assembles every block (asar's `(id << 24) | $8000`)
 MAX_BLOCKS = 125       # asar: "A patch may not contain more than 125 freespaces."
 _RATS = b"STAR"
@@ -93,6 +94,10 @@ class Freespace:
 
     def new_pass(self, number: int) -> FreespacePass:
         return FreespacePass(number)
+
+    def width(self, state: PassState, value: int, here: int) -> int:
+        """The width of label `value` in an operand assembled at bank `here`."""
+        return width(state, value, here)
 
     def result(self) -> tuple[bytes, int] | None:
         """The image to patch and the gap byte, when freespace was used."""
@@ -421,7 +426,6 @@ def run(state: PassState, d: Directive) -> None:
 
 
 def _number(state: PassState, text: str, column: int) -> int:
-    from afs.asm.expressions import parse_expression
     return parse_expression(text, column=column, file=state.file, line=state.line,
                             precedence=state.precedence).evaluate(state)
 

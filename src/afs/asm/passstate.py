@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from afs.asm import freespace, mapping
+from afs.asm import mapping
 from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
 
 DEFAULT_ORG = 0x008000
+# A label defined inside freespace block n holds its address + n * FREESPACE_TAG
+# (`afs.asm.freespace`); the tag is masked off when the value is read.
+FREESPACE_TAG = 1 << 40
 
 
 @dataclass
@@ -136,7 +139,7 @@ class PassState:
             self.unresolved += 1
             self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
             return 0
-        if value >= freespace.TAG:
+        if value >= FREESPACE_TAG:
             return value & 0xFFFFFF
         return value
 
@@ -147,8 +150,8 @@ class PassState:
         if value is None or self.pc is None:
             return 2
         here = (self.pc + self.base_delta) >> 16
-        if self.fs.ident or value >= freespace.TAG:
-            return freespace.width(self, value, here)
+        if self.fs.ident or value >= FREESPACE_TAG:
+            return self.asm.freespace.width(self, value, here)
         if (self.optimize_bank is None and self.optimize_dp == "none"
                 and self.optimize_address == "default"):
             return 2 if (value >> 16) == here else 3
