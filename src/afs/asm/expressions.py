@@ -59,6 +59,7 @@ _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "%": 6, "**": 7}
+_LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
 _CMP_OPS = frozenset({"==", "!=", "<", ">", "<=", ">="})
 
 
@@ -395,6 +396,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     simple = _SIMPLE.fullmatch(stripped)
     if simple is not None:
         return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
+    if condition and " = " in text:
+        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
+        text = _LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line)
     for tok in tokens:
         if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:

@@ -432,6 +432,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
         text = rest.strip()
         if not text:
             return out
+    if text in ("{", "}"):          # asar: braces only group lines for the reader
+        return out
     if _SUBLABEL_RE.fullmatch(text):
         out.append(Label(column, text))
         return out

@@ -196,8 +196,11 @@ class PassState:
                             self.file, self.line, column))
         return 0
 
-    def anon_width(self, value: int) -> int:
-        if self.pc is None:
+    def anon_width(self, anon: str, value: int) -> int:
+        # asar: 2 in its first pass and for a label not found (`jmp ++ : ++` on one line)
+        if self.pc is None or not self.number:
+            return 2
+        if anon[0] == "+" and len(self.plus.get(anon, ())) >= len(self.prev_plus.get(anon, ())):
             return 2
         return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
 

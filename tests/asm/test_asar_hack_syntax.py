@@ -1,0 +1,64 @@
+"""More of asar 1.91's language as real hacks write it (the ALTTP randomizer's base patch
+among them), each case compared byte for byte with the asar binary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar import asar_assemble
+from afs.asm.assembler import assemble, assemble_file
+from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
+
+CASES = {
+    "braces_group_lines": """\
+lorom
+org $008000
+Main:
+{
+    lda #$01 : {
+    }
+}
+.sub: {
+nop : }
+dw Main_sub
+""",
+    "old_single_equals_in_conditions": """\
+lorom
+org $008000
+Main: nop
+assert Main = $008000, "at the start"
+if 1 = 1
+db 1
+endif
+while 0 = 1
+endwhile
+""",
+    "jump_to_an_anonymous_label_on_its_line": """\
+lorom
+org $05B55E : JMP ++ : ++
+org $05B580 : JMP ++ : ++
+org $00C000
+-- : bra -- : lda -- : jmp +++ : +++
+""",
+}
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_asar(name: str, tmp_path: Path) -> None:
+    source = CASES[name]
+    (tmp_path / "patch.asm").write_text(source)
+    ours = assemble_file(tmp_path / "patch.asm").rom(fix_checksum=False)
+    theirs = asar_assemble(source)
+    assert first_difference(ours, theirs) is None
+
+
+def test_braces_and_old_equals_without_asar() -> None:
+    asm = assemble("org $008000\n{\nnop\n}\nif 2 = 2\ndb 7\nendif\n")
+    assert asm.binary() == b"\xea\x07"
+
+
+def test_jump_to_label_later_on_the_line_is_two_bytes() -> None:
+    assert assemble("org $058000 : JMP ++ : ++\n").binary() == b"\x4c\x03\x80"
