@@ -42,6 +42,31 @@ org $05B580 : JMP ++ : ++
 org $00C000
 -- : bra -- : lda -- : jmp +++ : +++
 """,
+    "struct_arrays_extends_align": """\
+lorom
+struct Room $7EF000
+    .l
+    .low: skip 1
+    .high: skip 1
+endstruct align 4
+struct Extra extends Room
+    .flag: skip 3
+endstruct
+struct Sprite $7E0D00
+    .x: skip 16
+    .y: skip 16
+endstruct
+org $008000
+lda.l Room[$07].l : sta.l Room[$010B].low
+lda Room[3].high : lda.l Room[2+1]
+dw sizeof(Room), objectsize(Room), sizeof(Room.Extra), Room.Extra.flag, Room.Extra
+dw Sprite.y, sizeof(Sprite), Sprite[2].x
+here:
+struct Local
+    .a: skip 2
+endstruct
+dw Local.a, sizeof(Local)
+""",
 }
 
 
@@ -58,6 +83,13 @@ def test_matches_asar(name: str, tmp_path: Path) -> None:
 def test_braces_and_old_equals_without_asar() -> None:
     asm = assemble("org $008000\n{\nnop\n}\nif 2 = 2\ndb 7\nendif\n")
     assert asm.binary() == b"\xea\x07"
+
+
+def test_struct_arrays_without_asar() -> None:
+    asm = assemble("struct S $1000\n.a: skip 1\n.b: skip 1\nendstruct align 4\n"
+                   "struct T extends S\n.c: skip 4\nendstruct\n"
+                   "org $008000\ndw S[2].b, objectsize(S), sizeof(S), S.T.c\n")
+    assert asm.binary() == bytes.fromhex("1110 0800 0400 0210".replace(" ", ""))
 
 
 def test_jump_to_label_later_on_the_line_is_two_bytes() -> None:

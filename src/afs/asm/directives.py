@@ -11,6 +11,7 @@ from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function
 from afs.asm.parser import Directive, split_args
+from afs.asm.structs import close_struct, open_struct
 
 if TYPE_CHECKING:
     from afs.asm.passstate import PassState
@@ -146,27 +147,9 @@ def run_directive(state: PassState, d: Directive) -> None:
                                number, 3) from None
         state.table = table
     elif name == "struct":
-        parts = d.args[0].split(None, 1) if len(d.args) == 1 else []
-        if len(parts) != 2 or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", parts[0]):
-            raise state.error("expected 'struct Name address' (extends and arrays are not "
-                              "supported)")
-        if state.struct is not None:
-            raise state.error("nested struct")
-        start = parse_expression(parts[1], column=d.arg_columns[0] + d.args[0].index(parts[1]),
-                                 file=state.file, line=state.line,
-                                 precedence=state.precedence).evaluate(state) & 0xFFFFFF
-        state.define_label(state.namespace + parts[0], start)
-        state.struct = (parts[0], start, state.pc, state.base_delta)
-        state.pc, state.base_delta = start, 0
+        open_struct(state, d)
     elif name == "endstruct":
-        if state.struct is None:
-            raise state.error("'endstruct' without 'struct'")
-        if d.args:
-            raise state.error("'endstruct' with arguments (align) is not supported")
-        struct_name, start, saved_pc, saved_delta = state.struct
-        state.structs[struct_name] = (state.pc or 0) - start
-        state.pc, state.base_delta = saved_pc, saved_delta
-        state.struct = None
+        close_struct(state, d)
     elif name == "spcblock":
         # asar's N-SPC upload block: dw length, dw target, the SPC700 code, [dw 0, dw exec].
         if not 1 <= len(d.args) <= 1 or state.spcblock is not None:

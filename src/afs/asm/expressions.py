@@ -43,7 +43,7 @@ _TOKEN = re.compile(r"""
   | '(?P<char>'(?=')|[^']*)'
   | "(?P<str>(?:[^"]|"")*)"
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,])
+  | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,\[\]])
 """, re.VERBOSE)
 
 # A whole expression that is one literal or one label: most operands, parsed without the
@@ -232,6 +232,26 @@ class _Parser:
             left = _binary(t.text, left, right, self, t.column)
         return left
 
+    def parse_struct_array(self, t: Token) -> Evaluator:
+        """asar's struct arrays: `Name[i]` and `Name[i].field` are `Name` and `Name.field`
+        plus i times the struct's object size."""
+        self.i += 1
+        index = self.parse_math()
+        close = self.peek()
+        if close is None or close.text != "]":
+            raise self.error("missing ']'", close.column if close else self.end_column())
+        self.i += 1
+        field = self.peek()
+        name = t.text
+        if (field is not None and field.kind == "name" and field.text.startswith(".")
+                and field.column == close.column + 1):
+            self.i += 1
+            name += field.text
+        self.labels.append(name)
+        struct, col = t.text, t.column
+        return lambda ctx: (ctx.label_value(name, col)
+                            + index(ctx) * ctx.call_function("objectsize", [struct], col))
+
     def parse_unary(self) -> Evaluator:
         t = self.peek()
         if t is None:
@@ -246,6 +266,8 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and nxt.text == "(" and nxt.column == t.column + len(t.text):
                 return self.parse_call(t)
+            if nxt is not None and nxt.text == "[" and nxt.column == t.column + len(t.text):
+                return self.parse_struct_array(t)
             name, col = t.text, t.column
             self.labels.append(name)
             return lambda ctx: ctx.label_value(name, col)

@@ -99,7 +99,7 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         if struct not in state.structs:
             raise AsmError(f"{name}(): struct '{struct}' not found (defined later?)",
                            state.file, state.line, column)
-        return state.structs[struct]
+        return state.structs[struct][0 if name == "sizeof" else 1]
     if name == "defined":
         return int(_strings(name, args, 1, state, column)[0] in state.defines)
     if name in ("stringsequal", "stringsequalnocase"):

@@ -84,7 +84,8 @@ class PassState:
         self.ns_stack: list[str] = []
         # `struct`: (name, start address, saved pc, saved base delta) while inside one
         self.struct: tuple[str, int, int | None, int] | None = None
-        self.structs: dict[str, int] = {}          # struct name -> size
+        # struct name -> (size, object size with extensions, end address): afs.asm.structs
+        self.structs: dict[str, tuple[int, int, int]] = {}
         # `spcblock`: (segment, header position, target, arch before) while inside one
         self.spcblock: tuple[Segment, int, int, str] | None = None
         self.table: dict[str, int] | None = None  # `table`: character -> value for strings
