@@ -67,7 +67,84 @@ struct Local
 endstruct
 dw Local.a, sizeof(Local)
 """,
+    "macro_labels_and_anonymous_labels": """\
+lorom
+org $008000
+macro m(v)
+  lda <v> : bne ?+
+  nop
+?+
+?- : nop
+  bra ?-
+  beq ?++
+  nop
+?++
+  !BLT ?done
+  sta $00
+  ?done:
+endmacro
+!BLT = "bcc"
+Main:
+%m($10)
+%m($20)
+.sub: dw .sub
+""",
+    "quoted_macro_arguments_lose_their_quotes": """\
+lorom
+org $008000
+macro m(t, n)
+db "<t>", <n>
+db "x<t>y"
+endmacro
+%m("AB", "1")
+%m(CD, 2)
+""",
+    "semicolon_at_runs_the_command": """\
+lorom
+org $008000
+db 1
+;@ pushpc
+org $009000
+db 2
+;@ pullpc
+db 3 ; a comment ;@ not a command
+""",
+    "tables_pushed_and_pulled": """\
+lorom
+org $008000
+table "tbl.txt"
+db "ABC"
+pushtable
+cleartable
+db "ABC"
+pulltable
+db "ABC"
+""",
+    "hash_before_data_values_and_bare_sublabels": """\
+lorom
+org $008000
+Main:
+.row0 dw #$28FB, $28F9
+.row1 db #$12, #5
+dw .row0, .row1
+""",
+    "spc700_long_labels_and_anonymous_branches": """\
+lorom
+Far = $00277E
+org $19FE41
+arch spc700
+base $0A73
+  JMP Far
+  CMP A,#$F0
+  BNE +
+  JMP $0A81
++ MOV A,#$00
+- BEQ -
+  BNE -
+arch 65816
+""",
 }
+FILES = {"tbl.txt": "A=10\nB=20\nC=30\n"}
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
@@ -75,8 +152,10 @@ dw Local.a, sizeof(Local)
 def test_matches_asar(name: str, tmp_path: Path) -> None:
     source = CASES[name]
     (tmp_path / "patch.asm").write_text(source)
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
     ours = assemble_file(tmp_path / "patch.asm").rom(fix_checksum=False)
-    theirs = asar_assemble(source)
+    theirs = asar_assemble(source, files=dict(FILES))
     assert first_difference(ours, theirs) is None
 
 

@@ -56,6 +56,7 @@ _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECAS
 _MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
+_MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -152,7 +153,7 @@ class _Pass(PassState):
             self.file, self.line, self.column = ln.file, ln.number, 1
             raw = ln.raw
             if args is not None and ("<" in raw or "?" in raw):
-                raw = _substitute_args(raw, args, self.macro_ids[-1])
+                raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
                 text = strip_comment(raw)
             else:
                 text = ln.text
@@ -454,8 +455,10 @@ class _Pass(PassState):
         self.macro_calls += 1
         self.macro_ids.append(self.macro_calls)
         try:
-            self.run_lines(self.macro_lines[st.name], dict(zip(macro.params, st.args,
-                                                               strict=True)))
+            # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
+            self.run_lines(self.macro_lines[st.name], {
+                p: a[1:-1].replace('""', '"') if len(a) >= 2 and a[0] == a[-1] == '"' else a
+                for p, a in zip(macro.params, st.args, strict=True)})
         finally:
             self.macro_depth -= 1
             self.macro_ids.pop()
@@ -477,14 +480,42 @@ def _first_word(text: str) -> str:
     return parts[0].lower() if parts else ""
 
 
-def _substitute_args(raw: str, args: dict[str, str], call_id: int) -> str:
-    """A macro line with its `<param>`s replaced, and its `?label`s made this call's own."""
+def _substitute_args(raw: str, args: dict[str, str], call_id: int,
+                     anons: dict[tuple[int, str], int]) -> str:
+    """A macro line with its `<param>`s replaced, and its `?label`s and `?+`/`?-` labels
+    made this call's own."""
     out = raw
     for name, value in args.items():
         out = out.replace(f"<{name}>", value)
     if "?" in out:
-        out = _MACRO_LOCAL.sub(rf"__macro{call_id}_\1", out)
+        out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id), out)
+        if "?+" in out or "?-" in out:
+            out = _MACRO_ANON.sub(lambda m: _macro_anon(m, call_id, anons), out)
     return out
+
+
+def _statement_start(m: re.Match[str]) -> bool:
+    before = m.string[:m.start()]
+    return not before[before.rfind(" : ") + 1:].strip(": \t")
+
+
+def _macro_local(m: re.Match[str], call_id: int) -> str:
+    # a definition is a `#` label: asar's `?name:` leaves the sublabel scope alone
+    return f"{'#' if _statement_start(m) else ''}__macro{call_id}_{m.group(1)}"
+
+
+def _macro_anon(m: re.Match[str], call_id: int, anons: dict[tuple[int, str], int]) -> str:
+    """`?++` in a macro: the call's own anonymous label, as a `#` label (which leaves the
+    sublabel scope alone) numbered by the definitions of that name so far in the call."""
+    name = m.group(1)
+    key = (call_id, name)
+    seen = anons.get(key, 0)
+    kind = "p" if name[0] == "+" else "m"
+    if _statement_start(m):
+        anons[key] = seen + 1
+        return f"#__macro{call_id}_{kind}{len(name)}_{seen}:"
+    index = seen if kind == "p" else seen - 1
+    return f"__macro{call_id}_{kind}{len(name)}_{index}"
 
 
 class _Assembler:

@@ -51,7 +51,8 @@ def _path(state: PassState, d: Directive, text: str | None = None) -> Path:
     if not text:
         raise state.error(f"'{d.name}' needs a file name", d.arg_columns[0])
     here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
-    for folder in (here, *state.asm.include_dirs):
+    # asar: beside the including file, in the include folders, then from the working folder
+    for folder in (here, *state.asm.include_dirs, Path()):
         candidate = folder / text
         if candidate.is_file():
             return candidate
@@ -183,6 +184,14 @@ def run_directive(state: PassState, d: Directive) -> None:
                                      file=state.file, line=state.line,
                                      precedence=state.precedence).evaluate(state)
             state.emit(b"\x00\x00" + (start & 0xFFFF).to_bytes(2, "little"), "data")
+    elif name == "pushtable":
+        _args(state, d, 0, 0)
+        state.table_stack.append(dict(state.table) if state.table is not None else None)
+    elif name == "pulltable":
+        _args(state, d, 0, 0)
+        if not state.table_stack:
+            raise state.error("'pulltable' without 'pushtable'")
+        state.table = state.table_stack.pop()
     elif name == "cleartable":
         _args(state, d, 0, 0)
         state.table = None

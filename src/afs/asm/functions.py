@@ -154,7 +154,7 @@ def _read_rom(state: PassState, address: int, count: int) -> bytes | None:
 
 def _file(state: PassState, name: str) -> Path | None:
     here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
-    for folder in (here, *state.asm.include_dirs):
+    for folder in (here, *state.asm.include_dirs, Path()):
         if (folder / name).is_file():
             return folder / name
     return None

@@ -39,18 +39,20 @@ DIRECTIVES = frozenset([
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
-    "freespacebyte",
+    "freespacebyte", "pushtable", "pulltable",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
     "asar",
-    "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
+    "bankcross", "warnings", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
 
 # `#name:` is asar's label that leaves the sublabel scope alone.
 _LABEL_RE = re.compile(r"(#?\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
 _SUBLABEL_RE = re.compile(r"(?:#\.*|\.+)[A-Za-z_][A-Za-z0-9_]*$")
+# asar: a sublabel needs no colon before a statement (`.row0 dw 1`), unless one of `=`.
+_BARE_SUBLABEL_RE = re.compile(r"(\.+[A-Za-z_][A-Za-z0-9_]*)(?=\s+(?!=\s))")
 _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 # asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
@@ -213,9 +215,13 @@ def _quoted_mask(text: str) -> list[bool]:
 
 
 def strip_comment(text: str) -> str:
-    """`text` up to its first `;` outside quotes."""
+    """`text` up to its first `;` outside quotes (asar runs what follows a `;@`)."""
     if ";" not in text:
         return text
+    if ";@" in text:
+        text = text.replace(";@", "  ")
+        if ";" not in text:
+            return text
     if '"' not in text and "'" not in text:
         return text[:text.index(";")]
     mask = _quoted_mask(text)
@@ -412,6 +418,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
+        if m is None and text[:1] == ".":
+            m = _BARE_SUBLABEL_RE.match(text)
         if m is None and out and arch == "65816":
             # After `label:` prefixes (usdasm's `#_008000:` lines), the common case again.
             fast = _fast_instruction(text, column, file, line, precedence)
@@ -627,6 +635,9 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
                 d.items.append(DataItem(col, string=parse_string(arg, file, line, col)))
             elif _ANON_RE.fullmatch(arg):
                 d.items.append(DataItem(col, anon=arg))
+            elif arg.startswith("#"):       # asar (deprecated): `db #$12` is `db $12`
+                d.items.append(DataItem(col + 1, expr=parse_expression(
+                    arg[1:], column=col + 1, file=file, line=line, precedence=precedence)))
             else:
                 d.items.append(DataItem(col, expr=parse_expression(
                     arg, column=col, file=file, line=line, precedence=precedence)))

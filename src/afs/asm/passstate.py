@@ -89,6 +89,7 @@ class PassState:
         # `spcblock`: (segment, header position, target, arch before) while inside one
         self.spcblock: tuple[Segment, int, int, str] | None = None
         self.table: dict[str, int] | None = None  # `table`: character -> value for strings
+        self.table_stack: list[dict[str, int] | None] = []      # `pushtable`
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
         self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
@@ -108,6 +109,7 @@ class PassState:
         self.macro_depth = 0
         self.macro_calls = 0            # numbers each macro call, for its `?labels`
         self.macro_ids: list[int] = [0]
+        self.macro_anons: dict[tuple[int, str], int] = {}   # `?+` labels defined per call
         self.fs = asm.freespace.new_pass(number)     # `freespace` blocks (afs.asm.freespace)
 
     # --- EvalContext ---------------------------------------------------------------------------
