@@ -46,19 +46,21 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def build(source: str | Path, output: str | Path | None = None, *, base: int | None = None,
           fix_checksum: bool = True, title_check: bool = True,
-          include_dirs: tuple[str | Path, ...] = (), listing: bool = True) -> BuildResult:
+          include_dirs: tuple[str | Path, ...] = (), listing: bool = True,
+          defines: dict[str, str] | None = None) -> BuildResult:
     """Assemble `source` and write `output` (default: the source with `.sfc`).
 
     Without `base`: a new output is exactly the file asar 1.91 writes; an existing one is
     patched in place (asar's title check included). With `base`: a flat binary of the code.
-    `listing=False` skips the listing (less time and memory for large sources).
+    `listing=False` skips the listing (less time and memory for large sources); `defines`
+    are set before the source runs (asar's -D).
     """
     src = Path(source)
     out = Path(output) if output is not None else src.with_suffix(".bin" if base is not None
                                                                   else ".sfc")
     existing = out.read_bytes() if base is None and out.exists() else None
     asm = assemble_file(src, base=base, include_dirs=include_dirs, listing=listing,
-                        rom=existing)
+                        rom=existing, defines=defines)
     if base is not None:
         data = asm.binary()
         _atomic_write(out, data)
