@@ -3,12 +3,14 @@ among them), each case compared byte for byte with the asar binary."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from afs.asm.asar import asar_assemble
+from afs.asm.asar import AsarError, asar_assemble, run_asar
 from afs.asm.assembler import assemble, assemble_file
+from afs.asm.errors import AsmError
 from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
 
 CASES = {
@@ -144,6 +146,9 @@ base $0A73
 arch 65816
 """,
 }
+# A ROM with room for freespace that asar agrees to patch.
+_FREE_ROM = bytes(0x7FC0) + b"AFS WARNINGS TEST".ljust(21) + b"\x20\x00\x0a" + bytes(4) \
+    + b"\xff\xff\x00\x00" + bytes(0x100000 - 0x7FE0)
 FILES = {"tbl.txt": "A=10\nB=20\nC=30\n"}
 
 
@@ -173,3 +178,44 @@ def test_struct_arrays_without_asar() -> None:
 
 def test_jump_to_label_later_on_the_line_is_two_bytes() -> None:
     assert assemble("org $058000 : JMP ++ : ++\n").binary() == b"\x4c\x03\x80"
+
+
+WARNING_CASES = {
+    "push_disable_pull": "lorom\nwarnings push\nwarnings disable Wmissing_org\ndb 1\n"
+                         "warnings pull\nwarn \"x\"\n",
+    "numbered_and_bare_names": "lorom\nwarnings disable 1008\nwarnings disable warn_command\n"
+                               "warn \"y\"\ndb 1\n",
+    "enable_again": "lorom\nwarnings disable Wwarn_command\nwarn \"a\"\n"
+                    "warnings enable Wwarn_command\nwarn \"b\"\ndb 1\n",
+    "ignored_words": "lorom\nwarnings foo\nwarnings foo bar\ndb 1\n",
+    "leak_silenced": "lorom\nwarnings disable Wfreespace_leaked\nfreecode\nnop\n",
+    "push_without_pull": "lorom\nwarnings push\ndb 1\nnop\n",
+    "pull_without_push": "lorom\nwarnings pull\ndb 1\n",
+    "unknown_id": "lorom\nwarnings disable Wbogus\ndb 1\n",
+}
+_ASAR_WARNING = re.compile(r"^(?:\S+?):(\d+)(?: \(.*?\))?: warning: \(W(missing_org|"
+                           r"freespace_leaked|warn_command)\)")
+_AFS_WARNING = {"missing org": "missing_org", "appears to be leaked": "freespace_leaked",
+                "warn command": "warn_command"}
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(WARNING_CASES))
+def test_warnings_as_asar_prints_them(name: str, tmp_path: Path) -> None:
+    source = WARNING_CASES[name]
+    src = tmp_path / "patch.asm"
+    src.write_text(source)
+    rom = tmp_path / "rom.sfc"
+    rom.write_bytes(_FREE_ROM)
+    try:
+        output = run_asar(src, rom, fix_checksum=False)
+    except AsarError as exc:
+        with pytest.raises(AsmError) as ours:
+            assemble_file(src, rom=_FREE_ROM)
+        assert ours.value.line == exc.errors[0].line
+        return
+    theirs = sorted((int(m[1]), m[2]) for m in map(_ASAR_WARNING.match, output.splitlines())
+                    if m)
+    mine = sorted((int(w.split(":")[1]), kind) for w in assemble_file(src, rom=_FREE_ROM).warnings
+                  for text, kind in _AFS_WARNING.items() if text in w)
+    assert mine == theirs

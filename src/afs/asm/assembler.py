@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.asm import mapping
+from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.directives import run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
@@ -570,6 +571,7 @@ class _Assembler:
             state = _Pass(self, number)
             state.run_lines(lines)
             end_block(state)
+            finish_warnings(state, len(lines))
             if state.collecting is not None:
                 raise AsmError(f"macro '{state.collecting.name}' has no 'endmacro'",
                                *state.collect_site, state.collecting.column)

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from afs.asm import freespace, mapping
+from afs.asm import asar_warnings, freespace, mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function
@@ -64,6 +64,8 @@ def run_directive(state: PassState, d: Directive) -> None:
     name = d.name
     if name in _DATA_SIZE:
         _data(state, d, _DATA_SIZE[name])
+    elif name == "warnings":
+        asar_warnings.run(state, d)
     elif name in _FREESPACE:
         freespace.run(state, d)
     elif name == "org":
@@ -325,7 +327,7 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":
-        state.warnings.append(f"{state.file}:{state.line}: warn command: {_text(state, d, 0)}")
+        asar_warnings.warn(state, "warn_command", f"warn command: {_text(state, d, 0)}")
     elif name == "error":
         raise state.error(f"error command: {_text(state, d, 0)}")
     elif name == "assert":

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from afs.asm import mapping
+from afs.asm.asar_warnings import warn
 from afs.asm.expressions import parse_expression
 from afs.asm.passstate import FREESPACE_TAG as TAG
 
@@ -495,8 +496,8 @@ def _open(state: PassState, d: Directive) -> None:
         if not (static and block.orgpos == -1):
             shared.resize(pos, block.length, mapper)
             if block.leak and not cleaned:
-                state.warnings.append(f"{state.file}:{state.line}: this freespace appears to "
-                                      "be leaked (no autoclean or prot points into it)")
+                warn(state, "freespace_leaked", "this freespace appears to be leaked (no "
+                     "autoclean or prot points into it)")
             if static and block.orgpos > 0 and block.length > block.orglen:
                 state.defer(state.error("a static freespace may not grow"))
             fs.use += 8 + block.length

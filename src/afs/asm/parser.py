@@ -39,12 +39,12 @@ DIRECTIVES = frozenset([
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
-    "freespacebyte", "pushtable", "pulltable",
+    "freespacebyte", "pushtable", "pulltable", "warnings",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
     "asar",
-    "bankcross", "warnings", "reset", "startpos", "rep", "align",
+    "bankcross", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
 

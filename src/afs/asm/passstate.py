@@ -102,6 +102,8 @@ class PassState:
         self.segments: list[Segment] = []
         self.listing: list[tuple] = []
         self.warnings: list[str] = []
+        self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
+        self.warnings_stack: list[set[str]] = []
         self.file = "<input>"
         self.line = 0
         self.column = 1
@@ -214,7 +216,8 @@ class PassState:
     @property
     def logical_pc(self) -> int:
         if self.pc is None:
-            self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
+            if "missing_org" not in self.warnings_off:
+                self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
             self.pc = DEFAULT_ORG
         return (self.pc + self.base_delta) & 0xFFFFFF
 
