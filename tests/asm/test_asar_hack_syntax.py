@@ -10,6 +10,7 @@ import pytest
 
 from afs.asm.asar import AsarError, asar_assemble, run_asar
 from afs.asm.assembler import assemble, assemble_file
+from afs.asm.build import build
 from afs.asm.errors import AsmError
 from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
 
@@ -219,3 +220,19 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path) -> None:
     mine = sorted((int(w.split(":")[1]), kind) for w in assemble_file(src, rom=_FREE_ROM).warnings
                   for text, kind in _AFS_WARNING.items() if text in w)
     assert mine == theirs
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("existing", [True, False])
+def test_copier_header_of_smc_files_as_asar(existing: bool, tmp_path: Path) -> None:
+    src = tmp_path / "p.asm"
+    src.write_text("lorom\norg $008000\ndb 5, 6\n" + ("db read1($00FFD7)\nfreecode\nnop\n"
+                                                      if existing else ""))
+    ours, theirs = tmp_path / "ours.smc", tmp_path / "theirs.smc"
+    if existing:
+        for path in (ours, theirs):
+            path.write_bytes(b"\xab" * 512 + _FREE_ROM)
+    build(src, ours, fix_checksum=False)
+    run_asar(src, theirs, fix_checksum=False)
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert ours.read_bytes()[:512] == (b"\xab" if existing else b"\x00") * 512
