@@ -146,6 +146,14 @@ base $0A73
   BNE -
 arch 65816
 """,
+    "floating_point_functions_truncate": """\
+lorom
+org $008000
+db sqrt(2), sqrt(17), sqrt(65536)>>8, log(100), log10(1000), log2(1024), log2(1000)
+db sin(2), cos(0), tan(1), atan(100), asin(1), acos(0), arctan(3), arcsin(0), arccos(1)
+db sqrt(10)*sqrt(10), floor(7), ceil(7), round(7, 2)
+dw -sin(5)*100, sqrt(1000)*1000
+""",
 }
 # A ROM with room for freespace that asar agrees to patch.
 _FREE_ROM = bytes(0x7FC0) + b"AFS WARNINGS TEST".ljust(21) + b"\x20\x00\x0a" + bytes(4) \

@@ -278,8 +278,10 @@ def test_functions_without_asar() -> None:
     assert asm.binary()[:8] == bytes.fromhex("0008050000000680")   # kb(2), twice, bank, pc()
     with pytest.raises(AsmError, match="unknown function 'nope'"):
         assemble("org $008000\ndb nope(1)\n", filename="t.asm")
-    with pytest.raises(AsmError, match="integer-only"):
-        assemble("org $008000\ndb sqrt(4)\n", filename="t.asm")
+    assert assemble("org $008000\ndb sqrt(17), log2(9), sin(2), cos(0)\n").binary() == \
+        bytes((4, 3, 0, 1))
+    with pytest.raises(AsmError, match="outside the function's domain"):
+        assemble("org $008000\ndb sqrt(-4)\n", filename="t.asm")
 
 
 def test_hash_labels_leave_the_scope_alone() -> None:

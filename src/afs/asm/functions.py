@@ -1,12 +1,14 @@
 """asar's built-in functions (`read1()`, `defined()`, `bank()`, `pc()`...) and `function`s.
 
-Integer arithmetic, as the rest of AFS's math (asar computes in doubles; the functions that
-only make sense with fractions — `sqrt`, `sin`, `log`... — are reported as unsupported).
+Integer arithmetic, as the rest of AFS's math: asar computes in doubles, but its default
+`math round` truncates every intermediate result, so `sqrt`, `sin`, `log`... give the
+truncated value asar gives.
 Names and arguments follow asar's manual (RPGHacker/asar, docs/src/functions.md).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +19,12 @@ if TYPE_CHECKING:
     from afs.asm.expressions import Expr
     from afs.asm.passstate import PassState
 
-_FLOAT_ONLY = frozenset({"sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
-                         "arccos", "arctan", "log", "log2", "log10", "double"})
+# asar computes these in floating point, but under its default `math round` every result
+# is truncated toward zero (and the arguments are whole numbers): the same in integers.
+_FLOAT = {"sqrt": math.sqrt, "sin": math.sin, "cos": math.cos, "tan": math.tan,
+          "asin": math.asin, "acos": math.acos, "atan": math.atan, "arcsin": math.asin,
+          "arccos": math.acos, "arctan": math.atan, "log": math.log, "log10": math.log10,
+          "log2": math.log2}
 
 
 def _div(a: int, b: int) -> int:
@@ -138,9 +144,16 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         return path.stat().st_size
     if name[:8] == "readfile" and name[8:] in ("1", "2", "3", "4"):
         return _readfile(state, name, args, column, int(name[8]))
-    if name in _FLOAT_ONLY:
-        raise AsmError(f"unsupported function '{name}' (AFS's math is integer-only)",
-                       state.file, state.line, column)
+    if name in _FLOAT:
+        (value,) = _ints(name, args, 1, 1, state, column)
+        try:
+            result = _FLOAT[name](value)
+        except (ValueError, OverflowError):
+            result = math.nan
+        if not math.isfinite(result):
+            raise AsmError(f"{name}({value}) is not a number (outside the function's domain)",
+                           state.file, state.line, column)
+        return math.trunc(result)
     raise AsmError(f"unknown function '{name}'", state.file, state.line, column)
 
 
