@@ -154,6 +154,31 @@ db sin(2), cos(0), tan(1), atan(100), asin(1), acos(0), arctan(3), arcsin(0), ar
 db sqrt(10)*sqrt(10), floor(7), ceil(7), round(7, 2)
 dw -sin(5)*100, sqrt(1000)*1000
 """,
+    "asar_version_header_exact_math": """\
+asar 1.91
+lorom
+org $008000
+db 2+3*4, 8/2, 5-3-1, 12/4*2, sqrt(16), 1<<3|1, 2**3
+math pri off
+db 2+3*4
+math round on
+db 8/2*2
+""",
+    "asar_version_before_1_90": """\
+; old patch
+
+asar 1.50
+lorom
+org $008000
+db 2+3*4, 7/2*2
+""",
+}
+ERROR_CASES = {
+    "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",
+    "bad_version": "asar 1.9\nlorom\norg $008000\ndb 1\n",
+    "not_at_start": "lorom\nasar 1.91\norg $008000\ndb 1\n",
+    "incbin_target": "lorom\norg $008000\nincbin \"tbl.txt\" -> Foo\n",
+    "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
 }
 # A ROM with room for freespace that asar agrees to patch.
 _FREE_ROM = bytes(0x7FC0) + b"AFS WARNINGS TEST".ljust(21) + b"\x20\x00\x0a" + bytes(4) \
@@ -171,6 +196,26 @@ def test_matches_asar(name: str, tmp_path: Path) -> None:
     ours = assemble_file(tmp_path / "patch.asm").rom(fix_checksum=False)
     theirs = asar_assemble(source, files=dict(FILES))
     assert first_difference(ours, theirs) is None
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(ERROR_CASES))
+def test_refused_at_the_line_asar_names(name: str, tmp_path: Path) -> None:
+    src = tmp_path / "patch.asm"
+    src.write_text(ERROR_CASES[name])
+    for file, text in FILES.items():
+        (tmp_path / file).write_text(text)
+    with pytest.raises(AsarError) as theirs:
+        run_asar(src, tmp_path / "out.sfc", fix_checksum=False)
+    with pytest.raises(AsmError) as ours:
+        assemble_file(src)
+    assert ours.value.line == theirs.value.errors[0].line
+
+
+def test_fractions_under_asar_1_90_are_refused_not_truncated() -> None:
+    with pytest.raises(AsmError, match="fraction"):
+        assemble("asar 1.90\norg $008000\ndb 1/2*4\n")
+    assert assemble("org $008000\ndb 1/2*4\n").binary() == b"\x00"
 
 
 def test_braces_and_old_equals_without_asar() -> None:

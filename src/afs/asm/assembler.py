@@ -535,6 +535,7 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.main_file = "<input>"
+        self.main_lines: list[_Line] = []
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816") -> list[Statement]:
@@ -567,6 +568,7 @@ class _Assembler:
         return out
 
     def run(self, lines: list[_Line]) -> Assembly:
+        self.main_lines = lines
         for number in range(MAX_PASSES):
             state = _Pass(self, number)
             state.run_lines(lines)

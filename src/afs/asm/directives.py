@@ -64,6 +64,8 @@ def run_directive(state: PassState, d: Directive) -> None:
     name = d.name
     if name in _DATA_SIZE:
         _data(state, d, _DATA_SIZE[name])
+    elif name == "asar":
+        _asar_version(state, d)
     elif name == "warnings":
         asar_warnings.run(state, d)
     elif name in _FREESPACE:
@@ -109,6 +111,10 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.file, state.line, state.text = saved
     elif name == "incbin":
         _args(state, d, 1, 1)
+        if "->" in d.args[0].rpartition('"')[2]:
+            raise state.error("'incbin \"file\" -> target' is not supported (asar 1.91 "
+                              "deprecates it: put an org or a freespace before the incbin)",
+                              d.arg_columns[0])
         m = _RANGE.match(d.args[0])
         if m is None:
             state.emit(_path(state, d).read_bytes(), "data")
@@ -302,11 +308,16 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"invalid namespace name {word!r}", d.arg_columns[0])
     elif name == "math":
         _args(state, d, 1, 1)
-        parts = d.args[0].split()
-        if len(parts) != 2 or parts[0].lower() != "pri" or parts[1].lower() not in ("on", "off"):
+        parts = d.args[0].lower().split()
+        if (len(parts) != 2 or parts[0] not in ("pri", "round")
+                or parts[1] not in ("on", "off")):
             raise state.error(f"unsupported math setting {d.args[0]!r} "
-                              "(supported: 'math pri on|off')", d.arg_columns[0])
-        state.precedence = parts[1].lower() == "on"
+                              "(supported: 'math pri on|off', 'math round on|off')",
+                              d.arg_columns[0])
+        if parts[0] == "pri":
+            state.precedence = parts[1] == "on" or state.asar_version >= (1, 90)
+        else:
+            state.exact_math = parts[1] == "off" or state.asar_version >= (1, 90)
     elif name == "arch":
         _args(state, d, 1, 1)
         arch = d.args[0].lower()
@@ -341,6 +352,33 @@ def run_directive(state: PassState, d: Directive) -> None:
                                     else "assertion failed"))
     else:
         raise AsmError(f"unsupported directive '{name}'", state.file, state.line, d.column)
+
+
+_VERSION = re.compile(r"(\d+)\.(\d\d)$|(\d+)\.(\d+)\.(\d+)$")
+
+
+def _asar_version(state: PassState, d: Directive) -> None:
+    """`asar 1.xx`: the version a file needs, first in its file. From 1.90 on, asar's math
+    has C precedence and keeps fractions (AFS: an error where one would appear)."""
+    lines = state.asm.files.get(state.file) or state.asm.main_lines
+    if any(ln.text is not None and ln.text.strip() and not ln.text.strip().startswith("@")
+           for ln in lines[:state.line - 1]):
+        raise state.error("'asar' may only be used at the start of a file")
+    if not d.args:
+        return
+    m = _VERSION.match(d.args[0].strip())
+    if m is None:
+        raise state.error(f"invalid asar version {d.args[0]!r} (expected e.g. 1.91 or 1.9.1)",
+                          d.arg_columns[0])
+    if m.group(1):
+        major, minor, bug = int(m.group(1)), int(m.group(2)) // 10, int(m.group(2)) % 10
+    else:
+        major, minor, bug = int(m.group(3)), int(m.group(4)), int(m.group(5))
+    if (major, minor, bug) > (1, 9, 1) and major >= 1:
+        raise state.error("this patch needs a newer asar than 1.91")
+    if major == 1 and minor >= 9:
+        state.asar_version = (1, 90)
+        state.precedence = state.exact_math = True
 
 
 def _data(state: PassState, d: Directive, size: int) -> None:

@@ -354,7 +354,12 @@ def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
     if op == ">>":
         return lambda ctx: _shift(left(ctx), right(ctx), False, file, line, column)
     if op == "**":
-        return lambda ctx: _power(left(ctx), right(ctx), file, line, column)
+        def power(ctx: EvalContext) -> int:
+            a, b = left(ctx), right(ctx)
+            if b < 0 and a not in (1, -1) and getattr(ctx, "exact_math", False):
+                raise AsmError(_FRACTION, file, line, column)
+            return _power(a, b, file, line, column)
+        return power
 
     def divide(ctx: EvalContext) -> int:
         a, b = left(ctx), right(ctx)
@@ -363,9 +368,17 @@ def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
         q = abs(a) // abs(b)
         if (a < 0) != (b < 0):
             q = -q
+        if op == "/" and q * b != a and getattr(ctx, "exact_math", False):
+            raise AsmError(_FRACTION, file, line, column)
         return q if op == "/" else a - q * b
 
     return divide
+
+
+# `asar 1.90` and later (and `math round off`) keep fractions between operations; AFS's
+# integers give the same result exactly when no operation makes one.
+_FRACTION = ("this operation gives a fraction, which asar keeps under 'asar 1.90'/'math round "
+             "off' and AFS's integer math cannot (round it: floor(), or reorder the math)")
 
 
 def _shift(a: int, b: int, left: bool, file: str, line: int, column: int) -> int:

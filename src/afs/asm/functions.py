@@ -153,6 +153,10 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         if not math.isfinite(result):
             raise AsmError(f"{name}({value}) is not a number (outside the function's domain)",
                            state.file, state.line, column)
+        if state.exact_math and result != math.trunc(result):
+            raise AsmError(f"{name}({value}) is a fraction, which asar keeps under 'asar 1.90'/"
+                           "'math round off' and AFS's integer math cannot (floor() it)",
+                           state.file, state.line, column)
         return math.trunc(result)
     raise AsmError(f"unknown function '{name}'", state.file, state.line, column)
 

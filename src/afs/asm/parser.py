@@ -39,11 +39,10 @@ DIRECTIVES = frozenset([
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
-    "freespacebyte", "pushtable", "pulltable", "warnings",
+    "freespacebyte", "pushtable", "pulltable", "warnings", "asar",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "asar",
     "bankcross", "reset", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])

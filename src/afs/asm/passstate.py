@@ -97,6 +97,8 @@ class PassState:
         self.optimize_address = "default"
         self.dp_base = 0
         self.precedence = False
+        self.exact_math = False         # `math round off` / `asar 1.90`: no fractions allowed
+        self.asar_version = (0, 0)      # `asar 1.90`+: asar's later math
         self.arch = "65816"
         self.bankcross = True
         self.segments: list[Segment] = []
