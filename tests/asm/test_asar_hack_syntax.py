@@ -173,6 +173,11 @@ org $008000
 db 2+3*4, 7/2*2
 """,
 }
+PRINT_CASES = {
+    "bytes_and_freespaceuse": "lorom\norg $008000\ndb 1,2,3\nprint bytes\nreset bytes\n"
+                              "dw 4\nfreecode cleaned\nnop\nprint bytes\nprint freespaceuse\n"
+                              "reset freespaceuse\nprint freespaceuse\n",
+}
 ERROR_CASES = {
     "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",
     "bad_version": "asar 1.9\nlorom\norg $008000\ndb 1\n",
@@ -210,6 +215,17 @@ def test_refused_at_the_line_asar_names(name: str, tmp_path: Path) -> None:
     with pytest.raises(AsmError) as ours:
         assemble_file(src)
     assert ours.value.line == theirs.value.errors[0].line
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(PRINT_CASES))
+def test_prints_as_asar(name: str, tmp_path: Path) -> None:
+    src = tmp_path / "patch.asm"
+    src.write_text(PRINT_CASES[name])
+    rom = tmp_path / "rom.sfc"
+    rom.write_bytes(_FREE_ROM)
+    output = run_asar(src, rom, fix_checksum=False)
+    assert assemble_file(src, rom=_FREE_ROM).prints == output.strip().splitlines()
 
 
 def test_fractions_under_asar_1_90_are_refused_not_truncated() -> None:

@@ -66,6 +66,16 @@ def run_directive(state: PassState, d: Directive) -> None:
         _data(state, d, _DATA_SIZE[name])
     elif name == "asar":
         _asar_version(state, d)
+    elif name == "reset":
+        _args(state, d, 1, 1)
+        what = d.args[0].lower()
+        if what == "bytes":
+            state.bytes_reset = _bytes(state)
+        elif what == "freespaceuse":
+            state.fs.use = 0
+        else:
+            raise state.error(f"expected 'reset bytes' or 'reset freespaceuse', not "
+                              f"{d.args[0]!r}", d.arg_columns[0])
     elif name == "warnings":
         asar_warnings.run(state, d)
     elif name in _FREESPACE:
@@ -416,7 +426,7 @@ def _text(state: PassState, d: Directive, start: int) -> str:
         elif low == "pc":
             out.append(f"{state.logical_pc:06X}")
         elif low == "bytes":
-            out.append(str(sum(len(s.data) for s in state.segments)))
+            out.append(str(_bytes(state) - state.bytes_reset))
         elif low == "freespaceuse":
             out.append(str(state.fs.use))
         elif (low.startswith(("hex(", "dec(")) and text.endswith(")")):
@@ -439,6 +449,11 @@ def _text(state: PassState, d: Directive, start: int) -> str:
             raise state.error(f"print: expected a string, hex(...), dec(...), pc or bytes, "
                               f"not {text!r}", col)
     return "".join(out)
+
+
+def _bytes(state: PassState) -> int:
+    """asar's `bytes`: what the patch wrote so far, each freespace block's RATS tag included."""
+    return sum(len(s.data) for s in state.segments) + 8 * (state.fs.next_ident - 1)
 
 
 def _pattern(unit: bytes, count: int) -> bytes:

@@ -39,11 +39,11 @@ DIRECTIVES = frozenset([
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
-    "freespacebyte", "pushtable", "pulltable", "warnings", "asar",
+    "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "bankcross", "reset", "startpos", "rep", "align",
+    "bankcross", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
 

@@ -97,6 +97,7 @@ class PassState:
         self.optimize_address = "default"
         self.dp_base = 0
         self.precedence = False
+        self.bytes_reset = 0            # `reset bytes`
         self.exact_math = False         # `math round off` / `asar 1.90`: no fractions allowed
         self.asar_version = (0, 0)      # `asar 1.90`+: asar's later math
         self.arch = "65816"
