@@ -108,6 +108,14 @@ CASES: dict[str, tuple[bytes, list[str]]] = {
     "freespaceuse": (lorom(), ["lorom\nfreecode\nA: nop\nfreedata\ndb 1,2\n"
                                "print freespaceuse\n"]),
     "grows_with_freespacebyte": (lorom(), ["lorom\nfreespacebyte $FF\nfreecode\nA: rtl\n"]),
+    "hirom_cleaned": (lorom(hirom=True), ["hirom\nfreedata cleaned\ndb 1,2,3\n"
+                                          "freecode cleaned\nnop\n"] * 2),
+    "sa1_hooks": (lorom(), ["sa1rom\norg $008000\nautoclean JSL Main\nfreecode\nMain: nop\n"
+                            "rtl\n", "sa1rom\norg $008000\nautoclean JSL Main\nfreecode\n"
+                            "Main: nop #9\nrtl\n"]),
+    "sa1_grows": (lorom(fill=0x55), ["sa1rom\norg $008000\nautoclean JSL Main\nfreecode\n"
+                                     "Main: nop\nrtl\n"]),
+    "fullsa1_data": (lorom(), ["fullsa1rom\norg $008000\nautoclean dl T\nfreedata\nT: db 1\n"]),
     "hirom_refused": (lorom(hirom=True), ["hirom\norg $C08000\nautoclean JSL A\nfreecode\n"
                                           "A: nop\nrtl\n"]),
 }

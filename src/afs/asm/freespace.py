@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 STANDIN = 0x008000     # where pass 0 assembles every block (asar's `(id << 24) | $8000`)
 MAX_BLOCKS = 125       # asar: "A patch may not contain more than 125 freespaces."
 _RATS = b"STAR"
+_SA1_BANKS = (0x000000, 0x100000, 0x200000, 0x300000)   # asar's sa1banks the search tries
 
 
 def asar_pc_to_snes(offset: int, mapper: str) -> int:
@@ -250,7 +251,40 @@ class Freespace:
         if mapper == "sfxrom" and code:
             return asar_pc_to_snes(self._try(0x80000, rom_len, size, 0x7FFF,
                                              0x7FFF if align else 0, byte), mapper)
+        if mapper == "sa1rom":
+            return self._find_sa1(size, align, byte, default_byte, mapper)
+        if mapper == "fullsa1rom":
+            if not code and rom_len > 0x400000:
+                pos = self._try(0x400000, rom_len, size, 0xFFFF, 0xFFFF if align else 0, byte)
+                if pos >= 0:
+                    return asar_pc_to_snes(pos, mapper)
+            return asar_pc_to_snes(self._try(0x80000, rom_len, size, 0x7FFF,
+                                             0x7FFF if align else 0, byte), mapper)
         return -1
+
+    def _find_sa1(self, size: int, align: bool, byte: int, default_byte: int,
+                  mapper: str) -> int:
+        """asar's SA-1 search: the four 1 MiB banks the mapper can show, growing the ROM by
+        one of them when none has room."""
+        grow = True
+        while True:
+            rom_len = len(self.image)
+            next_bank = -1
+            for bank in _SA1_BANKS:
+                if bank + 0x100000 > rom_len:
+                    if bank <= rom_len and next_bank < 0:
+                        next_bank = bank
+                    continue
+                pos = self._try(bank or 0x80000, bank + 0x100000, size, 0x7FFF,
+                                0x7FFF if align else 0, byte)
+                if pos >= 0:
+                    return asar_pc_to_snes(pos, mapper)
+            if not grow or next_bank < 0:
+                return -1
+            grow = False
+            self.image.extend(bytes((default_byte,)) * (next_bank + 0x100000 - rom_len))
+            self.image[0x7FD7] = (0, 0x0A, 0x0B, 0x0C, 0x0C, 0x0D, 0x0D, 0x0D, 0x0D)[
+                len(self.image) >> 20]
 
     def _try(self, start: int, end: int, size: int, banksize: int, minalign: int,
              byte: int) -> int:
