@@ -9,6 +9,8 @@ refuses a patch, AFS refuses it at the same line and writes nothing.
 
 from __future__ import annotations
 
+import os
+import random
 import tempfile
 from pathlib import Path
 
@@ -202,3 +204,82 @@ def test_build_patches_in_place_and_writes_nothing_on_failure(tmp_path: Path) ->
     with pytest.raises(AsmError):
         build(src, rom, fix_checksum=False)
     assert rom.read_bytes() == before
+
+
+# --- random chains of hack-like patches -------------------------------------------------------
+_HOOKS = ("$008000", "$008100", "$008200", "$00A000", "$00A010", "$018000")
+SEED = int(os.environ.get("AFS_ASM_SEED", "1991"))
+
+
+def random_patch(rng: random.Random) -> str:
+    """Hooks that autoclean the blocks they reach (JSL/JML/dl), blocks of every kind with
+    code, data, forward and cross-block references, some `prot`ected tables, sometimes an
+    `autoclean $address`."""
+    lines = ["lorom"]
+    hooks = rng.randint(1, 4)
+    for i in range(hooks):
+        lines.append(f"org {_HOOKS[i]}\nautoclean {rng.choice(['JSL', 'JML', 'dl', 'JSL.L'])} B{i}")
+    total = hooks + rng.randint(0, 2)
+    for i in range(total):
+        options = [rng.choice(["ram", "noram"])]
+        options += ["align"] * (rng.random() < 0.2) + ["cleaned"] * (i >= hooks)
+        lines.append("freespace " + ", ".join(options))
+        protected = 0 < i < hooks and rng.random() < 0.3
+        if protected:
+            lines.append(f"prot P{i}")
+        lines.append(f"B{i}:")
+        for _ in range(rng.randint(1, 6)):
+            pick = rng.random()
+            target = f"B{rng.randrange(total)}"
+            if pick < 0.3:
+                lines.append(f"nop #{rng.choice([1, 3, 17, 200, 900, 3000, 12000])}")
+            elif pick < 0.5:
+                lines.append(f"lda {target}")
+            elif pick < 0.6:
+                lines.append(f"jsl {target}")
+            elif pick < 0.7:
+                lines.append("bra +\nnop\n+")
+            elif pick < 0.8:
+                lines.append("db " + ", ".join(str(rng.randrange(256))
+                                               for _ in range(rng.randint(1, 20))))
+            else:
+                lines.append(f"dl {target}")
+        lines.append("rtl")
+        if protected:
+            lines.append(f"freedata\nP{i}: db {rng.randrange(256)}, 1, 2")
+    if rng.random() < 0.1:
+        lines.append(f"autoclean ${rng.choice(['908008', '908100', '918008'])}")
+    return "\n".join(lines) + "\n"
+
+
+def random_rom(rng: random.Random) -> bytes:
+    """A ROM of 512 KiB to 3 MiB holding earlier patches' blocks and stray used bytes."""
+    size = rng.choice([0x80000, 0x100000, 0x100000, 0x200000, 0x300000])
+    tags, pos = [], 0x80000
+    for _ in range(rng.randint(0, 6)):
+        pos += rng.randrange(0, 0x9000)
+        length = rng.randint(1, 0x3000)
+        if pos + 8 + length < size and pos >> 15 == (pos + 8 + length) >> 15:
+            tags.append((pos, length))
+            pos += 8 + length
+    rom = bytearray(lorom(size=size, tags=tuple(tags), fill=rng.choice([0, 0, 0, 0x55])))
+    for _ in range(rng.randint(0, 20)):
+        rom[rng.randrange(0x70000, size)] = rng.randrange(1, 256)
+    return bytes(rom)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_random_patch_chains(case: int) -> None:
+    rng = random.Random(SEED * 100 + case)
+    rom = random_rom(rng)
+    for step in range(3):
+        source = random_patch(rng)
+        theirs, _, refused = _asar(source, rom)
+        if refused is not None:
+            with pytest.raises(AsmError) as ours:
+                assemble(source, filename="patch.asm", rom=rom)
+            assert ours.value.line == refused.errors[0].line, (SEED, case, step, source)
+            return
+        mine = assemble(source, filename="patch.asm", rom=rom).rom(rom, fix_checksum=False)
+        assert first_difference(mine, theirs) is None, (SEED, case, step, source)
+        rom = theirs
