@@ -46,6 +46,7 @@ from afs.asm.parser import (
 )
 from afs.asm.passstate import DEFAULT_ORG, PassState, Segment, _Line
 from afs.asm.spc700 import encode_spc
+from afs.asm.superfx import encode_superfx
 
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
@@ -382,7 +383,8 @@ class _Pass(PassState):
         elif isinstance(st, MacroCall):
             self.call_macro(st)
         elif isinstance(st, SpcInstruction):
-            self.emit(encode_spc(self, st), "instruction")
+            self.emit(encode_superfx(self, st) if self.arch == "superfx" else
+                      encode_spc(self, st), "instruction")
         else:
             raise self.error(f"unexpected statement {type(st).__name__}")
 

@@ -331,9 +331,9 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "arch":
         _args(state, d, 1, 1)
         arch = d.args[0].lower()
-        if arch not in ("65816", "spc700"):
+        if arch not in ("65816", "spc700", "superfx"):
             raise state.error(f"unsupported architecture {d.args[0]!r} (supported: 65816, "
-                              "spc700)", d.arg_columns[0])
+                              "spc700, superfx)", d.arg_columns[0])
         state.arch = arch
     elif name == "check":
         _args(state, d, 1, 1)

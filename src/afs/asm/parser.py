@@ -112,7 +112,8 @@ class Instruction(Statement):
 
 @dataclass(slots=True)
 class SpcInstruction(Statement):
-    """An SPC700 instruction (`arch spc700`); its operands are decoded when assembling."""
+    """An SPC700 or SuperFX instruction (`arch spc700`/`arch superfx`); its operands are
+    decoded when assembling."""
 
     mnemonic: str              # lower case
     suffix: str | None         # "b", "w" or None
@@ -473,8 +474,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
     lead = len(rest) - len(rest.lstrip())
     operand_text = rest.strip()
     operand_col = column + w.end() + lead
-    if arch == "spc700":
-        # `afs.asm.spc700` knows the mnemonics (and rejects unknown ones) when assembling.
+    if arch != "65816":
+        # `afs.asm.spc700` / `afs.asm.superfx` know the mnemonics (and reject unknown ones)
+        # when assembling.
         if word not in DIRECTIVES and word not in UNSUPPORTED:
             if suffix is not None and suffix not in ("b", "w"):
                 raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
