@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from afs.asm.asar import AsarError, run_asar
-from afs.asm.assembler import assemble
+from afs.asm.assembler import assemble, assemble_file
 from afs.asm.build import build
 from afs.asm.errors import AsmError
 from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
@@ -283,3 +283,35 @@ def test_random_patch_chains(case: int) -> None:
         mine = assemble(source, filename="patch.asm", rom=rom).rom(rom, fix_checksum=False)
         assert first_difference(mine, theirs) is None, (SEED, case, step, source)
         rom = theirs
+
+
+INCBIN_CASES = {
+    "to_freespace_label": 'lorom\norg $008000\nautoclean JSL Foo\nincbin "a.bin" -> Foo\n'
+                          'print hex(Foo)\n',
+    "leaked_and_counted": 'lorom\nincbin "a.bin" -> Foo\nfreecode\nBar: dl Foo\n'
+                          'print hex(Foo), " ", hex(Bar), " ", freespaceuse\n',
+    "to_an_address": 'lorom\norg $008000\nnop\nincbin "a.bin":10..20 -> $00A000\nnop\n',
+    "larger_than_a_bank": 'lorom\norg $008000\nautoclean dl Big\nincbin "b.bin" -> Big\n'
+                          'freedata\nT: db 1\n',
+    "between_blocks": 'lorom\nfreecode cleaned\nA: nop #40\nincbin "a.bin" -> Foo\n'
+                      'freedata cleaned\nB: dl Foo\n',
+}
+_INCBIN_FILES = {"a.bin": bytes((i * 7 + 3) & 0xFF for i in range(300)),
+                 "b.bin": bytes((i * 13 + 1) & 0xFF for i in range(40000))}
+
+
+@pytest.mark.parametrize("name", sorted(INCBIN_CASES))
+def test_incbin_to_a_target_as_asar(name: str, tmp_path: Path) -> None:
+    """asar's deprecated `incbin "file" -> target`: bytes, prints and leak warnings."""
+    for file, data in _INCBIN_FILES.items():
+        (tmp_path / file).write_bytes(data)
+    src = tmp_path / "patch.asm"
+    src.write_text(INCBIN_CASES[name])
+    rom = lorom(tags=((0x80000, 0x10),))
+    out = tmp_path / "out.sfc"
+    out.write_bytes(rom)
+    output = run_asar(src, out, fix_checksum=False)
+    asm = assemble_file(src, rom=rom)
+    assert first_difference(asm.rom(rom, fix_checksum=False), out.read_bytes()) is None
+    assert asm.prints == [ln for ln in output.splitlines() if ": warning:" not in ln]
+    assert output.count("Wfreespace_leaked") == sum("leaked" in w for w in asm.warnings)

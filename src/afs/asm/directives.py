@@ -121,24 +121,31 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.file, state.line, state.text = saved
     elif name == "incbin":
         _args(state, d, 1, 1)
-        if "->" in d.args[0].rpartition('"')[2]:
-            raise state.error("'incbin \"file\" -> target' is not supported (asar 1.91 "
-                              "deprecates it: put an org or a freespace before the incbin)",
-                              d.arg_columns[0])
-        m = _RANGE.match(d.args[0])
+        text, target = d.args[0], None
+        head, quote, tail = text.rpartition('"')
+        if "->" in tail:
+            # asar's deprecated `incbin "file" -> target`: to an address, or to freespace
+            before, _, target = tail.partition("->")
+            text, target = head + quote + before.rstrip(), target.strip()
+        m = _RANGE.match(text)
         if m is None:
-            state.emit(_path(state, d).read_bytes(), "data")
-            return
-        # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
-        data = _path(state, d, m.group(1)).read_bytes()
-        col = d.arg_columns[0] + m.start(2)
-        start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
-                                       precedence=state.precedence).evaluate(state)
-                      for t in (m.group(2), m.group(4)))
-        if not 0 <= start <= end <= len(data):
-            raise state.error(f"incbin range {start}..{end} is outside the file "
-                              f"({len(data)} bytes)", col)
-        state.emit(data[start:end], "data")
+            data = _path(state, d, text).read_bytes()
+        else:
+            # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
+            data = _path(state, d, m.group(1)).read_bytes()
+            col = d.arg_columns[0] + m.start(2)
+            start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
+                                           precedence=state.precedence).evaluate(state)
+                          for t in (m.group(2), m.group(4)))
+            if not 0 <= start <= end <= len(data):
+                raise state.error(f"incbin range {start}..{end} is outside the file "
+                                  f"({len(data)} bytes)", col)
+            data = data[start:end]
+        if target is None:
+            state.emit(data, "data")
+        else:
+            freespace.incbin_to(state, data, target,
+                                d.arg_columns[0] + len(d.args[0]) - len(target))
     elif name in ("fillword", "filllong", "filldword", "padword", "padlong", "paddword"):
         _args(state, d, 1, 1)
         kind = "fill" if name.startswith("fill") else "pad"

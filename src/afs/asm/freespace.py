@@ -29,6 +29,7 @@ from afs.asm import mapping
 from afs.asm.asar_warnings import warn
 from afs.asm.expressions import parse_expression
 from afs.asm.passstate import FREESPACE_TAG as TAG
+from afs.asm.passstate import Segment
 
 if TYPE_CHECKING:
     from afs.asm.parser import Directive, Instruction
@@ -197,26 +198,29 @@ class Freespace:
         return out
 
     def find(self, size: int, code: bool, align: bool, byte: int, default_byte: int,
-             mapper: str) -> int:
-        """asar's `getsnesfreespace`: place `size` bytes (tag written), or -1."""
+             mapper: str, bank_borders: bool = True) -> int:
+        """asar's `getsnesfreespace`: place `size` bytes (tag written), or -1.
+        `bank_borders=False` (LoROM only): the block may span banks (`incbin -> Label`)."""
         if not size:
             return asar_pc_to_snes(0x1234, mapper)
         if size > 0x10000:
             return -1
         size += 8
         if mapper == "lorom":
-            if size > 0x8008:
+            if size > 0x8008 and bank_borders:
                 return -1
+            banksize = 0x7FFF if bank_borders else 0xFFFFFF
+            minalign = 0x7FFF if align or not (bank_borders or size < 32768) else 0
             grow = True
             while True:
                 rom_len = len(self.image)
                 if rom_len > 0x200000 and not code:
-                    pos = self._try(0x200000 - 8, min(rom_len, 0x400000), size, 0x7FFF,
-                                    0x7FFF if align else 0, byte)
+                    pos = self._try(0x200000 - 8, min(rom_len, 0x400000), size, banksize,
+                                    minalign, byte)
                     if pos >= 0:
                         return asar_pc_to_snes(pos, mapper)
-                pos = self._try(0x80000, min(rom_len, 0x200000), size, 0x7FFF,
-                                0x7FFF if align else 0, byte)
+                pos = self._try(0x80000, min(rom_len, 0x200000), size, banksize, minalign,
+                                byte)
                 if pos >= 0:
                     return asar_pc_to_snes(pos, mapper)
                 if not grow:
@@ -545,6 +549,45 @@ def _open(state: PassState, d: Directive) -> None:
     fs.start = state.pc
     fs.meta, fs.meta_pc = "allow", state.pc
     state.emit(b"", "directive")
+
+
+def incbin_to(state: PassState, data: bytes, target: str, column: int) -> None:
+    """asar's deprecated `incbin "file" -> target`: the bytes at SNES address `target`
+    (the program counter stays), or, when `target` is a label name, in a freespace block
+    asar places in its first pass (spanning banks if it must) and names `target`."""
+    fs, shared = state.fs, state.asm.freespace
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", target):
+        address = _number(state, target, column) & 0xFFFFFF
+        offset = mapping.snes_to_pc(address, state.mapper)
+        if offset is None:
+            raise state.error(f"SNES address ${address:06X} does not map to ROM", column)
+        state.segments.append(Segment(address, bytearray(data), offset))
+        return
+    shared.used = True
+    ident = fs.next_ident
+    if ident > MAX_BLOCKS:
+        raise state.error(f"a patch may not contain more than {MAX_BLOCKS} freespaces")
+    fs.next_ident += 1
+    block = shared.block(ident)
+    if fs.number == 0:
+        if len(data) > 0x10000:
+            raise state.error("incbin to freespace takes at most 64 KiB")
+        block.pos = shared.find(len(data), False, False, 0, fs.default_byte, state.mapper,
+                                bank_borders=False)
+        if block.pos < 0:
+            raise state.error(f"no freespace found (requested size: {len(data)})")
+        offset = mapping.snes_to_pc(block.pos, state.mapper)
+        if offset is not None and data:
+            shared.write(offset, b"\xff" * len(data))
+    state.define_label(target, (block.pos & 0xFFFFFF) + ident * TAG)
+    if fs.number >= 2:
+        if block.leak:
+            warn(state, "freespace_leaked", "this freespace appears to be leaked (no "
+                 "autoclean or prot points into it)")
+        offset = mapping.snes_to_pc(block.pos, state.mapper)
+        if data and offset is not None:
+            state.segments.append(Segment(block.pos & 0xFFFFFF, bytearray(data), offset))
+        fs.use += 8 + len(data)
 
 
 def _label(state: PassState, text: str, column: int) -> int:
