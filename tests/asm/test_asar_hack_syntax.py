@@ -3,7 +3,10 @@ among them), each case compared byte for byte with the asar binary."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -305,3 +308,16 @@ def test_copier_header_of_smc_files_as_asar(existing: bool, tmp_path: Path) -> N
     run_asar(src, theirs, fix_checksum=False)
     assert ours.read_bytes() == theirs.read_bytes()
     assert ours.read_bytes()[:512] == (b"\xab" if existing else b"\x00") * 512
+
+
+def test_cli_defines_as_asar_dash_d(tmp_path: Path) -> None:
+    src = tmp_path / "p.asm"
+    src.write_text("lorom\norg $008000\ndb !FOO\nif defined(\"BAR\")\ndb 9\nendif\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src), "-D", "FOO=3",
+                    "-DBAR", "--fix-checksum", "off"], check=True, env=env,
+                   capture_output=True, text=True)
+    assert (tmp_path / "p.sfc").read_bytes()[:2] == b"\x03\x09"
+    bad = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src), "-D", "=3"],
+                         env=env, capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "NAME=VALUE" in bad.stdout + bad.stderr
