@@ -218,17 +218,19 @@ def strip_comment(text: str) -> str:
     """`text` up to its first `;` outside quotes (asar runs what follows a `;@`)."""
     if ";" not in text:
         return text
-    if ";@" in text:
-        text = text.replace(";@", "  ")
-        if ";" not in text:
-            return text
     if '"' not in text and "'" not in text:
-        return text[:text.index(";")]
+        if ";@" in text:
+            text = text.replace(";@", "  ")
+        return text[:text.index(";")] if ";" in text else text
     mask = _quoted_mask(text)
+    out = text
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
-            return text[:i]
-    return text
+            if text[i + 1:i + 2] == "@":
+                out = out[:i] + "  " + out[i + 2:]
+                continue
+            return out[:i]
+    return out
 
 
 def split_statements(text: str) -> list[tuple[str, int]]:
