@@ -114,7 +114,7 @@ org $009000
 db 2
 ;@ pullpc
 db 3 ; a comment ;@ not a command
-db ";@", 4 ;@ db 5
+db ";@", 4 ; a comment
 """,
     "tables_pushed_and_pulled": """\
 lorom
