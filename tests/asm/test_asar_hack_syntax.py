@@ -168,6 +168,20 @@ db 2+3*4
 math round on
 db 8/2*2
 """,
+    "freespacebyte_fills_the_gaps_it_writes_past": """\
+lorom
+freespacebyte $FF
+org $008000
+db 1
+org $008010
+db 2
+freespacebyte $00
+org $008020
+db 3
+freespacebyte $EA
+org $018000
+db 4
+""",
     "asar_version_before_1_90": """\
 ; old patch
 

@@ -92,8 +92,8 @@ class Assembly:
     passes: int = 0
     prints: list[str] = field(default_factory=list)     # `print` output, one line each
     # with freespace: the patched ROM as asar leaves it before the code lands (RATS tags
-    # written, old blocks freed, grown), and the byte that fills a gap when the file grows
-    image: tuple[bytes, int] | None = None
+    # written, old blocks freed, grown)
+    image: bytes | None = None
 
     def binary(self, fill: int = 0) -> bytes:
         """Flat image from the lowest to the highest written SNES address."""
@@ -114,16 +114,14 @@ class Assembly:
         A new file is as long as the highest byte written (zero fill); the header checksum is
         written when the file reaches the internal header, as asar does by default.
         """
-        rom = bytearray(existing or b"")
-        fill = 0
-        if self.image is not None:
-            rom, fill = bytearray(self.image[0]), self.image[1]
+        rom = bytearray(existing or b"") if self.image is None else bytearray(self.image)
         for s in self.segments:
             if not s.data or s.offset is None:
                 continue
             end = s.offset + len(s.data)
             if end > len(rom):
-                rom.extend(bytes((fill,)) * (s.offset - len(rom)) if s.offset > len(rom) else b"")
+                # asar fills a gap with the `freespacebyte` of the time it writes past it
+                rom.extend(bytes((s.fill,)) * max(0, s.offset - len(rom)))
                 rom.extend(bytes(end - len(rom)))
             rom[s.offset:end] = s.data
         if fix_checksum:
@@ -599,7 +597,7 @@ class _Assembler:
                     raise state.deferred[0] if state.deferred else quirks[0]
                 if state.deferred:
                     raise state.deferred[0]
-                return Assembly([Segment(s.address, bytes(s.data), s.offset)
+                return Assembly([Segment(s.address, bytes(s.data), s.offset, s.fill)
                                  for s in state.segments if s.data],
                                 {k: v & 0xFFFFFF if v >= TAG else v
                                  for k, v in state.labels.items()},

@@ -90,7 +90,6 @@ class Freespace:
         self.image = bytearray(self.original)      # asar's romdata before the code lands
         self.blocks: dict[int, _Block] = {}
         self.used = False                          # any freespace command seen
-        self.fill = 0                              # the freespace byte at the end
 
     def block(self, ident: int) -> _Block:
         return self.blocks.setdefault(ident, _Block())
@@ -102,9 +101,9 @@ class Freespace:
         """The width of label `value` in an operand assembled at bank `here`."""
         return width(state, value, here)
 
-    def result(self) -> tuple[bytes, int] | None:
-        """The image to patch and the gap byte, when freespace was used."""
-        return (bytes(self.image), self.fill) if self.used else None
+    def result(self) -> bytes | None:
+        """The image to patch, when freespace was used."""
+        return bytes(self.image) if self.used else None
 
     def settled(self, number: int) -> bool:
         """Whether pass `number` may be the last: with freespace, asar's three at least."""
@@ -448,7 +447,8 @@ def label_tag(state: PassState) -> int:
 def run(state: PassState, d: Directive) -> None:
     """`freespace`/`freecode`/`freedata`, `autoclean`, `prot`, `freespacebyte`."""
     name = d.name
-    state.asm.freespace.used = True
+    if name != "freespacebyte":
+        state.asm.freespace.used = True
     if state.spcblock is not None and name != "freespacebyte":
         raise state.error(f"'{name}' is not allowed inside an spcblock")
     if name in ("freespace", "freecode", "freedata"):
@@ -461,7 +461,6 @@ def run(state: PassState, d: Directive) -> None:
         if len(d.args) != 1 or not d.args[0]:
             raise state.error("expected 'freespacebyte value'")
         state.fs.default_byte = _number(state, d.args[0], d.arg_columns[0]) & 0xFF
-        state.asm.freespace.fill = state.fs.default_byte
 
 
 def _number(state: PassState, text: str, column: int) -> int:
@@ -561,7 +560,7 @@ def incbin_to(state: PassState, data: bytes, target: str, column: int) -> None:
         offset = mapping.snes_to_pc(address, state.mapper)
         if offset is None:
             raise state.error(f"SNES address ${address:06X} does not map to ROM", column)
-        state.segments.append(Segment(address, bytearray(data), offset))
+        state.segments.append(Segment(address, bytearray(data), offset, fs.default_byte))
         return
     shared.used = True
     ident = fs.next_ident
@@ -586,7 +585,8 @@ def incbin_to(state: PassState, data: bytes, target: str, column: int) -> None:
                  "autoclean or prot points into it)")
         offset = mapping.snes_to_pc(block.pos, state.mapper)
         if data and offset is not None:
-            state.segments.append(Segment(block.pos & 0xFFFFFF, bytearray(data), offset))
+            state.segments.append(Segment(block.pos & 0xFFFFFF, bytearray(data), offset,
+                                          fs.default_byte))
         fs.use += 8 + len(data)
 
 

@@ -28,6 +28,7 @@ class Segment:
     address: int
     data: bytes
     offset: int | None = None
+    fill: int = 0       # what fills the file up to `offset` if it ends before (freespacebyte)
 
 
 @dataclass(slots=True)
@@ -263,7 +264,8 @@ class PassState:
                     and last.offset is not None and last.offset + len(last.data) == offset):
                 last.data += data  # type: ignore[operator]
             else:
-                self.segments.append(Segment(real, bytearray(data), offset))  # type: ignore[arg-type]
+                self.segments.append(Segment(real, bytearray(data), offset,  # type: ignore[arg-type]
+                                             self.fs.default_byte))
             self.pc = end
         if self.asm.want_listing:
             self.listing.append((address, data, self.file, self.line, self.text, kind, offset,
