@@ -10,8 +10,9 @@ the new one goes), `prot` makes a block free others with it. Every detail follow
 - asar runs three passes. Pass 0 assembles each block at a stand-in address and measures
   it; an instruction that names a label not defined yet counts two more bytes (asar sizes
   such an instruction twice). Pass 1 places each block, in source order, in the first room
-  big enough (LoROM: from file offset $80000, never across a bank; a full ROM grows to 2
-  then 4 MiB, as asar grows it); `autoclean`s free their old blocks as pass 1 reaches them.
+  big enough (LoROM: from file offset $80000, never across a bank; a full ROM grows from
+  512 KiB to 1 then 2 MiB, for data to 4 MiB, as asar grows it; SA-1 and HiROM as asar
+  searches them); `autoclean`s free their old blocks as pass 1 reaches them.
   The last pass writes the tags with the final lengths. AFS maps its passes onto these:
   its pass 0 and 1 are asar's, every later one is asar's pass 2 (and repeats it exactly).
 - A label carries its block: from inside a block, a label of another block or outside
