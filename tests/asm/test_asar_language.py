@@ -278,8 +278,10 @@ def test_functions_without_asar() -> None:
     assert asm.binary()[:8] == bytes.fromhex("0008050000000680")   # kb(2), twice, bank, pc()
     with pytest.raises(AsmError, match="unknown function 'nope'"):
         assemble("org $008000\ndb nope(1)\n", filename="t.asm")
-    with pytest.raises(AsmError, match="integer-only"):
-        assemble("org $008000\ndb sqrt(4)\n", filename="t.asm")
+    assert assemble("org $008000\ndb sqrt(17), log2(9), sin(2), cos(0)\n").binary() == \
+        bytes((4, 3, 0, 1))
+    with pytest.raises(AsmError, match="outside the function's domain"):
+        assemble("org $008000\ndb sqrt(-4)\n", filename="t.asm")
 
 
 def test_hash_labels_leave_the_scope_alone() -> None:
@@ -352,7 +354,7 @@ def test_new_rom_is_written_with_the_usual_mode(tmp_path: Path) -> None:
 
 def test_cli_prints_and_fails_with_one_line(tmp_path: Path) -> None:
     src = tmp_path / "p.asm"
-    src.write_text('org $008000\nprint "hi ", hex($12)\nfreespace ram\n')
+    src.write_text('org $008000\nprint "hi ", hex($12)\nfreespace align\n')
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
     proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src)],
                           capture_output=True, text=True, env=env, check=False)

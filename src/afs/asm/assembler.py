@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.asm import mapping
+from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.directives import run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
+from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_tag
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
@@ -44,6 +46,7 @@ from afs.asm.parser import (
 )
 from afs.asm.passstate import DEFAULT_ORG, PassState, Segment, _Line
 from afs.asm.spc700 import encode_spc
+from afs.asm.superfx import encode_superfx
 
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
@@ -55,6 +58,7 @@ _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECAS
 _MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
+_MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -87,6 +91,9 @@ class Assembly:
     warnings: list[str] = field(default_factory=list)
     passes: int = 0
     prints: list[str] = field(default_factory=list)     # `print` output, one line each
+    # with freespace: the patched ROM as asar leaves it before the code lands (RATS tags
+    # written, old blocks freed, grown)
+    image: bytes | None = None
 
     def binary(self, fill: int = 0) -> bytes:
         """Flat image from the lowest to the highest written SNES address."""
@@ -101,17 +108,20 @@ class Assembly:
         return bytes(out)
 
     def rom(self, existing: bytes | None = None, *, fix_checksum: bool = True) -> bytes:
-        """The file asar writes: `existing` (or an empty new file) patched at ROM offsets.
+        """The file asar writes: `existing` (or an empty new file) patched at ROM offsets
+        (with freespace: the image asar prepared from the ROM it was given instead).
 
         A new file is as long as the highest byte written (zero fill); the header checksum is
         written when the file reaches the internal header, as asar does by default.
         """
-        rom = bytearray(existing or b"")
+        rom = bytearray(existing or b"") if self.image is None else bytearray(self.image)
         for s in self.segments:
             if not s.data or s.offset is None:
                 continue
             end = s.offset + len(s.data)
             if end > len(rom):
+                # asar fills a gap with the `freespacebyte` of the time it writes past it
+                rom.extend(bytes((s.fill,)) * max(0, s.offset - len(rom)))
                 rom.extend(bytes(end - len(rom)))
             rom[s.offset:end] = s.data
         if fix_checksum:
@@ -143,7 +153,7 @@ class _Pass(PassState):
             self.file, self.line, self.column = ln.file, ln.number, 1
             raw = ln.raw
             if args is not None and ("<" in raw or "?" in raw):
-                raw = _substitute_args(raw, args, self.macro_ids[-1])
+                raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
                 text = strip_comment(raw)
             else:
                 text = ln.text
@@ -371,7 +381,8 @@ class _Pass(PassState):
         elif isinstance(st, MacroCall):
             self.call_macro(st)
         elif isinstance(st, SpcInstruction):
-            self.emit(encode_spc(self, st), "instruction")
+            self.emit(encode_superfx(self, st) if self.arch == "superfx" else
+                      encode_spc(self, st), "instruction")
         else:
             raise self.error(f"unexpected statement {type(st).__name__}")
 
@@ -388,7 +399,7 @@ class _Pass(PassState):
         return self.namespace + name
 
     def asm_label(self, st: Label) -> None:
-        value = self.logical_pc
+        value = self.logical_pc + label_tag(self)
         if st.name[0] == "#":       # asar: a `#` label does not open a sublabel scope
             self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
         else:
@@ -399,6 +410,8 @@ class _Pass(PassState):
     def asm_instruction(self, st: Instruction) -> None:
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        if self.fs.ident and not self.number:
+            forward_labels(self, st)
         data, mode, opcode, value = encode_instruction(self, st)
         self.emit(data, "instruction", (st.mnemonic.upper(), mode, opcode, value, st.suffix))
 
@@ -443,8 +456,10 @@ class _Pass(PassState):
         self.macro_calls += 1
         self.macro_ids.append(self.macro_calls)
         try:
-            self.run_lines(self.macro_lines[st.name], dict(zip(macro.params, st.args,
-                                                               strict=True)))
+            # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
+            self.run_lines(self.macro_lines[st.name], {
+                p: a[1:-1].replace('""', '"') if len(a) >= 2 and a[0] == a[-1] == '"' else a
+                for p, a in zip(macro.params, st.args, strict=True)})
         finally:
             self.macro_depth -= 1
             self.macro_ids.pop()
@@ -466,14 +481,42 @@ def _first_word(text: str) -> str:
     return parts[0].lower() if parts else ""
 
 
-def _substitute_args(raw: str, args: dict[str, str], call_id: int) -> str:
-    """A macro line with its `<param>`s replaced, and its `?label`s made this call's own."""
+def _substitute_args(raw: str, args: dict[str, str], call_id: int,
+                     anons: dict[tuple[int, str], int]) -> str:
+    """A macro line with its `<param>`s replaced, and its `?label`s and `?+`/`?-` labels
+    made this call's own."""
     out = raw
     for name, value in args.items():
         out = out.replace(f"<{name}>", value)
     if "?" in out:
-        out = _MACRO_LOCAL.sub(rf"__macro{call_id}_\1", out)
+        out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id), out)
+        if "?+" in out or "?-" in out:
+            out = _MACRO_ANON.sub(lambda m: _macro_anon(m, call_id, anons), out)
     return out
+
+
+def _statement_start(m: re.Match[str]) -> bool:
+    before = m.string[:m.start()]
+    return not before[before.rfind(" : ") + 1:].strip(": \t")
+
+
+def _macro_local(m: re.Match[str], call_id: int) -> str:
+    # a definition is a `#` label: asar's `?name:` leaves the sublabel scope alone
+    return f"{'#' if _statement_start(m) else ''}__macro{call_id}_{m.group(1)}"
+
+
+def _macro_anon(m: re.Match[str], call_id: int, anons: dict[tuple[int, str], int]) -> str:
+    """`?++` in a macro: the call's own anonymous label, as a `#` label (which leaves the
+    sublabel scope alone) numbered by the definitions of that name so far in the call."""
+    name = m.group(1)
+    key = (call_id, name)
+    seen = anons.get(key, 0)
+    kind = "p" if name[0] == "+" else "m"
+    if _statement_start(m):
+        anons[key] = seen + 1
+        return f"#__macro{call_id}_{kind}{len(name)}_{seen}:"
+    index = seen if kind == "p" else seen - 1
+    return f"__macro{call_id}_{kind}{len(name)}_{index}"
 
 
 class _Assembler:
@@ -482,6 +525,7 @@ class _Assembler:
                  rom: bytes | None = None) -> None:
         self.base = base
         self.rom = rom
+        self.freespace = Freespace(rom)
         self.include_dirs = include_dirs
         self.initial_defines = {k: str(v) for k, v in (defines or {}).items()}
         self.strict = strict
@@ -491,6 +535,7 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.main_file = "<input>"
+        self.main_lines: list[_Line] = []
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816") -> list[Statement]:
@@ -523,9 +568,12 @@ class _Assembler:
         return out
 
     def run(self, lines: list[_Line]) -> Assembly:
+        self.main_lines = lines
         for number in range(MAX_PASSES):
             state = _Pass(self, number)
             state.run_lines(lines)
+            end_block(state)
+            finish_warnings(state, len(lines))
             if state.collecting is not None:
                 raise AsmError(f"macro '{state.collecting.name}' has no 'endmacro'",
                                *state.collect_site, state.collecting.column)
@@ -535,7 +583,8 @@ class _Assembler:
                 raise AsmError(f"'{state.loop.kind}' without 'end{state.loop.kind}'",
                                state.loop.file, state.loop.line, 1)
             stable = state.labels == self.labels and state.plus == self.plus
-            final = (number == 0 and state.unresolved == 0) or (number > 0 and stable)
+            final = ((number == 0 and state.unresolved == 0) or (number > 0 and stable)) \
+                and self.freespace.settled(number)
             self.labels, self.plus = state.labels, state.plus
             if final:
                 if state.quirks:
@@ -548,11 +597,14 @@ class _Assembler:
                     raise state.deferred[0] if state.deferred else quirks[0]
                 if state.deferred:
                     raise state.deferred[0]
-                return Assembly([Segment(s.address, bytes(s.data), s.offset)
+                return Assembly([Segment(s.address, bytes(s.data), s.offset, s.fill)
                                  for s in state.segments if s.data],
-                                dict(state.labels), [_listing_line(row) for row in state.listing],
+                                {k: v & 0xFFFFFF if v >= TAG else v
+                                 for k, v in state.labels.items()},
+                                [_listing_line(row) for row in state.listing],
                                 state.mapper,
-                                state.warnings, number + 1, state.prints)
+                                state.warnings, number + 1, state.prints,
+                                self.freespace.result())
         raise AsmError(f"label addresses did not settle after {MAX_PASSES} passes",
                        lines[0].file if lines else "<input>", 1, 1)
 

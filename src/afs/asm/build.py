@@ -46,19 +46,28 @@ def _atomic_write(path: Path, data: bytes) -> None:
 
 def build(source: str | Path, output: str | Path | None = None, *, base: int | None = None,
           fix_checksum: bool = True, title_check: bool = True,
-          include_dirs: tuple[str | Path, ...] = (), listing: bool = True) -> BuildResult:
+          include_dirs: tuple[str | Path, ...] = (), listing: bool = True,
+          defines: dict[str, str] | None = None) -> BuildResult:
     """Assemble `source` and write `output` (default: the source with `.sfc`).
 
     Without `base`: a new output is exactly the file asar 1.91 writes; an existing one is
-    patched in place (asar's title check included). With `base`: a flat binary of the code.
-    `listing=False` skips the listing (less time and memory for large sources).
+    patched in place (asar's title check included; a `.smc` file's 512-byte copier header
+    is kept out of the ROM, as asar keeps it). With `base`: a flat binary of the code.
+    `listing=False` skips the listing (less time and memory for large sources); `defines`
+    are set before the source runs (asar's -D).
     """
     src = Path(source)
     out = Path(output) if output is not None else src.with_suffix(".bin" if base is not None
                                                                   else ".sfc")
     existing = out.read_bytes() if base is None and out.exists() else None
+    header = b""
+    if base is None and out.suffix.lower() == ".smc":
+        # asar takes a .smc file to start with a 512-byte copier header: it patches what
+        # follows and keeps the header (a new file gets one of zeros).
+        header = (existing or b"")[:512].ljust(512, b"\x00")
+        existing = existing[512:] if existing is not None else None
     asm = assemble_file(src, base=base, include_dirs=include_dirs, listing=listing,
-                        rom=existing)
+                        rom=existing, defines=defines)
     if base is not None:
         data = asm.binary()
         _atomic_write(out, data)
@@ -66,6 +75,6 @@ def build(source: str | Path, output: str | Path | None = None, *, base: int | N
     if existing is not None and title_check and title_is_garbage(existing, asm.mapper):
         raise AsmError("the ROM title of the file to patch looks like garbage; pass "
                        "--no-title-check to patch it anyway (asar refuses too)", str(out), 1, 1)
-    data = asm.rom(existing, fix_checksum=fix_checksum)
+    data = header + asm.rom(existing, fix_checksum=fix_checksum)
     _atomic_write(out, data)
     return BuildResult(out, len(data), existing is not None, False, asm)

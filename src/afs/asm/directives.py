@@ -6,16 +6,19 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from afs.asm import mapping
+from afs.asm import asar_warnings, freespace, mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function
 from afs.asm.parser import Directive, split_args
+from afs.asm.structs import close_struct, open_struct
 
 if TYPE_CHECKING:
     from afs.asm.passstate import PassState
 
 _DATA_SIZE = {"db": 1, "dw": 2, "dl": 3, "dd": 4}
+_FREESPACE = frozenset(["freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
+                        "freespacebyte"])
 
 
 def _args(state: PassState, d: Directive, low: int, high: int) -> None:
@@ -48,7 +51,8 @@ def _path(state: PassState, d: Directive, text: str | None = None) -> Path:
     if not text:
         raise state.error(f"'{d.name}' needs a file name", d.arg_columns[0])
     here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
-    for folder in (here, *state.asm.include_dirs):
+    # asar: beside the including file, in the include folders, then from the working folder
+    for folder in (here, *state.asm.include_dirs, Path()):
         candidate = folder / text
         if candidate.is_file():
             return candidate
@@ -60,8 +64,25 @@ def run_directive(state: PassState, d: Directive) -> None:
     name = d.name
     if name in _DATA_SIZE:
         _data(state, d, _DATA_SIZE[name])
+    elif name == "asar":
+        _asar_version(state, d)
+    elif name == "reset":
+        _args(state, d, 1, 1)
+        what = d.args[0].lower()
+        if what == "bytes":
+            state.bytes_reset = _bytes(state)
+        elif what == "freespaceuse":
+            state.fs.use = 0
+        else:
+            raise state.error(f"expected 'reset bytes' or 'reset freespaceuse', not "
+                              f"{d.args[0]!r}", d.arg_columns[0])
+    elif name == "warnings":
+        asar_warnings.run(state, d)
+    elif name in _FREESPACE:
+        freespace.run(state, d)
     elif name == "org":
         _args(state, d, 1, 1)
+        freespace.end_block(state)
         state.pc = _value(state, d, 0) & 0xFFFFFF
         state.base_delta = 0
         state.emit(b"", "directive")
@@ -100,20 +121,31 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.file, state.line, state.text = saved
     elif name == "incbin":
         _args(state, d, 1, 1)
-        m = _RANGE.match(d.args[0])
+        text, target = d.args[0], None
+        head, quote, tail = text.rpartition('"')
+        if "->" in tail:
+            # asar's deprecated `incbin "file" -> target`: to an address, or to freespace
+            before, _, target = tail.partition("->")
+            text, target = head + quote + before.rstrip(), target.strip()
+        m = _RANGE.match(text)
         if m is None:
-            state.emit(_path(state, d).read_bytes(), "data")
-            return
-        # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
-        data = _path(state, d, m.group(1)).read_bytes()
-        col = d.arg_columns[0] + m.start(2)
-        start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
-                                       precedence=state.precedence).evaluate(state)
-                      for t in (m.group(2), m.group(4)))
-        if not 0 <= start <= end <= len(data):
-            raise state.error(f"incbin range {start}..{end} is outside the file "
-                              f"({len(data)} bytes)", col)
-        state.emit(data[start:end], "data")
+            data = _path(state, d, text).read_bytes()
+        else:
+            # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
+            data = _path(state, d, m.group(1)).read_bytes()
+            col = d.arg_columns[0] + m.start(2)
+            start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
+                                           precedence=state.precedence).evaluate(state)
+                          for t in (m.group(2), m.group(4)))
+            if not 0 <= start <= end <= len(data):
+                raise state.error(f"incbin range {start}..{end} is outside the file "
+                                  f"({len(data)} bytes)", col)
+            data = data[start:end]
+        if target is None:
+            state.emit(data, "data")
+        else:
+            freespace.incbin_to(state, data, target,
+                                d.arg_columns[0] + len(d.args[0]) - len(target))
     elif name in ("fillword", "filllong", "filldword", "padword", "padlong", "paddword"):
         _args(state, d, 1, 1)
         kind = "fill" if name.startswith("fill") else "pad"
@@ -141,27 +173,9 @@ def run_directive(state: PassState, d: Directive) -> None:
                                number, 3) from None
         state.table = table
     elif name == "struct":
-        parts = d.args[0].split(None, 1) if len(d.args) == 1 else []
-        if len(parts) != 2 or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", parts[0]):
-            raise state.error("expected 'struct Name address' (extends and arrays are not "
-                              "supported)")
-        if state.struct is not None:
-            raise state.error("nested struct")
-        start = parse_expression(parts[1], column=d.arg_columns[0] + d.args[0].index(parts[1]),
-                                 file=state.file, line=state.line,
-                                 precedence=state.precedence).evaluate(state) & 0xFFFFFF
-        state.define_label(state.namespace + parts[0], start)
-        state.struct = (parts[0], start, state.pc, state.base_delta)
-        state.pc, state.base_delta = start, 0
+        open_struct(state, d)
     elif name == "endstruct":
-        if state.struct is None:
-            raise state.error("'endstruct' without 'struct'")
-        if d.args:
-            raise state.error("'endstruct' with arguments (align) is not supported")
-        struct_name, start, saved_pc, saved_delta = state.struct
-        state.structs[struct_name] = (state.pc or 0) - start
-        state.pc, state.base_delta = saved_pc, saved_delta
-        state.struct = None
+        close_struct(state, d)
     elif name == "spcblock":
         # asar's N-SPC upload block: dw length, dw target, the SPC700 code, [dw 0, dw exec].
         if not 1 <= len(d.args) <= 1 or state.spcblock is not None:
@@ -195,6 +209,14 @@ def run_directive(state: PassState, d: Directive) -> None:
                                      file=state.file, line=state.line,
                                      precedence=state.precedence).evaluate(state)
             state.emit(b"\x00\x00" + (start & 0xFFFF).to_bytes(2, "little"), "data")
+    elif name == "pushtable":
+        _args(state, d, 0, 0)
+        state.table_stack.append(dict(state.table) if state.table is not None else None)
+    elif name == "pulltable":
+        _args(state, d, 0, 0)
+        if not state.table_stack:
+            raise state.error("'pulltable' without 'pushtable'")
+        state.table = state.table_stack.pop()
     elif name == "cleartable":
         _args(state, d, 0, 0)
         state.table = None
@@ -210,7 +232,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label):
             raise state.error(f"expected 'global Label:', not {d.args[0]!r}", d.arg_columns[0])
         state.scope = [label]
-        state.define_label(label, state.logical_pc)
+        state.define_label(label, state.logical_pc + freespace.label_tag(state))
     elif name == "includeonce":
         _args(state, d, 0, 0)
         state.include_once.add(str(Path(state.file).resolve()))
@@ -250,13 +272,16 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"expected 'optimize dp none|ram|always' or 'optimize address "
                               f"default|ram|mirrors', not {d.args[0]!r}", d.arg_columns[0])
         setattr(state, f"optimize_{parts[0]}", parts[1])
+        state.fs.optimize_set.add(parts[0])
     elif name == "pushpc":
         _args(state, d, 0, 0)
         state.pc_stack.append((state.pc, state.base_delta))
+        freespace.push(state)
     elif name == "pullpc":
         _args(state, d, 0, 0)
         if not state.pc_stack:
             raise state.error("'pullpc' without 'pushpc'")
+        freespace.pull(state)
         state.pc, state.base_delta = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
@@ -274,12 +299,16 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.pc = (state.pc + _value(state, d, 0)) & 0xFFFFFF
     elif name == "pad":
         _args(state, d, 1, 1)
+        if state.fs.ident:
+            raise state.error("pad does not make sense in freespace")
         target = _value(state, d, 0) & 0xFFFFFF
         here = state.logical_pc
         if target > here:
             state.emit(_pattern(state.padbyte, target - here), "data")
     elif name == "warnpc":
         _args(state, d, 1, 1)
+        if state.fs.ident:
+            raise state.error("warnpc used in freespace")
         limit = _value(state, d, 0) & 0xFFFFFF
         here = state.logical_pc
         if here > limit:
@@ -296,17 +325,22 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"invalid namespace name {word!r}", d.arg_columns[0])
     elif name == "math":
         _args(state, d, 1, 1)
-        parts = d.args[0].split()
-        if len(parts) != 2 or parts[0].lower() != "pri" or parts[1].lower() not in ("on", "off"):
+        parts = d.args[0].lower().split()
+        if (len(parts) != 2 or parts[0] not in ("pri", "round")
+                or parts[1] not in ("on", "off")):
             raise state.error(f"unsupported math setting {d.args[0]!r} "
-                              "(supported: 'math pri on|off')", d.arg_columns[0])
-        state.precedence = parts[1].lower() == "on"
+                              "(supported: 'math pri on|off', 'math round on|off')",
+                              d.arg_columns[0])
+        if parts[0] == "pri":
+            state.precedence = parts[1] == "on" or state.asar_version >= (1, 90)
+        else:
+            state.exact_math = parts[1] == "off" or state.asar_version >= (1, 90)
     elif name == "arch":
         _args(state, d, 1, 1)
         arch = d.args[0].lower()
-        if arch not in ("65816", "spc700"):
+        if arch not in ("65816", "spc700", "superfx"):
             raise state.error(f"unsupported architecture {d.args[0]!r} (supported: 65816, "
-                              "spc700)", d.arg_columns[0])
+                              "spc700, superfx)", d.arg_columns[0])
         state.arch = arch
     elif name == "check":
         _args(state, d, 1, 1)
@@ -321,7 +355,7 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":
-        state.warnings.append(f"{state.file}:{state.line}: warn command: {_text(state, d, 0)}")
+        asar_warnings.warn(state, "warn_command", f"warn command: {_text(state, d, 0)}")
     elif name == "error":
         raise state.error(f"error command: {_text(state, d, 0)}")
     elif name == "assert":
@@ -335,6 +369,33 @@ def run_directive(state: PassState, d: Directive) -> None:
                                     else "assertion failed"))
     else:
         raise AsmError(f"unsupported directive '{name}'", state.file, state.line, d.column)
+
+
+_VERSION = re.compile(r"(\d+)\.(\d\d)$|(\d+)\.(\d+)\.(\d+)$")
+
+
+def _asar_version(state: PassState, d: Directive) -> None:
+    """`asar 1.xx`: the version a file needs, first in its file. From 1.90 on, asar's math
+    has C precedence and keeps fractions (AFS: an error where one would appear)."""
+    lines = state.asm.files.get(state.file) or state.asm.main_lines
+    if any(ln.text is not None and ln.text.strip() and not ln.text.strip().startswith("@")
+           for ln in lines[:state.line - 1]):
+        raise state.error("'asar' may only be used at the start of a file")
+    if not d.args:
+        return
+    m = _VERSION.match(d.args[0].strip())
+    if m is None:
+        raise state.error(f"invalid asar version {d.args[0]!r} (expected e.g. 1.91 or 1.9.1)",
+                          d.arg_columns[0])
+    if m.group(1):
+        major, minor, bug = int(m.group(1)), int(m.group(2)) // 10, int(m.group(2)) % 10
+    else:
+        major, minor, bug = int(m.group(3)), int(m.group(4)), int(m.group(5))
+    if (major, minor, bug) > (1, 9, 1) and major >= 1:
+        raise state.error("this patch needs a newer asar than 1.91")
+    if major == 1 and minor >= 9:
+        state.asar_version = (1, 90)
+        state.precedence = state.exact_math = True
 
 
 def _data(state: PassState, d: Directive, size: int) -> None:
@@ -372,9 +433,9 @@ def _text(state: PassState, d: Directive, start: int) -> str:
         elif low == "pc":
             out.append(f"{state.logical_pc:06X}")
         elif low == "bytes":
-            out.append(str(sum(len(s.data) for s in state.segments)))
+            out.append(str(_bytes(state) - state.bytes_reset))
         elif low == "freespaceuse":
-            out.append("0")
+            out.append(str(state.fs.use))
         elif (low.startswith(("hex(", "dec(")) and text.endswith(")")):
             inner = split_args(text[4:-1], col + 4)
             if not inner[0][0] or len(inner) > (2 if low[0] == "h" else 1):
@@ -395,6 +456,11 @@ def _text(state: PassState, d: Directive, start: int) -> str:
             raise state.error(f"print: expected a string, hex(...), dec(...), pc or bytes, "
                               f"not {text!r}", col)
     return "".join(out)
+
+
+def _bytes(state: PassState) -> int:
+    """asar's `bytes`: what the patch wrote so far, each freespace block's RATS tag included."""
+    return sum(len(s.data) for s in state.segments) + 8 * (state.fs.next_ident - 1)
 
 
 def _pattern(unit: bytes, count: int) -> bytes:

@@ -126,7 +126,7 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
     if kind == "anon":
         assert op.anon is not None
         value = state.anon_value(op.anon, st.column)
-        width = state.anon_width(value)
+        width = state.anon_width(op.anon, value)
     else:
         assert op.expr is not None
         value = op.expr.evaluate(state)

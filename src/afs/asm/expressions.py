@@ -43,7 +43,7 @@ _TOKEN = re.compile(r"""
   | '(?P<char>'(?=')|[^']*)'
   | "(?P<str>(?:[^"]|"")*)"
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
-  | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,])
+  | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,\[\]])
 """, re.VERBOSE)
 
 # A whole expression that is one literal or one label: most operands, parsed without the
@@ -59,6 +59,7 @@ _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "%": 6, "**": 7}
+_LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
 _CMP_OPS = frozenset({"==", "!=", "<", ">", "<=", ">="})
 
 
@@ -231,6 +232,26 @@ class _Parser:
             left = _binary(t.text, left, right, self, t.column)
         return left
 
+    def parse_struct_array(self, t: Token) -> Evaluator:
+        """asar's struct arrays: `Name[i]` and `Name[i].field` are `Name` and `Name.field`
+        plus i times the struct's object size."""
+        self.i += 1
+        index = self.parse_math()
+        close = self.peek()
+        if close is None or close.text != "]":
+            raise self.error("missing ']'", close.column if close else self.end_column())
+        self.i += 1
+        field = self.peek()
+        name = t.text
+        if (field is not None and field.kind == "name" and field.text.startswith(".")
+                and field.column == close.column + 1):
+            self.i += 1
+            name += field.text
+        self.labels.append(name)
+        struct, col = t.text, t.column
+        return lambda ctx: (ctx.label_value(name, col)
+                            + index(ctx) * ctx.call_function("objectsize", [struct], col))
+
     def parse_unary(self) -> Evaluator:
         t = self.peek()
         if t is None:
@@ -245,6 +266,8 @@ class _Parser:
             nxt = self.peek()
             if nxt is not None and nxt.text == "(" and nxt.column == t.column + len(t.text):
                 return self.parse_call(t)
+            if nxt is not None and nxt.text == "[" and nxt.column == t.column + len(t.text):
+                return self.parse_struct_array(t)
             name, col = t.text, t.column
             self.labels.append(name)
             return lambda ctx: ctx.label_value(name, col)
@@ -331,7 +354,12 @@ def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
     if op == ">>":
         return lambda ctx: _shift(left(ctx), right(ctx), False, file, line, column)
     if op == "**":
-        return lambda ctx: _power(left(ctx), right(ctx), file, line, column)
+        def power(ctx: EvalContext) -> int:
+            a, b = left(ctx), right(ctx)
+            if b < 0 and a not in (1, -1) and getattr(ctx, "exact_math", False):
+                raise AsmError(_FRACTION, file, line, column)
+            return _power(a, b, file, line, column)
+        return power
 
     def divide(ctx: EvalContext) -> int:
         a, b = left(ctx), right(ctx)
@@ -340,9 +368,17 @@ def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
         q = abs(a) // abs(b)
         if (a < 0) != (b < 0):
             q = -q
+        if op == "/" and q * b != a and getattr(ctx, "exact_math", False):
+            raise AsmError(_FRACTION, file, line, column)
         return q if op == "/" else a - q * b
 
     return divide
+
+
+# `asar 1.90` and later (and `math round off`) keep fractions between operations; AFS's
+# integers give the same result exactly when no operation makes one.
+_FRACTION = ("this operation gives a fraction, which asar keeps under 'asar 1.90'/'math round "
+             "off' and AFS's integer math cannot (round it: floor(), or reorder the math)")
 
 
 def _shift(a: int, b: int, left: bool, file: str, line: int, column: int) -> int:
@@ -395,6 +431,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     simple = _SIMPLE.fullmatch(stripped)
     if simple is not None:
         return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
+    if condition and " = " in text:
+        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
+        text = _LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line)
     for tok in tokens:
         if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:

@@ -1,12 +1,14 @@
 """asar's built-in functions (`read1()`, `defined()`, `bank()`, `pc()`...) and `function`s.
 
-Integer arithmetic, as the rest of AFS's math (asar computes in doubles; the functions that
-only make sense with fractions — `sqrt`, `sin`, `log`... — are reported as unsupported).
+Integer arithmetic, as the rest of AFS's math: asar computes in doubles, but its default
+`math round` truncates every intermediate result, so `sqrt`, `sin`, `log`... give the
+truncated value asar gives.
 Names and arguments follow asar's manual (RPGHacker/asar, docs/src/functions.md).
 """
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,8 +19,12 @@ if TYPE_CHECKING:
     from afs.asm.expressions import Expr
     from afs.asm.passstate import PassState
 
-_FLOAT_ONLY = frozenset({"sqrt", "sin", "cos", "tan", "asin", "acos", "atan", "arcsin",
-                         "arccos", "arctan", "log", "log2", "log10", "double"})
+# asar computes these in floating point, but under its default `math round` every result
+# is truncated toward zero (and the arguments are whole numbers): the same in integers.
+_FLOAT = {"sqrt": math.sqrt, "sin": math.sin, "cos": math.cos, "tan": math.tan,
+          "asin": math.asin, "acos": math.acos, "atan": math.atan, "arcsin": math.asin,
+          "arccos": math.acos, "arctan": math.atan, "log": math.log, "log10": math.log10,
+          "log2": math.log2}
 
 
 def _div(a: int, b: int) -> int:
@@ -99,7 +105,7 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         if struct not in state.structs:
             raise AsmError(f"{name}(): struct '{struct}' not found (defined later?)",
                            state.file, state.line, column)
-        return state.structs[struct]
+        return state.structs[struct][0 if name == "sizeof" else 1]
     if name == "defined":
         return int(_strings(name, args, 1, state, column)[0] in state.defines)
     if name in ("stringsequal", "stringsequalnocase"):
@@ -138,9 +144,20 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         return path.stat().st_size
     if name[:8] == "readfile" and name[8:] in ("1", "2", "3", "4"):
         return _readfile(state, name, args, column, int(name[8]))
-    if name in _FLOAT_ONLY:
-        raise AsmError(f"unsupported function '{name}' (AFS's math is integer-only)",
-                       state.file, state.line, column)
+    if name in _FLOAT:
+        (value,) = _ints(name, args, 1, 1, state, column)
+        try:
+            result = _FLOAT[name](value)
+        except (ValueError, OverflowError):
+            result = math.nan
+        if not math.isfinite(result):
+            raise AsmError(f"{name}({value}) is not a number (outside the function's domain)",
+                           state.file, state.line, column)
+        if state.exact_math and result != math.trunc(result):
+            raise AsmError(f"{name}({value}) is a fraction, which asar keeps under 'asar 1.90'/"
+                           "'math round off' and AFS's integer math cannot (floor() it)",
+                           state.file, state.line, column)
+        return math.trunc(result)
     raise AsmError(f"unknown function '{name}'", state.file, state.line, column)
 
 
@@ -154,7 +171,7 @@ def _read_rom(state: PassState, address: int, count: int) -> bytes | None:
 
 def _file(state: PassState, name: str) -> Path | None:
     here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
-    for folder in (here, *state.asm.include_dirs):
+    for folder in (here, *state.asm.include_dirs, Path()):
         if (folder / name).is_file():
             return folder / name
     return None

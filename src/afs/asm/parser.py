@@ -38,20 +38,20 @@ DIRECTIVES = frozenset([
     "undef", "global", "includeonce", "includefrom", "fillword", "filllong", "filldword",
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
-    "endspcblock",
+    "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
+    "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "freespace", "freecode", "freedata", "autoclean", "prot",
-
-    "asar",
-    "bankcross", "warnings", "pushtable", "pulltable", "reset", "startpos", "rep", "align",
+    "bankcross", "startpos", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
 
 # `#name:` is asar's label that leaves the sublabel scope alone.
 _LABEL_RE = re.compile(r"(#?\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
 _SUBLABEL_RE = re.compile(r"(?:#\.*|\.+)[A-Za-z_][A-Za-z0-9_]*$")
+# asar: a sublabel needs no colon before a statement (`.row0 dw 1`), unless one of `=`.
+_BARE_SUBLABEL_RE = re.compile(r"(\.+[A-Za-z_][A-Za-z0-9_]*)(?=\s+(?!=\s))")
 _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 # asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
@@ -112,7 +112,8 @@ class Instruction(Statement):
 
 @dataclass(slots=True)
 class SpcInstruction(Statement):
-    """An SPC700 instruction (`arch spc700`); its operands are decoded when assembling."""
+    """An SPC700 or SuperFX instruction (`arch spc700`/`arch superfx`); its operands are
+    decoded when assembling."""
 
     mnemonic: str              # lower case
     suffix: str | None         # "b", "w" or None
@@ -214,16 +215,22 @@ def _quoted_mask(text: str) -> list[bool]:
 
 
 def strip_comment(text: str) -> str:
-    """`text` up to its first `;` outside quotes."""
+    """`text` up to its first `;` outside quotes (asar runs what follows a `;@`)."""
     if ";" not in text:
         return text
     if '"' not in text and "'" not in text:
-        return text[:text.index(";")]
+        if ";@" in text:
+            text = text.replace(";@", "  ")
+        return text[:text.index(";")] if ";" in text else text
     mask = _quoted_mask(text)
+    out = text
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
-            return text[:i]
-    return text
+            if text[i + 1:i + 2] == "@":
+                out = out[:i] + "  " + out[i + 2:]
+                continue
+            return out[:i]
+    return out
 
 
 def split_statements(text: str) -> list[tuple[str, int]]:
@@ -413,6 +420,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
+        if m is None and text[:1] == ".":
+            m = _BARE_SUBLABEL_RE.match(text)
         if m is None and out and arch == "65816":
             # After `label:` prefixes (usdasm's `#_008000:` lines), the common case again.
             fast = _fast_instruction(text, column, file, line, precedence)
@@ -433,6 +442,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
         text = rest.strip()
         if not text:
             return out
+    if text in ("{", "}"):          # asar: braces only group lines for the reader
+        return out
     if _SUBLABEL_RE.fullmatch(text):
         out.append(Label(column, text))
         return out
@@ -465,8 +476,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
     lead = len(rest) - len(rest.lstrip())
     operand_text = rest.strip()
     operand_col = column + w.end() + lead
-    if arch == "spc700":
-        # `afs.asm.spc700` knows the mnemonics (and rejects unknown ones) when assembling.
+    if arch != "65816":
+        # `afs.asm.spc700` / `afs.asm.superfx` know the mnemonics (and reject unknown ones)
+        # when assembling.
         if word not in DIRECTIVES and word not in UNSUPPORTED:
             if suffix is not None and suffix not in ("b", "w"):
                 raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
@@ -626,6 +638,9 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
                 d.items.append(DataItem(col, string=parse_string(arg, file, line, col)))
             elif _ANON_RE.fullmatch(arg):
                 d.items.append(DataItem(col, anon=arg))
+            elif arg.startswith("#"):       # asar (deprecated): `db #$12` is `db $12`
+                d.items.append(DataItem(col + 1, expr=parse_expression(
+                    arg[1:], column=col + 1, file=file, line=line, precedence=precedence)))
             else:
                 d.items.append(DataItem(col, expr=parse_expression(
                     arg, column=col, file=file, line=line, precedence=precedence)))

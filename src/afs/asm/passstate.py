@@ -16,6 +16,9 @@ from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
 
 DEFAULT_ORG = 0x008000
+# A label defined inside freespace block n holds its address + n * FREESPACE_TAG
+# (`afs.asm.freespace`); the tag is masked off when the value is read.
+FREESPACE_TAG = 1 << 40
 
 
 @dataclass
@@ -25,6 +28,7 @@ class Segment:
     address: int
     data: bytes
     offset: int | None = None
+    fill: int = 0       # what fills the file up to `offset` if it ends before (freespacebyte)
 
 
 @dataclass(slots=True)
@@ -81,10 +85,12 @@ class PassState:
         self.ns_stack: list[str] = []
         # `struct`: (name, start address, saved pc, saved base delta) while inside one
         self.struct: tuple[str, int, int | None, int] | None = None
-        self.structs: dict[str, int] = {}          # struct name -> size
+        # struct name -> (size, object size with extensions, end address): afs.asm.structs
+        self.structs: dict[str, tuple[int, int, int]] = {}
         # `spcblock`: (segment, header position, target, arch before) while inside one
         self.spcblock: tuple[Segment, int, int, str] | None = None
         self.table: dict[str, int] | None = None  # `table`: character -> value for strings
+        self.table_stack: list[dict[str, int] | None] = []      # `pushtable`
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
         self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
@@ -92,11 +98,16 @@ class PassState:
         self.optimize_address = "default"
         self.dp_base = 0
         self.precedence = False
+        self.bytes_reset = 0            # `reset bytes`
+        self.exact_math = False         # `math round off` / `asar 1.90`: no fractions allowed
+        self.asar_version = (0, 0)      # `asar 1.90`+: asar's later math
         self.arch = "65816"
         self.bankcross = True
         self.segments: list[Segment] = []
         self.listing: list[tuple] = []
         self.warnings: list[str] = []
+        self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
+        self.warnings_stack: list[set[str]] = []
         self.file = "<input>"
         self.line = 0
         self.column = 1
@@ -104,6 +115,8 @@ class PassState:
         self.macro_depth = 0
         self.macro_calls = 0            # numbers each macro call, for its `?labels`
         self.macro_ids: list[int] = [0]
+        self.macro_anons: dict[tuple[int, str], int] = {}   # `?+` labels defined per call
+        self.fs = asm.freespace.new_pass(number)     # `freespace` blocks (afs.asm.freespace)
 
     # --- EvalContext ---------------------------------------------------------------------------
     def resolve_name(self, name: str) -> str:
@@ -135,6 +148,8 @@ class PassState:
             self.unresolved += 1
             self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
             return 0
+        if value >= FREESPACE_TAG:
+            return value & 0xFFFFFF
         return value
 
     def label_width(self, name: str) -> int:
@@ -144,6 +159,8 @@ class PassState:
         if value is None or self.pc is None:
             return 2
         here = (self.pc + self.base_delta) >> 16
+        if self.fs.ident or value >= FREESPACE_TAG:
+            return self.asm.freespace.width(self, value, here)
         if (self.optimize_bank is None and self.optimize_dp == "none"
                 and self.optimize_address == "default"):
             return 2 if (value >> 16) == here else 3
@@ -188,8 +205,11 @@ class PassState:
                             self.file, self.line, column))
         return 0
 
-    def anon_width(self, value: int) -> int:
-        if self.pc is None:
+    def anon_width(self, anon: str, value: int) -> int:
+        # asar: 2 in its first pass and for a label not found (`jmp ++ : ++` on one line)
+        if self.pc is None or not self.number:
+            return 2
+        if anon[0] == "+" and len(self.plus.get(anon, ())) >= len(self.prev_plus.get(anon, ())):
             return 2
         return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
 
@@ -200,7 +220,8 @@ class PassState:
     @property
     def logical_pc(self) -> int:
         if self.pc is None:
-            self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
+            if "missing_org" not in self.warnings_off:
+                self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
             self.pc = DEFAULT_ORG
         return (self.pc + self.base_delta) & 0xFFFFFF
 
@@ -243,7 +264,8 @@ class PassState:
                     and last.offset is not None and last.offset + len(last.data) == offset):
                 last.data += data  # type: ignore[operator]
             else:
-                self.segments.append(Segment(real, bytearray(data), offset))  # type: ignore[arg-type]
+                self.segments.append(Segment(real, bytearray(data), offset,  # type: ignore[arg-type]
+                                             self.fs.default_byte))
             self.pc = end
         if self.asm.want_listing:
             self.listing.append((address, data, self.file, self.line, self.text, kind, offset,

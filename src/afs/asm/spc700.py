@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from afs.asm.expressions import parse_expression
+from afs.asm.expressions import Expr, parse_expression
 from afs.asm.parser import SpcInstruction, split_args
 
 if TYPE_CHECKING:
@@ -154,6 +154,14 @@ _BIT = re.compile(r"(.*\S)\.([0-7])$")
 _BIT_OPS = frozenset({"and1", "or1", "eor1", "mov1", "not1"})
 
 
+_ANON = re.compile(r"\++|-+")
+
+
+def _anon_expr(name: str, column: int) -> Expr:
+    """`bne +`: an anonymous label as an operand (a label, 2 bytes wide, as asar sizes it)."""
+    return Expr(name, column, lambda ctx: ctx.anon_value(name, column), 2, (name,))
+
+
 def _classify(text: str) -> tuple[str, str | None, int]:
     """(shape, expression text, offset of the expression in `text`) of one operand."""
     low = text.lower().replace(" ", "")
@@ -206,7 +214,9 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
         shape.append(kind)
         if expr_text is not None:
             bits.append(int(bit.group(2)) if bit is not None and mnem in _BIT_OPS else 1)
-        if expr_text is not None:
+        if expr_text is not None and _ANON.fullmatch(expr_text):
+            exprs.append((kind, _anon_expr(expr_text, col + offset)))
+        elif expr_text is not None:
             exprs.append((kind, parse_expression(expr_text, column=col + offset,
                                                  file=state.file, line=state.line,
                                                  precedence=state.precedence)))
@@ -231,7 +241,8 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
     else:
         sized = exprs[:-1] if "rel" in key else exprs
         width = max((e.width(state) for kind, e in sized if kind != "imm"), default=1)
-        size = next((s for s in sorted(sizes) if s >= width), 0)
+        # a long label (another bank) takes the 16-bit form, as asar's `getlen` 3 does
+        size = next((s for s in sorted(sizes) if s >= width), 2 if 2 in sizes else 0)
         if not size:
             raise state.error(f"'{mnem} {st.operand}': operand too wide for the SPC700")
     code = sizes[size]

@@ -32,6 +32,8 @@ def build_command(
     fix_checksum: str = typer.Option("on", "--fix-checksum", help="on|off, as asar."),
     no_title_check: bool = typer.Option(False, "--no-title-check",
                                         help="Patch a ROM whose title looks like garbage."),
+    define: list[str] = typer.Option(None, "-D", "--define",
+                                     help="NAME[=VALUE]: a define, as asar's -D (repeatable)."),
     json_out: bool = JsonOption,
 ) -> None:
     """Assemble FILE like asar 1.91: a new ROM, a patched ROM, or a flat binary (--base)."""
@@ -48,8 +50,14 @@ def build_command(
             address = int(text, 0)
         except ValueError:
             fail(f"--base: not an address: {base!r} (use $008000 or 0x8000)")
+    defines: dict[str, str] = {}
+    for item in define or ():
+        name, _, value = item.partition("=")
+        if not name or not name.replace("_", "a").isalnum():
+            fail(f"-D: expected NAME or NAME=VALUE, not {item!r}")
+        defines[name] = value
     result = build(file, output, base=address, fix_checksum=fix_checksum == "on",
-                   title_check=not no_title_check, listing=listing)
+                   title_check=not no_title_check, listing=listing, defines=defines)
     asm = result.assembly
     if json_out:
         payload: dict[str, object] = {

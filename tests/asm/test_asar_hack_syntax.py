@@ -1,0 +1,338 @@
+"""More of asar 1.91's language as real hacks write it (the ALTTP randomizer's base patch
+among them), each case compared byte for byte with the asar binary."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar import AsarError, asar_assemble, run_asar
+from afs.asm.assembler import assemble, assemble_file
+from afs.asm.build import build
+from afs.asm.errors import AsmError
+from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
+
+CASES = {
+    "braces_group_lines": """\
+lorom
+org $008000
+Main:
+{
+    lda #$01 : {
+    }
+}
+.sub: {
+nop : }
+dw Main_sub
+""",
+    "old_single_equals_in_conditions": """\
+lorom
+org $008000
+Main: nop
+assert Main = $008000, "at the start"
+if 1 = 1
+db 1
+endif
+while 0 = 1
+endwhile
+""",
+    "jump_to_an_anonymous_label_on_its_line": """\
+lorom
+org $05B55E : JMP ++ : ++
+org $05B580 : JMP ++ : ++
+org $00C000
+-- : bra -- : lda -- : jmp +++ : +++
+""",
+    "struct_arrays_extends_align": """\
+lorom
+struct Room $7EF000
+    .l
+    .low: skip 1
+    .high: skip 1
+endstruct align 4
+struct Extra extends Room
+    .flag: skip 3
+endstruct
+struct Sprite $7E0D00
+    .x: skip 16
+    .y: skip 16
+endstruct
+org $008000
+lda.l Room[$07].l : sta.l Room[$010B].low
+lda Room[3].high : lda.l Room[2+1]
+dw sizeof(Room), objectsize(Room), sizeof(Room.Extra), Room.Extra.flag, Room.Extra
+dw Sprite.y, sizeof(Sprite), Sprite[2].x
+here:
+struct Local
+    .a: skip 2
+endstruct
+dw Local.a, sizeof(Local)
+""",
+    "macro_labels_and_anonymous_labels": """\
+lorom
+org $008000
+macro m(v)
+  lda <v> : bne ?+
+  nop
+?+
+?- : nop
+  bra ?-
+  beq ?++
+  nop
+?++
+  !BLT ?done
+  sta $00
+  ?done:
+endmacro
+!BLT = "bcc"
+Main:
+%m($10)
+%m($20)
+.sub: dw .sub
+""",
+    "quoted_macro_arguments_lose_their_quotes": """\
+lorom
+org $008000
+macro m(t, n)
+db "<t>", <n>
+db "x<t>y"
+endmacro
+%m("AB", "1")
+%m(CD, 2)
+""",
+    "semicolon_at_runs_the_command": """\
+lorom
+org $008000
+db 1
+;@ pushpc
+org $009000
+db 2
+;@ pullpc
+db 3 ; a comment ;@ not a command
+db ";@", 4 ; a comment
+""",
+    "tables_pushed_and_pulled": """\
+lorom
+org $008000
+table "tbl.txt"
+db "ABC"
+pushtable
+cleartable
+db "ABC"
+pulltable
+db "ABC"
+""",
+    "hash_before_data_values_and_bare_sublabels": """\
+lorom
+org $008000
+Main:
+.row0 dw #$28FB, $28F9
+.row1 db #$12, #5
+dw .row0, .row1
+""",
+    "spc700_long_labels_and_anonymous_branches": """\
+lorom
+Far = $00277E
+org $19FE41
+arch spc700
+base $0A73
+  JMP Far
+  CMP A,#$F0
+  BNE +
+  JMP $0A81
++ MOV A,#$00
+- BEQ -
+  BNE -
+arch 65816
+""",
+    "floating_point_functions_truncate": """\
+lorom
+org $008000
+db sqrt(2), sqrt(17), sqrt(65536)>>8, log(100), log10(1000), log2(1024), log2(1000)
+db sin(2), cos(0), tan(1), atan(100), asin(1), acos(0), arctan(3), arcsin(0), arccos(1)
+db sqrt(10)*sqrt(10), floor(7), ceil(7), round(7, 2)
+dw -sin(5)*100, sqrt(1000)*1000
+""",
+    "asar_version_header_exact_math": """\
+asar 1.91
+lorom
+org $008000
+db 2+3*4, 8/2, 5-3-1, 12/4*2, sqrt(16), 1<<3|1, 2**3
+math pri off
+db 2+3*4
+math round on
+db 8/2*2
+""",
+    "freespacebyte_fills_the_gaps_it_writes_past": """\
+lorom
+freespacebyte $FF
+org $008000
+db 1
+org $008010
+db 2
+freespacebyte $00
+org $008020
+db 3
+freespacebyte $EA
+org $018000
+db 4
+""",
+    "asar_version_before_1_90": """\
+; old patch
+
+asar 1.50
+lorom
+org $008000
+db 2+3*4, 7/2*2
+""",
+}
+PRINT_CASES = {
+    "bytes_and_freespaceuse": "lorom\norg $008000\ndb 1,2,3\nprint bytes\nreset bytes\n"
+                              "dw 4\nfreecode cleaned\nnop\nprint bytes\nprint freespaceuse\n"
+                              "reset freespaceuse\nprint freespaceuse\n",
+}
+ERROR_CASES = {
+    "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",
+    "bad_version": "asar 1.9\nlorom\norg $008000\ndb 1\n",
+    "not_at_start": "lorom\nasar 1.91\norg $008000\ndb 1\n",
+    "incbin_target": "lorom\norg $008000\nincbin \"tbl.txt\" -> Foo\n",
+    "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
+}
+# A ROM with room for freespace that asar agrees to patch.
+_FREE_ROM = bytes(0x7FC0) + b"AFS WARNINGS TEST".ljust(21) + b"\x20\x00\x0a" + bytes(4) \
+    + b"\xff\xff\x00\x00" + bytes(0x100000 - 0x7FE0)
+FILES = {"tbl.txt": "A=10\nB=20\nC=30\n"}
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_asar(name: str, tmp_path: Path) -> None:
+    source = CASES[name]
+    (tmp_path / "patch.asm").write_text(source)
+    for name, text in FILES.items():
+        (tmp_path / name).write_text(text)
+    ours = assemble_file(tmp_path / "patch.asm").rom(fix_checksum=False)
+    theirs = asar_assemble(source, files=dict(FILES))
+    assert first_difference(ours, theirs) is None
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(ERROR_CASES))
+def test_refused_at_the_line_asar_names(name: str, tmp_path: Path) -> None:
+    src = tmp_path / "patch.asm"
+    src.write_text(ERROR_CASES[name])
+    for file, text in FILES.items():
+        (tmp_path / file).write_text(text)
+    with pytest.raises(AsarError) as theirs:
+        run_asar(src, tmp_path / "out.sfc", fix_checksum=False)
+    with pytest.raises(AsmError) as ours:
+        assemble_file(src)
+    assert ours.value.line == theirs.value.errors[0].line
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(PRINT_CASES))
+def test_prints_as_asar(name: str, tmp_path: Path) -> None:
+    src = tmp_path / "patch.asm"
+    src.write_text(PRINT_CASES[name])
+    rom = tmp_path / "rom.sfc"
+    rom.write_bytes(_FREE_ROM)
+    output = run_asar(src, rom, fix_checksum=False)
+    assert assemble_file(src, rom=_FREE_ROM).prints == output.strip().splitlines()
+
+
+def test_fractions_under_asar_1_90_are_refused_not_truncated() -> None:
+    with pytest.raises(AsmError, match="fraction"):
+        assemble("asar 1.90\norg $008000\ndb 1/2*4\n")
+    assert assemble("org $008000\ndb 1/2*4\n").binary() == b"\x00"
+
+
+def test_braces_and_old_equals_without_asar() -> None:
+    asm = assemble("org $008000\n{\nnop\n}\nif 2 = 2\ndb 7\nendif\n")
+    assert asm.binary() == b"\xea\x07"
+
+
+def test_struct_arrays_without_asar() -> None:
+    asm = assemble("struct S $1000\n.a: skip 1\n.b: skip 1\nendstruct align 4\n"
+                   "struct T extends S\n.c: skip 4\nendstruct\n"
+                   "org $008000\ndw S[2].b, objectsize(S), sizeof(S), S.T.c\n")
+    assert asm.binary() == bytes.fromhex("1110 0800 0400 0210".replace(" ", ""))
+
+
+def test_jump_to_label_later_on_the_line_is_two_bytes() -> None:
+    assert assemble("org $058000 : JMP ++ : ++\n").binary() == b"\x4c\x03\x80"
+
+
+WARNING_CASES = {
+    "push_disable_pull": "lorom\nwarnings push\nwarnings disable Wmissing_org\ndb 1\n"
+                         "warnings pull\nwarn \"x\"\n",
+    "numbered_and_bare_names": "lorom\nwarnings disable 1008\nwarnings disable warn_command\n"
+                               "warn \"y\"\ndb 1\n",
+    "enable_again": "lorom\nwarnings disable Wwarn_command\nwarn \"a\"\n"
+                    "warnings enable Wwarn_command\nwarn \"b\"\ndb 1\n",
+    "ignored_words": "lorom\nwarnings foo\nwarnings foo bar\ndb 1\n",
+    "leak_silenced": "lorom\nwarnings disable Wfreespace_leaked\nfreecode\nnop\n",
+    "push_without_pull": "lorom\nwarnings push\ndb 1\nnop\n",
+    "pull_without_push": "lorom\nwarnings pull\ndb 1\n",
+    "unknown_id": "lorom\nwarnings disable Wbogus\ndb 1\n",
+}
+_ASAR_WARNING = re.compile(r"^(?:\S+?):(\d+)(?: \(.*?\))?: warning: \(W(missing_org|"
+                           r"freespace_leaked|warn_command)\)")
+_AFS_WARNING = {"missing org": "missing_org", "appears to be leaked": "freespace_leaked",
+                "warn command": "warn_command"}
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(WARNING_CASES))
+def test_warnings_as_asar_prints_them(name: str, tmp_path: Path) -> None:
+    source = WARNING_CASES[name]
+    src = tmp_path / "patch.asm"
+    src.write_text(source)
+    rom = tmp_path / "rom.sfc"
+    rom.write_bytes(_FREE_ROM)
+    try:
+        output = run_asar(src, rom, fix_checksum=False)
+    except AsarError as exc:
+        with pytest.raises(AsmError) as ours:
+            assemble_file(src, rom=_FREE_ROM)
+        assert ours.value.line == exc.errors[0].line
+        return
+    theirs = sorted((int(m[1]), m[2]) for m in map(_ASAR_WARNING.match, output.splitlines())
+                    if m)
+    mine = sorted((int(w.split(":")[1]), kind) for w in assemble_file(src, rom=_FREE_ROM).warnings
+                  for text, kind in _AFS_WARNING.items() if text in w)
+    assert mine == theirs
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("existing", [True, False])
+def test_copier_header_of_smc_files_as_asar(existing: bool, tmp_path: Path) -> None:
+    src = tmp_path / "p.asm"
+    src.write_text("lorom\norg $008000\ndb 5, 6\n" + ("db read1($00FFD7)\nfreecode\nnop\n"
+                                                      if existing else ""))
+    ours, theirs = tmp_path / "ours.smc", tmp_path / "theirs.smc"
+    if existing:
+        for path in (ours, theirs):
+            path.write_bytes(b"\xab" * 512 + _FREE_ROM)
+    build(src, ours, fix_checksum=False)
+    run_asar(src, theirs, fix_checksum=False)
+    assert ours.read_bytes() == theirs.read_bytes()
+    assert ours.read_bytes()[:512] == (b"\xab" if existing else b"\x00") * 512
+
+
+def test_cli_defines_as_asar_dash_d(tmp_path: Path) -> None:
+    src = tmp_path / "p.asm"
+    src.write_text("lorom\norg $008000\ndb !FOO\nif defined(\"BAR\")\ndb 9\nendif\n")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2] / "src")}
+    subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src), "-D", "FOO=3",
+                    "-DBAR", "--fix-checksum", "off"], check=True, env=env,
+                   capture_output=True, text=True)
+    assert (tmp_path / "p.sfc").read_bytes()[:2] == b"\x03\x09"
+    bad = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src), "-D", "=3"],
+                         env=env, capture_output=True, text=True, check=False)
+    assert bad.returncode == 2 and "NAME=VALUE" in bad.stdout + bad.stderr
