@@ -399,6 +399,36 @@ def _serve(latency: float, failure_rate: float, seed: int, chunk_size: int, port
                              "max_in_flight": server.max_in_flight})
 
 
+class OverlapGate:
+    """A `ProviderServer` `latency=` callable that proves requests overlap without a clock.
+
+    Every request is held until `n` are held at once; from then on the gate stays open. A
+    client that sends concurrently always gets there, however loaded the machine (the gate
+    waits for an event, not for a deadline), and `opened` is then true. A serialised client
+    never has two requests in the server: its first one waits `timeout` seconds (only so a
+    broken client fails rather than hangs) and `opened` stays false.
+    """
+
+    def __init__(self, n: int = 2, *, timeout: float = 600.0) -> None:
+        self.n = n
+        self.timeout = timeout
+        self.opened = False
+        self.most_held = 0
+        self._held = 0
+        self._cond = threading.Condition()
+
+    def __call__(self, _request: Any) -> float:
+        with self._cond:
+            self._held += 1
+            self.most_held = max(self.most_held, self._held)
+            if self._held >= self.n:
+                self.opened = True
+                self._cond.notify_all()
+            self._cond.wait_for(lambda: self.opened, timeout=self.timeout)
+            self._held -= 1
+        return 0.0
+
+
 class LoadServer:
     """`ProviderServer` with realistic answers in a child process; see the module docstring."""
 
