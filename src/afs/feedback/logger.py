@@ -443,6 +443,11 @@ class InferenceLogger:
 
         Each mapping takes the keyword names of `log()` (`id` for `record_id`).
         """
+        rows = self._rows(records)
+        self._insert(rows)
+        return [row[0] for row in rows]
+
+    def _rows(self, records: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         now = self.clock()
         rows = []
         for index, record in enumerate(records):
@@ -453,7 +458,15 @@ class InferenceLogger:
                 rows.append(validate_record(data, now=now))
             except InputError as exc:
                 raise InputError(f"record {index}: {exc.message}") from None
-        self._insert(rows)
+        return rows
+
+    async def alog_many(self, records: Iterable[Mapping[str, Any]]) -> list[str]:
+        """`log_many()` for asyncio code: one transaction (all or none), awaited without
+        blocking the loop."""
+        rows = self._rows(records)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._group().submit(_Pending(rows, future))
+        await future
         return [row[0] for row in rows]
 
     def _group(self) -> _GroupCommitter:
