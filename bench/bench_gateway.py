@@ -5,9 +5,11 @@ sits behind the gateway's HTTP alias `teacher`; the gateway runs in its own proc
 `afs serve` would (uvicorn, every exchange logged durably). The same `AsyncOpenAI` client
 sends 100 concurrent chat requests, streaming and not, once through the gateway and once
 straight to the upstream server: the ratio of the wall times is the gateway's overhead
-(target <= 1.5). Then 200 concurrent requests to the offline expert `din` (CPU-bound, served
-by the gateway's worker processes) with 20 requests to `teacher` sent in the middle of the
-burst: their latency shows whether the experts block the event loop.
+(target <= 1.5), with the CPU per request of the gateway's processes next to the bare client's
+(robust to the machine's load, unlike wall time). Then 200 concurrent requests to the offline
+expert `din` (CPU-bound, served by the gateway's worker processes) with 20 requests to
+`teacher` sent in the middle of the burst: their latency shows whether the experts block the
+event loop.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ async def _offline_with_probes(gateway: str) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     import multiprocessing
 
-    from tests.support.load_harness import LoadServer
+    from tests.support.load_harness import LoadServer, cpu_seconds
 
     from afs.feedback import InferenceLogger
 
@@ -135,14 +137,24 @@ def run() -> dict[str, Any]:
             gateway = f"http://127.0.0.1:{ports.get(timeout=120)}/v1"
             for stream in (False, True):
                 kind = "streaming" if stream else "json"
+                others = [upstream.pid, gateway_process.pid]
+                client_cpu = cpu_seconds(exclude=others)
                 bare, _ = asyncio.run(_burst(upstream.openai_base_url, upstream.api_key,
                                              "upstream", CONCURRENT, stream=stream))
+                client_cpu = cpu_seconds(exclude=others) - client_cpu
+                gateway_cpu = cpu_seconds(gateway_process.pid)
                 via, latencies = asyncio.run(_burst(gateway, "x", "teacher", CONCURRENT,
                                                     stream=stream))
+                gateway_cpu = cpu_seconds(gateway_process.pid) - gateway_cpu
+                # Per request, the warm-up round included (it runs in the same window).
+                sent = CONCURRENT + min(CONCURRENT, 32)
                 result[kind] = {"bare_sdk_wall_s": round(bare, 3),
                                 "gateway_wall_s": round(via, 3),
                                 "ratio_to_bare_sdk": round(via / bare, 3),
-                                "gateway_latency_p50_s": round(statistics.median(latencies), 3)}
+                                "gateway_latency_p50_s": round(statistics.median(latencies), 3),
+                                "gateway_cpu_ms_per_request": round(1000 * gateway_cpu / sent, 3),
+                                "bare_sdk_cpu_ms_per_request": round(1000 * client_cpu / sent,
+                                                                     3)}
             result.update(asyncio.run(_offline_with_probes(gateway)))
         finally:
             stop.set()
