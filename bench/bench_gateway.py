@@ -72,9 +72,11 @@ def _wait_started(server: Any) -> None:
 
 
 async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream: bool,
-                 prompt: str = "Explain what STZ does.") -> tuple[float, list[float]]:
-    """Wall time and per-request latencies of `count` concurrent requests (after a warm-up
-    round that opens the connections)."""
+                 prompt: str = "Explain what STZ does.", meter: Any = None
+                 ) -> tuple[float, list[float], float]:
+    """Wall time, per-request latencies and what `meter()` (CPU seconds) grew by, of `count`
+    concurrent requests after a warm-up round that opens the connections (and imports what
+    the first request needs, outside the figures)."""
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
@@ -94,9 +96,12 @@ async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream:
 
     try:
         await asyncio.gather(*(one(i) for i in range(min(count, 32))))
+        cpu = meter() if meter else 0.0
         started = time.perf_counter()
         latencies = await asyncio.gather(*(one(i) for i in range(count)))
-        return time.perf_counter() - started, sorted(latencies)
+        wall = time.perf_counter() - started
+        cpu = (meter() - cpu) if meter else 0.0
+        return wall, sorted(latencies), cpu
     finally:
         await client.close()
 
@@ -104,10 +109,10 @@ async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream:
 async def _offline_with_probes(gateway: str) -> dict[str, Any]:
     async def probes() -> list[float]:
         await asyncio.sleep(0.05)  # inside the burst
-        _, latencies = await _burst(gateway, "x", "teacher", PROBES, stream=False)
+        _, latencies, _ = await _burst(gateway, "x", "teacher", PROBES, stream=False)
         return latencies
 
-    (wall, latencies), probe = await asyncio.gather(
+    (wall, latencies, _), probe = await asyncio.gather(
         _burst(gateway, "x", "din", OFFLINE_BURST, stream=False, prompt=DIN_PROMPT), probes())
     return {"offline_requests": OFFLINE_BURST, "offline_wall_s": round(wall, 3),
             "offline_latency_p50_s": round(statistics.median(latencies), 3),
@@ -137,24 +142,23 @@ def run() -> dict[str, Any]:
             gateway = f"http://127.0.0.1:{ports.get(timeout=120)}/v1"
             for stream in (False, True):
                 kind = "streaming" if stream else "json"
-                others = [upstream.pid, gateway_process.pid]
-                client_cpu = cpu_seconds(exclude=others)
-                bare, _ = asyncio.run(_burst(upstream.openai_base_url, upstream.api_key,
-                                             "upstream", CONCURRENT, stream=stream))
-                client_cpu = cpu_seconds(exclude=others) - client_cpu
-                gateway_cpu = cpu_seconds(gateway_process.pid)
-                via, latencies = asyncio.run(_burst(gateway, "x", "teacher", CONCURRENT,
-                                                    stream=stream))
-                gateway_cpu = cpu_seconds(gateway_process.pid) - gateway_cpu
-                # Per request, the warm-up round included (it runs in the same window).
-                sent = CONCURRENT + min(CONCURRENT, 32)
+                bare, _, client_cpu = asyncio.run(_burst(
+                    upstream.openai_base_url, upstream.api_key, "upstream", CONCURRENT,
+                    stream=stream,
+                    meter=lambda: cpu_seconds(exclude=[upstream.pid, gateway_process.pid])))
+                via, latencies, gateway_cpu = asyncio.run(_burst(
+                    gateway, "x", "teacher", CONCURRENT, stream=stream,
+                    meter=lambda: cpu_seconds(gateway_process.pid)))
                 result[kind] = {"bare_sdk_wall_s": round(bare, 3),
                                 "gateway_wall_s": round(via, 3),
                                 "ratio_to_bare_sdk": round(via / bare, 3),
                                 "gateway_latency_p50_s": round(statistics.median(latencies), 3),
-                                "gateway_cpu_ms_per_request": round(1000 * gateway_cpu / sent, 3),
-                                "bare_sdk_cpu_ms_per_request": round(1000 * client_cpu / sent,
-                                                                     3)}
+                                # The gateway's processes, per relayed request; the bare
+                                # client's own CPU per request next to it.
+                                "gateway_cpu_ms_per_request": round(
+                                    1000 * gateway_cpu / CONCURRENT, 3),
+                                "bare_sdk_cpu_ms_per_request": round(
+                                    1000 * client_cpu / CONCURRENT, 3)}
             result.update(asyncio.run(_offline_with_probes(gateway)))
         finally:
             stop.set()
