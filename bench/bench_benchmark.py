@@ -34,7 +34,7 @@ def _timed(command: list[str]) -> tuple[float, subprocess.CompletedProcess]:
 
 def _runner_rate() -> dict[str, Any]:
     """Samples/s of `run_benchmark` against an HTTP model, and of the bare SDK."""
-    from tests.support.load_harness import LoadServer, bare_client_rate
+    from tests.support.load_harness import LoadServer, bare_client_rate, cpu_seconds
 
     from afs.benchmark.items import DOMAINS
     from afs.benchmark.prompts import build_messages
@@ -47,6 +47,8 @@ def _runner_rate() -> dict[str, Any]:
             spec = ModelSpec(provider="openai", model="bench-http", base_url=server.openai_base_url,
                              api_key_env=(KEY_ENV,), timeout=60.0)
 
+            cpu_ms: dict[str, float] = {}
+
             async def runner(output: Path, limit: int) -> tuple[float, int]:
                 model = create_model(spec, alias="bench-http")
                 config = RunConfig(model="bench-http", domains=list(DOMAINS), output=output,
@@ -57,11 +59,12 @@ def _runner_rate() -> dict[str, Any]:
                     nonlocal done
                     done += 1
 
-                started = time.perf_counter()
+                cpu, started = cpu_seconds(exclude=[server.pid]), time.perf_counter()
                 try:
                     await run_benchmark(config, model=model, on_sample=count)
                 finally:
                     await model.aclose()
+                cpu_ms[output.name] = 1000 * (cpu_seconds(exclude=[server.pid]) - cpu) / done
                 return time.perf_counter() - started, done
 
             asyncio.run(runner(Path(tmp) / "warm-up", 4))
@@ -70,14 +73,17 @@ def _runner_rate() -> dict[str, Any]:
                                            limit=PER_DOMAIN))
             bare = asyncio.run(bare_client_rate(
                 server.openai_base_url, server.api_key,
-                [build_messages(item) for item in items], CONCURRENCY))
+                [build_messages(item) for item in items], CONCURRENCY, exclude=[server.pid]))
         finally:
             os.environ.pop(KEY_ENV, None)
     rate = samples / wall
     return {"runner_samples": samples, "runner_wall_s": round(wall, 3),
             "runner_samples_per_s": round(rate, 2),
-            "bare_sdk_requests_per_s": round(bare, 2),
-            "runner_ratio_to_bare_sdk": round(rate / bare, 3),
+            # The runner's process with its scoring workers, per sample.
+            "runner_cpu_ms_per_sample": round(cpu_ms["run"], 3),
+            "bare_sdk_requests_per_s": round(bare.requests_per_s, 2),
+            "bare_sdk_cpu_ms_per_request": round(bare.cpu_ms_per_request, 3),
+            "runner_ratio_to_bare_sdk": round(rate / bare.requests_per_s, 3),
             "runner_target_ratio": TARGET_RATIO, "runner_concurrency": CONCURRENCY,
             "upstream_latency_s": LATENCY}
 

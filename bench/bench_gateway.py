@@ -5,9 +5,11 @@ sits behind the gateway's HTTP alias `teacher`; the gateway runs in its own proc
 `afs serve` would (uvicorn, every exchange logged durably). The same `AsyncOpenAI` client
 sends 100 concurrent chat requests, streaming and not, once through the gateway and once
 straight to the upstream server: the ratio of the wall times is the gateway's overhead
-(target <= 1.5). Then 200 concurrent requests to the offline expert `din` (CPU-bound, served
-by the gateway's worker processes) with 20 requests to `teacher` sent in the middle of the
-burst: their latency shows whether the experts block the event loop.
+(target <= 1.5), with the CPU per request of the gateway's processes next to the bare client's
+(robust to the machine's load, unlike wall time). Then 200 concurrent requests to the offline
+expert `din` (CPU-bound, served by the gateway's worker processes) with 20 requests to
+`teacher` sent in the middle of the burst: their latency shows whether the experts block the
+event loop.
 """
 
 from __future__ import annotations
@@ -70,9 +72,11 @@ def _wait_started(server: Any) -> None:
 
 
 async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream: bool,
-                 prompt: str = "Explain what STZ does.") -> tuple[float, list[float]]:
-    """Wall time and per-request latencies of `count` concurrent requests (after a warm-up
-    round that opens the connections)."""
+                 prompt: str = "Explain what STZ does.", meter: Any = None
+                 ) -> tuple[float, list[float], float]:
+    """Wall time, per-request latencies and what `meter()` (CPU seconds) grew by, of `count`
+    concurrent requests after a warm-up round that opens the connections (and imports what
+    the first request needs, outside the figures)."""
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
@@ -92,9 +96,12 @@ async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream:
 
     try:
         await asyncio.gather(*(one(i) for i in range(min(count, 32))))
+        cpu = meter() if meter else 0.0
         started = time.perf_counter()
         latencies = await asyncio.gather(*(one(i) for i in range(count)))
-        return time.perf_counter() - started, sorted(latencies)
+        wall = time.perf_counter() - started
+        cpu = (meter() - cpu) if meter else 0.0
+        return wall, sorted(latencies), cpu
     finally:
         await client.close()
 
@@ -102,10 +109,10 @@ async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream:
 async def _offline_with_probes(gateway: str) -> dict[str, Any]:
     async def probes() -> list[float]:
         await asyncio.sleep(0.05)  # inside the burst
-        _, latencies = await _burst(gateway, "x", "teacher", PROBES, stream=False)
+        _, latencies, _ = await _burst(gateway, "x", "teacher", PROBES, stream=False)
         return latencies
 
-    (wall, latencies), probe = await asyncio.gather(
+    (wall, latencies, _), probe = await asyncio.gather(
         _burst(gateway, "x", "din", OFFLINE_BURST, stream=False, prompt=DIN_PROMPT), probes())
     return {"offline_requests": OFFLINE_BURST, "offline_wall_s": round(wall, 3),
             "offline_latency_p50_s": round(statistics.median(latencies), 3),
@@ -118,7 +125,7 @@ async def _offline_with_probes(gateway: str) -> dict[str, Any]:
 def run() -> dict[str, Any]:
     import multiprocessing
 
-    from tests.support.load_harness import LoadServer
+    from tests.support.load_harness import LoadServer, cpu_seconds
 
     from afs.feedback import InferenceLogger
 
@@ -135,14 +142,23 @@ def run() -> dict[str, Any]:
             gateway = f"http://127.0.0.1:{ports.get(timeout=120)}/v1"
             for stream in (False, True):
                 kind = "streaming" if stream else "json"
-                bare, _ = asyncio.run(_burst(upstream.openai_base_url, upstream.api_key,
-                                             "upstream", CONCURRENT, stream=stream))
-                via, latencies = asyncio.run(_burst(gateway, "x", "teacher", CONCURRENT,
-                                                    stream=stream))
+                bare, _, client_cpu = asyncio.run(_burst(
+                    upstream.openai_base_url, upstream.api_key, "upstream", CONCURRENT,
+                    stream=stream,
+                    meter=lambda: cpu_seconds(exclude=[upstream.pid, gateway_process.pid])))
+                via, latencies, gateway_cpu = asyncio.run(_burst(
+                    gateway, "x", "teacher", CONCURRENT, stream=stream,
+                    meter=lambda: cpu_seconds(gateway_process.pid)))
                 result[kind] = {"bare_sdk_wall_s": round(bare, 3),
                                 "gateway_wall_s": round(via, 3),
                                 "ratio_to_bare_sdk": round(via / bare, 3),
-                                "gateway_latency_p50_s": round(statistics.median(latencies), 3)}
+                                "gateway_latency_p50_s": round(statistics.median(latencies), 3),
+                                # The gateway's processes, per relayed request; the bare
+                                # client's own CPU per request next to it.
+                                "gateway_cpu_ms_per_request": round(
+                                    1000 * gateway_cpu / CONCURRENT, 3),
+                                "bare_sdk_cpu_ms_per_request": round(
+                                    1000 * client_cpu / CONCURRENT, 3)}
             result.update(asyncio.run(_offline_with_probes(gateway)))
         finally:
             stop.set()

@@ -116,6 +116,17 @@ def test_log_many_is_all_or_nothing(logger):
     assert [r.prompt for r in logger.records()] == [f"p{i}" for i in range(5)]
 
 
+async def test_alog_many_is_all_or_nothing_without_blocking(logger):
+    ids = await logger.alog_many([{"prompt": f"p{i}", "response": "r", "model": "m"}
+                                  for i in range(3)])
+    assert [logger.get(i).prompt for i in ids] == ["p0", "p1", "p2"]
+    with pytest.raises(InputError, match="already stored"):
+        await logger.alog_many([{"prompt": "d", "response": "r", "model": "m"},
+                                {"prompt": "e", "response": "r", "model": "m",
+                                 "record_id": ids[0]}])
+    assert logger.count() == 3
+
+
 def test_records_filters_and_pages(logger, clock):
     for i in range(7):
         clock.advance(10)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-import threading
-import time
 
 import pytest
 
 from afs.models.base import FatalError, ModelUnavailableError, RateLimitedError, TransientError
 from tests.models.conftest import HTTP_PROVIDERS, TEST_KEY_ENV
+from tests.support.load_harness import OverlapGate
 from tests.support.provider_servers import Fault, Reply
 
 pytestmark = pytest.mark.parametrize("provider", HTTP_PROVIDERS)
@@ -225,18 +224,14 @@ async def test_cost_comes_from_the_price(provider, provider_server, make_model):
 
 
 async def test_concurrent_calls_overlap(provider, provider_server, make_model):
-    # Answers are held back until two calls are in the server at once: serialised, the first
-    # would wait alone until the deadline. No wall-clock figure is asserted.
-    release = threading.Event()
-    provider_server.latency = lambda request: release.wait(120) and 0.0
+    # Answers are held back until two calls are in the server at once (an event, not a
+    # deadline): serialised, the gate would never open. No wall-clock figure is involved.
+    gate = OverlapGate(2)
+    provider_server.latency = gate
     provider_server.reply = lambda request: request.prompt
-    model = make_model(provider, timeout=300.0)
-    calls = asyncio.gather(*(model.complete(f"n{i}") for i in range(16)))
-    deadline = time.monotonic() + 120
-    while provider_server.max_in_flight < 2 and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-    release.set()
-    results = await calls
+    model = make_model(provider, timeout=900.0)
+    results = await asyncio.gather(*(model.complete(f"n{i}") for i in range(16)))
+    assert gate.opened and gate.most_held >= 2
     assert [r.text for r in results] == [f"n{i}" for i in range(16)]
     assert provider_server.max_in_flight > 1
 

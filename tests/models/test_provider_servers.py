@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import httpx
 import pytest
 
+from tests.support.load_harness import OverlapGate
 from tests.support.provider_servers import Fault, ProviderServer, Reply
 
 
@@ -108,31 +108,36 @@ def test_slow_fault_trips_a_client_timeout(provider_server: ProviderServer) -> N
 
 
 def test_concurrent_requests_are_not_serialised() -> None:
-    # Every answer is held back until two requests are in the server at once. Served one at
-    # a time, the first would wait alone until the deadline and max_in_flight would stay 1;
-    # no wall-clock figure is asserted, so a loaded machine only makes the test slower.
-    release = threading.Event()
-
-    def held(_request: object) -> float:
-        release.wait(120)
-        return 0.0
-
-    with ProviderServer(latency=held) as server:
+    # Every answer is held back until two requests are in the server at once (an event, not
+    # a deadline): served one at a time, the gate would never open. No clock is involved, so
+    # a loaded machine only makes the test slower.
+    gate = OverlapGate(2)
+    with ProviderServer(latency=gate) as server:
         statuses: list[int] = []
 
         def call() -> None:
             body = {"model": "m", "messages": [{"role": "user", "content": "two words"}]}
             statuses.append(httpx.post(f"{server.openai_base_url}/chat/completions",
-                                       json=body, timeout=300).status_code)
+                                       json=body, timeout=None).status_code)
 
         threads = [threading.Thread(target=call) for _ in range(32)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 120
-        while server.max_in_flight < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        release.set()
         for thread in threads:
             thread.join()
+    assert gate.opened and gate.most_held >= 2
     assert statuses == [200] * 32
     assert server.max_in_flight > 1
+
+
+def test_overlap_gate_stays_shut_for_a_serial_client() -> None:
+    # What the test above rules out: one request at a time never opens the gate (the short
+    # timeout only lets each held request go; it is no figure being measured).
+    gate = OverlapGate(2, timeout=0.05)
+    with ProviderServer(latency=gate) as server:
+        body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        for _ in range(3):
+            assert httpx.post(f"{server.openai_base_url}/chat/completions", json=body,
+                              timeout=None).status_code == 200
+    assert not gate.opened and gate.most_held == 1
+    assert server.max_in_flight == 1

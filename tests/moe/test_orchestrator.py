@@ -76,3 +76,45 @@ async def test_pipeline_without_experts_returns_the_generalist_text():
                             use_knowledge_graph=False, critic=_critic)
     result = await pipeline.run("What is the weather?")
     assert "could not tell which expert" in result.answer and result.record_id is None
+
+
+
+class _GatedLogger:
+    """A logger with only a blocking `log()`: each call waits until a coroutine on the event
+    loop has seen it start."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.records: list[dict] = []
+
+    def log(self, **record):
+        self.entered.set()
+        # On the loop's own thread this waits for a coroutine that cannot run: the timeout
+        # only turns that into a failure instead of a hang.
+        assert self.release.wait(300), "log() blocked the event loop"
+        self.records.append(record)
+        return record["record_id"]
+
+
+async def test_logging_never_blocks_the_event_loop():
+    import asyncio
+
+    generalist, _ = _generalist()
+    logger = _GatedLogger()
+    pipeline = Orchestrator(generalist=generalist, knowledge_graph=StaticGraph(),
+                            critic=_critic, logger=logger)
+    run = asyncio.ensure_future(
+        pipeline.run("Optimize this code and explain", code="LDA #$00\nSTA $10"))
+    while not logger.entered.is_set():  # the loop keeps running while log() waits
+        assert not run.done()
+        await asyncio.sleep(0.001)
+    logger.release.set()
+    result = await run
+    # Two critic drafts chained by parent_id, then the pipeline's record, in one trace.
+    assert [r["model"] for r in logger.records] == ["din", "din", "afs"]
+    assert logger.records[1]["parent_id"] == logger.records[0]["record_id"]
+    assert result.record_id == logger.records[-1]["record_id"]
+    assert len({r["trace_id"] for r in logger.records}) == 1

@@ -30,12 +30,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import os
 import random
 import re
+import resource
 import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 API_KEY = "sk-load-harness-loopback-only"
@@ -399,6 +402,90 @@ def _serve(latency: float, failure_rate: float, seed: int, chunk_size: int, port
                              "max_in_flight": server.max_in_flight})
 
 
+def cpu_seconds(pid: int | None = None, *, exclude: Sequence[int] = ()) -> float:
+    """CPU seconds (user + system) a process and its children have used so far.
+
+    Without `pid`: this process, the children it has reaped and the live ones (worker pools;
+    from /proc, on Linux). With `pid`: that process and its live descendants. The processes
+    in `exclude` and their descendants are left out (the load server: its CPU is the
+    network's). Unlike wall time, this barely moves when other jobs load the machine.
+    """
+    if pid is None:
+        own = resource.getrusage(resource.RUSAGE_SELF)
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+        root = os.getpid()
+    else:
+        total, root = _proc_cpu(pid), pid
+    return total + sum(_proc_cpu(child) for child in _live_descendants(root, set(exclude)))
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()
+    except OSError:  # gone, or no /proc
+        return None
+
+
+def _proc_cpu(pid: int) -> float:
+    fields = _proc_stat(pid)
+    if fields is None:
+        return 0.0
+    # utime and stime, in clock ticks (fields 14 and 15 of proc(5), 12 and 13 here).
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _live_descendants(root: int, exclude: set[int]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    try:
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
+    except OSError:
+        return []
+    for pid in pids:
+        fields = _proc_stat(pid)
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(pid)
+    found, stack = [], list(children.get(root, ()))
+    while stack:
+        pid = stack.pop()
+        if pid in exclude:
+            continue
+        found.append(pid)
+        stack.extend(children.get(pid, ()))
+    return found
+
+
+class OverlapGate:
+    """A `ProviderServer` `latency=` callable that proves requests overlap without a clock.
+
+    Every request is held until `n` are held at once; from then on the gate stays open. A
+    client that sends concurrently always gets there, however loaded the machine (the gate
+    waits for an event, not for a deadline), and `opened` is then true. A serialised client
+    never has two requests in the server: its first one waits `timeout` seconds (only so a
+    broken client fails rather than hangs) and `opened` stays false.
+    """
+
+    def __init__(self, n: int = 2, *, timeout: float = 600.0) -> None:
+        self.n = n
+        self.timeout = timeout
+        self.opened = False
+        self.most_held = 0
+        self._held = 0
+        self._cond = threading.Condition()
+
+    def __call__(self, _request: Any) -> float:
+        with self._cond:
+            self._held += 1
+            self.most_held = max(self.most_held, self._held)
+            if self._held >= self.n:
+                self.opened = True
+                self._cond.notify_all()
+            self._cond.wait_for(lambda: self.opened, timeout=self.timeout)
+            self._held -= 1
+        return 0.0
+
+
 class LoadServer:
     """`ProviderServer` with realistic answers in a child process; see the module docstring."""
 
@@ -422,6 +509,11 @@ class LoadServer:
         self.openai_base_url = ports.get(timeout=120)
         return self
 
+    @property
+    def pid(self) -> int:
+        """The server process (to leave out of the client's CPU figures)."""
+        return self._process.pid
+
     def counts(self) -> dict[str, int]:
         """Requests seen so far, and how many got each failure status."""
         self._commands.put("counts")
@@ -442,10 +534,20 @@ class LoadServer:
         self.stop()
 
 
+@dataclass(frozen=True)
+class BareRun:
+    """What the bare client did: requests per second, and CPU milliseconds per request of
+    the process sending them (the load server left out)."""
+
+    requests_per_s: float
+    cpu_ms_per_request: float
+
+
 async def bare_client_rate(base_url: str, api_key: str, requests: Sequence[Sequence[dict]],
-                           concurrency: int, *, stream: bool = False) -> float:
-    """Requests per second of a bare `AsyncOpenAI` client sending `requests` (message lists)
-    at `concurrency`, after one warm-up round that opens the connections."""
+                           concurrency: int, *, stream: bool = False,
+                           exclude: Sequence[int] = ()) -> BareRun:
+    """A bare `AsyncOpenAI` client sending `requests` (message lists) at `concurrency`,
+    after one warm-up round that opens the connections; `exclude`: the server's pid."""
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=5,
@@ -469,8 +571,10 @@ async def bare_client_rate(base_url: str, api_key: str, requests: Sequence[Seque
             await asyncio.gather(*(worker() for _ in range(concurrency)))
 
         await run(requests[:concurrency])
-        started = time.perf_counter()
+        cpu, started = cpu_seconds(exclude=exclude), time.perf_counter()
         await run(requests)
-        return len(requests) / (time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        cpu = cpu_seconds(exclude=exclude) - cpu
+        return BareRun(len(requests) / wall, 1000 * cpu / len(requests))
     finally:
         await client.close()

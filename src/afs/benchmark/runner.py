@@ -10,6 +10,7 @@ writes and sample appends (each an fsync) run on one writer thread, off the even
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -23,7 +24,7 @@ from typing import Any
 from afs.benchmark.cache import ResponseCache, cache_key
 from afs.benchmark.items import BenchmarkItem, default_dataset_dir, load_items
 from afs.benchmark.prompts import build_messages
-from afs.benchmark.scoring import apply_veran_judge, score_payload
+from afs.benchmark.scoring import apply_veran_judge, score_answer
 from afs.benchmark.splits import dataset_split
 from afs.errors import InputError
 from afs.jsonl import JsonlAppender, read_jsonl
@@ -81,37 +82,57 @@ def _model_identity(model: ChatModel) -> dict[str, Any]:
             "base_url": getattr(model, "base_url", None)}
 
 
-# The graph the workers answer context queries from: set in the parent before they fork
-# (so they share it), built on first use where workers are spawned.
+# What the scoring workers share with the parent: set before they fork (so a job names an item
+# by its index rather than pickling it, and the graph is built once), or by the initializer
+# where workers are spawned.
 _graph: Any = None
+_items: list[BenchmarkItem] = []
+# Items whose KG context one worker job computes: 400 single-item round trips cost the event
+# loop more than the retrieval itself.
+CONTEXT_BATCH = 16
 
 
-def _context_for(query: str) -> str:
-    """KG context for one item's query (runs in a scoring worker: retrieval costs
+def _share(items: list[BenchmarkItem]) -> None:
+    global _items
+    _items = items
+
+
+def _contexts_for(indices: list[int]) -> list[str]:
+    """KG context for items by index (runs in a scoring worker: retrieval costs
     milliseconds of CPU the event loop does not have)."""
     global _graph
     if _graph is None:
         from afs.knowledge.adapters import ALTTPKnowledgeGraph
 
         _graph = ALTTPKnowledgeGraph()
-    return _graph.get_context_for_prompt(query, max_entities=6)
+    return [_graph.get_context_for_prompt(f"{_items[i].metadata.request or ''}\n{_items[i].code}",
+                                          max_entities=6) for i in indices]
+
+
+def _score_item(index: int, answer: str) -> dict[str, Any]:
+    """Score one answer to item `index` (runs in a scoring worker)."""
+    return score_answer(_items[index], answer).to_dict()
 
 
 class _KnowledgeContext:
-    """KG context per item, from a graph built once per run."""
+    """KG context per item, from a graph built once per run, asked in batches of items."""
 
     def __init__(self, enabled: bool) -> None:
-        global _graph
-        self.graph = None
+        self.graph: Any = None
         if enabled:
             from afs.knowledge.adapters import ALTTPKnowledgeGraph
 
-            self.graph = _graph = ALTTPKnowledgeGraph()
+            self.graph = ALTTPKnowledgeGraph()
+        self._batches: dict[int, asyncio.Future[list[str]]] = {}
 
-    async def for_item(self, item: BenchmarkItem, pool: ProcessPool) -> str:
+    async def for_item(self, index: int, pool: ProcessPool) -> str:
         if self.graph is None:
             return ""
-        return await pool.run(_context_for, f"{item.metadata.request or ''}\n{item.code}")
+        first = index - index % CONTEXT_BATCH
+        if first not in self._batches:
+            indices = list(range(first, min(first + CONTEXT_BATCH, len(_items))))
+            self._batches[first] = asyncio.ensure_future(pool.run(_contexts_for, indices))
+        return (await asyncio.shield(self._batches[first]))[index - first]
 
 
 def _load_done(path: Path) -> dict[tuple[str, int], dict[str, Any]]:
@@ -200,8 +221,12 @@ async def run_benchmark(
     limiter = asyncio.Semaphore(config.concurrency)
     loop = asyncio.get_running_loop()
     workers = config.workers or max(1, min(4, os.cpu_count() or 1))
-    pool = ProcessPool(workers)
+    global _graph
+    _graph = knowledge.graph or _graph
+    _share(items)
+    pool = ProcessPool(workers, initializer=functools.partial(_share, items))
     pool.start()  # forked before this run starts threads of its own
+    index = {item.id: i for i, item in enumerate(items)}
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="afs-benchmark-writer")
     judge = None
     if config.judge:
@@ -213,7 +238,7 @@ async def run_benchmark(
         temperature = 0.0 if config.samples == 1 else 0.8
 
     async def one(item: BenchmarkItem, sample: int, out: JsonlAppender) -> None:
-        messages = build_messages(item, await knowledge.for_item(item, pool))
+        messages = build_messages(item, await knowledge.for_item(index[item.id], pool))
         params = {"temperature": temperature, "max_tokens": config.max_tokens,
                   "seed": config.seed + sample}
         key = cache_key(identity, messages, {**params, "sample": sample})
@@ -236,7 +261,7 @@ async def run_benchmark(
                     answer, meta, error = "", {}, f"{type(exc).__name__}: {exc}"
             if cache is not None and error is None:
                 await loop.run_in_executor(writer, cache.put, key, answer, meta)
-        score = await pool.run(score_payload, (item.model_dump(), answer))
+        score = await pool.run(_score_item, index[item.id], answer)
         if judge is not None and item.domain == "veran" and not error:
             score = await _apply_judge(judge, item, answer, score)
         record = {

@@ -238,30 +238,43 @@ class _Pending:
             self._gate.acquire()
 
     def finish(self) -> None:
+        """Wake a blocked `log()` now; an awaiting task through `settle_all`."""
         self.done = True
         if self._gate is not None:
             self._gate.release()
-            return
+
+    def settle(self) -> None:
+        """Give the awaiting task its outcome (on its event loop's thread)."""
         future = self._future
-        assert future is not None
-        error = self.error
+        if future is None or future.done():  # cancelled while it waited: the rows are stored
+            return
+        if self.error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(self.error)
 
-        def settle() -> None:
-            if future.done():  # the awaiting task was cancelled; its rows are stored anyway
-                return
-            if error is None:
-                future.set_result(None)
-            else:
-                future.set_exception(error)
-
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
-            future.get_loop().call_soon_threadsafe(settle)
+    @staticmethod
+    def settle_all(batch: list[_Pending]) -> None:
+        """One wake-up per event loop for the whole group (each costs the loop a syscall
+        and a pass; a busy gateway commits dozens of its requests' rows at once)."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+        for pending in batch:
+            if pending._future is not None:
+                by_loop.setdefault(pending._future.get_loop(), []).append(pending)
+        for loop, waiting in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting any more
+                loop.call_soon_threadsafe(_settle, waiting)
 
     def wait(self) -> None:
         assert self._gate is not None
         self._gate.acquire()
         if self.error is not None:
             raise self.error
+
+
+def _settle(waiting: list[_Pending]) -> None:
+    for pending in waiting:
+        pending.settle()
 
 
 class _GroupCommitter:
@@ -340,6 +353,7 @@ class _GroupCommitter:
                 self.unfinished -= sum(len(p.rows) for p in batch)
             for pending in batch:
                 pending.finish()
+            _Pending.settle_all(batch)
 
     def close(self) -> None:
         """Commit what is queued, then stop the thread."""
@@ -443,6 +457,11 @@ class InferenceLogger:
 
         Each mapping takes the keyword names of `log()` (`id` for `record_id`).
         """
+        rows = self._rows(records)
+        self._insert(rows)
+        return [row[0] for row in rows]
+
+    def _rows(self, records: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         now = self.clock()
         rows = []
         for index, record in enumerate(records):
@@ -453,7 +472,15 @@ class InferenceLogger:
                 rows.append(validate_record(data, now=now))
             except InputError as exc:
                 raise InputError(f"record {index}: {exc.message}") from None
-        self._insert(rows)
+        return rows
+
+    async def alog_many(self, records: Iterable[Mapping[str, Any]]) -> list[str]:
+        """`log_many()` for asyncio code: one transaction (all or none), awaited without
+        blocking the loop."""
+        rows = self._rows(records)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._group().submit(_Pending(rows, future))
+        await future
         return [row[0] for row in rows]
 
     def _group(self) -> _GroupCommitter:

@@ -7,6 +7,7 @@ server and vLLM all speak this API, so the user's own experts run through this b
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -72,37 +73,88 @@ class OpenAIChatModel(HttpChatModel):
         return (openai.OpenAIError, ValueError, *transport_errors())  # type: ignore[return-value]
 
     async def _complete(self, messages: list[Message], params: dict[str, Any]) -> Completion:
+        # The SDK's low-level `post` (auth, base URL, timeouts, status errors as usual) with
+        # the raw response: its typed path transforms the request through the TypedDict
+        # annotations and builds pydantic objects for the reply, the most CPU an AFS process
+        # spends per request (a gateway relaying 100 requests at once pays it on its loop).
         started = time.perf_counter()
         try:
-            response = await self.client.chat.completions.create(**self._request(messages, params))
+            response = await self.client.post(
+                "/chat/completions", body=self._request(messages, params),
+                cast_to=_http_response_type())
+            body = json.loads(response.content)
         except self._handled() as exc:
             raise self._map_error(exc) from None
         try:
-            choice = response.choices[0]
-            text = choice.message.content or ""
-            finish = choice.finish_reason or "stop"
-        except (IndexError, AttributeError, TypeError) as exc:
+            choice = body["choices"][0]
+            text = choice["message"].get("content") or ""
+            finish = choice.get("finish_reason") or "stop"
+            usage = body.get("usage") or {}
+            counts = Usage(int(usage.get("prompt_tokens") or 0),
+                           int(usage.get("completion_tokens") or 0))
+        except (IndexError, KeyError, AttributeError, TypeError, ValueError) as exc:
             raise self._malformed(exc) from None
-        usage = response.usage
+        if not isinstance(text, str):
+            raise self._malformed(TypeError(f"content is {type(text).__name__}"))
         return Completion(
             text=text,
             finish_reason=finish,
-            usage=Usage(usage.prompt_tokens or 0, usage.completion_tokens or 0) if usage
-            else Usage(),
-            model=response.model or self.model,
+            usage=counts,
+            model=body.get("model") or self.model,
             provider=self.provider,
             latency_ms=(time.perf_counter() - started) * 1000,
         )
 
     async def _stream(self, messages: list[Message], params: dict[str, Any]) -> AsyncIterator[str]:
+        # Server-sent events read off the raw response: one `json.loads` per event rather
+        # than a pydantic chunk object (see `_complete`).
         request = self._request(messages, params)
         request.update(stream=True, stream_options={"include_usage": True})
         try:
-            stream = await self.client.chat.completions.create(**request)
-            async with stream:
-                async for chunk in stream:
-                    for choice in chunk.choices or ():
-                        if choice.delta is not None and choice.delta.content:
-                            yield choice.delta.content
+            response = await self.client.post("/chat/completions", body=request,
+                                              cast_to=_http_response_type(), stream=True)
+            try:
+                async for data in _sse_data(response):
+                    if data == "[DONE]":
+                        break
+                    try:
+                        chunk = json.loads(data)
+                    except ValueError as exc:
+                        raise self._malformed(exc) from None
+                    if not isinstance(chunk, dict):
+                        raise self._malformed(TypeError("an event that is not an object"))
+                    if "error" in chunk and not chunk.get("choices"):
+                        raise self._status_error(500, error_detail(chunk), None)
+                    for choice in chunk.get("choices") or ():
+                        delta = choice.get("delta") if isinstance(choice, dict) else None
+                        content = delta.get("content") if isinstance(delta, dict) else None
+                        if content:
+                            yield content
+            finally:
+                await response.aclose()
         except self._handled() as exc:
             raise self._map_error(exc) from None
+
+
+def _http_response_type() -> type:
+    """The response class the SDK hands back unparsed: httpx2's where the SDK runs on it,
+    else httpx's."""
+    import openai  # noqa: F401 - loads the HTTP library the SDK uses
+
+    module = sys.modules.get("httpx2") or sys.modules["httpx"]
+    return module.Response
+
+
+async def _sse_data(response: Any) -> AsyncIterator[str]:
+    """The `data` of each server-sent event (multi-line data joined by newlines)."""
+    lines: list[str] = []
+    async for line in response.aiter_lines():
+        if not line:
+            if lines:
+                yield "\n".join(lines)
+                lines = []
+            continue
+        if line.startswith("data:"):
+            lines.append(line[5:].removeprefix(" "))
+    if lines:
+        yield "\n".join(lines)

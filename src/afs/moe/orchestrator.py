@@ -2,12 +2,14 @@
 
 knowledge-graph context → generalist (invoking experts) → critic loop on each code answer →
 fusion → one log record holding the answer and the whole trace. Every stage is timed.
-The logger is any object with `log(prompt=, response=, model=, ...) -> id` (in practice
-`afs.feedback.InferenceLogger`); without one nothing is stored.
+The logger is `afs.feedback.InferenceLogger` (or any object with its `alog_many`, or with
+`log(prompt=, response=, model=, ...) -> id`, which then runs on a thread); without one nothing
+is stored. Logging never blocks the event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -150,32 +152,52 @@ class Orchestrator:
         if self.logger is not None:
             started = time.perf_counter()
             trace_id = uuid.uuid4().hex
-            self._log_drafts(run, critic_histories, trace_id)
-            result.record_id = self.logger.log(
-                prompt=request, response=answer, model=PIPELINE_MODEL, trace_id=trace_id,
-                latency_ms=sum(s.seconds for s in stages) * 1000,
-                metadata={"source": "pipeline", **result.to_trace()},
-            )
+            records = self._draft_records(run, critic_histories, trace_id)
+            records.append({
+                "record_id": uuid.uuid4().hex, "prompt": request, "response": answer,
+                "model": PIPELINE_MODEL, "trace_id": trace_id,
+                "latency_ms": sum(s.seconds for s in stages) * 1000,
+                "metadata": {"source": "pipeline", **result.to_trace()},
+            })
+            result.record_id = (await self._store(records))[-1]
             stages.append(StageTiming("log", time.perf_counter() - started, result.record_id))
         return result
 
-    def _log_drafts(self, run: GeneralistResult,
-                    histories: dict[str, list[IterationRecord]], trace_id: str) -> None:
+    async def _store(self, records: list[dict[str, Any]]) -> list[str]:
+        """Log the records in one durable transaction without blocking the event loop (an
+        fsync takes milliseconds that every other request on the loop would wait for)."""
+        if hasattr(self.logger, "alog_many"):
+            return await self.logger.alog_many(records)
+
+        def log_each() -> list[str]:
+            return [self.logger.log(**record) for record in records]
+
+        return await asyncio.to_thread(log_each)
+
+    @staticmethod
+    def _draft_records(run: GeneralistResult, histories: dict[str, list[IterationRecord]],
+                       trace_id: str) -> list[dict[str, Any]]:
         """One record per critic iteration, each the revision of the one before (parent_id),
         the accepted one marked: the feedback samplers turn these into DPO pairs."""
         requests = {step.expert: step.request for step in run.invocations}
+        records: list[dict[str, Any]] = []
         for expert, history in histories.items():
             if len(history) < 2:
                 continue
             parent = None
             for record in history:
-                parent = self.logger.log(
-                    prompt=requests.get(expert) or "", response=record.output, model=expert,
-                    expert=expert, trace_id=trace_id, parent_id=parent,
-                    metadata={"source": "critic_loop", "iteration": record.iteration,
-                              "critic_score": record.score, "critic_accepted": record.passed,
-                              "confidence": record.score},
-                )
+                record_id = uuid.uuid4().hex
+                records.append({
+                    "record_id": record_id, "prompt": requests.get(expert) or "",
+                    "response": record.output, "model": expert, "expert": expert,
+                    "trace_id": trace_id, "parent_id": parent,
+                    "metadata": {"source": "critic_loop", "iteration": record.iteration,
+                                 "critic_score": record.score,
+                                 "critic_accepted": record.passed,
+                                 "confidence": record.score},
+                })
+                parent = record_id
+        return records
 
     async def _refine(self, step: Step) -> tuple[str, list[IterationRecord]]:
         """Critic loop on an expert's code answer; the first draft is the answer it gave."""
