@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.asm import mapping
-from afs.asm.directives import run_directive
+from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
 from afs.asm.functions import call as call_function
@@ -134,6 +134,12 @@ class _Pass(PassState):
 
     loop: _Loop | None = None  # a `while`/`for` body being collected
 
+    def __init__(self, asm: _Assembler, number: int, *, frozen: bool = False) -> None:
+        super().__init__(asm, number, frozen=frozen)
+        # Constant statements keep their bytes for later passes; not under `strict`, whose
+        # range errors each pass raises anew.
+        self.cacheable = not asm.strict
+
     def call_function(self, name: str, args: list[int | str], column: int) -> int:
         return call_function(self, name, args, column)
 
@@ -152,10 +158,15 @@ class _Pass(PassState):
             if self.loop is not None:
                 self.collect_loop_line(ln, raw, text)
                 continue
-            if self.collecting is None and ln.pieces is not None and not (
-                    self.conds and not self.conds[-1][0]):
-                self.run_pieces(ln.pieces, ln)
-                continue
+            if self.collecting is None and not (self.conds and not self.conds[-1][0]):
+                parsed = ln.parsed
+                if (parsed.__class__ is tuple and ln.prec == self.precedence
+                        and ln.arch == self.arch):
+                    self.run_compact(parsed, ln)
+                    continue
+                if ln.pieces is not None:
+                    self.run_pieces(ln.pieces, ln)
+                    continue
             if self.collecting is not None:
                 construct = parse_line_construct(text, ln.file, ln.number) \
                     if _first_word(text) in ("macro", "endmacro") else None
@@ -239,9 +250,32 @@ class _Pass(PassState):
             self.file, self.line, self.text = saved
         raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
 
+    def run_compact(self, statements: tuple, ln: _Line) -> None:
+        """Run a one-statement line from its kept parse (see `_compact`)."""
+        if self.asm.want_listing:
+            self.text = ln.pieces[0][0] if ln.pieces else ""
+        for st in statements:
+            self.column = st.column
+            kind = type(st)
+            if kind is _Encoded:
+                if self.pc is None:
+                    self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+                self.emit(st.data, st.kind, st.info)
+            elif kind is _BareLabel:
+                self.define_label(self.namespace + self.resolve_name(st.name), self.logical_pc)
+                if self.asm.want_listing:
+                    self.emit(b"", "label")
+            elif kind is Label:
+                self.asm_label(st)
+            elif kind is Instruction:
+                self.asm_instruction(st)
+            else:
+                self.execute(st)
+            if self.conds and not self.conds[-1][0]:
+                break
+
     def run_pieces(self, pieces: list[tuple[str, int]], ln: _Line | None = None) -> None:
         """Run a line's statements; `ln`: the source line, which keeps their parse."""
-        parse_cached = self.asm.parse_cached
         parsed = None
         if ln is not None:
             cache = ln.parsed
@@ -249,6 +283,18 @@ class _Pass(PassState):
                 parsed = cache[2]
             else:
                 ln.parsed = (self.precedence, self.arch, [])
+        self.run_statements(pieces, ln, parsed)
+        if ln is not None and len(pieces) <= 1:
+            cache = ln.parsed
+            assert cache is not None
+            compact = self.asm.compact(cache[2][0]) if len(cache[2]) == 1 else ()
+            if len(cache[2]) == len(pieces) and compact is not None:
+                ln.prec, ln.arch = cache[0], cache[1]
+                ln.parsed = compact
+
+    def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
+                       parsed: list | None) -> None:
+        parse_cached = self.asm.parse_cached
         for index, (piece, col) in enumerate(pieces):
             self.column = col
             self.text = piece
@@ -261,18 +307,31 @@ class _Pass(PassState):
             else:
                 statements = parse_cached(piece, col, self.file, self.line, self.precedence,
                                           self.arch)
-            for st in statements:
+            for position, st in enumerate(statements):
                 self.column = st.column
                 # Instructions are most statements: straight to them, past `execute`.
                 kind = type(st)
-                if kind is Label:
+                if kind is _Encoded:
+                    if self.pc is None:
+                        self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+                    self.emit(st.data, st.kind, st.info)
+                elif kind is Label:
                     self.asm_label(st)
                 elif kind is Instruction:
                     if st.mnemonic == "rep" and st.operand.kind not in ("imm", "none"):
                         self.repeat(st, pieces[index + 1:index + 2])
                         self.run_pieces(pieces[index + 2:])
                         return
-                    self.asm_instruction(st)
+                    info = self.asm_instruction(st)
+                    if ln is not None and self.cacheable and _constant_instruction(st):
+                        statements[position] = _Encoded(st.column, info[0], "instruction",
+                                                        info[1] if self.asm.want_listing
+                                                        else ())
+                elif (kind is Directive and st.name in _DATA_SIZE and ln is not None
+                      and self.cacheable and _constant_data(st, self.table)):
+                    data = data_bytes(self, st, _DATA_SIZE[st.name])
+                    self.emit(data, "data")
+                    statements[position] = _Encoded(st.column, data, "data", ())
                 else:
                     self.execute(st)
                 if self.conds and not self.conds[-1][0]:
@@ -396,11 +455,14 @@ class _Pass(PassState):
         if self.asm.want_listing:
             self.emit(b"", "label")
 
-    def asm_instruction(self, st: Instruction) -> None:
+    def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
+        """Encode and write `st`; its bytes and listing info."""
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         data, mode, opcode, value = encode_instruction(self, st)
-        self.emit(data, "instruction", (st.mnemonic.upper(), mode, opcode, value, st.suffix))
+        info = (st.mnemonic.upper(), mode, opcode, value, st.suffix)
+        self.emit(data, "instruction", info)
+        return data, info
 
     def asm_conditional(self, st: Conditional) -> None:
         if st.keyword == "if":
@@ -453,6 +515,46 @@ class _Pass(PassState):
         self.file, self.line, self.text = saved
 
 
+class _Encoded:
+    """A statement whose bytes are the same in every pass (an instruction or data without
+    labels or function calls), kept in place of its parse: later passes only write them."""
+
+    __slots__ = ("column", "data", "info", "kind")
+
+    def __init__(self, column: int, data: bytes, kind: str, info: tuple) -> None:
+        self.column = column
+        self.data = data
+        self.kind = kind
+        self.info = info
+
+
+class _BareLabel:
+    """A `#name:` label (which leaves the sublabel scope alone), by its name without `#`."""
+
+    __slots__ = ("column", "name")
+
+    def __init__(self, column: int, name: str) -> None:
+        self.column = column
+        self.name = name
+
+
+def _constant_instruction(st: Instruction) -> bool:
+    op = st.operand
+    if op.kind == "anon":
+        return False
+    return (op.expr is None or op.expr.constant) and (op.expr2 is None or op.expr2.constant)
+
+
+def _constant_data(d: Directive, table: dict[str, int] | None) -> bool:
+    for item in d.items:
+        if item.expr is not None:
+            if not item.expr.constant:
+                return False
+        elif item.anon is not None or (item.string is not None and table is not None):
+            return False
+    return True
+
+
 def _listing_line(row: tuple) -> ListingLine:
     address, data, file, line, text, kind, offset, info = row
     if info:
@@ -490,7 +592,26 @@ class _Assembler:
         self.plus: dict[str, list[int]] = {}
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
+        self.encoded: dict[tuple, _Encoded] = {}
         self.main_file = "<input>"
+
+    def compact(self, statements: list[Statement]) -> tuple | None:
+        """What a one-statement line keeps for later passes: `#` labels as their bare
+        names, and one shared `_Encoded` per distinct constant statement (None: keep it all,
+        for `rep N`, which runs the statement after it)."""
+        out: list[object] = []
+        for st in statements:
+            if type(st) is Instruction and st.mnemonic == "rep" and st.operand.kind not in (
+                    "imm", "none"):
+                return None
+            if type(st) is Label and st.name[0] == "#":
+                out.append(_BareLabel(st.column, st.name[1:]))
+            elif type(st) is _Encoded:
+                key = (st.column, st.kind, st.data, st.info)
+                out.append(self.encoded.setdefault(key, st))
+            else:
+                out.append(st)
+        return tuple(out)
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816") -> list[Statement]:

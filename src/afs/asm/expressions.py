@@ -96,6 +96,8 @@ class Expr:
     evaluate: Evaluator
     static_width: int
     labels: tuple[str, ...]
+    # No label, no function call: the same value in every pass (and every state).
+    constant: bool = False
 
     def width(self, ctx: EvalContext) -> int:
         """The operand size asar infers for this expression (1..3)."""
@@ -171,6 +173,7 @@ class _Parser:
         self.condition = condition
         self.width = 0
         self.labels: list[str] = []
+        self.calls = False
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -300,6 +303,7 @@ class _Parser:
                 if t.text != ",":
                     raise self.error(f"unexpected '{t.text}' in arguments", t.column)
         name, col = name_token.text.lower(), name_token.column
+        self.calls = True
         self.width = max(self.width, 2)       # asar sizes a call as it sizes a label
         if name in ("pc", "realbase") and args:
             raise self.error(f"{name}() takes no arguments", col)
@@ -407,7 +411,8 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     if rest is not None:
         what = "','" if rest.text == "," else f"'{rest.text}'"
         raise AsmError(f"unexpected {what} in expression", file, line, rest.column)
-    return Expr(stripped, column, fn, parser.width, tuple(parser.labels))
+    return Expr(stripped, column, fn, parser.width, tuple(parser.labels),
+                not parser.labels and not parser.calls)
 
 
 # Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.
@@ -434,7 +439,7 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
     else:
         value = int(digits)
         width = value_width(value)
-    expr = Expr(stripped, column, lambda ctx: value, width, ())
+    expr = Expr(stripped, column, lambda ctx: value, width, (), True)
     if len(_LITERALS) < 200_000:
         _LITERALS[(stripped, column)] = expr
     return expr

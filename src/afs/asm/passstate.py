@@ -34,8 +34,12 @@ class _Line:
     raw: str                                          # comment already stripped for files
     text: str | None = None                           # comment stripped (cached)
     pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
-    # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text
-    parsed: tuple[bool, str, list[list[Any]]] | None = None
+    # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text;
+    # once a one-statement line has run, its statements alone (a tuple), parsed under
+    # `prec` and `arch`
+    parsed: tuple | None = None
+    prec: bool = False
+    arch: str = ""
 
 
 class PassState:
