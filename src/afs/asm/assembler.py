@@ -147,26 +147,23 @@ class _Pass(PassState):
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
         for ln in lines:
             self.file, self.line, self.column = ln.file, ln.number, 1
+            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
+            if (active and ln.parsed.__class__ is tuple and self.loop is None
+                    and ln.prec == self.precedence and ln.arch == self.arch):
+                self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
+                continue
             raw = ln.raw
+            if raw is None:
+                raw = ln.raw = self.asm.source_line(ln)
             if args is not None and ("<" in raw or "?" in raw):
                 raw = _substitute_args(raw, args, self.macro_ids[-1])
-                text = strip_comment(raw)
-            else:
-                text = ln.text
-                if text is None:
-                    text = ln.text = strip_comment(raw)
+            text = strip_comment(raw)
             if self.loop is not None:
                 self.collect_loop_line(ln, raw, text)
                 continue
-            if self.collecting is None and not (self.conds and not self.conds[-1][0]):
-                parsed = ln.parsed
-                if (parsed.__class__ is tuple and ln.prec == self.precedence
-                        and ln.arch == self.arch):
-                    self.run_compact(parsed, ln)
-                    continue
-                if ln.pieces is not None:
-                    self.run_pieces(ln.pieces, ln)
-                    continue
+            if active and ln.pieces is not None:
+                self.run_pieces(ln.pieces, ln)
+                continue
             if self.collecting is not None:
                 construct = parse_line_construct(text, ln.file, ln.number) \
                     if _first_word(text) in ("macro", "endmacro") else None
@@ -255,8 +252,14 @@ class _Pass(PassState):
         if self.asm.want_listing:
             self.text = ln.pieces[0][0] if ln.pieces else ""
         for st in statements:
-            self.column = st.column
             kind = type(st)
+            if kind is str:
+                self.column = 1
+                self.define_label(self.namespace + self.resolve_name(st), self.logical_pc)
+                if self.asm.want_listing:
+                    self.emit(b"", "label")
+                continue
+            self.column = st.column
             if kind is _Encoded:
                 if self.pc is None:
                     self.logical_pc  # noqa: B018 - sets the default org (with its warning)
@@ -279,18 +282,27 @@ class _Pass(PassState):
         parsed = None
         if ln is not None:
             cache = ln.parsed
-            if cache is not None and cache[0] == self.precedence and cache[1] == self.arch:
+            if cache.__class__ is list and cache[0] == self.precedence and cache[1] == self.arch:
                 parsed = cache[2]
             else:
-                ln.parsed = (self.precedence, self.arch, [])
+                ln.parsed = [self.precedence, self.arch, []]
         self.run_statements(pieces, ln, parsed)
-        if ln is not None and len(pieces) <= 1:
+        # Kept compact: a line whose statements all ran (not after `rep N`), with one
+        # statement (several: not when listing, which shows each one's text).
+        if ln is not None and (len(pieces) <= 1 or not self.asm.want_listing):
             cache = ln.parsed
-            assert cache is not None
-            compact = self.asm.compact(cache[2][0]) if len(cache[2]) == 1 else ()
-            if len(cache[2]) == len(pieces) and compact is not None:
+            assert cache.__class__ is list
+            if len(cache[2]) != len(pieces):
+                return
+            compact = self.asm.compact([st for part in cache[2] for st in part],
+                                       len(pieces) > 1)
+            if compact is not None:
                 ln.prec, ln.arch = cache[0], cache[1]
                 ln.parsed = compact
+                if not self.asm.want_listing:
+                    ln.pieces = None    # split again only if ever run another way
+                    if ln.file in self.asm.files:
+                        ln.raw = None   # read again only if ever run another way
 
     def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
                        parsed: list | None) -> None:
@@ -593,25 +605,39 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.encoded: dict[tuple, _Encoded] = {}
+        self.reread: dict[str, list[str]] = {}
         self.main_file = "<input>"
 
-    def compact(self, statements: list[Statement]) -> tuple | None:
-        """What a one-statement line keeps for later passes: `#` labels as their bare
-        names, and one shared `_Encoded` per distinct constant statement (None: keep it all,
-        for `rep N`, which runs the statement after it)."""
+    def compact(self, statements: list[Statement], several: bool) -> tuple | None:
+        """What a line keeps for later passes: its statements, `#` labels as their bare
+        names, one shared `_Encoded` per distinct constant statement. None: keep it all,
+        for `rep N` (which runs the statement after it) and for a conditional among
+        `several` statements (after which the others run apart)."""
         out: list[object] = []
         for st in statements:
             if type(st) is Instruction and st.mnemonic == "rep" and st.operand.kind not in (
                     "imm", "none"):
                 return None
+            if several and type(st) is Conditional:
+                return None
             if type(st) is Label and st.name[0] == "#":
-                out.append(_BareLabel(st.column, st.name[1:]))
+                # at the start of its line (most are), the name alone: less to keep
+                out.append(st.name[1:] if st.column == 1 else _BareLabel(st.column, st.name[1:]))
             elif type(st) is _Encoded:
                 key = (st.column, st.kind, st.data, st.info)
                 out.append(self.encoded.setdefault(key, st))
             else:
                 out.append(st)
         return tuple(out)
+
+    def source_line(self, ln: _Line) -> str:
+        """The text of a line of an included file whose text was let go (see
+        `_Pass.run_pieces`), read again: its pass now runs it another way."""
+        lines = self.reread.get(ln.file)
+        if lines is None:
+            lines = self.reread[ln.file] = Path(ln.file).read_text(
+                encoding="utf-8").splitlines()
+        return strip_comment(lines[ln.number - 1])
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816") -> list[Statement]:
@@ -637,10 +663,12 @@ class _Assembler:
 
     def lines_of(self, source: str, file: str) -> list[_Line]:
         # Comments go at once: nothing reads them, and the text is kept once, not twice.
+        # Blank lines do nothing anywhere (even in a macro or loop body): not kept.
         out = []
         for i, raw in enumerate(source.splitlines(), start=1):
             text = strip_comment(raw)
-            out.append(_Line(file, i, text, text))
+            if text and not text.isspace():
+                out.append(_Line(file, i, text))
         return out
 
     def run(self, lines: list[_Line]) -> Assembly:
@@ -671,7 +699,7 @@ class _Assembler:
                     raise state.deferred[0]
                 return Assembly([Segment(s.address, bytes(s.data), s.offset)
                                  for s in state.segments if s.data],
-                                dict(state.labels), [_listing_line(row) for row in state.listing],
+                                state.labels, [_listing_line(row) for row in state.listing],
                                 state.mapper,
                                 state.warnings, number + 1, state.prints)
         raise AsmError(f"label addresses did not settle after {MAX_PASSES} passes",

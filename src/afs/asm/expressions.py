@@ -2,7 +2,10 @@
 
 Behaviour checked against the asar 1.91 binary:
 
-- Integers only (C semantics: `/` and `%` truncate toward zero, `>>` is arithmetic).
+- Integers only (C semantics: `/` and `%` truncate toward zero, `>>` is arithmetic). A
+  decimal literal may have a fraction (`2.5`, `2.`), read as a C double and truncated toward
+  zero at once (`db 2.5*4` is 8, `db 1.999999999999999999999` is 2); asar 1.91 rejects one
+  in an instruction operand without a size suffix (`lda 2.5`; `lda.b 2.5` is `lda.b 2`).
 - By default asar evaluates binary operators strictly left to right (xkas style:
   `5+6*2` is 22); `math pri on` switches to C precedence: `**` > `* / %` > `+ -` > `<< >>` >
   `&` > `^` > `|`. Unary `- + ~ <:` bind tightest. Parentheses work in both modes.
@@ -39,7 +42,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | \$(?P<hex>[0-9A-Fa-f]*)
   | %(?P<bin>[01]+)
-  | (?P<dec>[0-9]+)
+  | (?P<dec>[0-9]+(?:\.[0-9.]*)?)
   | '(?P<char>'(?=')|[^']*)'
   | "(?P<str>(?:[^"]|"")*)"
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
@@ -113,8 +116,13 @@ class Expr:
         return bool(self.labels)
 
 
-def tokenize(text: str, column: int, file: str, line: int) -> list[Token]:
-    """Split expression text into tokens; `column` is where `text` starts on its line."""
+_FRACTION = re.compile(r"[0-9]+(?:\.[0-9]*)?")
+
+
+def tokenize(text: str, column: int, file: str, line: int, *,
+             fractions: bool = True) -> list[Token]:
+    """Split expression text into tokens; `column` is where `text` starts on its line.
+    `fractions`: decimal literals may have a fraction (see the module docstring)."""
     tokens: list[Token] = []
     pos = 0
     n = len(text)
@@ -142,9 +150,19 @@ def tokenize(text: str, column: int, file: str, line: int) -> list[Token]:
             tokens.append(Token("num", m.group(0), col, int(bits, 2),
                                 min(3, (len(bits) + 7) // 8)))
         elif kind == "dec":
-            value = int(m.group("dec"))
+            digits = m.group("dec")
             if pos < n and (text[pos].isalpha() or text[pos] == "_"):
                 raise AsmError(f"invalid number {text[m.start():pos + 1]!r}", file, line, col)
+            if "." in digits:
+                if not fractions:
+                    raise AsmError(f"a number with a fraction ({digits!r}) needs a size suffix "
+                                   "on the instruction (.b, .w or .l)", file, line, col)
+                # the C double's digits (as strtod reads them; `2.5.3` is 2.5), truncated
+                fraction = _FRACTION.match(digits)
+                assert fraction is not None
+                value = int(float(fraction.group(0)))
+            else:
+                value = int(digits)
             tokens.append(Token("num", m.group(0), col, value, value_width(value)))
         elif kind == "char":
             body = m.group("char")
@@ -391,15 +409,17 @@ def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
 
 
 def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line: int = 1,
-                     precedence: bool = False, condition: bool = False) -> Expr:
-    """Parse `text` (which starts at `column` of its line) into an `Expr`."""
+                     precedence: bool = False, condition: bool = False,
+                     fractions: bool = True) -> Expr:
+    """Parse `text` (which starts at `column` of its line) into an `Expr`; `fractions`:
+    whether decimal literals may have one (see the module docstring)."""
     stripped = text.strip()
     if not stripped:
         raise AsmError("expected an expression", file, line, column)
     simple = _SIMPLE.fullmatch(stripped)
     if simple is not None:
         return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
-    tokens = tokenize(text, column, file, line)
+    tokens = tokenize(text, column, file, line, fractions=fractions)
     for tok in tokens:
         if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
             raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
@@ -440,6 +460,6 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
         value = int(digits)
         width = value_width(value)
     expr = Expr(stripped, column, lambda ctx: value, width, (), True)
-    if len(_LITERALS) < 200_000:
+    if len(_LITERALS) < 20_000:
         _LITERALS[(stripped, column)] = expr
     return expr

@@ -31,13 +31,12 @@ class Segment:
 class _Line:
     file: str
     number: int
-    raw: str                                          # comment already stripped for files
-    text: str | None = None                           # comment stripped (cached)
+    raw: str | None                                   # comment already stripped for files
     pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
     # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text;
     # once a one-statement line has run, its statements alone (a tuple), parsed under
     # `prec` and `arch`
-    parsed: tuple | None = None
+    parsed: list | tuple | None = None
     prec: bool = False
     arch: str = ""
 
@@ -137,7 +136,8 @@ class PassState:
         value = self.lookup(name)
         if value is None:
             self.unresolved += 1
-            self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
+            if self.number:     # (see `defer`)
+                self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
             return 0
         return value
 
@@ -173,6 +173,10 @@ class PassState:
         return 2 if bank == here else 3
 
     def defer(self, error: AsmError) -> None:
+        # A first pass with a label not found yet is never the last: its errors are never
+        # raised, and keeping one per forward reference costs memory.
+        if self.number == 0 and self.unresolved:
+            return
         self.deferred.append(error)
 
     def anon_value(self, anon: str, column: int) -> int:
@@ -211,7 +215,9 @@ class PassState:
     def define_label(self, name: str, value: int) -> None:
         if name in self.labels:
             raise self.error(f"label '{name}' redefined")
-        self.labels[name] = value
+        # The address the pass before found, when the same: one int object for both passes.
+        before = self.prev_labels.get(name)
+        self.labels[name] = before if before == value else value
 
     def emit(self, data: bytes, kind: str, info: tuple = ()) -> None:
         """Write `data` at the current address; `info`: (mnemonic, mode, opcode, operand,

@@ -1,0 +1,106 @@
+"""What later passes keep of a line (bytes of constant statements, a compact parse, text let
+go), and decimal literals with a fraction, each against the asar 1.91 binary where it decides.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar import AsarError, asar_assemble, run_asar
+from afs.asm.assembler import assemble, assemble_file
+from afs.asm.errors import AsmError
+from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
+
+needs_asar = pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+
+# asar 1.91 reads a decimal literal's fraction as a C double and truncates it at once.
+FRACTIONS = [
+    "db 2.5*4, 2.9, 0.5*4, 1.5+1.5, 10/4.0*4, 3.7*3, 2.5, -2.5, 256.5",
+    "dw 2.5*2.5, 7.5/2 : db 10.5%4, 2.55555555555555555555555*100, 1.999999999999999999999",
+    "db 2., 2.5.3, (2.5), 2.5+$10",
+    "!a #= 2.5\ndb !a\nx = 2.5\ndb x\nlda x",
+    "if 2.5 == 2\ndb 1\nelse\ndb 2\nendif\nassert 2.5 == 2",
+    "lda.b 2.5 : lda.w 300.9 : lda.l 70000.5 : lda.b #2.5 : fill 2.5",
+]
+# ... and rejects one in an instruction operand without a size suffix, and junk after one.
+FRACTION_ERRORS = ["lda 2.5", "nop\njsl 2.5", "lda #2.5", "db 3.e", "db 2.5a"]
+
+
+@needs_asar
+@pytest.mark.parametrize("body", FRACTIONS, ids=[b.splitlines()[0][:24] for b in FRACTIONS])
+def test_fraction_literals_match_asar(body: str) -> None:
+    source = f"lorom\norg $008000\n{body}\n"
+    theirs = asar_assemble(source)
+    ours = assemble(source, filename="patch.asm").rom(fix_checksum=False)
+    assert first_difference(ours, theirs) is None, (ours.hex(), theirs.hex())
+
+
+@needs_asar
+@pytest.mark.parametrize("body", FRACTION_ERRORS)
+def test_fraction_literal_errors_at_asar_line(body: str, tmp_path: Path) -> None:
+    src = tmp_path / "e.asm"
+    src.write_text(f"org $008000\n{body}\n")
+    with pytest.raises(AsarError) as theirs:
+        run_asar(src, tmp_path / "asar.sfc", fix_checksum=False)
+    with pytest.raises(AsmError) as ours:
+        assemble_file(src)
+    assert ours.value.line == theirs.value.errors[0].line
+
+
+def test_fraction_in_an_unsuffixed_operand_says_what_is_accepted() -> None:
+    with pytest.raises(AsmError, match=r"needs a size suffix .*\.b, \.w or \.l"):
+        assemble("org $008000\nlda 2.5\n")
+
+
+# Constant statements (bytes kept after the first pass) mixed with label-dependent ones,
+# several statements on a line, `#` labels, data and `rep`: the bytes asar writes.
+MIXED = """lorom
+org $008000
+#_008000: lda #$12 : sta Later : db 1, "ab", Later
+#_008007: rep 2 : nop
+loop: dex : bne loop
+  #_00800C: jsl Later : dw $1234, loop
+math pri on
+db 2+3*4 : dw Later+2*2
+math pri off
+db 2+3*4
+Later:
+#_008020: rtl
+"""
+
+
+@needs_asar
+def test_constant_statements_kept_between_passes_match_asar() -> None:
+    theirs = asar_assemble(MIXED)
+    asm = assemble(MIXED, filename="patch.asm", listing=False)
+    assert asm.passes >= 2
+    assert first_difference(asm.rom(fix_checksum=False), theirs) is None
+
+
+def test_listing_keeps_every_statement_of_a_line() -> None:
+    asm = assemble("org $008000\nfirst: lda #1 : sta $12\nsecond: nop : db 1\n")
+    texts = [(row.text, row.data.hex()) for row in asm.listing if row.data]
+    assert texts == [("first: lda #1", "a901"), ("sta $12", "8512"), ("second: nop", "ea"),
+                     ("db 1", "01")]
+
+
+def test_strict_range_errors_come_from_the_last_pass() -> None:
+    # Bytes kept from the first pass would skip the final pass's range check.
+    with pytest.raises(AsmError, match="does not fit"):
+        assemble("org $008000\nlda Later\ndb 256\nLater:\n", strict=True)
+
+
+def test_an_included_line_let_go_is_read_again_when_run_another_way(tmp_path: Path) -> None:
+    # AFS (unlike asar, which wants static labels in `if`) lets a label decide a condition:
+    # lines of an included file run in the first pass are skipped in the second. Their text,
+    # let go after the first pass, is read again; the result is the same as when the same
+    # lines are in the main file (whose text is kept).
+    body = "if Later == 0\ndb 1, 2 : db 3\n#_x: db 4\nelse\ndb 5\nendif\nnop\nLater:\ndb 6\n"
+    (tmp_path / "inc.asm").write_text(body)
+    (tmp_path / "main.asm").write_text('org $008000\nincsrc "inc.asm"\n')
+    (tmp_path / "flat.asm").write_text("org $008000\n" + body)
+    included = assemble_file(tmp_path / "main.asm", listing=False)
+    flat = assemble_file(tmp_path / "flat.asm", listing=False)
+    assert included.binary() == flat.binary() == bytes([5, 0xEA, 6])
