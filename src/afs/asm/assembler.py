@@ -55,6 +55,7 @@ _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECAS
 _MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
+_HASH_LABEL = re.compile(r"(#[A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+|$)")
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -335,15 +336,19 @@ class _Pass(PassState):
                         self.run_pieces(pieces[index + 2:])
                         return
                     info = self.asm_instruction(st)
-                    if ln is not None and self.cacheable and _constant_instruction(st):
-                        statements[position] = _Encoded(st.column, info[0], "instruction",
-                                                        info[1] if self.asm.want_listing
-                                                        else ())
-                elif (kind is Directive and st.name in _DATA_SIZE and ln is not None
-                      and self.cacheable and _constant_data(st, self.table)):
+                    if self.cacheable and _constant_instruction(st):
+                        encoded = self.asm.remember(st, _Encoded(
+                            st.column, info[0], "instruction",
+                            info[1] if self.asm.want_listing else ()))
+                        if ln is not None:
+                            statements[position] = encoded
+                elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
+                      and _constant_data(st, self.table)):
                     data = data_bytes(self, st, _DATA_SIZE[st.name])
                     self.emit(data, "data")
-                    statements[position] = _Encoded(st.column, data, "data", ())
+                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
+                    if ln is not None:
+                        statements[position] = encoded
                 else:
                     self.execute(st)
                 if self.conds and not self.conds[-1][0]:
@@ -550,6 +555,13 @@ class _BareLabel:
         self.name = name
 
 
+def _may_be_constant(st: Statement) -> bool:
+    """Could `st`'s bytes be the same wherever it is (see `_constant_instruction`)?"""
+    if type(st) is Instruction:
+        return _constant_instruction(st) and st.mnemonic != "rep"
+    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st, None)
+
+
 def _constant_instruction(st: Instruction) -> bool:
     op = st.operand
     if op.kind == "anon":
@@ -605,6 +617,11 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.encoded: dict[tuple, _Encoded] = {}
+        # (column, math pri, arch) -> statement text -> its bytes, for constant statements;
+        # id -> (that dict, text, statement) for statements parsed that may turn out
+        # constant. Both for one pass (later passes run most lines from their kept parse).
+        self.memo: dict[tuple[int, bool, str], dict[str, _Encoded]] = {}
+        self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
         self.reread: dict[str, list[str]] = {}
         self.main_file = "<input>"
 
@@ -652,8 +669,39 @@ class _Assembler:
               arch: str) -> list[Statement]:
         cond = parse_conditional(text, column, file, line, precedence) \
             if _CONDITIONAL_WORD.match(text) else None
-        return [cond] if cond is not None else parse_statement(text, column, file, line,
-                                                               precedence, arch)
+        if cond is not None:
+            return [cond]
+        out: list[Statement] = []
+        if text[0] == "#":          # `#_008000: lda $12`: the label, then the statement
+            m = _HASH_LABEL.match(text)
+            if m is not None:
+                out.append(Label(column, m.group(1)))
+                column += m.end()
+                text = text[m.end():]
+                if not text:
+                    return out
+        # A statement met before that was constant: its bytes, without parsing it again.
+        memo = self.memo.get((column, precedence, arch))
+        if memo is None:
+            memo = self.memo[column, precedence, arch] = {}
+        hit = memo.get(text)
+        if hit is not None:
+            out.append(hit)
+            return out
+        parsed = parse_statement(text, column, file, line, precedence, arch)
+        if len(parsed) == 1 and _may_be_constant(parsed[0]):
+            self.pending[id(parsed[0])] = (memo, text, parsed[0])
+        out += parsed
+        return out
+
+    def remember(self, st: Statement, encoded: _Encoded) -> _Encoded:
+        """`st` turned out constant: its text parses to `encoded` from now on (shared)."""
+        encoded = self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
+                                           encoded.info), encoded)
+        entry = self.pending.pop(id(st), None)
+        if entry is not None and entry[2] is st:
+            entry[0][entry[1]] = encoded
+        return encoded
 
     def evaluate_text(self, state: _Pass, text: str, column: int) -> int:
         from afs.asm.expressions import parse_expression
@@ -675,6 +723,8 @@ class _Assembler:
         for number in range(MAX_PASSES):
             state = _Pass(self, number)
             state.run_lines(lines)
+            self.memo.clear()
+            self.pending.clear()
             if state.collecting is not None:
                 raise AsmError(f"macro '{state.collecting.name}' has no 'endmacro'",
                                *state.collect_site, state.collecting.column)
