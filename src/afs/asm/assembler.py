@@ -43,7 +43,6 @@ from afs.asm.parser import (
     substitute_defines,
 )
 from afs.asm.passstate import DEFAULT_ORG, PassState, Segment, _Line
-from afs.asm.spc700 import encode_spc
 
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
@@ -447,6 +446,8 @@ class _Pass(PassState):
         elif isinstance(st, MacroCall):
             self.call_macro(st)
         elif isinstance(st, SpcInstruction):
+            from afs.asm.spc700 import encode_spc  # only for `arch spc700` sources
+
             self.emit(encode_spc(self, st), "instruction")
         else:
             raise self.error(f"unexpected statement {type(st).__name__}")
