@@ -104,3 +104,33 @@ def test_an_included_line_let_go_is_read_again_when_run_another_way(tmp_path: Pa
     included = assemble_file(tmp_path / "main.asm", listing=False)
     flat = assemble_file(tmp_path / "flat.asm", listing=False)
     assert included.binary() == flat.binary() == bytes([5, 0xEA, 6])
+
+
+# The same statement text at the same column, parsed once and kept as bytes, under another
+# math mode or arch means something else; `#` labels in front of it do not change it.
+SAME_TEXT = """lorom
+org $008000
+db 2+3*4
+#_a: db 2+3*4
+math pri on
+db 2+3*4
+#_b: db 2+3*4
+math pri off
+db 2+3*4
+nop
+#_c: nop
+arch spc700
+nop
+#_d: nop
+arch 65816
+nop
+lda #1+2*3 : lda #1+2*3
+"""
+
+
+@needs_asar
+def test_a_statement_text_met_again_matches_asar_in_each_mode() -> None:
+    theirs = asar_assemble(SAME_TEXT)
+    asm = assemble(SAME_TEXT, filename="patch.asm", listing=False)
+    assert first_difference(asm.rom(fix_checksum=False), theirs) is None
+    assert asm.symbols["_d"] - asm.symbols["_c"] == 2     # SPC700 nop is one byte
