@@ -134,3 +134,14 @@ def test_a_statement_text_met_again_matches_asar_in_each_mode() -> None:
     asm = assemble(SAME_TEXT, filename="patch.asm", listing=False)
     assert first_difference(asm.rom(fix_checksum=False), theirs) is None
     assert asm.symbols["_d"] - asm.symbols["_c"] == 2     # SPC700 nop is one byte
+
+
+@needs_asar
+def test_a_string_met_again_under_a_table_matches_asar(tmp_path: Path) -> None:
+    source = 'org $008000\ndb "AB"\ntable "tbl.txt"\ndb "AB"\ncleartable\ndb "AB"\n'
+    table = "A=10\nB=20\n"
+    theirs = asar_assemble(source, files={"tbl.txt": table})
+    (tmp_path / "tbl.txt").write_text(table)
+    (tmp_path / "patch.asm").write_text(source)
+    ours = assemble_file(tmp_path / "patch.asm", listing=False).rom(fix_checksum=False)
+    assert first_difference(ours, theirs) is None, (ours[:6].hex(), theirs[:6].hex())

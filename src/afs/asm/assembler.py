@@ -248,7 +248,7 @@ class _Pass(PassState):
         raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
 
     def run_compact(self, statements: tuple, ln: _Line) -> None:
-        """Run a one-statement line from its kept parse (see `_compact`)."""
+        """Run a line from the parse it kept (see `_Assembler.compact`)."""
         if self.asm.want_listing:
             self.text = ln.pieces[0][0] if ln.pieces else ""
         for st in statements:
@@ -557,10 +557,12 @@ class _BareLabel:
 
 
 def _may_be_constant(st: Statement) -> bool:
-    """Could `st`'s bytes be the same wherever it is (see `_constant_instruction`)?"""
+    """Could `st`'s bytes be the same wherever it is? (Not a string: a `table` may map it
+    otherwise elsewhere.)"""
     if type(st) is Instruction:
         return _constant_instruction(st) and st.mnemonic != "rep"
-    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st, None)
+    return (type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st, None)
+            and all(item.string is None for item in st.items))
 
 
 def _constant_instruction(st: Instruction) -> bool:
