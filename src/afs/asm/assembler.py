@@ -129,6 +129,13 @@ class _Loop:
     lines: list[_Line] = field(default_factory=list)
 
 
+class _BodyLine(_Line):
+    """A line of a macro or loop body: its text (which may hold macro arguments already
+    replaced) is the only copy, always kept."""
+
+    __slots__ = ()
+
+
 class _Pass(PassState):
     """One pass over the source (the assembler runs several): statements executed."""
 
@@ -173,7 +180,7 @@ class _Pass(PassState):
                     raise self.error("nested macro definitions are not allowed",
                                      construct.column)
                 else:
-                    self.collect_lines.append(_Line(ln.file, ln.number, raw))
+                    self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
                 continue
             if self.conds and not self.conds[-1][0]:
                 self.skip_inactive(text)
@@ -215,7 +222,7 @@ class _Pass(PassState):
                 self.run_loop(loop, word)
                 return
             loop.depth -= 1
-        loop.lines.append(_Line(ln.file, ln.number, raw))
+        loop.lines.append(_BodyLine(ln.file, ln.number, raw))
 
     def run_loop(self, loop: _Loop, end: str) -> None:
         """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
@@ -301,7 +308,7 @@ class _Pass(PassState):
                 ln.parsed = compact
                 if not self.asm.want_listing:
                     ln.pieces = None    # split again only if ever run another way
-                    if ln.file in self.asm.files:
+                    if type(ln) is _Line and ln.file in self.asm.files:
                         ln.raw = None   # read again only if ever run another way
 
     def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
@@ -342,7 +349,7 @@ class _Pass(PassState):
                         if ln is not None:
                             statements[position] = encoded
                 elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
-                      and _constant_data(st, self.table)):
+                      and _constant_data(st)):
                     data = data_bytes(self, st, _DATA_SIZE[st.name])
                     self.emit(data, "data")
                     encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
@@ -557,12 +564,10 @@ class _BareLabel:
 
 
 def _may_be_constant(st: Statement) -> bool:
-    """Could `st`'s bytes be the same wherever it is? (Not a string: a `table` may map it
-    otherwise elsewhere.)"""
+    """Could `st`'s bytes be the same wherever it is?"""
     if type(st) is Instruction:
         return _constant_instruction(st) and st.mnemonic != "rep"
-    return (type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st, None)
-            and all(item.string is None for item in st.items))
+    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st)
 
 
 def _constant_instruction(st: Instruction) -> bool:
@@ -572,14 +577,9 @@ def _constant_instruction(st: Instruction) -> bool:
     return (op.expr is None or op.expr.constant) and (op.expr2 is None or op.expr2.constant)
 
 
-def _constant_data(d: Directive, table: dict[str, int] | None) -> bool:
-    for item in d.items:
-        if item.expr is not None:
-            if not item.expr.constant:
-                return False
-        elif item.anon is not None or (item.string is not None and table is not None):
-            return False
-    return True
+def _constant_data(d: Directive) -> bool:
+    # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
+    return all(item.expr is not None and item.expr.constant for item in d.items)
 
 
 def _listing_line(row: tuple) -> ListingLine:
