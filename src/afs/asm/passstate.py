@@ -31,11 +31,12 @@ class Segment:
 class _Line:
     file: str
     number: int
-    raw: str | None                                   # comment already stripped for files
+    raw: str | None              # comment already stripped for files; None: let go (see
+                                 # `_Pass.run_pieces`), read again from the file if needed
     pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
     # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text;
-    # once a one-statement line has run, its statements alone (a tuple), parsed under
-    # `prec` and `arch`
+    # once they have all run, the statements alone (a tuple, see `_Assembler.compact`),
+    # parsed under `prec` and `arch`
     parsed: list | tuple | None = None
     prec: bool = False
     arch: str = ""
