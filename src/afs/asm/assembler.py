@@ -262,7 +262,8 @@ class _Pass(PassState):
             kind = type(st)
             if kind is str:
                 self.column = 1
-                self.define_label(self.namespace + self.resolve_name(st), self.logical_pc)
+                self.define_label(self.namespace + (st if st[0] != "." else
+                                                    self.resolve_name(st)), self.logical_pc)
                 if self.asm.want_listing:
                     self.emit(b"", "label")
                 continue
@@ -630,7 +631,7 @@ class _Assembler:
 
     def compact(self, statements: list[Statement], several: bool) -> tuple | None:
         """What a line keeps for later passes: its statements, `#` labels as their bare
-        names, one shared `_Encoded` per distinct constant statement. None: keep it all,
+        names, constant statements as their (shared) `_Encoded`. None: keep it all,
         for `rep N` (which runs the statement after it) and for a conditional among
         `several` statements (after which the others run apart)."""
         out: list[object] = []
@@ -643,11 +644,8 @@ class _Assembler:
             if type(st) is Label and st.name[0] == "#":
                 # at the start of its line (most are), the name alone: less to keep
                 out.append(st.name[1:] if st.column == 1 else _BareLabel(st.column, st.name[1:]))
-            elif type(st) is _Encoded:
-                key = (st.column, st.kind, st.data, st.info)
-                out.append(self.encoded.setdefault(key, st))
             else:
-                out.append(st)
+                out.append(st)      # (an `_Encoded` is already the shared one: `remember`)
         return tuple(out)
 
     def source_line(self, ln: _Line) -> str:
@@ -671,7 +669,7 @@ class _Assembler:
     def parse(self, text: str, column: int, file: str, line: int, precedence: bool,
               arch: str) -> list[Statement]:
         cond = parse_conditional(text, column, file, line, precedence) \
-            if _CONDITIONAL_WORD.match(text) else None
+            if text[0] != "#" and _CONDITIONAL_WORD.match(text) else None
         if cond is not None:
             return [cond]
         out: list[Statement] = []
