@@ -42,7 +42,15 @@ from afs.asm.parser import (
     strip_comment,
     substitute_defines,
 )
-from afs.asm.passstate import DEFAULT_ORG, PassState, Segment, _Line
+from afs.asm.passstate import (
+    DEFAULT_ORG,
+    PassState,
+    Segment,
+    _BareLabel,
+    _BodyLine,
+    _Encoded,
+    _Line,
+)
 
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
@@ -127,13 +135,6 @@ class _Loop:
     line: int
     depth: int = 0             # nested loops inside the body
     lines: list[_Line] = field(default_factory=list)
-
-
-class _BodyLine(_Line):
-    """A line of a macro or loop body: its text (which may hold macro arguments already
-    replaced) is the only copy, always kept."""
-
-    __slots__ = ()
 
 
 class _Pass(PassState):
@@ -539,29 +540,6 @@ class _Pass(PassState):
         if len(self.conds) != depth:
             raise self.error(f"unbalanced if/endif in macro '{st.name}'")
         self.file, self.line, self.text = saved
-
-
-class _Encoded:
-    """A statement whose bytes are the same in every pass (an instruction or data without
-    labels or function calls), kept in place of its parse: later passes only write them."""
-
-    __slots__ = ("column", "data", "info", "kind")
-
-    def __init__(self, column: int, data: bytes, kind: str, info: tuple) -> None:
-        self.column = column
-        self.data = data
-        self.kind = kind
-        self.info = info
-
-
-class _BareLabel:
-    """A `#name:` label (which leaves the sublabel scope alone), by its name without `#`."""
-
-    __slots__ = ("column", "name")
-
-    def __init__(self, column: int, name: str) -> None:
-        self.column = column
-        self.name = name
 
 
 def _may_be_constant(st: Statement) -> bool:

@@ -42,6 +42,37 @@ class _Line:
     arch: str = ""
 
 
+class _BodyLine(_Line):
+    """A line of a macro or loop body: its text (which may hold macro arguments already
+    replaced) is the only copy, always kept."""
+
+    __slots__ = ()
+
+
+class _Encoded:
+    """A statement whose bytes are the same wherever it runs (an instruction, or `db`..`dd`
+    numbers, without labels or function calls), kept in place of its parse: it is only
+    written again."""
+
+    __slots__ = ("column", "data", "info", "kind")
+
+    def __init__(self, column: int, data: bytes, kind: str, info: tuple) -> None:
+        self.column = column
+        self.data = data
+        self.kind = kind
+        self.info = info
+
+
+class _BareLabel:
+    """A `#name:` label (which leaves the sublabel scope alone), by its name without `#`."""
+
+    __slots__ = ("column", "name")
+
+    def __init__(self, column: int, name: str) -> None:
+        self.column = column
+        self.name = name
+
+
 class PassState:
     """State of one pass over the source (the assembler runs several)."""
 
