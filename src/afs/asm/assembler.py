@@ -18,7 +18,7 @@ from pathlib import Path
 
 from afs.asm import mapping
 from afs.asm.asar_warnings import finish as finish_warnings
-from afs.asm.directives import run_directive
+from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
 from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_tag
@@ -44,9 +44,15 @@ from afs.asm.parser import (
     strip_comment,
     substitute_defines,
 )
-from afs.asm.passstate import DEFAULT_ORG, PassState, Segment, _Line
-from afs.asm.spc700 import encode_spc
-from afs.asm.superfx import encode_superfx
+from afs.asm.passstate import (
+    DEFAULT_ORG,
+    PassState,
+    Segment,
+    _BareLabel,
+    _BodyLine,
+    _Encoded,
+    _Line,
+)
 
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
@@ -59,6 +65,7 @@ _MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
 _MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
+_HASH_LABEL = re.compile(r"(#[A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+|$)")
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -144,26 +151,39 @@ class _Pass(PassState):
 
     loop: _Loop | None = None  # a `while`/`for` body being collected
 
+    def __init__(self, asm: _Assembler, number: int, *, frozen: bool = False) -> None:
+        super().__init__(asm, number, frozen=frozen)
+        # Constant statements keep their bytes for later passes; not under `strict`, whose
+        # range errors each pass raises anew.
+        self.cacheable = not asm.strict
+
     def call_function(self, name: str, args: list[int | str], column: int) -> int:
         return call_function(self, name, args, column)
+
+    @property
+    def math_mode(self) -> tuple[bool, bool]:
+        """What a kept parse depends on besides the arch: `math pri`, `math round off`."""
+        return self.precedence, self.exact_math
 
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
         for ln in lines:
             self.file, self.line, self.column = ln.file, ln.number, 1
+            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
+            if (active and ln.parsed.__class__ is tuple and self.loop is None
+                    and ln.prec == self.math_mode and ln.arch == self.arch):
+                self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
+                continue
             raw = ln.raw
+            if raw is None:
+                raw = ln.raw = self.asm.source_line(ln)
             if args is not None and ("<" in raw or "?" in raw):
                 raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
-                text = strip_comment(raw)
-            else:
-                text = ln.text
-                if text is None:
-                    text = ln.text = strip_comment(raw)
+            text = strip_comment(raw)
             if self.loop is not None:
                 self.collect_loop_line(ln, raw, text)
                 continue
-            if self.collecting is None and ln.pieces is not None and not (
-                    self.conds and not self.conds[-1][0]):
+            if active and ln.pieces is not None:
                 self.run_pieces(ln.pieces, ln)
                 continue
             if self.collecting is not None:
@@ -175,7 +195,7 @@ class _Pass(PassState):
                     raise self.error("nested macro definitions are not allowed",
                                      construct.column)
                 else:
-                    self.collect_lines.append(_Line(ln.file, ln.number, raw))
+                    self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
                 continue
             if self.conds and not self.conds[-1][0]:
                 self.skip_inactive(text)
@@ -217,7 +237,7 @@ class _Pass(PassState):
                 self.run_loop(loop, word)
                 return
             loop.depth -= 1
-        loop.lines.append(_Line(ln.file, ln.number, raw))
+        loop.lines.append(_BodyLine(ln.file, ln.number, raw))
 
     def run_loop(self, loop: _Loop, end: str) -> None:
         """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
@@ -249,16 +269,67 @@ class _Pass(PassState):
             self.file, self.line, self.text = saved
         raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
 
+    def run_compact(self, statements: tuple, ln: _Line) -> None:
+        """Run a line from the parse it kept (see `_Assembler.compact`)."""
+        if self.asm.want_listing:
+            self.text = ln.pieces[0][0] if ln.pieces else ""
+        for st in statements:
+            kind = type(st)
+            if kind is str:
+                self.column = 1
+                self.define_label(self.namespace + (st if st[0] != "." else
+                                                    self.resolve_name(st)), self.logical_pc)
+                if self.asm.want_listing:
+                    self.emit(b"", "label")
+                continue
+            self.column = st.column
+            if kind is _Encoded:
+                if self.pc is None:
+                    self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+                self.emit(st.data, st.kind, st.info)
+            elif kind is _BareLabel:
+                self.define_label(self.namespace + self.resolve_name(st.name), self.logical_pc)
+                if self.asm.want_listing:
+                    self.emit(b"", "label")
+            elif kind is Label:
+                self.asm_label(st)
+            elif kind is Instruction:
+                self.asm_instruction(st)
+            else:
+                self.execute(st)
+            if self.conds and not self.conds[-1][0]:
+                break
+
     def run_pieces(self, pieces: list[tuple[str, int]], ln: _Line | None = None) -> None:
         """Run a line's statements; `ln`: the source line, which keeps their parse."""
-        parse_cached = self.asm.parse_cached
         parsed = None
         if ln is not None:
             cache = ln.parsed
-            if cache is not None and cache[0] == self.precedence and cache[1] == self.arch:
+            if cache.__class__ is list and cache[0] == self.math_mode and cache[1] == self.arch:
                 parsed = cache[2]
             else:
-                ln.parsed = (self.precedence, self.arch, [])
+                ln.parsed = [self.math_mode, self.arch, []]
+        self.run_statements(pieces, ln, parsed)
+        # Kept compact: a line whose statements all ran (not after `rep N`), with one
+        # statement (several: not when listing, which shows each one's text).
+        if ln is not None and (len(pieces) <= 1 or not self.asm.want_listing):
+            cache = ln.parsed
+            assert cache.__class__ is list
+            if len(cache[2]) != len(pieces):
+                return
+            compact = self.asm.compact([st for part in cache[2] for st in part],
+                                       len(pieces) > 1)
+            if compact is not None:
+                ln.prec, ln.arch = cache[0], cache[1]
+                ln.parsed = compact
+                if not self.asm.want_listing:
+                    ln.pieces = None    # split again only if ever run another way
+                    if type(ln) is _Line and ln.file in self.asm.files:
+                        ln.raw = None   # read again only if ever run another way
+
+    def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
+                       parsed: list | None) -> None:
+        parse_cached = self.asm.parse_cached
         for index, (piece, col) in enumerate(pieces):
             self.column = col
             self.text = piece
@@ -266,23 +337,40 @@ class _Pass(PassState):
                 statements = parsed[index]
             elif ln is not None and ln.parsed is not None:
                 statements = self.asm.parse(piece, col, self.file, self.line, self.precedence,
-                                            self.arch)
+                                            self.arch, self.exact_math)
                 ln.parsed[2].append(statements)
             else:
                 statements = parse_cached(piece, col, self.file, self.line, self.precedence,
-                                          self.arch)
-            for st in statements:
+                                          self.arch, self.exact_math)
+            for position, st in enumerate(statements):
                 self.column = st.column
                 # Instructions are most statements: straight to them, past `execute`.
                 kind = type(st)
-                if kind is Label:
+                if kind is _Encoded:
+                    if self.pc is None:
+                        self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+                    self.emit(st.data, st.kind, st.info)
+                elif kind is Label:
                     self.asm_label(st)
                 elif kind is Instruction:
                     if st.mnemonic == "rep" and st.operand.kind not in ("imm", "none"):
                         self.repeat(st, pieces[index + 1:index + 2])
                         self.run_pieces(pieces[index + 2:])
                         return
-                    self.asm_instruction(st)
+                    info = self.asm_instruction(st)
+                    if self.cacheable and _constant_instruction(st):
+                        encoded = self.asm.remember(st, _Encoded(
+                            st.column, info[0], "instruction",
+                            info[1] if self.asm.want_listing else ()))
+                        if ln is not None:
+                            statements[position] = encoded
+                elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
+                      and _constant_data(st)):
+                    data = data_bytes(self, st, _DATA_SIZE[st.name])
+                    self.emit(data, "data")
+                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
+                    if ln is not None:
+                        statements[position] = encoded
                 else:
                     self.execute(st)
                 if self.conds and not self.conds[-1][0]:
@@ -381,8 +469,14 @@ class _Pass(PassState):
         elif isinstance(st, MacroCall):
             self.call_macro(st)
         elif isinstance(st, SpcInstruction):
-            self.emit(encode_superfx(self, st) if self.arch == "superfx" else
-                      encode_spc(self, st), "instruction")
+            if self.arch == "superfx":
+                from afs.asm.superfx import encode_superfx  # only for `arch superfx` sources
+
+                self.emit(encode_superfx(self, st), "instruction")
+            else:
+                from afs.asm.spc700 import encode_spc  # only for `arch spc700` sources
+
+                self.emit(encode_spc(self, st), "instruction")
         else:
             raise self.error(f"unexpected statement {type(st).__name__}")
 
@@ -407,13 +501,16 @@ class _Pass(PassState):
         if self.asm.want_listing:
             self.emit(b"", "label")
 
-    def asm_instruction(self, st: Instruction) -> None:
+    def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
+        """Encode and write `st`; its bytes and listing info."""
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         if self.fs.ident and not self.number:
             forward_labels(self, st)
         data, mode, opcode, value = encode_instruction(self, st)
-        self.emit(data, "instruction", (st.mnemonic.upper(), mode, opcode, value, st.suffix))
+        info = (st.mnemonic.upper(), mode, opcode, value, st.suffix)
+        self.emit(data, "instruction", info)
+        return data, info
 
     def asm_conditional(self, st: Conditional) -> None:
         if st.keyword == "if":
@@ -466,6 +563,25 @@ class _Pass(PassState):
         if len(self.conds) != depth:
             raise self.error(f"unbalanced if/endif in macro '{st.name}'")
         self.file, self.line, self.text = saved
+
+
+def _may_be_constant(st: Statement) -> bool:
+    """Could `st`'s bytes be the same wherever it is?"""
+    if type(st) is Instruction:
+        return _constant_instruction(st) and st.mnemonic != "rep"
+    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st)
+
+
+def _constant_instruction(st: Instruction) -> bool:
+    op = st.operand
+    if op.kind == "anon":
+        return False
+    return (op.expr is None or op.expr.constant) and (op.expr2 is None or op.expr2.constant)
+
+
+def _constant_data(d: Directive) -> bool:
+    # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
+    return all(item.expr is not None and item.expr.constant for item in d.items)
 
 
 def _listing_line(row: tuple) -> ListingLine:
@@ -534,24 +650,93 @@ class _Assembler:
         self.plus: dict[str, list[int]] = {}
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
+        self.encoded: dict[tuple, _Encoded] = {}
+        # (column, math pri, arch, math round off) -> statement text -> its bytes, for constant statements;
+        # id -> (that dict, text, statement) for statements parsed that may turn out
+        # constant. Both for one pass (later passes run most lines from their kept parse).
+        self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
+        self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
+        self.reread: dict[str, list[str]] = {}
         self.main_file = "<input>"
         self.main_lines: list[_Line] = []
 
+    def compact(self, statements: list[Statement], several: bool) -> tuple | None:
+        """What a line keeps for later passes: its statements, `#` labels as their bare
+        names, constant statements as their (shared) `_Encoded`. None: keep it all,
+        for `rep N` (which runs the statement after it) and for a conditional among
+        `several` statements (after which the others run apart)."""
+        out: list[object] = []
+        for st in statements:
+            if type(st) is Instruction and st.mnemonic == "rep" and st.operand.kind not in (
+                    "imm", "none"):
+                return None
+            if several and type(st) is Conditional:
+                return None
+            if type(st) is Label and st.name[0] == "#":
+                # at the start of its line (most are), the name alone: less to keep
+                out.append(st.name[1:] if st.column == 1 else _BareLabel(st.column, st.name[1:]))
+            else:
+                out.append(st)      # (an `_Encoded` is already the shared one: `remember`)
+        return tuple(out)
+
+    def source_line(self, ln: _Line) -> str:
+        """The text of a line of an included file whose text was let go (see
+        `_Pass.run_pieces`), read again: its pass now runs it another way."""
+        lines = self.reread.get(ln.file)
+        if lines is None:
+            lines = self.reread[ln.file] = Path(ln.file).read_text(
+                encoding="utf-8").splitlines()
+        return strip_comment(lines[ln.number - 1])
+
     def parse_cached(self, text: str, column: int, file: str, line: int,
-                     precedence: bool, arch: str = "65816") -> list[Statement]:
-        key = (text, column, file, line, precedence, arch)
+                     precedence: bool, arch: str = "65816", exact: bool = False
+                     ) -> list[Statement]:
+        key = (text, column, file, line, precedence, arch, exact)
         hit = self.cache.get(key)
         if hit is None:
-            hit = self.parse(text, column, file, line, precedence, arch)
+            hit = self.parse(text, column, file, line, precedence, arch, exact)
             self.cache[key] = hit
         return hit
 
     def parse(self, text: str, column: int, file: str, line: int, precedence: bool,
-              arch: str) -> list[Statement]:
+              arch: str, exact: bool = False) -> list[Statement]:
+        """`text`'s statements; `exact` (`math round off`) only keys the memo of constant
+        statements' bytes, which that mode may refuse."""
         cond = parse_conditional(text, column, file, line, precedence) \
-            if _CONDITIONAL_WORD.match(text) else None
-        return [cond] if cond is not None else parse_statement(text, column, file, line,
-                                                               precedence, arch)
+            if text[0] != "#" and _CONDITIONAL_WORD.match(text) else None
+        if cond is not None:
+            return [cond]
+        out: list[Statement] = []
+        if text[0] == "#":          # `#_008000: lda $12`: the label, then the statement
+            m = _HASH_LABEL.match(text)
+            if m is not None:
+                out.append(Label(column, m.group(1)))
+                column += m.end()
+                text = text[m.end():]
+                if not text:
+                    return out
+        # A statement met before that was constant: its bytes, without parsing it again.
+        memo = self.memo.get((column, precedence, arch, exact))
+        if memo is None:
+            memo = self.memo[column, precedence, arch, exact] = {}
+        hit = memo.get(text)
+        if hit is not None:
+            out.append(hit)
+            return out
+        parsed = parse_statement(text, column, file, line, precedence, arch)
+        if len(parsed) == 1 and _may_be_constant(parsed[0]):
+            self.pending[id(parsed[0])] = (memo, text, parsed[0])
+        out += parsed
+        return out
+
+    def remember(self, st: Statement, encoded: _Encoded) -> _Encoded:
+        """`st` turned out constant: its text parses to `encoded` from now on (shared)."""
+        encoded = self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
+                                           encoded.info), encoded)
+        entry = self.pending.pop(id(st), None)
+        if entry is not None and entry[2] is st:
+            entry[0][entry[1]] = encoded
+        return encoded
 
     def evaluate_text(self, state: _Pass, text: str, column: int) -> int:
         from afs.asm.expressions import parse_expression
@@ -561,10 +746,12 @@ class _Assembler:
 
     def lines_of(self, source: str, file: str) -> list[_Line]:
         # Comments go at once: nothing reads them, and the text is kept once, not twice.
+        # Blank lines do nothing anywhere (even in a macro or loop body): not kept.
         out = []
         for i, raw in enumerate(source.splitlines(), start=1):
             text = strip_comment(raw)
-            out.append(_Line(file, i, text, text))
+            if text and not text.isspace():
+                out.append(_Line(file, i, text))
         return out
 
     def run(self, lines: list[_Line]) -> Assembly:
@@ -574,6 +761,8 @@ class _Assembler:
             state.run_lines(lines)
             end_block(state)
             finish_warnings(state, len(lines))
+            self.memo.clear()
+            self.pending.clear()
             if state.collecting is not None:
                 raise AsmError(f"macro '{state.collecting.name}' has no 'endmacro'",
                                *state.collect_site, state.collecting.column)

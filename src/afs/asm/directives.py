@@ -399,6 +399,11 @@ def _asar_version(state: PassState, d: Directive) -> None:
 
 
 def _data(state: PassState, d: Directive, size: int) -> None:
+    state.emit(data_bytes(state, d, size), "data")
+
+
+def data_bytes(state: PassState, d: Directive, size: int) -> bytes:
+    """The bytes of `db`/`dw`/`dl`/`dd` (`size` bytes per value) in this state."""
     if not d.items:
         raise state.error(f"'{d.name}' needs at least one value")
     out = bytearray()
@@ -419,7 +424,7 @@ def _data(state: PassState, d: Directive, size: int) -> None:
             state.item_offset = 0
         state.check_range(value, size, item.column, "value")
         out += (value & mask).to_bytes(size, "little")
-    state.emit(bytes(out), "data")
+    return bytes(out)
 
 
 def _text(state: PassState, d: Directive, start: int) -> str:

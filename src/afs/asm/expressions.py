@@ -2,7 +2,10 @@
 
 Behaviour checked against the asar 1.91 binary:
 
-- Integers only (C semantics: `/` and `%` truncate toward zero, `>>` is arithmetic).
+- Integers only (C semantics: `/` and `%` truncate toward zero, `>>` is arithmetic). A
+  decimal literal may have a fraction (`2.5`, `2.`), read as a C double and truncated toward
+  zero at once (`db 2.5*4` is 8, `db 1.999999999999999999999` is 2); asar 1.91 rejects one
+  in an instruction operand without a size suffix (`lda 2.5`; `lda.b 2.5` is `lda.b 2`).
 - By default asar evaluates binary operators strictly left to right (xkas style:
   `5+6*2` is 22); `math pri on` switches to C precedence: `**` > `* / %` > `+ -` > `<< >>` >
   `&` > `^` > `|`. Unary `- + ~ <:` bind tightest. Parentheses work in both modes.
@@ -39,7 +42,7 @@ _TOKEN = re.compile(r"""
     (?P<ws>\s+)
   | \$(?P<hex>[0-9A-Fa-f]*)
   | %(?P<bin>[01]+)
-  | (?P<dec>[0-9]+)
+  | (?P<dec>[0-9]+(?:\.[0-9.]*)?)
   | '(?P<char>'(?=')|[^']*)'
   | "(?P<str>(?:[^"]|"")*)"
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
@@ -97,6 +100,8 @@ class Expr:
     evaluate: Evaluator
     static_width: int
     labels: tuple[str, ...]
+    # No label, no function call: the same value in every pass (and every state).
+    constant: bool = False
 
     def width(self, ctx: EvalContext) -> int:
         """The operand size asar infers for this expression (1..3)."""
@@ -112,8 +117,13 @@ class Expr:
         return bool(self.labels)
 
 
-def tokenize(text: str, column: int, file: str, line: int) -> list[Token]:
-    """Split expression text into tokens; `column` is where `text` starts on its line."""
+_FRACTION_DIGITS = re.compile(r"[0-9]+(?:\.[0-9]*)?")
+
+
+def tokenize(text: str, column: int, file: str, line: int, *,
+             fractions: bool = True) -> list[Token]:
+    """Split expression text into tokens; `column` is where `text` starts on its line.
+    `fractions`: decimal literals may have a fraction (see the module docstring)."""
     tokens: list[Token] = []
     pos = 0
     n = len(text)
@@ -141,9 +151,19 @@ def tokenize(text: str, column: int, file: str, line: int) -> list[Token]:
             tokens.append(Token("num", m.group(0), col, int(bits, 2),
                                 min(3, (len(bits) + 7) // 8)))
         elif kind == "dec":
-            value = int(m.group("dec"))
+            digits = m.group("dec")
             if pos < n and (text[pos].isalpha() or text[pos] == "_"):
                 raise AsmError(f"invalid number {text[m.start():pos + 1]!r}", file, line, col)
+            if "." in digits:
+                if not fractions:
+                    raise AsmError(f"a number with a fraction ({digits!r}) needs a size suffix "
+                                   "on the instruction (.b, .w or .l)", file, line, col)
+                # the C double's digits (as strtod reads them; `2.5.3` is 2.5), truncated
+                fraction = _FRACTION_DIGITS.match(digits)
+                assert fraction is not None
+                value = int(float(fraction.group(0)))
+            else:
+                value = int(digits)
             tokens.append(Token("num", m.group(0), col, value, value_width(value)))
         elif kind == "char":
             body = m.group("char")
@@ -172,6 +192,7 @@ class _Parser:
         self.condition = condition
         self.width = 0
         self.labels: list[str] = []
+        self.calls = False
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -323,6 +344,7 @@ class _Parser:
                 if t.text != ",":
                     raise self.error(f"unexpected '{t.text}' in arguments", t.column)
         name, col = name_token.text.lower(), name_token.column
+        self.calls = True
         self.width = max(self.width, 2)       # asar sizes a call as it sizes a label
         if name in ("pc", "realbase") and args:
             raise self.error(f"{name}() takes no arguments", col)
@@ -381,6 +403,20 @@ _FRACTION = ("this operation gives a fraction, which asar keeps under 'asar 1.90
              "off' and AFS's integer math cannot (round it: floor(), or reorder the math)")
 
 
+def _truncated_literal(fn: Evaluator, file: str, line: int, column: int) -> Evaluator:
+    """`fn`, refusing where asar would keep a literal's fraction (`asar 1.90`, `math round
+    off`) rather than truncate it as AFS did when reading it."""
+    def evaluate(ctx: EvalContext) -> int:
+        if getattr(ctx, "exact_math", False):
+            raise AsmError(_FRACTION_LITERAL, file, line, column)
+        return fn(ctx)
+    return evaluate
+
+
+_FRACTION_LITERAL = ("a number with a fraction, which asar keeps under 'asar 1.90'/'math round "
+                     "off' and AFS's integer math cannot (write the whole number)")
+
+
 def _shift(a: int, b: int, left: bool, file: str, line: int, column: int) -> int:
     if not 0 <= b < 64:
         raise AsmError(f"shift count {b} out of range 0..63", file, line, column)
@@ -423,8 +459,10 @@ def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
 
 
 def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line: int = 1,
-                     precedence: bool = False, condition: bool = False) -> Expr:
-    """Parse `text` (which starts at `column` of its line) into an `Expr`."""
+                     precedence: bool = False, condition: bool = False,
+                     fractions: bool = True) -> Expr:
+    """Parse `text` (which starts at `column` of its line) into an `Expr`; `fractions`:
+    whether decimal literals may have one (see the module docstring)."""
     stripped = text.strip()
     if not stripped:
         raise AsmError("expected an expression", file, line, column)
@@ -434,7 +472,7 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     if condition and " = " in text:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
         text = _LONE_EQUALS.sub("== ", text)
-    tokens = tokenize(text, column, file, line)
+    tokens = tokenize(text, column, file, line, fractions=fractions)
     for tok in tokens:
         if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
             raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
@@ -442,11 +480,14 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     fn = parser.parse_condition() if condition else parser.parse_math()
+    if any(tok.kind == "num" and "." in tok.text for tok in tokens):
+        fn = _truncated_literal(fn, file, line, column)
     rest = parser.peek()
     if rest is not None:
         what = "','" if rest.text == "," else f"'{rest.text}'"
         raise AsmError(f"unexpected {what} in expression", file, line, rest.column)
-    return Expr(stripped, column, fn, parser.width, tuple(parser.labels))
+    return Expr(stripped, column, fn, parser.width, tuple(parser.labels),
+                not parser.labels and not parser.calls)
 
 
 # Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.
@@ -473,7 +514,7 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
     else:
         value = int(digits)
         width = value_width(value)
-    expr = Expr(stripped, column, lambda ctx: value, width, ())
-    if len(_LITERALS) < 200_000:
+    expr = Expr(stripped, column, lambda ctx: value, width, (), True)
+    if len(_LITERALS) < 20_000:
         _LITERALS[(stripped, column)] = expr
     return expr

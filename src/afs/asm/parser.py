@@ -489,7 +489,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
         if suffix is not None and suffix not in ("b", "w", "l"):
             raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b, .w or .l)",
                            file, line, column + len(w.group(1)))
-        operand = parse_operand(word, operand_text, operand_col, file, line, precedence)
+        operand = parse_operand(word, operand_text, operand_col, file, line, precedence,
+                                suffix)
         out.append(Instruction(column, word, suffix, operand, text))
         return out
     if suffix is not None:
@@ -545,17 +546,19 @@ def _fast_instruction(text: str, column: int, file: str, line: int,
     if operand_text.startswith("="):    # `name = value` with a mnemonic's name
         return None
     operand_col = column + end + len(rest) - len(rest.lstrip())
-    operand = parse_operand(word, operand_text, operand_col, file, line, precedence)
+    operand = parse_operand(word, operand_text, operand_col, file, line, precedence, suffix)
     return Instruction(column, word, suffix, operand, text)
 
 
 def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
-                  precedence: bool) -> Operand:
-    """Classify an instruction operand by its syntax (sizes are decided when assembling)."""
+                  precedence: bool, suffix: str | None = None) -> Operand:
+    """Classify an instruction operand by its syntax (sizes are decided when assembling).
+    `suffix`: the instruction's size suffix (asar takes `2.5` only with one)."""
+    fractions = suffix is not None
 
     def expr(sub: str, offset: int) -> Expr:
         return parse_expression(sub, column=column + offset, file=file, line=line,
-                                precedence=precedence)
+                                precedence=precedence, fractions=fractions)
 
     if not text:
         return Operand("none")
@@ -566,9 +569,10 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
         if len(args) != 2 or not args[0][0] or not args[1][0]:
             raise AsmError(f"{mnemonic} expects 'destination, source'", file, line, column)
         return Operand("move", parse_expression(args[0][0], column=args[0][1], file=file,
-                                                line=line, precedence=precedence),
+                                                line=line, precedence=precedence,
+                                                fractions=fractions),
                        parse_expression(args[1][0], column=args[1][1], file=file, line=line,
-                                        precedence=precedence))
+                                        precedence=precedence, fractions=fractions))
     if _ANON_RE.fullmatch(text):
         return Operand("anon", anon=text)
     if text in ("a", "A") and mnemonic in ACCUMULATOR_OPS:

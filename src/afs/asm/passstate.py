@@ -35,11 +35,46 @@ class Segment:
 class _Line:
     file: str
     number: int
-    raw: str                                          # comment already stripped for files
-    text: str | None = None                           # comment stripped (cached)
+    raw: str | None              # comment already stripped for files; None: let go (see
+                                 # `_Pass.run_pieces`), read again from the file if needed
     pieces: list[tuple[str, int]] | None = None       # statements, when no define/macro text
-    # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text
-    parsed: tuple[bool, str, list[list[Any]]] | None = None
+    # the pieces parsed, for (math pri, arch): kept on the line, not in a dict keyed by text;
+    # once they have all run, the statements alone (a tuple, see `_Assembler.compact`),
+    # parsed under `prec` and `arch`
+    parsed: list | tuple | None = None
+    prec: tuple[bool, bool] = (False, False)     # `_Pass.math_mode` it was parsed under
+    arch: str = ""
+
+
+class _BodyLine(_Line):
+    """A line of a macro or loop body: its text (which may hold macro arguments already
+    replaced) is the only copy, always kept."""
+
+    __slots__ = ()
+
+
+class _Encoded:
+    """A statement whose bytes are the same wherever it runs (an instruction, or `db`..`dd`
+    numbers, without labels or function calls), kept in place of its parse: it is only
+    written again."""
+
+    __slots__ = ("column", "data", "info", "kind")
+
+    def __init__(self, column: int, data: bytes, kind: str, info: tuple) -> None:
+        self.column = column
+        self.data = data
+        self.kind = kind
+        self.info = info
+
+
+class _BareLabel:
+    """A `#name:` label (which leaves the sublabel scope alone), by its name without `#`."""
+
+    __slots__ = ("column", "name")
+
+    def __init__(self, column: int, name: str) -> None:
+        self.column = column
+        self.name = name
 
 
 class PassState:
@@ -146,7 +181,8 @@ class PassState:
         value = self.lookup(name)
         if value is None:
             self.unresolved += 1
-            self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
+            if self.number:     # (see `defer`)
+                self.defer(AsmError(f"label '{name}' not found", self.file, self.line, column))
             return 0
         if value >= FREESPACE_TAG:
             return value & 0xFFFFFF
@@ -186,6 +222,10 @@ class PassState:
         return 2 if bank == here else 3
 
     def defer(self, error: AsmError) -> None:
+        # A first pass with a label not found yet is never the last: its errors are never
+        # raised, and keeping one per forward reference costs memory.
+        if self.number == 0 and self.unresolved:
+            return
         self.deferred.append(error)
 
     def anon_value(self, anon: str, column: int) -> int:
@@ -228,7 +268,9 @@ class PassState:
     def define_label(self, name: str, value: int) -> None:
         if name in self.labels:
             raise self.error(f"label '{name}' redefined")
-        self.labels[name] = value
+        # The address the pass before found, when the same: one int object for both passes.
+        before = self.prev_labels.get(name)
+        self.labels[name] = before if before == value else value
 
     def emit(self, data: bytes, kind: str, info: tuple = ()) -> None:
         """Write `data` at the current address; `info`: (mnemonic, mode, opcode, operand,

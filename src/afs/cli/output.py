@@ -7,19 +7,52 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 # Exit codes mean something: 0 ok, 1 a failure was found, 2 bad usage or input.
 EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
-console = Console()
+
+class _LazyConsole:
+    """A rich `Console` made on first use: importing rich is a good part of the start-up
+    time of a command (`--help`) that prints nothing through it."""
+
+    def __init__(self, **options: Any) -> None:
+        object.__setattr__(self, "_options", options)
+        object.__setattr__(self, "_console", None)
+
+    def _get(self) -> Console:
+        real = object.__getattribute__(self, "_console")
+        if real is None:
+            from rich.console import Console
+
+            real = Console(**object.__getattribute__(self, "_options"))
+            object.__setattr__(self, "_console", real)
+        return real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get(), name, value)
+
+    def __enter__(self) -> Console:
+        return self._get().__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self._get().__exit__(*exc)  # type: ignore[arg-type]
+
+
+console: Console = _LazyConsole()  # type: ignore[assignment]
 # soft_wrap: an error stays on one line however narrow the terminal (or a pipe) is.
-err_console = Console(stderr=True, soft_wrap=True)
+err_console: Console = _LazyConsole(stderr=True, soft_wrap=True)  # type: ignore[assignment]
 
 JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
