@@ -184,7 +184,7 @@ EXACT_AFTER_ROUNDED = [
 REFUSED_AT = [5, 5, 4]     # the second statement; in the macro, its body's line
 
 
-@pytest.mark.parametrize(("body", "line"), list(zip(EXACT_AFTER_ROUNDED, REFUSED_AT)),
+@pytest.mark.parametrize(("body", "line"), list(zip(EXACT_AFTER_ROUNDED, REFUSED_AT, strict=True)),
                          ids=["literal", "division", "macro"])
 def test_bytes_kept_before_math_round_off_are_not_reused_after(body: str, line: int) -> None:
     source = f"lorom\norg $008000\n{body}\n"

@@ -651,9 +651,9 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.encoded: dict[tuple, _Encoded] = {}
-        # (column, math pri, arch, math round off) -> statement text -> its bytes, for constant statements;
-        # id -> (that dict, text, statement) for statements parsed that may turn out
-        # constant. Both for one pass (later passes run most lines from their kept parse).
+        # (column, math pri, arch, math round off) -> statement text -> its bytes, for
+        # constant statements; id -> (that dict, text, statement) for statements parsed that
+        # may turn out constant. Both for one pass (later passes run most lines from their kept parse).
         self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
         self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
         self.reread: dict[str, list[str]] = {}
