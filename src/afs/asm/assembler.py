@@ -653,7 +653,8 @@ class _Assembler:
         self.encoded: dict[tuple, _Encoded] = {}
         # (column, math pri, arch, math round off) -> statement text -> its bytes, for
         # constant statements; id -> (that dict, text, statement) for statements parsed that
-        # may turn out constant. Both for one pass (later passes run most lines from their kept parse).
+        # may turn out constant. Both for one pass (later passes run most lines from their
+        # kept parse).
         self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
         self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
         self.reread: dict[str, list[str]] = {}
