@@ -378,9 +378,12 @@ def _asar_version(state: PassState, d: Directive) -> None:
     """`asar 1.xx`: the version a file needs, first in its file. From 1.90 on, asar's math
     has C precedence and keeps fractions (AFS: an error where one would appear)."""
     lines = state.asm.files.get(state.file) or state.asm.main_lines
-    if any(ln.text is not None and ln.text.strip() and not ln.text.strip().startswith("@")
-           for ln in lines[:state.line - 1]):
-        raise state.error("'asar' may only be used at the start of a file")
+    for ln in lines:    # blank lines are not kept: any line before this one is a statement
+        if ln.number >= state.line:
+            break
+        text = (ln.raw if ln.raw is not None else state.asm.source_line(ln)).strip()
+        if text and not text.startswith("@"):
+            raise state.error("'asar' may only be used at the start of a file")
     if not d.args:
         return
     m = _VERSION.match(d.args[0].strip())
