@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,9 @@ class SampleScore:
 # the reference was at generation, so the reference itself scores exactly 1.0.
 DIN_TRIALS = 128
 DIN_SEED = 1
+# Scoring screens every width with its first trials before the full DIN_TRIALS: most wrong
+# answers fail on an edge state, in whichever width, without paying for a full width first.
+SCREEN_TRIALS = 8
 # A saving beyond the reference scores above 1.0, up to this cap: a beat stays visible, but an
 # item whose reference saves a few cycles cannot outweigh ordinary passes on a mean score.
 DIN_SCORE_CAP = 1.5
@@ -75,21 +79,61 @@ class DinMeasurement:
     original: dict[str, float]
     candidate: dict[str, float]
     gain: dict[str, float]
+    widths_not_run: int = 0     # after an early stop: the verdict did not need them
 
     def reference_metrics(self) -> dict[str, dict[str, float]]:
         return {"original": self.original, "reference": self.candidate, "gain": self.gain}
 
 
-def measure_din_candidate(code: str, candidate: str, live_out: str | None,
-                          preconditions: dict[str, int], trials: int = DIN_TRIALS
-                          ) -> DinMeasurement:
+def measure_din_candidate(code: Any, candidate: Any, live_out: str | None,
+                          preconditions: dict[str, int], trials: int = DIN_TRIALS, *,
+                          stop_when_slower: bool = False) -> DinMeasurement:
     """Equivalence under every allowed entry width and the cost of both snippets; entry
-    states come only from `preconditions` (never from the snippets' immediates)."""
-    from afs.asm.equivalence import check_every_width
+    states come only from `preconditions` (never from the snippets' immediates). `code` and
+    `candidate` are asar source or `Assembly` objects (assembled once by the caller).
 
-    results = check_every_width(code, candidate, live_out=live_out,
-                                preconditions=preconditions or None, trials=trials,
-                                seed=DIN_SEED)
+    Widths run one after another and stop at the first that is not equivalent; with
+    `stop_when_slower`, also at the first whose cycle gain is not positive (the worst-width
+    gain cannot be positive then, so a cycles answer fails whatever the other widths do)."""
+    from afs.asm.equivalence import check_equivalent, width_choices
+
+    widths = width_choices(preconditions or None)
+    results = []
+    for pre in widths:
+        results.append(check_equivalent(code, candidate, live_out, pre, trials, DIN_SEED,
+                                        infer_widths=False))
+        if not results[-1].equivalent:
+            break
+        if stop_when_slower and _cycle_gain(results[-1]) <= 0:
+            break
+    return _measurement(results, widths_not_run=len(widths) - len(results))
+
+
+def _cycle_gain(result: Any) -> float:
+    """One width's gain exactly as `_measurement` rounds it."""
+    pairs = result.trial_cycles[:DIN_TRIALS]
+    return round(_metrics(0, [o for o, _ in pairs])["cycles_mean"]
+                 - _metrics(0, [c for _, c in pairs])["cycles_mean"], 2)
+
+
+def screen_din_candidate(code: Any, candidate: Any, live_out: str | None,
+                         preconditions: dict[str, int]) -> DinMeasurement | None:
+    """The first SCREEN_TRIALS entry states of every allowed width (edge states first), the
+    same states `measure_din_candidate` starts each width with: a counterexample here is one
+    the full measurement meets too, so the answer fails either way. None when none is found
+    (only the full measurement decides then)."""
+    from afs.asm.equivalence import check_equivalent, width_choices
+
+    results = []
+    for pre in width_choices(preconditions or None):
+        results.append(check_equivalent(code, candidate, live_out, pre, SCREEN_TRIALS,
+                                        DIN_SEED, infer_widths=False))
+        if not results[-1].equivalent:
+            return _measurement(results)
+    return None
+
+
+def _measurement(results: list[Any], widths_not_run: int = 0) -> DinMeasurement:
     entries = [r.preconditions for r in results]
     last = results[-1]
     counter = None
@@ -115,37 +159,50 @@ def measure_din_candidate(code: str, candidate: str, live_out: str | None,
             "cycles_mean": round(min(w["original"]["cycles_mean"] - w["candidate"]["cycles_mean"]
                                      for w in per_width), 2)}
     return DinMeasurement(all(r.equivalent for r in results), entries, counter, per_width,
-                          aggregate("original"), aggregate("candidate"), gain)
+                          aggregate("original"), aggregate("candidate"), gain,
+                          widths_not_run)
 
 
-def _compare_machine_code(original: str, candidate: str) -> tuple[bool, tuple[int, int]]:
-    """(same bytes?, (original size, candidate size)): a renamed label or a reformatted line
-    is not an optimisation, and a bytes-objective answer that is not smaller needs no run."""
+@functools.lru_cache(maxsize=512)
+def _assembled(code: str) -> Any:
+    """An item's original is assembled once per process, whatever the number of answers."""
     from afs.asm.assembler import assemble
 
-    def image(code: str) -> bytes:
-        return b"".join(bytes(s.data) for s in assemble(code, base=0x008000).segments)
-
-    a, b = image(original), image(candidate)
-    return a == b, (len(a), len(b))
+    return assemble(code, base=0x008000)
 
 
-def score_din(item: BenchmarkItem, answer: str) -> SampleScore:
+def _image(assembly: Any) -> bytes:
+    """The machine code: a renamed label or a reformatted line is not an optimisation, and a
+    bytes-objective answer that is not smaller needs no run."""
+    return b"".join(bytes(s.data) for s in assembly.segments)
+
+
+def score_din(item: BenchmarkItem, answer: str, *, screen: bool = True) -> SampleScore:
     """Pass = equivalent under the item's live-out in every allowed entry width AND strictly
-    cheaper on its objective in every width; score = gain / reference gain (capped)."""
+    cheaper on its objective in every width; score = gain / reference gain (capped).
+
+    `screen=False` runs every width in full with no early stop: the same verdict and score,
+    only slower on wrong answers (the tests compare the two)."""
     code = extract_code(answer)
     if code is None:
         return SampleScore(False, 0.0, {"reason": "no code in the answer"})
     if normalize_code(code) == normalize_code(item.code):
         return SampleScore(False, 0.0, {"reason": "the original code, unchanged"})
     try:
-        same_bytes, sizes = _compare_machine_code(item.code, code)
-        if same_bytes:
+        from afs.asm.assembler import assemble
+
+        original, answer_code = _assembled(item.code), assemble(code, base=0x008000)
+        before, after = _image(original), _image(answer_code)
+        if before == after:
             return SampleScore(False, 0.0, {"reason": "the original machine code, unchanged"})
-        if item.metadata.objective == "bytes" and sizes[1] >= sizes[0]:
-            return SampleScore(False, 0.0, {"reason": f"not smaller ({sizes[1]} bytes, the "
-                                                      f"original has {sizes[0]})"})
-        m = measure_din_candidate(item.code, code, item.live_out, item.preconditions)
+        if item.metadata.objective == "bytes" and len(after) >= len(before):
+            return SampleScore(False, 0.0, {"reason": f"not smaller ({len(after)} bytes, the "
+                                                      f"original has {len(before)})"})
+        m = ((screen_din_candidate(original, answer_code, item.live_out, item.preconditions)
+              if screen else None)
+             or measure_din_candidate(original, answer_code, item.live_out,
+                                      item.preconditions, stop_when_slower=screen and
+                                      item.metadata.objective != "bytes"))
     except AsmError as exc:
         return SampleScore(False, 0.0, {"reason": f"does not assemble: {exc}"})
     except Exception as exc:  # a runaway loop, a bad state: the answer fails, the run goes on
@@ -164,6 +221,10 @@ def score_din(item: BenchmarkItem, answer: str) -> SampleScore:
     if gain <= 0:
         details["reason"] = (f"equivalent but not cheaper in {item.metadata.objective} "
                              f"(gain {gain:g} in the worst allowed entry width)")
+        if m.widths_not_run:
+            details["reason"] = (f"equivalent but not cheaper in {item.metadata.objective} "
+                                 f"with entry state {m.entries[-1]} (gain {gain:g}; "
+                                 f"{m.widths_not_run} other entry width(s) not run)")
         return SampleScore(False, 0.0, details)
     if reference <= 0:
         details["reason"] = "the item has no reference gain"

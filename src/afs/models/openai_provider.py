@@ -13,7 +13,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from afs.models.base import Completion, Message, ModelError, Usage
-from afs.models.http_provider import HttpChatModel, error_detail, transport_errors
+from afs.models.http_provider import (
+    HttpChatModel,
+    error_detail,
+    sharded_transport,
+    transport_errors,
+)
 
 MAX_SERVER_STOPS = 4
 _REASONING_PREFIXES = ("gpt-5", "o1", "o3", "o4")
@@ -28,8 +33,9 @@ class OpenAIChatModel(HttpChatModel):
     def _make_client(self, api_key: str) -> Any:
         import openai
 
+        http_client = openai.DefaultAsyncHttpxClient(transport=sharded_transport(_httpx()))
         return openai.AsyncOpenAI(api_key=api_key, base_url=self.base_url, max_retries=0,
-                                  timeout=self.timeout)
+                                  timeout=self.timeout, http_client=http_client)
 
     def _request(self, messages: list[Message], params: dict[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -136,13 +142,16 @@ class OpenAIChatModel(HttpChatModel):
             raise self._map_error(exc) from None
 
 
-def _http_response_type() -> type:
-    """The response class the SDK hands back unparsed: httpx2's where the SDK runs on it,
-    else httpx's."""
+def _httpx() -> Any:
+    """The HTTP library the SDK runs on: httpx2 where it does, else httpx."""
     import openai  # noqa: F401 - loads the HTTP library the SDK uses
 
-    module = sys.modules.get("httpx2") or sys.modules["httpx"]
-    return module.Response
+    return sys.modules.get("httpx2") or sys.modules["httpx"]
+
+
+def _http_response_type() -> type:
+    """The response class the SDK hands back unparsed."""
+    return _httpx().Response
 
 
 async def _sse_data(response: Any) -> AsyncIterator[str]:
