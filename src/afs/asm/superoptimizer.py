@@ -87,7 +87,7 @@ def _memory_dead(instrs: list, window: range, live_out: str | None) -> bool:
         for k, ins in enumerate(instrs) if k not in window)
 
 
-def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int,
+def _next_window(assembly: object, source: str, filename: str, pre: dict[str, int], mask: int,
                  objective: str, deadline: float, seed: int, tried: set[tuple[str, ...]],
                  live_out: str | None = None, *, lengths: range = range(1, MAX_WINDOW + 1),
                  stochastic: bool = False) -> tuple[int, int, Found, Entry] | None:
@@ -95,13 +95,16 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
     search can make cheaper: enumeratively, or with `stochastic` by the Markov chain (each
     window gets an equal share of the time left)."""
     from afs.asm.analysis import analyze, instructions_from_listing, m8, x8
+    from afs.asm.optimizer import locatable
 
     instrs = instructions_from_listing(assembly.listing, assembly.symbols)  # type: ignore[attr-defined]
     an = analyze(instrs, entry=_entry_state(pre), live_out=mask)  # type: ignore[arg-type]
     leaders = set(an.cfg.leaders)
+    lines = source.split("\n")
     per_line: dict[int, int] = {}
     for ins in instrs:
-        per_line[ins.line] = per_line.get(ins.line, 0) + 1
+        # An instruction that shares its line or was written by a define is never edited.
+        per_line[ins.line] = per_line.get(ins.line, 0) + (1 if locatable(lines, ins) else 2)
     for length in lengths:
         for i in range(len(instrs) - length + 1):
             window = instrs[i:i + length]
@@ -193,8 +196,8 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     stochastic = False
     while time.monotonic() < deadline:
         assembly = assemble(current, filename=filename, base=CODE_BASE)
-        step = _next_window(assembly, filename, pre, mask, objective, deadline, seed, tried,
-                            live_out, stochastic=stochastic,
+        step = _next_window(assembly, current, filename, pre, mask, objective, deadline, seed,
+                            tried, live_out, stochastic=stochastic,
                             lengths=range(STOCHASTIC_WINDOW, MAX_WINDOW, -1) if stochastic
                             else range(1, MAX_WINDOW + 1))
         if step is None:
@@ -400,16 +403,18 @@ def _addressing_pass(source: str, filename: str, pre: dict[str, int], objective:
     """Every memory operand in its shortest form that provably reaches the same bytes."""
     from afs.asm.analysis import analyze, m8, x8
     from afs.asm.assembler import assemble
-    from afs.asm.optimizer import _apply, _Edit
+    from afs.asm.optimizer import _apply, _Edit, locatable
 
     assembly = assemble(source, filename=filename, base=CODE_BASE)
     instrs = _instrs(assembly)
     an = analyze(instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
     edits, rewrites = [], []
     per_line = [ins.line for ins in instrs]
+    lines = source.split("\n")
     for ins in instrs:
         st = an.before[ins.index]
-        if st is None or ins.file != filename or st.e != 0 or per_line.count(ins.line) > 1:
+        if st is None or ins.file != filename or st.e != 0 or per_line.count(ins.line) > 1 \
+                or not locatable(lines, ins):
             continue
         found = _shorter_form(ins, st, pre)
         if found is None:
@@ -444,16 +449,17 @@ def _unreachable_pass(source: str, filename: str, pre: dict[str, int]
     JMP whose target is the very next instruction."""
     from afs.asm.analysis import analyze
     from afs.asm.assembler import assemble
-    from afs.asm.optimizer import _apply, _Edit
+    from afs.asm.optimizer import _apply, _Edit, locatable
 
     assembly = assemble(source, filename=filename, base=CODE_BASE)
     instrs = _instrs(assembly)
     an = analyze(instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
     if len(an.cfg.entries) != 1:
         return source, []
-    lines = [ins.line for ins in instrs]
+    numbers = [ins.line for ins in instrs]
+    lines = source.split("\n")
     dead = [ins for ins in instrs if an.before[ins.index] is None and ins.file == filename
-            and lines.count(ins.line) == 1]
+            and numbers.count(ins.line) == 1 and locatable(lines, ins)]
     edits = [_Edit("unreachable", ins.index, (ins.index,), (), "no path reaches it")
              for ins in dead]
     rewrites = [SuperRewrite(ins.line, (ins.text,), (), "exhaustive",
@@ -462,8 +468,11 @@ def _unreachable_pass(source: str, filename: str, pre: dict[str, int]
         source = _apply(source, assembly, edits)
         assembly = assemble(source, filename=filename, base=CODE_BASE)
         instrs = _instrs(assembly)
+    lines = source.split("\n")
+    numbers = [ins.line for ins in instrs]
     jumps = [ins for ins in instrs if ins.mnemonic in ("BRA", "BRL", "JMP")
-             and ins.target() == ins.end and ins.file == filename]
+             and ins.target() == ins.end and ins.file == filename
+             and numbers.count(ins.line) == 1 and locatable(lines, ins)]
     if jumps:
         source = _apply(source, assembly, [_Edit("jump-to-next", j.index, (j.index,), (),
                                                  "jumps to the next instruction")
