@@ -574,6 +574,25 @@ def search_window(before: list[Op], entry: Entry, outputs: Outputs, *, objective
     return best
 
 
+def _passed_through(before: tuple[Op, ...], after: tuple[Op, ...], entry: Entry,
+                    outputs: Outputs) -> set:
+    """Live outputs that one sequence does not write: their value on exit is their value on
+    entry, so they are inputs of the comparison (`CLC` against nothing differs only when C
+    was set on entry)."""
+    from afs.asm.liveness import REG_BITS
+
+    both = _defines(before, entry) & _defines(after, entry)
+    live = _live_mask(outputs)
+    return {name for name, bit in REG_BITS.items() if live & bit and not both & bit}
+
+
+def _defines(ops: tuple[Op, ...], entry: Entry) -> int:
+    mask = 0
+    for op in ops:
+        mask |= _use_def(op, entry)[1]
+    return mask
+
+
 def prove(before: tuple[Op, ...], after: tuple[Op, ...], entry: Entry, outputs: Outputs, *,
           seed: int = 0) -> Found | None:
     """Check `after` against `before` on every input state (exhaustive) when the inputs are
@@ -581,6 +600,7 @@ def prove(before: tuple[Op, ...], after: tuple[Op, ...], entry: Entry, outputs: 
     regs, mem = _reads(before, entry)
     c_regs, c_mem = _reads(after, entry)
     regs, mem = regs | c_regs, mem | c_mem
+    regs |= _passed_through(before, after, entry, outputs)
     bits = input_bits(regs, mem)
     exhaustive = bits <= EXHAUSTIVE_BITS
     states = _exhaustive(regs, mem, entry) if exhaustive else \

@@ -30,6 +30,7 @@ from afs.asm.superopt import (
     stochastic_search,
     window_ok,
 )
+from afs.asm.superopt_routine import routine_pass
 
 
 @dataclass
@@ -165,7 +166,8 @@ def _checked_peephole(source: str, filename: str, live_out: str | None, pre: dic
 
 def superoptimize(source: str, *, filename: str = "<input>", live_out: str | None = None,
                   preconditions: str | dict[str, int] | None = None, objective: str = "cycles",
-                  budget: float = 2.0, peephole: bool = True, seed: int = 0) -> SuperResult:
+                  budget: float = 2.0, peephole: bool = True, seed: int = 0,
+                  routine: bool = True) -> SuperResult:
     """Peephole rules, then window search until `budget` seconds are spent; the result is
     checked against the original as a whole (256 trials under `live_out` and
     `preconditions`) and the original is kept if that check fails."""
@@ -184,6 +186,12 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     rewrites: list[SuperRewrite] = []
     current, found = _unreachable_pass(source, filename, pre)
     rewrites += found
+    if routine:
+        for change in routine_pass(current, filename=filename, live_out=live_out, pre=pre,
+                                   objective=objective, deadline=deadline, seed=seed):
+            rewrites.append(SuperRewrite(change.line, change.before, change.after, "sampled",
+                                         change.detail))
+            current = change.source
     current, found = _addressing_pass(current, filename, pre, objective)
     rewrites += found
     if peephole:
@@ -227,13 +235,15 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                                  trials=256, seed=seed, infer_widths=False)
         result.verified = check
         if not check.equivalent:
-            if peephole:
-                # A peephole rule's precondition did not hold here (e.g. STZ on a long
-                # address under a stated DBR): try again with the proven steps alone.
+            if peephole or routine:
+                # A peephole rule's precondition did not hold here, or a routine
+                # transformation passed its 64 states but not these 256: try again without
+                # the peephole rules, then without the routine transformations too.
                 retry = superoptimize(source, filename=filename, live_out=live_out,
                                       preconditions=preconditions, objective=objective,
                                       budget=max(0.0, deadline - time.monotonic()),
-                                      peephole=False, seed=seed)
+                                      peephole=False, routine=routine and not peephole,
+                                      seed=seed)
                 if retry.rewrites:
                     return retry
             return SuperResult(source, [], objective, verified=check,

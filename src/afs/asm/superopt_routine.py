@@ -1,0 +1,369 @@
+"""Whole-routine transformations the window search cannot see, each one checked.
+
+Every transformation here proposes a candidate for the whole routine; the candidate is kept
+only when `check_equivalent` finds it equivalent to the current code under the exact entry
+state and live-out **and** it is cheaper on the objective and no worse on the other measure.
+None of them is trusted on its own: a proposal whose precondition does not hold (an index
+register read after a loop, a subroutine that looks at its own stack frame, a bank that
+aliases differently) simply fails the check and is not made.
+
+- `count-down loop`: `LDX #0 / L: ... / INX*k / CPX #n / BNE L` runs the same iterations
+  backwards: `LDX #n-k / L: ... / DEX*k / BPL L` (one compare fewer per iteration); and
+  `DEX / CPX #$FF / BNE L` is `DEX / BPL L` when X starts below $80.
+- `loop fusion`: two adjacent count-down loops over the same range become one.
+- `inline subroutine`: a local subroutine called from one place, straight-line and free of
+  stack tricks, is copied to its call site (JSR and RTS saved) and its body dropped.
+- `drop push/pull`: a PHX..PLX (PHY, PHA, PHP, PHB, PHD) pair whose register the code between
+  does not change.
+- `bank setup`: `PHB / LDA #bank / PHA / PLB ... PLB` around code whose absolute operands
+  then reach that bank: the operands become long (or stay absolute where the entry DBR reaches
+  the same bytes) and the five instructions go.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from afs.asm.isa import Mode
+
+TRIALS = 64
+_PUSH_PULL = {"PHA": "PLA", "PHX": "PLX", "PHY": "PLY", "PHP": "PLP", "PHB": "PLB",
+              "PHD": "PLD"}
+_STACK = frozenset({"PHA", "PHX", "PHY", "PHP", "PHB", "PHD", "PHK", "PLA", "PLX", "PLY",
+                    "PLP", "PLB", "PLD", "PEA", "PEI", "PER", "TSC", "TSX", "TXS", "TCS",
+                    "RTI", "RTL", "RTS", "BRK", "COP"})
+_BRANCHES = frozenset({"BPL", "BMI", "BVC", "BVS", "BCC", "BCS", "BNE", "BEQ", "BRA", "BRL",
+                       "JMP", "JML"})
+_WRITES = {"X": frozenset({"LDX", "TAX", "TYX", "TSX", "INX", "DEX", "PLX"}),
+           "Y": frozenset({"LDY", "TAY", "TXY", "INY", "DEY", "PLY"}),
+           "A": frozenset({"LDA", "ADC", "SBC", "AND", "ORA", "EOR", "PLA", "TXA", "TYA",
+                           "TDC", "TSC", "XBA", "ASL", "LSR", "ROL", "ROR", "INC", "DEC"}),
+           "B": frozenset({"PLB", "MVN", "MVP"}), "D": frozenset({"PLD", "TCD"}),
+           "P": frozenset({"PLP", "REP", "SEP", "XCE", "RTI"})}
+_LONG_FORM = {Mode.ABSOLUTE: Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_X: Mode.ABSOLUTE_LONG_X}
+
+
+@dataclass
+class RoutineChange:
+    """One accepted transformation: the new source and what the check measured."""
+
+    name: str
+    line: int
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    source: str
+    detail: str
+
+
+@dataclass
+class _Ctx:
+    source: str
+    filename: str
+    assembly: object
+    instrs: list
+    lines: list[str]
+    editable: set[int]
+
+
+def _context(source: str, filename: str) -> _Ctx:
+    from afs.asm.assembler import assemble
+    from afs.asm.optimizer import locatable
+    from afs.asm.superopt import CODE_BASE, _instrs
+
+    assembly = assemble(source, filename=filename, base=CODE_BASE)
+    instrs = _instrs(assembly)
+    lines = source.split("\n")
+    count: dict[int, int] = {}
+    for ins in instrs:
+        count[ins.line] = count.get(ins.line, 0) + 1
+    editable = {ins.index for ins in instrs if ins.file == filename and count[ins.line] == 1
+                and locatable(lines, ins)}
+    return _Ctx(source, filename, assembly, instrs, lines, editable)
+
+
+def _edit(ctx: _Ctx, changes: dict[int, tuple[str, ...]]) -> str | None:
+    """The source with instruction index -> replacement statements (empty: deleted)."""
+    from afs.asm.optimizer import _apply, _Edit
+
+    if not set(changes) <= ctx.editable:
+        return None
+    edits = [_Edit("routine", k, (k,), texts, "") for k, texts in changes.items()]
+    return _apply(ctx.source, ctx.assembly, edits)
+
+
+def _operand(ins: object) -> str:
+    from afs.asm.optimizer import _operand_text
+
+    return _operand_text(ins) or ""  # type: ignore[arg-type]
+
+
+def _imm(ins: object, mnemonic: str) -> int | None:
+    if ins.mnemonic != mnemonic or ins.mode not in (  # type: ignore[attr-defined]
+            Mode.IMMEDIATE_M, Mode.IMMEDIATE_X):
+        return None
+    return int(ins.operand)  # type: ignore[attr-defined]
+
+
+def _index_at(ctx: _Ctx, address: int | None) -> int | None:
+    return next((ins.index for ins in ctx.instrs if ins.address == address), None)
+
+
+# --- proposals -----------------------------------------------------------------------------
+
+def _count_down(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    instrs = ctx.instrs
+    for k, bne in enumerate(instrs):
+        if bne.mnemonic != "BNE" or k < 2:
+            continue
+        cmp = instrs[k - 1]
+        head = _index_at(ctx, bne.target())
+        if head is None or head >= k or cmp.mnemonic not in ("CPX", "CPY"):
+            continue
+        reg = cmp.mnemonic[-1]
+        bound = _imm(cmp, "CP" + reg)
+        if bound is None:
+            continue
+        wide = cmp.size == 3
+        sign = 0x8000 if wide else 0x80
+        steps = 0
+        while k - 2 - steps > head and instrs[k - 2 - steps].mnemonic in ("IN" + reg,
+                                                                           "DE" + reg):
+            steps += 1
+        step_names = {instrs[k - 2 - s].mnemonic for s in range(steps)}
+        if steps and step_names == {"DE" + reg} and bound == (0xFFFF if wide else 0xFF):
+            # DEX / CPX #$FF / BNE L -> DEX / BPL L (X below $80 on every path: checked)
+            yield "count-down loop", bne.line, {k - 1: (), k: (f"bpl {_operand(bne)}",)}
+            continue
+        init = head - 1
+        if not steps or step_names != {"IN" + reg} or init < 0 or \
+                _imm(instrs[init], "LD" + reg) != 0 or bound % steps or not \
+                0 < bound - steps < sign:
+            continue
+        start = bound - steps
+        width = 4 if wide else 2
+        changes = {init: (f"ld{reg.lower()} #${start:0{width}X}",), k - 1: (),
+                   k: (f"bpl {_operand(bne)}",)}
+        for s in range(steps):
+            changes[k - 2 - s] = (f"de{reg.lower()}",)
+        yield "count-down loop", instrs[init].line, changes
+
+
+def _fusion(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """`LDX #n / A: body1 / DEX / BPL A / LDX #n / B: body2 / DEX / BPL B` -> one loop."""
+    instrs = ctx.instrs
+    for k, first in enumerate(instrs):
+        if first.mnemonic not in ("BPL", "BNE") or k + 1 >= len(instrs):
+            continue
+        head = _index_at(ctx, first.target())
+        if head is None or head < 1 or head >= k:
+            continue
+        dec, init = instrs[k - 1], instrs[head - 1]
+        reg = init.mnemonic[-1]
+        if init.mnemonic not in ("LDX", "LDY") or dec.mnemonic != "DE" + reg:
+            continue
+        again = instrs[k + 1]
+        if again.text.replace(" ", "").lower() != init.text.replace(" ", "").lower():
+            continue
+        for end in range(k + 2, len(instrs)):
+            last = instrs[end]
+            if last.mnemonic in _BRANCHES or last.mnemonic in _STACK:
+                break
+        else:
+            continue
+        if last.mnemonic != first.mnemonic or _index_at(ctx, last.target()) != k + 2 or \
+                instrs[end - 1].mnemonic != dec.mnemonic:
+            continue
+        yield "loop fusion", first.line, {k - 1: (), k: (), k + 1: (),
+                                          end: (f"{first.mnemonic.lower()} {_operand(first)}",)}
+
+
+def _inline(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    instrs = ctx.instrs
+    symbols: dict[str, int] = ctx.assembly.symbols  # type: ignore[attr-defined]
+    for k, call in enumerate(instrs):
+        if call.mnemonic != "JSR" or call.mode is not Mode.ABSOLUTE:
+            continue
+        start = _index_at(ctx, call.target())
+        if start is None or start == 0 or instrs[start - 1].mnemonic not in (
+                "RTS", "RTL", "JMP", "JML", "BRA", "BRL"):
+            continue
+        names = [n for n, a in symbols.items() if a == instrs[start].address]
+        written = _operand(call)
+        # The label as the call writes it must occur exactly twice: its definition and this
+        # call (no other caller, jump table or same-named sublabel elsewhere).
+        if len(names) != 1 or not re.fullmatch(r"\.?\w+", written) or \
+                _mentions(ctx.source, written) != 2:
+            continue
+        body = []
+        for ins in instrs[start:]:
+            if ins.mnemonic == "RTS":
+                break
+            if ins.mnemonic in _STACK or ins.mnemonic in _BRANCHES or (
+                    ins.index != start and _labelled(ctx, ins)) or ins.mode in (
+                    Mode.STACK_RELATIVE, Mode.STACK_RELATIVE_INDIRECT_Y, Mode.RELATIVE8):
+                body = []
+                break
+            body.append(ins)
+        else:
+            continue
+        if not body:
+            continue
+        ret = body[-1].index + 1
+        changes = {k: tuple(ins.text for ins in body), ret: ()}
+        changes.update({ins.index: () for ins in body})
+        yield f"inline subroutine {written}", call.line, changes
+
+
+def _labelled(ctx: _Ctx, ins: object) -> bool:
+    symbols: dict[str, int] = ctx.assembly.symbols  # type: ignore[attr-defined]
+    return any(a == ins.address for a in symbols.values())  # type: ignore[attr-defined]
+
+
+def _mentions(source: str, name: str) -> int:
+    """How often a label's name, as written, occurs in the source (comments aside)."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])")
+    return sum(len(pattern.findall(line.split(";")[0])) for line in source.split("\n"))
+
+
+def _push_pull(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    instrs = ctx.instrs
+    for k, push in enumerate(instrs):
+        pull = _PUSH_PULL.get(push.mnemonic)
+        if pull is None:
+            continue
+        reg = {"PHA": "A", "PHX": "X", "PHY": "Y", "PHP": "P", "PHB": "B", "PHD": "D"}[
+            push.mnemonic]
+        for j in range(k + 1, len(instrs)):
+            ins = instrs[j]
+            if ins.mnemonic == pull:
+                yield "drop push/pull", push.line, {k: (), j: ()}
+                break
+            if ins.mnemonic in _STACK or ins.mnemonic in _WRITES[reg] or ins.mode in (
+                    Mode.STACK_RELATIVE, Mode.STACK_RELATIVE_INDIRECT_Y) or (
+                    ins.mnemonic in _BRANCHES and ins.mnemonic not in ("JMP", "JML")
+                    and (_index_at(ctx, ins.target()) or 0) <= k) or ins.mnemonic in (
+                    "JSR", "JSL", "RTS", "RTL"):
+                break
+
+
+def _bank_setup(ctx: _Ctx, pre: dict[str, int]
+                ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    from afs.asm.superopt import _INFO
+    from afs.asm.superoptimizer import _byte_addresses
+
+    instrs = ctx.instrs
+    for k in range(len(instrs) - 4):
+        phb, lda, pha, plb = instrs[k:k + 4]
+        bank = _imm(lda, "LDA")
+        if (phb.mnemonic, pha.mnemonic, plb.mnemonic) != ("PHB", "PHA", "PLB") or \
+                bank is None or lda.size != 2:
+            continue
+        end = next((j for j in range(k + 4, len(instrs)) if instrs[j].mnemonic in (
+            "PLB", "PHB", "MVN", "MVP", "RTS", "RTL")), None)
+        if end is None or instrs[end].mnemonic != "PLB":
+            continue
+        changes: dict[int, tuple[str, ...]] = {j: () for j in (k, k + 1, k + 2, k + 3, end)}
+        dbr = pre.get("dbr")
+        for ins in instrs[k + 4:end]:
+            if ins.mode not in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y) or \
+                    ins.mnemonic in ("JMP", "JSR", "PEA"):
+                continue
+            if dbr is not None and _reaches_same(ins, bank, dbr, _byte_addresses):
+                continue
+            long_mode = _LONG_FORM.get(ins.mode)
+            if long_mode is None or (ins.mnemonic, long_mode) not in _INFO:
+                changes = {}
+                break
+            suffix = ",X" if ins.mode is Mode.ABSOLUTE_X else ""
+            changes[ins.index] = (f"{ins.mnemonic.lower()}.l ${bank:02X}"
+                                  f"{int(ins.operand):04X}{suffix}",)
+        if changes:
+            yield "bank setup", phb.line, changes
+
+
+def _reaches_same(ins: object, bank: int, dbr: int, addresses: Callable) -> bool:
+    """Does the absolute operand reach the same bytes with DBR = `dbr` as with `bank`, for
+    every index value? (Widths both ways: 2 bytes covers the 8-bit case.)"""
+    mode, operand = ins.mode, int(ins.operand)  # type: ignore[attr-defined]
+    indexes = range(1) if mode is Mode.ABSOLUTE else range(0x10000)
+    return all(addresses(mode, operand, i, 2, 0, bank) == addresses(mode, operand, i, 2, 0, dbr)
+               for i in indexes)
+
+
+# --- driver --------------------------------------------------------------------------------
+
+def _proposals(ctx: _Ctx, pre: dict[str, int]
+               ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    yield from _bank_setup(ctx, pre)
+    yield from _inline(ctx)
+    yield from _fusion(ctx)
+    yield from _count_down(ctx)
+    yield from _push_pull(ctx)
+
+
+def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None = None,
+                 pre: dict[str, int] | None = None, objective: str = "cycles",
+                 deadline: float | None = None, seed: int = 0) -> list[RoutineChange]:
+    """Apply the transformations above one at a time, each kept only when the equivalence
+    checker confirms it and it is cheaper; returns the accepted changes in order (the last
+    one's `source` is the result)."""
+    from afs.asm.equivalence import check_equivalent
+
+    pre = dict(pre or {})
+    changes: list[RoutineChange] = []
+    current = source
+    refused: set[str] = set()
+    progress = True
+    while progress:
+        progress = False
+        try:
+            ctx = _context(current, filename)
+        except Exception:  # the current source no longer assembles here: stop improving
+            return changes
+        for name, line, edit in _proposals(ctx, pre):
+            if deadline is not None and time.monotonic() > deadline:
+                return changes
+            candidate = _edit(ctx, edit)
+            if candidate is not None and name.startswith("inline subroutine "):
+                candidate = _drop_label(candidate, name.rsplit(" ", 1)[1])
+            if candidate is None or candidate in refused:
+                continue
+            try:
+                check = check_equivalent(current, candidate, live_out=live_out,
+                                         preconditions=pre or None, trials=TRIALS, seed=seed,
+                                         infer_widths=False)
+            except Exception:  # does not assemble (a branch out of range) or runs away
+                refused.add(candidate)
+                continue
+            if not check.equivalent or not _cheaper(check, objective):
+                refused.add(candidate)
+                continue
+            before = tuple(ctx.instrs[k].text for k in sorted(edit))
+            after = tuple(t for k in sorted(edit) for t in edit[k])
+            original, final = check.metrics["original"], check.metrics["candidate"]
+            changes.append(RoutineChange(
+                name, line, before, after, candidate,
+                f"{name}: {original.bytes}->{final.bytes} bytes, "
+                f"{original.cycles_mean:.1f}->{final.cycles_mean:.1f} cycles; whole routine "
+                f"checked on {check.trials} states"))
+            current = candidate
+            progress = True
+            break
+    return changes
+
+
+def _drop_label(source: str, name: str) -> str:
+    """Remove the line that only defines the inlined subroutine's label (now unused)."""
+    pattern = re.compile(rf"^\s*{re.escape(name)}:?\s*(;.*)?$")
+    return "\n".join(line for line in source.split("\n") if not pattern.match(line))
+
+
+def _cheaper(check: object, objective: str) -> bool:
+    before = check.metrics["original"]  # type: ignore[attr-defined]
+    after = check.metrics["candidate"]  # type: ignore[attr-defined]
+    if objective == "bytes":
+        return after.bytes < before.bytes and after.cycles_mean <= before.cycles_mean
+    return after.cycles_mean < before.cycles_mean and after.bytes <= before.bytes
