@@ -532,7 +532,8 @@ def optimize(source: str, *, filename: str = "<input>", live_out: str | Iterable
              seed: int = 0) -> OptimizeResult:
     """Apply the peephole rules until none fires; see the module docstring for each rule.
 
-    `live_out` names what must survive when execution falls off the end (default: all).
+    `live_out` names what must survive when execution falls off the end or returns from the
+    routine (default: all).
     `verify=True` checks the result with `afs.asm.equivalence.check_equivalent` and keeps the
     original source if the check fails (which would be a bug in a rule).
     """
@@ -576,6 +577,19 @@ def _code_bytes(assembly: Any) -> int:
     return sum(len(line.data) for line in assembly.listing if line.kind == "instruction")
 
 
+def returns_see_live_out(an: Analysis, mask: int) -> Analysis:
+    """`an` with `mask` live at every RTS/RTL, not everything: right when the code is one
+    routine (nothing in it is called with JSR/JSL, so every return leaves the routine) and
+    `mask` is what its caller reads, as the equivalence check compares at the return."""
+    from dataclasses import replace
+
+    from afs.asm.liveness import solve
+
+    if an.cfg.call_targets or mask == ALL:
+        return an
+    return replace(an, live_after=solve(an.instrs, an.cfg, an.before, mask, returns=mask))
+
+
 def locatable(lines: list[str], ins: Instr) -> bool:
     """Can `_apply` find the statement of `ins` in its source line? Not when a define
     (`STA !addr`) or a macro wrote it: such an instruction is never edited."""
@@ -586,7 +600,7 @@ def _plan(assembly: Any, filename: str, mask: int, decimal_clear: bool,
           active: list[Callable[[_Ctx, int], _Edit | None]],
           disabled: set[tuple[str, int]], source: str) -> list[_Edit]:
     instrs = instructions_from_listing(assembly.listing, assembly.symbols)
-    an = analyze(instrs, live_out=mask)
+    an = returns_see_live_out(analyze(instrs, live_out=mask), mask)
     per_line: dict[tuple[str, int], int] = {}
     for ins in instrs:
         per_line[ins.file, ins.line] = per_line.get((ins.file, ins.line), 0) + 1

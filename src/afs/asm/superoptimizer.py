@@ -96,10 +96,11 @@ def _next_window(assembly: object, source: str, filename: str, pre: dict[str, in
     search can make cheaper: enumeratively, or with `stochastic` by the Markov chain (each
     window gets an equal share of the time left)."""
     from afs.asm.analysis import analyze, instructions_from_listing, m8, x8
-    from afs.asm.optimizer import locatable
+    from afs.asm.optimizer import locatable, returns_see_live_out
 
     instrs = instructions_from_listing(assembly.listing, assembly.symbols)  # type: ignore[attr-defined]
-    an = analyze(instrs, entry=_entry_state(pre), live_out=mask)  # type: ignore[arg-type]
+    an = returns_see_live_out(analyze(instrs, entry=_entry_state(pre),  # type: ignore[arg-type]
+                                      live_out=mask), mask)
     leaders = set(an.cfg.leaders)
     lines = source.split("\n")
     per_line: dict[int, int] = {}
