@@ -293,11 +293,70 @@ def _reaches_same(ins: object, bank: int, dbr: int, addresses: Callable) -> bool
                for i in indexes)
 
 
+def _chain(k: int, addend: str, clc: bool) -> tuple[str, ...]:
+    """A = v * k from A = v and `addend` (an ADC of v): shift and add, high bit first."""
+    out: list[str] = []
+    for bit in bin(k)[3:]:
+        out.append("asl a")
+        if bit == "1":
+            out += ["clc", addend] if clc else [addend]
+    return tuple(out)
+
+
+_PLAIN = (Mode.DIRECT, Mode.ABSOLUTE)
+
+
+def _multiply(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """A times a constant by shifts and adds: `STA m` then n times `CLC / ADC m`, and the
+    loop `LDY m / LDA #0 / L: CPY #0 / BEQ D / CLC / ADC #k / DEY / BRA L`. Each with and
+    without the CLCs (the checker decides whether a carry can come out of the shifts)."""
+    instrs = ctx.instrs
+    for i, sta in enumerate(instrs):
+        if sta.mnemonic == "STA" and sta.mode in _PLAIN:
+            n = 0
+            while i + 2 * n + 2 < len(instrs) and instrs[i + 2 * n + 1].mnemonic == "CLC" and \
+                    instrs[i + 2 * n + 2].mnemonic == "ADC" and \
+                    instrs[i + 2 * n + 2].mode is sta.mode and \
+                    instrs[i + 2 * n + 2].operand == sta.operand:
+                n += 1
+            if n >= 2:
+                for clc in (False, True):
+                    chain = _chain(n + 1, _with_size(sta), clc)
+                    changes = {i + 1 + j: () for j in range(2 * n)}
+                    changes[i + 1] = chain
+                    yield "multiply by shifts", sta.line, changes
+        if sta.mnemonic in ("LDY", "LDX") and sta.mode in _PLAIN and i + 8 <= len(instrs):
+            reg = sta.mnemonic[-1]
+            body = instrs[i + 1:i + 8]
+            names = [ins.mnemonic for ins in body]
+            if names != ["LDA", "CP" + reg, "BEQ", "CLC", "ADC", "DE" + reg, "BRA"] or \
+                    _imm(body[0], "LDA") != 0 or _imm(body[1], "CP" + reg) != 0 or \
+                    _imm(body[4], "ADC") is None or body[6].target() != body[1].address or \
+                    body[2].target() != body[6].end:
+                continue
+            k = _imm(body[4], "ADC") or 0
+            if not 2 <= k <= 0x40:
+                continue
+            load = "lda" + _with_size(sta)[3:]
+            for clc in (False, True):
+                changes = {j: () for j in range(i, i + 8)}
+                changes[i] = (load, *_chain(k, _with_size(sta), clc))
+                yield "multiply by shifts", sta.line, changes
+
+
+def _with_size(ins: object) -> str:
+    """`adc.b $04` / `adc.w $0202`: the operand of `ins` in its own addressing size."""
+    from afs.asm.optimizer import _same_operand
+
+    return _same_operand("adc", ins) or ""  # type: ignore[arg-type]
+
+
 # --- driver --------------------------------------------------------------------------------
 
 def _proposals(ctx: _Ctx, pre: dict[str, int]
                ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     yield from _bank_setup(ctx, pre)
+    yield from _multiply(ctx)
     yield from _inline(ctx)
     yield from _fusion(ctx)
     yield from _count_down(ctx)
