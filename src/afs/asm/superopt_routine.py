@@ -351,12 +351,143 @@ def _with_size(ins: object) -> str:
     return _same_operand("adc", ins) or ""  # type: ignore[arg-type]
 
 
+@dataclass
+class _Byte:
+    """One 8-bit step on one byte: its kind, the address operand, the value, where it is."""
+
+    kind: str              # "const", "add", "sub", "copy"
+    store: object          # the instruction that writes the byte
+    value: int | None      # the constant stored or added; for "copy" None
+    source: object | None  # for "copy": the load; for "add"/"sub": the load of the byte
+    indices: tuple[int, ...]
+    bare: bool = False     # a STA that stores the constant A already held
+
+
+def _bytes(ctx: _Ctx, pre: dict[str, int]) -> list[list[_Byte]]:
+    """Runs of 8-bit byte steps in straight-line code, in program order."""
+    from afs.asm.analysis import analyze, m8
+    from afs.asm.superopt import _entry_state
+
+    instrs = ctx.instrs
+    an = analyze(instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
+    runs: list[list[_Byte]] = []
+    run: list[_Byte] = []
+    held: int | None = None
+    i = 0
+
+    def plain(ins: object, name: str) -> bool:
+        return ins.mnemonic == name and ins.mode in _PLAIN  # type: ignore[attr-defined]
+
+    def at(k: int) -> object | None:
+        return instrs[k] if k < len(instrs) and (k == i or not _labelled(ctx, instrs[k])) \
+            else None
+
+    while i < len(instrs):
+        st = an.before[i]
+        step: _Byte | None = None
+        a, b, c, d = (at(i + k) for k in range(4))
+        if st is not None and m8(st) is True:
+            if a is not None and _imm(a, "LDA") is not None and b is not None and \
+                    plain(b, "STA"):
+                held = _imm(a, "LDA")
+                step = _Byte("const", b, held, None, (i, i + 1))
+            elif a is not None and plain(a, "STZ"):
+                step = _Byte("const", a, 0, None, (i,))
+            elif a is not None and plain(a, "STA") and held is not None and run:
+                step = _Byte("const", a, held, None, (i,), bare=True)
+            elif a is not None and plain(a, "LDA") and b is not None and b.mnemonic in (
+                    "CLC", "SEC") and c is not None and d is not None and plain(d, "STA") \
+                    and c.mnemonic == ("ADC" if b.mnemonic == "CLC" else "SBC") and \
+                    _imm(c, c.mnemonic) is not None:
+                step = _Byte("add" if b.mnemonic == "CLC" else "sub", d, _imm(c, c.mnemonic), a,
+                             (i, i + 1, i + 2, i + 3))
+            elif a is not None and plain(a, "LDA") and b is not None and c is not None and \
+                    b.mnemonic in ("ADC", "SBC") and _imm(b, b.mnemonic) is not None and \
+                    plain(c, "STA"):
+                step = _Byte("carry-" + ("add" if b.mnemonic == "ADC" else "sub"), c,
+                             _imm(b, b.mnemonic), a, (i, i + 1, i + 2))
+            elif a is not None and plain(a, "LDA") and b is not None and plain(b, "STA"):
+                step = _Byte("copy", b, None, a, (i, i + 1))
+                held = None
+        if step is None:
+            if len(run) > 1:
+                runs.append(run)
+            run, held = [], None
+            i += 1
+            continue
+        if step.kind not in ("const",):
+            held = None
+        run.append(step)
+        i += len(step.indices)
+    if len(run) > 1:
+        runs.append(run)
+    return runs
+
+
+def _pairs(first: _Byte, second: _Byte) -> tuple[str, ...] | None:
+    """The 16-bit steps doing `first` (low byte) then `second` (high byte), or None."""
+    from afs.asm.optimizer import _same_operand
+
+    low, high = first.store, second.store
+    if low.mode is not high.mode or int(high.operand) != int(low.operand) + 1:  # type: ignore[attr-defined]
+        return None
+    store = _same_operand("sta", low)  # type: ignore[arg-type]
+    if first.kind == "const" and second.kind == "const":
+        word = (second.value or 0) << 8 | (first.value or 0)
+        return (_same_operand("stz", low),) if word == 0 else (  # type: ignore[arg-type, return-value]
+            f"lda #${word:04X}", store)
+    if (first.kind, second.kind) in (("add", "carry-add"), ("sub", "carry-sub")):
+        src_low, src_high = first.source, second.source
+        if src_low.mode is not src_high.mode or int(src_high.operand) != int(  # type: ignore[attr-defined]
+                src_low.operand) + 1:  # type: ignore[attr-defined]
+            return None
+        word = (second.value or 0) << 8 | (first.value or 0)
+        op = "adc" if first.kind == "add" else "sbc"
+        return (_same_operand("lda", src_low), "clc" if op == "adc" else "sec",  # type: ignore[return-value, arg-type]
+                f"{op} #${word:04X}", store)
+    if first.kind == second.kind == "copy":
+        src_low, src_high = first.source, second.source
+        if src_low.mode is not src_high.mode or int(src_high.operand) != int(  # type: ignore[attr-defined]
+                src_low.operand) + 1:  # type: ignore[attr-defined]
+            return None
+        return (_same_operand("lda", src_low), store)  # type: ignore[return-value, arg-type]
+    return None
+
+
+def _widen(ctx: _Ctx, pre: dict[str, int]) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """Width planning for byte pairs: adjacent 8-bit steps on a byte and the next (constant
+    stores, a two-byte add or subtract, a two-byte copy) become one 16-bit step, each run of
+    them between one `REP #$20` and one `SEP #$20` (the write order is kept: low, then high)."""
+    for run in _bytes(ctx, pre):
+        k = 0
+        while k < len(run) - 1:
+            merged: list[tuple[str, ...]] = []
+            start = k
+            while k < len(run) - 1 and (pair := _pairs(run[k], run[k + 1])) is not None \
+                    and not (run[k].bare and not merged):
+                merged.append(pair)
+                k += 2
+            if len(merged) < 2 and not (merged and any(run[j].kind != "const"
+                                                       for j in range(start, k))):
+                k = max(k, start + 1)
+                continue
+            steps = [run[j] for j in range(start, k)]
+            first = steps[0].indices[0]
+            changes = {idx: () for step in steps for idx in step.indices}
+            changes[first] = ("rep #$20", *(t for pair in merged for t in pair), "sep #$20")
+            if k < len(run) and run[k].bare:
+                follow = run[k].indices[0]
+                changes[follow] = (f"lda #${run[k].value:02X}", ctx.instrs[follow].text)
+            yield "16-bit pairs", ctx.instrs[first].line, changes
+
+
 # --- driver --------------------------------------------------------------------------------
 
 def _proposals(ctx: _Ctx, pre: dict[str, int]
                ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     yield from _bank_setup(ctx, pre)
     yield from _multiply(ctx)
+    yield from _widen(ctx, pre)
     yield from _inline(ctx)
     yield from _fusion(ctx)
     yield from _count_down(ctx)
