@@ -125,7 +125,8 @@ def _operand_text(ins: Instr) -> str | None:
 
 
 _SIZE_SUFFIX = {Mode.DIRECT: ".b", Mode.DIRECT_X: ".b", Mode.DIRECT_Y: ".b",
-                Mode.ABSOLUTE: ".w", Mode.ABSOLUTE_X: ".w", Mode.ABSOLUTE_Y: ".w"}
+                Mode.ABSOLUTE: ".w", Mode.ABSOLUTE_X: ".w", Mode.ABSOLUTE_Y: ".w",
+                Mode.ABSOLUTE_LONG: ".l", Mode.ABSOLUTE_LONG_X: ".l"}
 
 
 def _same_operand(mnemonic: str, ins: Instr) -> str | None:

@@ -303,7 +303,7 @@ def _chain(k: int, addend: str, clc: bool) -> tuple[str, ...]:
     return tuple(out)
 
 
-_PLAIN = (Mode.DIRECT, Mode.ABSOLUTE)
+_PLAIN = (Mode.DIRECT, Mode.ABSOLUTE, Mode.ABSOLUTE_LONG)
 
 
 def _multiply(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
@@ -434,8 +434,9 @@ def _pairs(first: _Byte, second: _Byte) -> tuple[str, ...] | None:
     store = _same_operand("sta", low)  # type: ignore[arg-type]
     if first.kind == "const" and second.kind == "const":
         word = (second.value or 0) << 8 | (first.value or 0)
-        return (_same_operand("stz", low),) if word == 0 else (  # type: ignore[arg-type, return-value]
-            f"lda #${word:04X}", store)
+        if word == 0 and low.mode is not Mode.ABSOLUTE_LONG:  # type: ignore[attr-defined]
+            return (_same_operand("stz", low),)  # type: ignore[arg-type, return-value]
+        return (f"lda #${word:04X}", store)  # type: ignore[return-value]
     if (first.kind, second.kind) in (("add", "carry-add"), ("sub", "carry-sub")):
         src_low, src_high = first.source, second.source
         if src_low.mode is not src_high.mode or int(src_high.operand) != int(  # type: ignore[attr-defined]
@@ -481,6 +482,60 @@ def _widen(ctx: _Ctx, pre: dict[str, int]) -> Iterator[tuple[str, int, dict[int,
             yield "16-bit pairs", ctx.instrs[first].line, changes
 
 
+def _indexed_pair(instrs: list, k: int) -> bool:
+    """`LDA src,X / STA dst / INX / LDA src,X / STA dst+1 / INX` (or with Y) at k."""
+    if k + 6 > len(instrs):
+        return False
+    a, b, c, d, e, f = instrs[k:k + 6]
+    reg = c.mnemonic[-1] if c.mnemonic in ("INX", "INY") else None
+    return reg is not None and f.mnemonic == c.mnemonic and a.mnemonic == d.mnemonic == "LDA" \
+        and a.mode is d.mode and a.operand == d.operand and a.mode in (
+            Mode.ABSOLUTE_X if reg == "X" else Mode.ABSOLUTE_Y, Mode.ABSOLUTE_LONG_X) and \
+        b.mnemonic == e.mnemonic == "STA" and b.mode is e.mode and b.mode in _PLAIN and \
+        int(e.operand) == int(b.operand) + 1
+
+
+def _widen_loop(ctx: _Ctx, pre: dict[str, int]
+                ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """A loop whose body moves a byte pair through an index (`LDA t,X / STA r / INX` twice)
+    moves a word per step in 16-bit A: `REP #$20` before it (taking in the constant byte
+    pairs stored just before its index is set), `SEP #$20` after its closing branch."""
+    instrs = ctx.instrs
+    runs = _bytes(ctx, pre)
+    for end, close in enumerate(instrs):
+        head = _index_at(ctx, close.target()) if close.mnemonic in ("BNE", "BPL", "BCC") \
+            else None
+        if head is None or head >= end or head < 1:
+            continue
+        pairs = [k for k in range(head, end) if _indexed_pair(instrs, k)]
+        if len(pairs) != 1:
+            continue
+        k = pairs[0]
+        init = head - 1
+        changes: dict[int, tuple[str, ...]] = {k + 3: (), k + 4: ()}
+        before: list[str] = []
+        run = next((r for r in runs if r[-1].indices[-1] == init - 1), None)
+        if run is not None:
+            j = len(run)
+            while j >= 2 and (pair := _pairs(run[j - 2], run[j - 1])) is not None and \
+                    not run[j - 2].bare:
+                before[:0] = pair
+                j -= 2
+            for step in run[j:]:
+                changes.update({idx: () for idx in step.indices})
+        changes[init] = ("rep #$20", *before, instrs[init].text)
+        changes[end] = (close.text, "sep #$20")
+        yield "16-bit loop", instrs[init].line, changes
+
+
+def _drop_width(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """A REP/SEP that may change nothing (the width is already so, or is restored by a PLP
+    before anything reads it): try it without."""
+    for ins in ctx.instrs:
+        if ins.mnemonic in ("REP", "SEP"):
+            yield "redundant width change", ins.line, {ins.index: ()}
+
+
 # --- driver --------------------------------------------------------------------------------
 
 def _proposals(ctx: _Ctx, pre: dict[str, int]
@@ -488,6 +543,8 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _bank_setup(ctx, pre)
     yield from _multiply(ctx)
     yield from _widen(ctx, pre)
+    yield from _widen_loop(ctx, pre)
+    yield from _drop_width(ctx)
     yield from _inline(ctx)
     yield from _fusion(ctx)
     yield from _count_down(ctx)
