@@ -29,7 +29,9 @@ from dataclasses import dataclass
 
 from afs.asm.isa import Mode
 
-TRIALS = 64
+#: States per candidate here: a screen, since `superoptimize` checks the whole result again
+#: on 256 states and keeps the original if that fails.
+TRIALS = 24
 _PUSH_PULL = {"PHA": "PLA", "PHX": "PLX", "PHY": "PLY", "PHP": "PLP", "PHB": "PLB",
               "PHD": "PLD"}
 _STACK = frozenset({"PHA", "PHX", "PHY", "PHP", "PHB", "PHD", "PHK", "PLA", "PLX", "PLY",
@@ -562,7 +564,7 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
     pre = dict(pre or {})
     changes: list[RoutineChange] = []
     current = source
-    refused: set[str] = set()
+    refused: set[tuple] = set()
     progress = True
     while progress:
         progress = False
@@ -573,20 +575,28 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
         for name, line, edit in _proposals(ctx, pre):
             if deadline is not None and time.monotonic() > deadline:
                 return changes
+            # A refused proposal stays refused after other changes: it is known by what it
+            # replaces, what with, and the instruction before it.
+            first = min(edit)
+            key = (name, ctx.instrs[first - 1].text if first else "",
+                   tuple(ctx.instrs[k].text for k in sorted(edit)),
+                   tuple(t for k in sorted(edit) for t in edit[k]))
+            if key in refused:
+                continue
             candidate = _edit(ctx, edit)
             if candidate is not None and name.startswith("inline subroutine "):
                 candidate = _drop_label(candidate, name.rsplit(" ", 1)[1])
-            if candidate is None or candidate in refused:
+            if candidate is None:
                 continue
             try:
                 check = check_equivalent(current, candidate, live_out=live_out,
                                          preconditions=pre or None, trials=TRIALS, seed=seed,
                                          infer_widths=False)
             except Exception:  # does not assemble (a branch out of range) or runs away
-                refused.add(candidate)
+                refused.add(key)
                 continue
             if not check.equivalent or not _cheaper(check, objective):
-                refused.add(candidate)
+                refused.add(key)
                 continue
             before = tuple(ctx.instrs[k].text for k in sorted(edit))
             after = tuple(t for k in sorted(edit) for t in edit[k])
