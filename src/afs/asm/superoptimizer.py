@@ -111,7 +111,8 @@ def _next_window(assembly: object, source: str, filename: str, pre: dict[str, in
         for i in range(len(instrs) - length + 1):
             window = instrs[i:i + length]
             if any(k in leaders for k in range(i + 1, i + length)) or any(
-                    ins.file != filename or per_line[ins.line] != 1 for ins in window):
+                    ins.file != filename or per_line[ins.line] != 1
+                    or isinstance(ins.operand, tuple) for ins in window):
                 continue
             st = an.before[i]
             if st is None or m8(st) is None or x8(st) is None or st.e != 0:
