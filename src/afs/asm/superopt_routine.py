@@ -639,6 +639,33 @@ def _block_move(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]
         yield "block move", init.line, changes
 
 
+_STORES = frozenset({"STA", "STZ", "STX", "STY"})
+_NO_MEMORY = frozenset({Mode.IMPLIED, Mode.ACCUMULATOR, Mode.IMMEDIATE_M, Mode.IMMEDIATE_X,
+                        Mode.IMMEDIATE_8})
+
+
+def _overwritten(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """A store (indexed ones too) that a later store of the same operand overwrites in the
+    same straight-line stretch, with nothing between that reads memory or moves the index."""
+    instrs = ctx.instrs
+    for i, ins in enumerate(instrs):
+        if ins.mnemonic not in _STORES or ins.operand is None:
+            continue
+        index = {Mode.ABSOLUTE_X: "X", Mode.DIRECT_X: "X", Mode.ABSOLUTE_LONG_X: "X",
+                 Mode.ABSOLUTE_Y: "Y", Mode.DIRECT_Y: "Y"}.get(ins.mode)
+        for j in range(i + 1, len(instrs)):
+            nxt = instrs[j]
+            if _labelled(ctx, nxt) or nxt.mnemonic in _BRANCHES or nxt.mnemonic in _STACK or \
+                    nxt.mnemonic in ("JSR", "JSL", "MVN", "MVP", "REP", "SEP", "XCE") or \
+                    (index is not None and nxt.mnemonic in _WRITES[index]):
+                break
+            if nxt.mnemonic in _STORES and nxt.mode is ins.mode and nxt.operand == ins.operand:
+                yield "overwritten store", ins.line, {i: ()}
+                break
+            if nxt.mode not in _NO_MEMORY and nxt.mnemonic not in _STORES:
+                break
+
+
 # --- driver --------------------------------------------------------------------------------
 
 def _proposals(ctx: _Ctx, pre: dict[str, int]
@@ -656,6 +683,7 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _jump_table(ctx)
     yield from _drop_width(ctx)
     yield from _push_pull(ctx)
+    yield from _overwritten(ctx)
 
 
 def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None = None,
