@@ -210,3 +210,19 @@ def test_every_transformed_example_agrees_on_the_bsnes_core(shared_dir):
     for name, before, after in zip(names, results[::2], results[1::2], strict=True):
         assert "error" not in before and "error" not in after, (name, before, after)
         assert before["ram"] == after["ram"], name
+
+
+def test_scan_lists_a_guessed_entry_width_as_an_assumption(tmp_path):
+    """A routine whose code does not show its widths is optimised under a guess (8-bit):
+    its findings must say so, never appear as assumption-free."""
+    from afs.asm.superoptimizer import scan
+
+    (tmp_path / "bank.asm").write_text(
+        "Shown:\nLDX #$02\nSTX $11\nLDA #$01\nSTA $10\nLDA $10\nSTA $12\nRTS\n\n"
+        "Guessed:\nLDA $10\nSTA $11\nLDA $10\nSTA $12\nRTS\n")
+    count, findings = scan(str(tmp_path), budget=0.5)
+    by_name = {f.routine: f for f in findings}
+    assert count == 2 and set(by_name) == {"Shown", "Guessed"}
+    assert not any("guessed" in a for a in by_name["Shown"].assumptions)
+    assert any("guessed" in a for a in by_name["Guessed"].assumptions)
+    assert findings[-1].routine == "Guessed"   # assumption-free findings rank first

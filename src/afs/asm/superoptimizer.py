@@ -295,6 +295,19 @@ def routine_entry(code: str) -> dict[str, int]:
             "x": widths.get("x", _width_of_immediates(assembly, "x"))}
 
 
+def guessed_widths(code: str) -> tuple[str, ...]:
+    """The entry widths `routine_entry` had to guess (no immediate before any REP/SEP shows
+    them): every finding in such a routine relies on them, and says so."""
+    from afs.asm.assembler import assemble
+    from afs.asm.equivalence import implied_widths
+
+    shown = implied_widths(assemble(code))
+    entry = routine_entry(code)
+    return tuple(f"{'A' if flag == 'm' else 'X/Y'} {8 if entry[flag] else 16}-bit on entry "
+                 f"(guessed: the code does not show it)" for flag in ("m", "x")
+                 if flag not in shown)
+
+
 def _width_of_immediates(assembly: object, flag: str) -> int:
     """1 (8-bit) unless an immediate of that width class was assembled with two bytes."""
     mode = Mode.IMMEDIATE_M if flag == "m" else Mode.IMMEDIATE_X
@@ -321,7 +334,8 @@ def scan(source: str, *, objective: str = "cycles", budget: float = 2.0,
             saved_bytes = result.before[0] - result.after[0]
             saved_cycles = result.before[1] - result.after[1]
             if saved_bytes > 0 or saved_cycles > 0:
-                assumptions = tuple(sorted({a for r in result.rewrites for a in r.assumptions}))
+                assumptions = tuple(sorted({a for r in result.rewrites for a in r.assumptions}
+                                           | set(guessed_widths(routine.code))))
                 findings.append(ScanFinding(routine.name, routine.path, routine.line,
                                             routine.code, result.source, saved_bytes,
                                             saved_cycles, result.rewrites, assumptions))
