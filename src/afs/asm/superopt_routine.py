@@ -666,6 +666,34 @@ def _overwritten(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...
                 break
 
 
+def _steps(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """Small steps through A done directly: `TYA / CLC / ADC #k / TAY` -> k x `INY` (k <= 4,
+    and SBC -> DEY; X alike), and `LDA m / CLC / ADC #1 / STA m` -> `INC m` (SBC -> DEC)."""
+    from afs.asm.superopt import _INFO
+
+    instrs = ctx.instrs
+    for i in range(len(instrs) - 3):
+        a, b, c, d = instrs[i:i + 4]
+        if any(_labelled(ctx, ins) for ins in (b, c, d)):
+            continue
+        op = {"CLC": "ADC", "SEC": "SBC"}.get(b.mnemonic)
+        k = _imm(c, op) if op is not None and c.mnemonic == op else None
+        if k is None:
+            continue
+        if a.mnemonic in ("TYA", "TXA") and d.mnemonic == "TA" + a.mnemonic[1] and 1 <= k <= 4:
+            reg = a.mnemonic[1].lower()
+            step = ("in" if op == "ADC" else "de") + reg
+            yield "index step", a.line, {i: (step,) * k, i + 1: (), i + 2: (), i + 3: ()}
+        if a.mnemonic == "LDA" and d.mnemonic == "STA" and a.mode is d.mode and \
+                a.operand == d.operand and k == 1:
+            name = "INC" if op == "ADC" else "DEC"
+            from afs.asm.optimizer import _same_operand
+
+            text = _same_operand(name.lower(), a) if (name, a.mode) in _INFO else None
+            if text is not None:
+                yield "read-modify-write", a.line, {i: (text,), i + 1: (), i + 2: (), i + 3: ()}
+
+
 # --- driver --------------------------------------------------------------------------------
 
 def _proposals(ctx: _Ctx, pre: dict[str, int]
@@ -684,6 +712,7 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _drop_width(ctx)
     yield from _push_pull(ctx)
     yield from _overwritten(ctx)
+    yield from _steps(ctx)
 
 
 def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None = None,
