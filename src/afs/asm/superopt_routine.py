@@ -694,6 +694,59 @@ def _steps(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
                 yield "read-modify-write", a.line, {i: (text,), i + 1: (), i + 2: (), i + 3: ()}
 
 
+def _bit_tests(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """`AND #bit / CMP #bit / BNE L` tests one bit: `AND #bit / BEQ L` does (BEQ -> BNE);
+    after `LDA m`, bit 7 is `BPL`/`BMI` on the load itself and bit 6 `BIT m / BVC`/`BVS`."""
+    instrs = ctx.instrs
+    for i in range(1, len(instrs) - 2):
+        load, mask, cmp, branch = instrs[i - 1:i + 3]
+        bit = _imm(mask, "AND")
+        if bit is None or mask.size != 2 or bit & (bit - 1) or not bit or \
+                _imm(cmp, "CMP") != bit or branch.mnemonic not in ("BNE", "BEQ") or \
+                any(_labelled(ctx, ins) for ins in (mask, cmp, branch)):
+            continue
+        target = _operand(branch)
+        taken_when_clear = branch.mnemonic == "BNE"
+        if load.mnemonic == "LDA" and load.mode in (*_PLAIN, Mode.ABSOLUTE_X, Mode.DIRECT_X) \
+                and not _labelled(ctx, load):
+            if bit == 0x80:
+                yield "bit test", mask.line, {
+                    i: (f"{'bpl' if taken_when_clear else 'bmi'} {target}",), i + 1: (),
+                    i + 2: ()}
+            if bit == 0x40 and load.mode in _PLAIN[:2]:
+                from afs.asm.optimizer import _same_operand
+
+                yield "bit test", mask.line, {
+                    i - 1: (_same_operand("bit", load) or "",), i: (
+                        f"{'bvc' if taken_when_clear else 'bvs'} {target}",), i + 1: (),
+                    i + 2: ()}
+        yield "bit test", mask.line, {
+            i + 1: (), i + 2: (f"{'beq' if taken_when_clear else 'bne'} {target}",)}
+
+
+def _reload(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """`STX m ... LDX m` (Y, A alike) with the register and m untouched between: the load
+    goes."""
+    instrs = ctx.instrs
+    for i, store in enumerate(instrs):
+        reg = {"STX": "X", "STY": "Y", "STA": "A"}.get(store.mnemonic)
+        if reg is None or store.mode not in _PLAIN:
+            continue
+        for j in range(i + 1, len(instrs)):
+            ins = instrs[j]
+            if _labelled(ctx, ins) or ins.mnemonic in _BRANCHES or ins.mnemonic in _STACK or \
+                    ins.mnemonic in ("JSR", "JSL", "REP", "SEP", "MVN", "MVP") or \
+                    (ins.mnemonic in _WRITES[reg] and not (
+                        ins.mnemonic == "LD" + reg and ins.mode is store.mode
+                        and ins.operand == store.operand)):
+                break
+            if ins.mnemonic == "LD" + reg:
+                yield "redundant reload", ins.line, {j: ()}
+                break
+            if ins.info.access in ("write", "rmw") and ins.mode not in _NO_MEMORY:
+                break
+
+
 # --- driver --------------------------------------------------------------------------------
 
 def _proposals(ctx: _Ctx, pre: dict[str, int]
@@ -713,6 +766,8 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _push_pull(ctx)
     yield from _overwritten(ctx)
     yield from _steps(ctx)
+    yield from _bit_tests(ctx)
+    yield from _reload(ctx)
 
 
 def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None = None,
