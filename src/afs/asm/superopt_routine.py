@@ -530,10 +530,19 @@ def _widen_loop(ctx: _Ctx, pre: dict[str, int]
         yield "16-bit loop", instrs[init].line, changes
 
 
+_UNDO = {("SEP", "REP"), ("REP", "SEP"), ("CLD", "SED"), ("SED", "CLD")}
+
+
 def _drop_width(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     """A REP/SEP that may change nothing (the width is already so, or is restored by a PLP
-    before anything reads it): try it without."""
-    for ins in ctx.instrs:
+    before anything reads it): try it without; and a mode change undone by the very next
+    instruction (`SEP #$20 / REP #$20`, `CLD / SED`): try the code without both."""
+    instrs = ctx.instrs
+    for k, ins in enumerate(instrs):
+        nxt = instrs[k + 1] if k + 1 < len(instrs) else None
+        if nxt is not None and (ins.mnemonic, nxt.mnemonic) in _UNDO and \
+                ins.operand == nxt.operand and not _labelled(ctx, nxt):
+            yield "mode change undone", ins.line, {k: (), k + 1: ()}
         if ins.mnemonic in ("REP", "SEP"):
             yield "redundant width change", ins.line, {ins.index: ()}
 
