@@ -220,7 +220,7 @@ def test_scan_lists_a_guessed_entry_width_as_an_assumption(tmp_path):
     (tmp_path / "bank.asm").write_text(
         "Shown:\nLDX #$02\nSTX $11\nLDA #$01\nSTA $10\nLDA $10\nSTA $12\nRTS\n\n"
         "Guessed:\nLDA $10\nSTA $11\nLDA $10\nSTA $12\nRTS\n")
-    count, findings = scan(str(tmp_path), budget=0.5)
+    count, findings = scan(str(tmp_path), budget=5.0)
     by_name = {f.routine: f for f in findings}
     assert count == 2 and set(by_name) == {"Shown", "Guessed"}
     assert not any("guessed" in a for a in by_name["Shown"].assumptions)
