@@ -48,6 +48,20 @@ EXAMPLES = [
      "BEQ .s2\nCMP #$03\nBEQ .s3\nCMP #$04\nBEQ .s4\nRTS\n.s0\nINC $12\nRTS\n.s1\n"
      "STZ $12\nRTS\n.s2\nDEC $12\nRTS\n.s3\nLDA #$40\nSTA $12\nRTS\n.s4\nLDA #$41\n"
      "STA $13\nRTS", "mem", {**PRE, "dbr": 0x00}, "cycles"),
+    ("table lookup", "Push:\nLDA $2F\nAND #$06\nBNE +\nLDA #$10\nSTA $27\nSTZ $28\n"
+     "BRA .done\n+\nCMP #$02\nBNE +\nLDA #$F0\nSTA $27\nLDA #$01\nSTA $28\nBRA .done\n+\n"
+     "CMP #$04\nBNE +\nSTZ $27\nLDA #$02\nSTA $28\nBRA .done\n+\nLDA #$08\nSTA $27\n"
+     "LDA #$03\nSTA $28\n.done\nRTS", "mem", {**PRE, "dbr": 0x00}, "cycles"),
+    ("index step", "Walk:\nLDY #$00\nLDX #$03\n.l\nLDA #$21\nSTA $0800,Y\nTYA\nCLC\n"
+     "ADC #$04\nTAY\nDEX\nBPL .l\nRTS", "mem", PRE, "bytes"),
+    ("read-modify-write", "Tick:\nLDA $0E10,X\nBEQ +\nSEC\nSBC #$01\nSTA $0E10,X\n+\nRTS",
+     "mem", PRE, "bytes"),
+    ("bit test", "Edge:\nLDA $F4\nAND #$80\nCMP #$80\nBNE +\nINC $0300\n+\nRTS", "mem",
+     PRE, "cycles"),
+    ("redundant reload", "Save:\nSTX $0FA0\nLDA $22\nSTA $0D10,X\nLDX $0FA0\nSTZ $0D20,X\n"
+     "RTS", "mem", PRE, "cycles"),
+    ("mode change undone", "Bcd:\nSED\nLDA $0300\nCLC\nADC #$01\nSTA $0300\nCLD\nSED\n"
+     "LDA $0301\nADC #$00\nSTA $0301\nCLD\nRTS", "mem", PRE, "cycles"),
     ("redundant width change", "Set:\nSEP #$30\nLDA #$01\nSTA $10\nRTS", "mem", PRE,
      "cycles"),
     ("drop push/pull", "Keep:\nPHX\nLDA $10\nSTA $0300,X\nPLX\nRTS", "mem", PRE, "cycles"),

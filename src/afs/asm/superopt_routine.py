@@ -86,14 +86,22 @@ def _context(source: str, filename: str) -> _Ctx:
     return _Ctx(source, filename, assembly, instrs, lines, editable)
 
 
+#: A key of a proposal's changes that is no instruction: lines appended after the code (data
+#: tables; only proposed when the code ends in a return or jump, so nothing runs into them).
+APPEND = -1
+
+
 def _edit(ctx: _Ctx, changes: dict[int, tuple[str, ...]]) -> str | None:
     """The source with instruction index -> replacement statements (empty: deleted)."""
     from afs.asm.optimizer import _apply, _Edit
 
+    tail = changes.get(APPEND, ())
+    changes = {k: v for k, v in changes.items() if k != APPEND}
     if not set(changes) <= ctx.editable:
         return None
     edits = [_Edit("routine", k, (k,), texts, "") for k, texts in changes.items()]
-    return _apply(ctx.source, ctx.assembly, edits)
+    source = _apply(ctx.source, ctx.assembly, edits)
+    return "\n".join([source.rstrip("\n"), *tail]) if tail else source
 
 
 def _operand(ins: object) -> str:
@@ -474,14 +482,21 @@ def _steps(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
             reg = a.mnemonic[1].lower()
             step = ("in" if op == "ADC" else "de") + reg
             yield "index step", a.line, {i: (step,) * k, i + 1: (), i + 2: (), i + 3: ()}
-        if a.mnemonic == "LDA" and d.mnemonic == "STA" and a.mode is d.mode and \
-                a.operand == d.operand and k == 1:
-            name = "INC" if op == "ADC" else "DEC"
+        # The load may sit before a branch that tests it: `LDA m / BEQ + / SEC / SBC #1 /
+        # STA m` keeps the load and the branch, and the rest becomes `DEC m`.
+        tested = a.mnemonic in _BRANCHES and i > 0 and not _labelled(ctx, a)
+        load = instrs[i - 1] if tested else a
+        if load.mnemonic == "LDA" and d.mnemonic == "STA" and load.mode is d.mode and \
+                load.operand == d.operand and k == 1:
             from afs.asm.optimizer import _same_operand
 
-            text = _same_operand(name.lower(), a) if (name, a.mode) in _INFO else None
+            name = "INC" if op == "ADC" else "DEC"
+            text = _same_operand(name.lower(), load) if (name, load.mode) in _INFO else None
             if text is not None:
-                yield "read-modify-write", a.line, {i: (text,), i + 1: (), i + 2: (), i + 3: ()}
+                first = i + 1 if tested else i
+                changes = {j: () for j in range(first, i + 4)}
+                changes[first] = (text,)
+                yield "read-modify-write", load.line, changes
 
 
 def _bit_tests(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
@@ -514,9 +529,25 @@ def _bit_tests(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]
             i + 1: (), i + 2: (f"{'beq' if taken_when_clear else 'bne'} {target}",)}
 
 
-def _reload(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
-    """`STX m ... LDX m` (Y, A alike) with the register and m untouched between: the load
-    goes."""
+def _misses(write: object, store: object, index8: bool) -> bool:
+    """Can `write` (a store between) never reach the bytes of `store`? Same addressing kind,
+    and its operand (plus any 8-bit index) stays clear of them."""
+    base = {Mode.ABSOLUTE_X: Mode.ABSOLUTE, Mode.ABSOLUTE_Y: Mode.ABSOLUTE,
+            Mode.DIRECT_X: Mode.DIRECT, Mode.DIRECT_Y: Mode.DIRECT}
+    mode = write.mode  # type: ignore[attr-defined]
+    if base.get(mode, mode) is not store.mode or not (  # type: ignore[attr-defined]
+            mode in (Mode.ABSOLUTE, Mode.DIRECT) or index8):
+        return False
+    low = int(write.operand)  # type: ignore[attr-defined]
+    high = low + (0xFF if mode in base else 0) + 1
+    target = int(store.operand)  # type: ignore[attr-defined]
+    return target + 1 < low or target > high
+
+
+def _reload(ctx: _Ctx, pre: dict[str, int]
+            ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """`STX m ... LDX m` (Y, A alike) with the register and m untouched between (stores
+    between that provably miss m are fine): the load goes."""
     instrs = ctx.instrs
     for i, store in enumerate(instrs):
         reg = {"STX": "X", "STY": "Y", "STA": "A"}.get(store.mnemonic)
@@ -533,8 +564,91 @@ def _reload(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
             if ins.mnemonic == "LD" + reg:
                 yield "redundant reload", ins.line, {j: ()}
                 break
-            if ins.info.access in ("write", "rmw") and ins.mode not in _NO_MEMORY:
+            if ins.info.access in ("write", "rmw") and ins.mode not in _NO_MEMORY and \
+                    not _misses(ins, store, pre.get("x") == 1):
                 break
+
+
+def _arm(instrs: list, pos: int) -> tuple[list[tuple[object, int]], int]:
+    """The constant stores `LDA #c / STA d` (or `STZ d`) from `pos`: ([(store, c)], next)."""
+    stores: list[tuple[object, int]] = []
+    while pos < len(instrs):
+        ins = instrs[pos]
+        if ins.mnemonic == "STZ":
+            stores.append((ins, 0))
+            pos += 1
+        elif _imm(ins, "LDA") is not None and ins.size == 2 and pos + 1 < len(instrs) and \
+                instrs[pos + 1].mnemonic == "STA":
+            stores.append((instrs[pos + 1], _imm(ins, "LDA") or 0))
+            pos += 2
+        else:
+            break
+    return stores, pos
+
+
+def _switch_table(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """A chain on `AND #mask` whose arms only store constants to the same places
+    (`CMP #v / BNE next / LDA #c / STA d ... / BRA done`, then a default arm) becomes a table
+    lookup: the value, shifted down to an index, reads one new table per place."""
+    from afs.asm.optimizer import _same_operand
+
+    instrs = ctx.instrs
+    if not instrs or instrs[-1].mnemonic not in ("RTS", "RTL", "JMP", "JML", "BRA", "BRL"):
+        return
+    for i, ins in enumerate(instrs):
+        mask = _imm(ins, "AND")
+        if mask is None or ins.size != 2 or not 0 < mask < 0x20:
+            continue
+        step = mask & -mask
+        if (mask // step) & (mask // step + 1):
+            continue             # the values must be every multiple of step up to mask
+        cases: dict[int, list[tuple[object, int]]] = {}
+        pos, done = i + 1, None
+        while pos < len(instrs):
+            value = _imm(instrs[pos], "CMP") if instrs[pos].mnemonic == "CMP" else (
+                0 if not cases else None)
+            if value is None:
+                break
+            pos += instrs[pos].mnemonic == "CMP"
+            branch = instrs[pos] if pos < len(instrs) else None
+            if branch is None or branch.mnemonic != "BNE" or value in cases or \
+                    value % step or value > mask:
+                return
+            stores, pos = _arm(instrs, pos + 1)
+            exit_ = instrs[pos] if pos < len(instrs) else None
+            if not stores or exit_ is None or exit_.mnemonic not in ("BRA", "JMP") or \
+                    pos + 1 >= len(instrs) or branch.target() != instrs[pos + 1].address or \
+                    (done is not None and exit_.target() != done):
+                break
+            done, pos = exit_.target(), pos + 1
+            cases[value] = stores
+        default, end = _arm(instrs, pos)
+        if len(cases) < 2 or not default or end >= len(instrs) or \
+                instrs[end].address != done:
+            continue
+        places = [(d.mode, d.operand) for d, _ in default]
+        if any([(d.mode, d.operand) for d, _ in arm] != places for arm in cases.values()):
+            continue
+        index = "y" if any(d.mode in (Mode.ABSOLUTE_X, Mode.DIRECT_X, Mode.ABSOLUTE_LONG_X)
+                           for d, _ in default) else "x"
+        if any(d.mode in (Mode.ABSOLUTE_Y, Mode.DIRECT_Y) for d, _ in default) and \
+                index == "y":
+            continue
+        code = ["lsr a"] * (step.bit_length() - 1) + [f"ta{index}"]
+        tables = []
+        for j, (store, _) in enumerate(default):
+            text = _same_operand("sta", store)  # type: ignore[arg-type]
+            if text is None:
+                break
+            label = f"AfsTable{ins.address & 0xFFFF:04X}_{j}"
+            code += [f"lda.w {label},{index}", text]
+            values = [dict(cases).get(v * step, default)[j][1] for v in range(mask // step + 1)]
+            tables += [f"{label}:", "db " + ", ".join(f"${v:02X}" for v in values)]
+        else:
+            changes = {k: () for k in range(i + 1, end)}
+            changes[i + 1] = tuple(code)
+            changes[APPEND] = tuple(tables)
+            yield "table lookup", ins.line, changes
 
 
 # --- driver --------------------------------------------------------------------------------
@@ -561,12 +675,13 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _widen(ctx, pre)
     yield from _widen_loop(ctx, pre)
     yield from _jump_table(ctx)
+    yield from _switch_table(ctx)
     yield from _drop_width(ctx)
     yield from _push_pull(ctx)
     yield from _overwritten(ctx)
     yield from _steps(ctx)
     yield from _bit_tests(ctx)
-    yield from _reload(ctx)
+    yield from _reload(ctx, pre)
 
 
 def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None = None,
@@ -593,9 +708,9 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
                 return changes
             # A refused proposal stays refused after other changes: it is known by what it
             # replaces, what with, and the instruction before it.
-            first = min(edit)
+            first = min(k for k in edit if k != APPEND)
             key = (name, ctx.instrs[first - 1].text if first else "",
-                   tuple(ctx.instrs[k].text for k in sorted(edit)),
+                   tuple(ctx.instrs[k].text for k in sorted(edit) if k != APPEND),
                    tuple(t for k in sorted(edit) for t in edit[k]))
             if key in refused:
                 continue
@@ -614,7 +729,7 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
             if not check.equivalent or not _cheaper(check, objective):
                 refused.add(key)
                 continue
-            before = tuple(ctx.instrs[k].text for k in sorted(edit))
+            before = tuple(ctx.instrs[k].text for k in sorted(edit) if k != APPEND)
             after = tuple(t for k in sorted(edit) for t in edit[k])
             original, final = check.metrics["original"], check.metrics["candidate"]
             changes.append(RoutineChange(
