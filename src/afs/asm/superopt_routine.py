@@ -23,7 +23,6 @@ write` (`LDA m / CLC / ADC #1 / STA m` -> `INC m`); `bit test` (`AND #bit / CMP 
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -691,6 +690,7 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
     checker confirms it and it is cheaper; returns the accepted changes in order (the last
     one's `source` is the result)."""
     from afs.asm.equivalence import check_equivalent
+    from afs.asm.superopt import clock
 
     pre = dict(pre or {})
     changes: list[RoutineChange] = []
@@ -704,7 +704,7 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
         except Exception:  # the current source no longer assembles here: stop improving
             return changes
         for name, line, edit in _proposals(ctx, pre):
-            if deadline is not None and time.monotonic() > deadline:
+            if deadline is not None and clock() > deadline:
                 return changes
             # A refused proposal stays refused after other changes: it is known by what it
             # replaces, what with, and the instruction before it.

@@ -6,7 +6,6 @@ disassembly. See the README's "Din's engine" section for what each step proves.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from afs.asm.isa import Mode
@@ -25,6 +24,7 @@ from afs.asm.superopt import (
     _entry_state,
     _instrs,
     _known,
+    clock,
     cost,
     search_window,
     stochastic_search,
@@ -133,16 +133,16 @@ def _next_window(assembly: object, source: str, filename: str, pre: dict[str, in
             outputs = _outputs(an.live_after[i + length - 1],
                                not _memory_dead(instrs, range(i, i + length), live_out))
             if stochastic:
-                share = (deadline - time.monotonic()) / max(1, len(instrs) - i)
+                share = (deadline - clock()) / max(1, len(instrs) - i)
                 found = stochastic_search(ops, entry, outputs, objective=objective,
-                                          deadline=time.monotonic() + share, seed=seed)
+                                          deadline=clock() + share, seed=seed)
             else:
                 found = shipped().lookup(ops, entry, outputs, objective=objective) or \
                     search_window(ops, entry, outputs, objective=objective,
                                   deadline=deadline, seed=seed)
             if found is not None:
                 return i, length, found, entry
-            if time.monotonic() > deadline:
+            if clock() > deadline:
                 return None
     return None
 
@@ -170,9 +170,11 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                   preconditions: str | dict[str, int] | None = None, objective: str = "cycles",
                   budget: float = 2.0, peephole: bool = True, seed: int = 0,
                   routine: bool = True) -> SuperResult:
-    """Peephole rules, then window search until `budget` seconds are spent; the result is
-    checked against the original as a whole (256 trials under `live_out` and
-    `preconditions`) and the original is kept if that check fails."""
+    """Unreachable code, the whole-routine transformations (`afs.asm.superopt_routine`),
+    shorter addressing, peephole rules, then window search until `budget` CPU seconds of
+    this thread are spent (`superopt.clock`); the result is checked against the original as
+    a whole (256 trials under `live_out` and `preconditions`) and the original is kept if
+    that check fails."""
     from afs.asm.assembler import assemble
     from afs.asm.equivalence import check_equivalent, implied_widths, parse_preconditions
     from afs.asm.optimizer import _apply, _Edit, _live_mask
@@ -183,7 +185,7 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     # Widths the request leaves open are those the code's own immediates assume (what its
     # author assumed), never those of a rewrite.
     pre = {**implied_widths(assemble(source, filename=filename, base=CODE_BASE)), **pre}
-    deadline = time.monotonic() + budget
+    deadline = clock() + budget
     mask = _live_mask(live_out)
     rewrites: list[SuperRewrite] = []
     current, found = _unreachable_pass(source, filename, pre)
@@ -204,7 +206,7 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                      for r in first.rewrites]
     tried: set[tuple[str, ...]] = set()
     stochastic = False
-    while time.monotonic() < deadline:
+    while clock() < deadline:
         assembly = assemble(current, filename=filename, base=CODE_BASE)
         step = _next_window(assembly, current, filename, pre, mask, objective, deadline, seed,
                             tried, live_out, stochastic=stochastic,
@@ -243,7 +245,7 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                 # the peephole rules, then without the routine transformations too.
                 retry = superoptimize(source, filename=filename, live_out=live_out,
                                       preconditions=preconditions, objective=objective,
-                                      budget=max(0.0, deadline - time.monotonic()),
+                                      budget=max(0.0, deadline - clock()),
                                       peephole=False, routine=routine and not peephole,
                                       seed=seed)
                 if retry.rewrites:
