@@ -21,7 +21,7 @@ async def _ask(alias: str, text: str):
 async def test_din_optimises_and_reports_savings() -> None:
     c = await _ask("din", "Optimize:\n```asm\nsep #$20\nLDA #$00\nSTA $10\nLDA #$00\nSTA $11\n```")
     assert c.provider == "classical" and c.finish_reason == "stop"
-    assert "```asm\nsep #$20\nstz.b $10\nstz.b $11\n```" in c.text
+    assert "```asm\nsep #$20\nstz $10\nstz $11\n```" in c.text
     assert "Saved 4 bytes" in c.text and "checked equivalent" in c.text
 
 

@@ -14,7 +14,7 @@ from tests.analysis.snippet_gen import random_snippet
 
 # (rule, source, live_out, expected source after optimising)
 EXAMPLES = [
-    ("stz", "sep #$20\nlda #$00\nsta $10\nsta $11", "mem", "sep #$20\nstz.b $10\nstz.b $11"),
+    ("stz", "sep #$20\nlda #$00\nsta $10\nsta $11", "mem", "sep #$20\nstz $10\nstz $11"),
     ("dead-load", "sep #$30\nldx #$05\nlda $10\nsta $11", "mem", "sep #$30\nlda $10\nsta $11"),
     ("redundant-load", "sep #$20\nlda $10\nsta $11\nlda $10\nsta $12", None,
      "sep #$20\nlda $10\nsta $11\nsta $12"),
@@ -23,7 +23,7 @@ EXAMPLES = [
     ("rep-sep", "sep #$20\nsep #$10\nnop", None, "sep #$30\nnop"),
     ("rep-sep", "rep #$10\nsep #$30\nnop", None, "sep #$30\nnop"),
     ("rep-sep", "sep #$20\nlda $10\nsep #$20\nsta $11", None, "sep #$20\nlda $10\nsta $11"),
-    ("inc-dec", "sep #$20\nlda $10\nclc\nadc #$01\nsta $10", "mem", "sep #$20\ninc.b $10"),
+    ("inc-dec", "sep #$20\nlda $10\nclc\nadc #$01\nsta $10", "mem", "sep #$20\ninc $10"),
     ("inc-dec", "sep #$20\nlda $10\nsec\nsbc #$01\nsta $11", "a,n,z,mem",
      "sep #$20\nlda $10\ndec a\nsta $11"),
     ("branch-over-branch", "sep #$20\nlda $10\nbeq Skip\nbra Out\nSkip:\ninc $11\nOut:", None,
@@ -33,7 +33,7 @@ EXAMPLES = [
     ("double-via-asl", "sep #$20\nlda $10\nsta $00\nclc\nadc $00\nsta $12", "mem",
      "sep #$20\nlda $10\nsta $00\nasl a\nsta $12"),
     ("paired-store-16", "sep #$20\nrep #$10\nlda #$34\nsta $10\nlda #$12\nsta $11", "mem",
-     "sep #$20\nrep #$10\nldx #$1234\nstx.b $10"),
+     "sep #$20\nrep #$10\nldx #$1234\nstx $10"),
     ("dead-store", "sep #$20\nlda #$05\nsta $10\nlda #$06\nsta $10", None,
      "sep #$20\nlda #$06\nsta $10"),
 ]

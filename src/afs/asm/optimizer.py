@@ -124,20 +124,18 @@ def _operand_text(ins: Instr) -> str | None:
     return m.group(2) if m else None
 
 
-_SIZE_SUFFIX = {Mode.DIRECT: ".b", Mode.DIRECT_X: ".b", Mode.DIRECT_Y: ".b",
-                Mode.ABSOLUTE: ".w", Mode.ABSOLUTE_X: ".w", Mode.ABSOLUTE_Y: ".w",
-                Mode.ABSOLUTE_LONG: ".l", Mode.ABSOLUTE_LONG_X: ".l"}
+_SIZED = frozenset({Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y, Mode.ABSOLUTE, Mode.ABSOLUTE_X,
+                    Mode.ABSOLUTE_Y, Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X})
 
 
 def _same_operand(mnemonic: str, ins: Instr) -> str | None:
-    """`mnemonic` on the operand of `ins`, its size pinned to the addressing form `ins` was
-    assembled with: dropping a `.w` would let asar pick direct page for `$10` (another byte
-    whenever D is not 0)."""
-    text = _operand_text(ins)
-    suffix = _SIZE_SUFFIX.get(ins.mode)
-    if text is None or suffix is None:
+    """`mnemonic` on the operand of `ins` as written, size suffix included: asar sizes an
+    unsuffixed operand by its text (the same for either mnemonic), but dropping a written
+    `.w` would let it pick direct page for `$10` (another byte whenever D is not 0)."""
+    m = re.match(r"\s*[A-Za-z]{3}(\.[bwlBWL])?\s*(.*?)\s*$", ins.text)
+    if m is None or ins.mode not in _SIZED:
         return None
-    return f"{mnemonic}{suffix} {text}"
+    return f"{mnemonic}{(m.group(1) or '').lower()} {m.group(2)}"
 
 
 def _a_mask(st: Any) -> int:
