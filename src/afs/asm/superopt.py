@@ -704,6 +704,22 @@ def stochastic_search(before: list[Op], entry: Entry, outputs: Outputs, *,
 
 # --- helpers shared with the routine driver and the database --------------------------
 
+def _byte_addresses(mode: Mode, operand: int, index: int, width: int, dp: int, dbr: int
+                    ) -> list[int] | None:
+    """The canonical addresses an access touches (native mode), or None for other modes."""
+    if mode in (Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y):
+        base = dp + operand + (index if mode is not Mode.DIRECT else 0)
+        return [_canonical((base + k) & 0xFFFF) for k in range(width)]
+    if mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y):
+        base = ((dbr << 16) | operand) + (index if mode is not Mode.ABSOLUTE else 0)
+        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
+    if mode in (Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X):
+        base = operand + (index if mode is Mode.ABSOLUTE_LONG_X else 0)
+        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
+    return None
+
+
+
 def _entry_state(pre: dict[str, int]) -> object:
     from afs.asm.analysis import ENTRY
     from afs.asm.analysis import State as AnalysisState

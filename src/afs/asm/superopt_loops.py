@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from afs.asm.isa import Mode
-from afs.asm.superopt_routine import (
+from afs.asm.superopt_context import (
     _BRANCHES,
     _PLAIN,
     _STACK,

@@ -27,23 +27,42 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from afs.asm.isa import Mode
+from afs.asm.superopt_context import (
+    _BRANCHES,
+    _NO_MEMORY,
+    _PLAIN,
+    _STACK,
+    _STORES,
+    _WRITES,
+    APPEND,
+    _bytes,
+    _context,
+    _Ctx,
+    _edit,
+    _imm,
+    _index_at,
+    _labelled,
+    _operand,
+    _pairs,
+)
+from afs.asm.superopt_loops import (
+    _block_move,
+    _count_down,
+    _fusion,
+    _hoist,
+    _multiply,
+    _widen_loop,
+)
 
 #: States per candidate here: a screen, since `superoptimize` checks the whole result again
 #: on 256 states and keeps the original if that fails.
 TRIALS = 24
+
+
 _PUSH_PULL = {"PHA": "PLA", "PHX": "PLX", "PHY": "PLY", "PHP": "PLP", "PHB": "PLB",
               "PHD": "PLD"}
-_STACK = frozenset({"PHA", "PHX", "PHY", "PHP", "PHB", "PHD", "PHK", "PLA", "PLX", "PLY",
-                    "PLP", "PLB", "PLD", "PEA", "PEI", "PER", "TSC", "TSX", "TXS", "TCS",
-                    "RTI", "RTL", "RTS", "BRK", "COP"})
-_BRANCHES = frozenset({"BPL", "BMI", "BVC", "BVS", "BCC", "BCS", "BNE", "BEQ", "BRA", "BRL",
-                       "JMP", "JML"})
-_WRITES = {"X": frozenset({"LDX", "TAX", "TYX", "TSX", "INX", "DEX", "PLX"}),
-           "Y": frozenset({"LDY", "TAY", "TXY", "INY", "DEY", "PLY"}),
-           "A": frozenset({"LDA", "ADC", "SBC", "AND", "ORA", "EOR", "PLA", "TXA", "TYA",
-                           "TDC", "TSC", "XBA", "ASL", "LSR", "ROL", "ROR", "INC", "DEC"}),
-           "B": frozenset({"PLB", "MVN", "MVP"}), "D": frozenset({"PLD", "TCD"}),
-           "P": frozenset({"PLP", "REP", "SEP", "XCE", "RTI"})}
+
+
 _LONG_FORM = {Mode.ABSOLUTE: Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_X: Mode.ABSOLUTE_LONG_X}
 
 
@@ -59,68 +78,8 @@ class RoutineChange:
     detail: str
 
 
-@dataclass
-class _Ctx:
-    source: str
-    filename: str
-    assembly: object
-    instrs: list
-    lines: list[str]
-    editable: set[int]
-
-
-def _context(source: str, filename: str) -> _Ctx:
-    from afs.asm.assembler import assemble
-    from afs.asm.optimizer import locatable
-    from afs.asm.superopt import CODE_BASE, _instrs
-
-    assembly = assemble(source, filename=filename, base=CODE_BASE)
-    instrs = _instrs(assembly)
-    lines = source.split("\n")
-    count: dict[int, int] = {}
-    for ins in instrs:
-        count[ins.line] = count.get(ins.line, 0) + 1
-    editable = {ins.index for ins in instrs if ins.file == filename and count[ins.line] == 1
-                and locatable(lines, ins)}
-    return _Ctx(source, filename, assembly, instrs, lines, editable)
-
-
-#: A key of a proposal's changes that is no instruction: lines appended after the code (data
-#: tables; only proposed when the code ends in a return or jump, so nothing runs into them).
-APPEND = -1
-
-
-def _edit(ctx: _Ctx, changes: dict[int, tuple[str, ...]]) -> str | None:
-    """The source with instruction index -> replacement statements (empty: deleted)."""
-    from afs.asm.optimizer import _apply, _Edit
-
-    tail = changes.get(APPEND, ())
-    changes = {k: v for k, v in changes.items() if k != APPEND}
-    if not set(changes) <= ctx.editable:
-        return None
-    edits = [_Edit("routine", k, (k,), texts, "") for k, texts in changes.items()]
-    source = _apply(ctx.source, ctx.assembly, edits)
-    return "\n".join([source.rstrip("\n"), *tail]) if tail else source
-
-
-def _operand(ins: object) -> str:
-    from afs.asm.optimizer import _operand_text
-
-    return _operand_text(ins) or ""  # type: ignore[arg-type]
-
-
-def _imm(ins: object, mnemonic: str) -> int | None:
-    if ins.mnemonic != mnemonic or ins.mode not in (  # type: ignore[attr-defined]
-            Mode.IMMEDIATE_M, Mode.IMMEDIATE_X):
-        return None
-    return int(ins.operand)  # type: ignore[attr-defined]
-
-
-def _index_at(ctx: _Ctx, address: int | None) -> int | None:
-    return next((ins.index for ins in ctx.instrs if ins.address == address), None)
-
-
 # --- proposals -----------------------------------------------------------------------------
+
 
 def _inline(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     instrs = ctx.instrs
@@ -159,11 +118,6 @@ def _inline(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
         yield f"inline subroutine {written}", call.line, changes
 
 
-def _labelled(ctx: _Ctx, ins: object) -> bool:
-    symbols: dict[str, int] = ctx.assembly.symbols  # type: ignore[attr-defined]
-    return any(a == ins.address for a in symbols.values())  # type: ignore[attr-defined]
-
-
 def _mentions(source: str, name: str) -> int:
     """How often a label's name, as written, occurs in the source (comments aside)."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(name)}(?![\w])")
@@ -193,8 +147,7 @@ def _push_pull(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]
 
 def _bank_setup(ctx: _Ctx, pre: dict[str, int]
                 ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
-    from afs.asm.superopt import _INFO
-    from afs.asm.superoptimizer import _byte_addresses
+    from afs.asm.superopt import _INFO, _byte_addresses
 
     instrs = ctx.instrs
     for k in range(len(instrs) - 4):
@@ -233,113 +186,6 @@ def _reaches_same(ins: object, bank: int, dbr: int, addresses: Callable) -> bool
     indexes = range(1) if mode is Mode.ABSOLUTE else range(0x10000)
     return all(addresses(mode, operand, i, 2, 0, bank) == addresses(mode, operand, i, 2, 0, dbr)
                for i in indexes)
-
-
-_PLAIN = (Mode.DIRECT, Mode.ABSOLUTE, Mode.ABSOLUTE_LONG)
-
-
-@dataclass
-class _Byte:
-    """One 8-bit step on one byte: its kind, the address operand, the value, where it is."""
-
-    kind: str              # "const", "add", "sub", "copy"
-    store: object          # the instruction that writes the byte
-    value: int | None      # the constant stored or added; for "copy" None
-    source: object | None  # for "copy": the load; for "add"/"sub": the load of the byte
-    indices: tuple[int, ...]
-    bare: bool = False     # a STA that stores the constant A already held
-
-
-def _bytes(ctx: _Ctx, pre: dict[str, int]) -> list[list[_Byte]]:
-    """Runs of 8-bit byte steps in straight-line code, in program order."""
-    from afs.asm.analysis import analyze, m8
-    from afs.asm.superopt import _entry_state
-
-    instrs = ctx.instrs
-    an = analyze(instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
-    runs: list[list[_Byte]] = []
-    run: list[_Byte] = []
-    held: int | None = None
-    i = 0
-
-    def plain(ins: object, name: str) -> bool:
-        return ins.mnemonic == name and ins.mode in _PLAIN  # type: ignore[attr-defined]
-
-    def at(k: int) -> object | None:
-        return instrs[k] if k < len(instrs) and (k == i or not _labelled(ctx, instrs[k])) \
-            else None
-
-    while i < len(instrs):
-        st = an.before[i]
-        step: _Byte | None = None
-        a, b, c, d = (at(i + k) for k in range(4))
-        if st is not None and m8(st) is True:
-            if a is not None and _imm(a, "LDA") is not None and b is not None and \
-                    plain(b, "STA"):
-                held = _imm(a, "LDA")
-                step = _Byte("const", b, held, None, (i, i + 1))
-            elif a is not None and plain(a, "STZ"):
-                step = _Byte("const", a, 0, None, (i,))
-            elif a is not None and plain(a, "STA") and held is not None and run:
-                step = _Byte("const", a, held, None, (i,), bare=True)
-            elif a is not None and plain(a, "LDA") and b is not None and b.mnemonic in (
-                    "CLC", "SEC") and c is not None and d is not None and plain(d, "STA") \
-                    and c.mnemonic == ("ADC" if b.mnemonic == "CLC" else "SBC") and \
-                    _imm(c, c.mnemonic) is not None:
-                step = _Byte("add" if b.mnemonic == "CLC" else "sub", d, _imm(c, c.mnemonic), a,
-                             (i, i + 1, i + 2, i + 3))
-            elif a is not None and plain(a, "LDA") and b is not None and c is not None and \
-                    b.mnemonic in ("ADC", "SBC") and _imm(b, b.mnemonic) is not None and \
-                    plain(c, "STA"):
-                step = _Byte("carry-" + ("add" if b.mnemonic == "ADC" else "sub"), c,
-                             _imm(b, b.mnemonic), a, (i, i + 1, i + 2))
-            elif a is not None and plain(a, "LDA") and b is not None and plain(b, "STA"):
-                step = _Byte("copy", b, None, a, (i, i + 1))
-                held = None
-        if step is None:
-            if len(run) > 1:
-                runs.append(run)
-            run, held = [], None
-            i += 1
-            continue
-        if step.kind not in ("const",):
-            held = None
-        run.append(step)
-        i += len(step.indices)
-    if len(run) > 1:
-        runs.append(run)
-    return runs
-
-
-def _pairs(first: _Byte, second: _Byte) -> tuple[str, ...] | None:
-    """The 16-bit steps doing `first` (low byte) then `second` (high byte), or None."""
-    from afs.asm.optimizer import _same_operand
-
-    low, high = first.store, second.store
-    if low.mode is not high.mode or int(high.operand) != int(low.operand) + 1:  # type: ignore[attr-defined]
-        return None
-    store = _same_operand("sta", low)  # type: ignore[arg-type]
-    if first.kind == "const" and second.kind == "const":
-        word = (second.value or 0) << 8 | (first.value or 0)
-        if word == 0 and low.mode is not Mode.ABSOLUTE_LONG:  # type: ignore[attr-defined]
-            return (_same_operand("stz", low),)  # type: ignore[arg-type, return-value]
-        return (f"lda #${word:04X}", store)  # type: ignore[return-value]
-    if (first.kind, second.kind) in (("add", "carry-add"), ("sub", "carry-sub")):
-        src_low, src_high = first.source, second.source
-        if src_low.mode is not src_high.mode or int(src_high.operand) != int(  # type: ignore[attr-defined]
-                src_low.operand) + 1:  # type: ignore[attr-defined]
-            return None
-        word = (second.value or 0) << 8 | (first.value or 0)
-        op = "adc" if first.kind == "add" else "sbc"
-        return (_same_operand("lda", src_low), "clc" if op == "adc" else "sec",  # type: ignore[return-value, arg-type]
-                f"{op} #${word:04X}", store)
-    if first.kind == second.kind == "copy":
-        src_low, src_high = first.source, second.source
-        if src_low.mode is not src_high.mode or int(src_high.operand) != int(  # type: ignore[attr-defined]
-                src_low.operand) + 1:  # type: ignore[attr-defined]
-            return None
-        return (_same_operand("lda", src_low), store)  # type: ignore[return-value, arg-type]
-    return None
 
 
 def _widen(ctx: _Ctx, pre: dict[str, int]) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
@@ -434,11 +280,6 @@ def _jump_table(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]
         entries = ", ".join(targets.get(v, default) for v in range(mask + 1))
         changes[i + 1] = ("asl a", "tax", f"jmp ({table},x)", table, f"dw {entries}")
         yield "jump table", ins.line, changes
-
-
-_STORES = frozenset({"STA", "STZ", "STX", "STY"})
-_NO_MEMORY = frozenset({Mode.IMPLIED, Mode.ACCUMULATOR, Mode.IMMEDIATE_M, Mode.IMMEDIATE_X,
-                        Mode.IMMEDIATE_8})
 
 
 def _overwritten(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
@@ -652,17 +493,9 @@ def _switch_table(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ..
 
 # --- driver --------------------------------------------------------------------------------
 
+
 def _proposals(ctx: _Ctx, pre: dict[str, int]
                ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
-    from afs.asm.superopt_loops import (
-        _block_move,
-        _count_down,
-        _fusion,
-        _hoist,
-        _multiply,
-        _widen_loop,
-    )
-
     # Structural changes first (they enable the others: fused loops share one hoisted load).
     yield from _bank_setup(ctx, pre)
     yield from _inline(ctx)

@@ -20,6 +20,7 @@ from afs.asm.superopt import (
     Found,
     Op,
     Outputs,
+    _byte_addresses,
     _canonical,
     _entry_state,
     _instrs,
@@ -357,21 +358,6 @@ _INDEXED_FORMS = {Mode.ABSOLUTE_LONG_X: (Mode.ABSOLUTE_X, Mode.DIRECT_X),
                   Mode.ABSOLUTE_Y: (Mode.DIRECT_Y,),
                   Mode.ABSOLUTE_LONG: (Mode.ABSOLUTE, Mode.DIRECT),
                   Mode.ABSOLUTE: (Mode.DIRECT,)}
-
-
-def _byte_addresses(mode: Mode, operand: int, index: int, width: int, dp: int, dbr: int
-                    ) -> list[int] | None:
-    """The canonical addresses an access touches (native mode), or None for other modes."""
-    if mode in (Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y):
-        base = dp + operand + (index if mode is not Mode.DIRECT else 0)
-        return [_canonical((base + k) & 0xFFFF) for k in range(width)]
-    if mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y):
-        base = ((dbr << 16) | operand) + (index if mode is not Mode.ABSOLUTE else 0)
-        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
-    if mode in (Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X):
-        base = operand + (index if mode is Mode.ABSOLUTE_LONG_X else 0)
-        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
-    return None
 
 
 def _shorter_form(ins: object, st: object, pre: dict[str, int]) -> tuple[Op, str] | None:
