@@ -41,6 +41,9 @@ EXAMPLES = [
     ("16-bit pairs", "Add:\nLDA $22\nCLC\nADC #$10\nSTA $22\nLDA $23\nADC #$02\nSTA $23\n"
      "LDA $20\nSEC\nSBC #$08\nSTA $20\nLDA $21\nSBC #$00\nSTA $21\nRTS", "mem", PRE,
      "cycles"),
+    ("16-bit guarded add", "Buy:\nLDA $0360\nSEC\nSBC #$DE\nTAX\nLDA $0361\nSBC #$01\n"
+     "BCC +\nSTA $0361\nSTX $0360\n+\nLDA $0360\nSTA $0362\nLDA $0361\nSTA $0363\nRTS",
+     "mem", PRE, "cycles"),
     ("16-bit loop", "Words:\nLDX #$00\n.l\nLDA .t,X\nSTA $0300\nINX\nLDA .t,X\nSTA $0301\n"
      "INX\nCPX #$08\nBNE .l\nRTS\n.t\ndw $1234, $5678, $9ABC, $DEF0", "mem",
      {**PRE, "dbr": 0x00}, "cycles"),

@@ -12,7 +12,8 @@ Here: `bank setup` (`PHB / LDA #bank / PHA / PLB ... PLB` goes, absolute operand
 where the entry DBR does not reach the same bytes); `inline subroutine` (a local subroutine
 called once, straight-line, no stack use); `16-bit pairs` (width planning: adjacent 8-bit
 steps on a byte and the next, in write order, as one 16-bit step between one REP and one
-SEP); `jump table` (a compare chain on `AND #2^n-1` becomes `ASL / TAX / JMP (t,X)`); `mode
+SEP); `16-bit guarded add`; `16-bit guarded add` (a two-byte subtract or add stored only when it does not borrow, as
+one 16-bit step); `jump table` (a compare chain on `AND #2^n-1` becomes `ASL / TAX / JMP (t,X)`); `mode
 change undone` and `redundant width change` (SEP/REP, CLD/SED); `drop push/pull`;
 `overwritten store`; `index step` (`TYA / CLC / ADC #k / TAY` -> k x INY); `read-modify-
 write` (`LDA m / CLC / ADC #1 / STA m` -> `INC m`); `bit test` (`AND #bit / CMP #bit / BNE`
@@ -191,7 +192,12 @@ def _reaches_same(ins: object, bank: int, dbr: int, addresses: Callable) -> bool
 def _widen(ctx: _Ctx, pre: dict[str, int]) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     """Width planning for byte pairs: adjacent 8-bit steps on a byte and the next (constant
     stores, a two-byte add or subtract, a two-byte copy) become one 16-bit step, each run of
-    them between one `REP #$20` and one `SEP #$20` (the write order is kept: low, then high)."""
+    them between one `REP #$20` and one `SEP #$20` (the write order is kept: low, then high);
+    a run right after a `SEP #$20` extends the 16-bit stretch before it instead."""
+    from afs.asm.analysis import analyze, m8
+    from afs.asm.superopt import _entry_state
+
+    an = analyze(ctx.instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
     for run in _bytes(ctx, pre):
         k = 0
         while k < len(run) - 1:
@@ -208,7 +214,15 @@ def _widen(ctx: _Ctx, pre: dict[str, int]) -> Iterator[tuple[str, int, dict[int,
             steps = [run[j] for j in range(start, k)]
             first = steps[0].indices[0]
             changes = {idx: () for step in steps for idx in step.indices}
-            changes[first] = ("rep #$20", *(t for pair in merged for t in pair), "sep #$20")
+            # Right after a `SEP #$20`, the 16-bit stretch before it is extended instead.
+            before = an.before[first - 1] if first > 0 else None
+            extend = before is not None and m8(before) is False and \
+                ctx.instrs[first - 1].mnemonic == "SEP" and \
+                ctx.instrs[first - 1].operand == 0x20 and (first - 1) in ctx.editable
+            changes[first] = (*(() if extend else ("rep #$20",)),
+                              *(t for pair in merged for t in pair), "sep #$20")
+            if extend:
+                changes[first - 1] = ()
             if k < len(run) and run[k].bare:
                 follow = run[k].indices[0]
                 changes[follow] = (f"lda #${run[k].value:02X}", ctx.instrs[follow].text)
@@ -491,6 +505,38 @@ def _switch_table(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ..
             yield "table lookup", ins.line, changes
 
 
+def _guarded_pair(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """A two-byte subtract (or add) kept only when it does not borrow (carry):
+    `LDA m / SEC / SBC #l / TAX / LDA m+1 / SBC #h / BCC L / STA m+1 / STX m / L:` is
+    `REP #$20 / LDA m / SEC / SBC #hl / BCC L / STA m / L: SEP #$20` (X's copy not kept)."""
+    from afs.asm.optimizer import _same_operand
+
+    instrs = ctx.instrs
+    for i in range(len(instrs) - 9):
+        lo, flag, op, keep, hi, op2, branch, st_hi, st_lo, after = instrs[i:i + 10]
+        reg = keep.mnemonic[-1] if keep.mnemonic in ("TAX", "TAY") else None
+        name = {"SEC": "SBC", "CLC": "ADC"}.get(flag.mnemonic)
+        if reg is None or name is None or op.mnemonic != name or op2.mnemonic != name or \
+                _imm(op, name) is None or _imm(op2, name) is None or op.size != 2 or \
+                lo.mnemonic != "LDA" or hi.mnemonic != "LDA" or lo.mode not in _PLAIN or \
+                hi.mode is not lo.mode or int(hi.operand) != int(lo.operand) + 1 or \
+                branch.mnemonic not in ("BCC", "BCS") or branch.target() != after.address or \
+                st_hi.mnemonic != "STA" or st_hi.mode is not hi.mode or \
+                st_hi.operand != hi.operand or st_lo.mnemonic != "ST" + reg or \
+                st_lo.mode is not lo.mode or st_lo.operand != lo.operand or \
+                any(_labelled(ctx, ins) for ins in instrs[i + 1:i + 9]):
+            continue
+        word = (_imm(op2, name) or 0) << 8 | (_imm(op, name) or 0)
+        load, store = _same_operand("lda", lo), _same_operand("sta", lo)
+        if load is None or store is None:
+            continue
+        changes = {k: () for k in range(i, i + 9)}
+        changes[i] = ("rep #$20", load, flag.text, f"{name.lower()} #${word:04X}",
+                      branch.text, store)
+        changes[i + 9] = ("sep #$20", after.text)
+        yield "16-bit guarded add", lo.line, changes
+
+
 # --- driver --------------------------------------------------------------------------------
 
 
@@ -504,6 +550,7 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _block_move(ctx)
     yield from _hoist(ctx)
     yield from _count_down(ctx)
+    yield from _guarded_pair(ctx)
     yield from _widen(ctx, pre)
     yield from _widen_loop(ctx, pre)
     yield from _jump_table(ctx)
