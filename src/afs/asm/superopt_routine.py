@@ -12,13 +12,14 @@ Here: `bank setup` (`PHB / LDA #bank / PHA / PLB ... PLB` goes, absolute operand
 where the entry DBR does not reach the same bytes); `inline subroutine` (a local subroutine
 called once, straight-line, no stack use); `16-bit pairs` (width planning: adjacent 8-bit
 steps on a byte and the next, in write order, as one 16-bit step between one REP and one
-SEP); `16-bit guarded add`; `16-bit guarded add` (a two-byte subtract or add stored only when it does not borrow, as
-one 16-bit step); `jump table` (a compare chain on `AND #2^n-1` becomes `ASL / TAX / JMP (t,X)`); `mode
-change undone` and `redundant width change` (SEP/REP, CLD/SED); `drop push/pull`;
-`overwritten store`; `index step` (`TYA / CLC / ADC #k / TAY` -> k x INY); `read-modify-
-write` (`LDA m / CLC / ADC #1 / STA m` -> `INC m`); `bit test` (`AND #bit / CMP #bit / BNE`
--> `BEQ`, `BPL`, `BIT / BVC`); `redundant reload`. Loops and multiplication are in
-`afs.asm.superopt_loops`.
+SEP); `16-bit guarded add` (a two-byte subtract or add stored only when it does not borrow,
+as one 16-bit step); `jump table` (a compare chain on `AND #2^n-1` becomes
+`ASL / TAX / JMP (t,X)`); `table lookup` (a chain of constant stores becomes data tables);
+`mode change undone` and `redundant width change` (SEP/REP, CLD/SED); `drop push/pull`;
+`overwritten store`; `index step` (`TYA / CLC / ADC #k / TAY` -> k x INY);
+`read-modify-write` (`LDA m / CLC / ADC #1 / STA m` -> `INC m`); `bit test` (`AND #bit /
+CMP #bit / BNE` -> `BEQ`, `BPL`, `BIT / BVC`); `redundant reload`. Loops and multiplication
+are in `afs.asm.superopt_loops`.
 """
 
 from __future__ import annotations
