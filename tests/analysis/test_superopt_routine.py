@@ -65,6 +65,10 @@ EXAMPLES = [
      "RTS", "mem", PRE, "cycles"),
     ("mode change undone", "Bcd:\nSED\nLDA $0300\nCLC\nADC #$01\nSTA $0300\nCLD\nSED\n"
      "LDA $0301\nADC #$00\nSTA $0301\nCLD\nRTS", "mem", PRE, "cycles"),
+    ("branch over branch", "Pay:\nLDA $0300\nSEC\nSBC #$10\nBCS ++\nBRA +\n++\nSTA $0300\n"
+     "INC $0301\n+\nRTS", "mem", PRE, "cycles"),
+    ("sink store", "Cap:\nLDA $0300\nCLC\nADC #$08\nSTA $0300\nCMP $0301\nBCC +\n"
+     "LDA $0301\nSTA $0300\n+\nRTS", "mem", PRE, "cycles"),
     ("redundant width change", "Set:\nSEP #$30\nLDA #$01\nSTA $10\nRTS", "mem", PRE,
      "cycles"),
     ("drop push/pull", "Keep:\nPHX\nLDA $10\nSTA $0300,X\nPLX\nRTS", "mem", PRE, "cycles"),

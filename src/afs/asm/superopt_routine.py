@@ -18,8 +18,8 @@ as one 16-bit step); `jump table` (a compare chain on `AND #2^n-1` becomes
 `mode change undone` and `redundant width change` (SEP/REP, CLD/SED); `drop push/pull`;
 `overwritten store`; `index step` (`TYA / CLC / ADC #k / TAY` -> k x INY);
 `read-modify-write` (`LDA m / CLC / ADC #1 / STA m` -> `INC m`); `bit test` (`AND #bit /
-CMP #bit / BNE` -> `BEQ`, `BPL`, `BIT / BVC`); `redundant reload`. Loops and multiplication
-are in `afs.asm.superopt_loops`.
+CMP #bit / BNE` -> `BEQ`, `BPL`, `BIT / BVC`); `redundant reload`; branch layout (`branch
+over branch`, `sink store`). Loops and multiplication are in `afs.asm.superopt_loops`.
 """
 
 from __future__ import annotations
@@ -538,6 +538,34 @@ def _guarded_pair(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ..
         yield "16-bit guarded add", lo.line, changes
 
 
+_INVERSE = {"BPL": "bmi", "BMI": "bpl", "BVC": "bvs", "BVS": "bvc", "BCC": "bcs", "BCS": "bcc",
+            "BNE": "beq", "BEQ": "bne"}
+
+
+def _branches(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """Branch layout: `Bcc L1 / BRA L2 / L1:` is `B!cc L2` (anonymous labels too: the check
+    refuses a `+` that would now mean another label); and a store done on both paths of a
+    branch sinks below it: `STA m / CMP x / Bcc L / LDA y / STA m / L:` stores once, at L."""
+    instrs = ctx.instrs
+    for k in range(len(instrs) - 2):
+        cond, jump, after = instrs[k:k + 3]
+        if cond.mnemonic in _INVERSE and jump.mnemonic == "BRA" and \
+                cond.target() == after.address and not _labelled(ctx, jump):
+            yield "branch over branch", cond.line, {
+                k: (f"{_INVERSE[cond.mnemonic]} {_operand(jump)}",), k + 1: ()}
+    for k in range(len(instrs) - 5):
+        store, test, cond, load, again, join = instrs[k:k + 6]
+        if store.mnemonic == "STA" and again.mnemonic == "STA" and store.mode is again.mode \
+                and store.operand == again.operand and store.mode in _PLAIN and \
+                test.mnemonic in ("CMP", "CPX", "CPY", "BIT") and cond.mnemonic in _INVERSE \
+                and cond.target() == join.address and load.mnemonic == "LDA" and \
+                not (load.mode is store.mode and load.operand == store.operand) and \
+                not (test.mode is store.mode and test.operand == store.operand) and \
+                not any(_labelled(ctx, ins) for ins in (test, cond, load, again)) and \
+                sum(ins.target() == join.address for ins in instrs) == 1:
+            yield "sink store", store.line, {k: (), k + 4: (), k + 5: (again.text, join.text)}
+
+
 # --- driver --------------------------------------------------------------------------------
 
 
@@ -561,6 +589,7 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _overwritten(ctx)
     yield from _steps(ctx)
     yield from _bit_tests(ctx)
+    yield from _branches(ctx)
     yield from _reload(ctx, pre)
 
 
