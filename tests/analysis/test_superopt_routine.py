@@ -69,6 +69,8 @@ EXAMPLES = [
      "INC $0301\n+\nRTS", "mem", PRE, "cycles"),
     ("sink store", "Cap:\nLDA $0300\nCLC\nADC #$08\nSTA $0300\nCMP $0301\nBCC +\n"
      "LDA $0301\nSTA $0300\n+\nRTS", "mem", PRE, "cycles"),
+    ("bit set/clear", "Flags:\nLDA $9B\nAND #$BF\nSTA $9B\nLDA $9C\nORA #$02\nSTA $9C\nRTS",
+     "mem", PRE, "cycles"),
     ("redundant width change", "Set:\nSEP #$30\nLDA #$01\nSTA $10\nRTS", "mem", PRE,
      "cycles"),
     ("drop push/pull", "Keep:\nPHX\nLDA $10\nSTA $0300,X\nPLX\nRTS", "mem", PRE, "cycles"),

@@ -18,8 +18,9 @@ as one 16-bit step); `jump table` (a compare chain on `AND #2^n-1` becomes
 `mode change undone` and `redundant width change` (SEP/REP, CLD/SED); `drop push/pull`;
 `overwritten store`; `index step` (`TYA / CLC / ADC #k / TAY` -> k x INY);
 `read-modify-write` (`LDA m / CLC / ADC #1 / STA m` -> `INC m`); `bit test` (`AND #bit /
-CMP #bit / BNE` -> `BEQ`, `BPL`, `BIT / BVC`); `redundant reload`; branch layout (`branch
-over branch`, `sink store`). Loops and multiplication are in `afs.asm.superopt_loops`.
+CMP #bit / BNE` -> `BEQ`, `BPL`, `BIT / BVC`); `redundant reload`; `bit set/clear`
+(TSB/TRB); branch layout (`branch over branch`, `sink store`). Loops and multiplication are
+in `afs.asm.superopt_loops`.
 """
 
 from __future__ import annotations
@@ -354,6 +355,31 @@ def _steps(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
                 yield "read-modify-write", load.line, changes
 
 
+def _bit_sets(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
+    """`LDA m / ORA #k / STA m` is `LDA #k / TSB m`; `LDA m / AND #k / STA m` is
+    `LDA #~k / TRB m` (A and the flags end otherwise: the check decides)."""
+    from afs.asm.optimizer import _same_operand
+    from afs.asm.superopt import _INFO
+
+    instrs = ctx.instrs
+    for k in range(len(instrs) - 2):
+        load, op, store = instrs[k:k + 3]
+        value = _imm(op, op.mnemonic) if op.mnemonic in ("ORA", "AND") else None
+        if value is None or load.mnemonic != "LDA" or store.mnemonic != "STA" or \
+                load.mode is not store.mode or load.operand != store.operand or \
+                _labelled(ctx, op) or _labelled(ctx, store):
+            continue
+        name = "TSB" if op.mnemonic == "ORA" else "TRB"
+        if (name, load.mode) not in _INFO:
+            continue
+        mask = (1 << (8 * (op.size - 1))) - 1
+        bits = value if name == "TSB" else ~value & mask
+        text = _same_operand(name.lower(), load)
+        if text is not None:
+            yield "bit set/clear", load.line, {
+                k: (f"lda #${bits:0{2 * (op.size - 1)}X}",), k + 1: (text,), k + 2: ()}
+
+
 def _bit_tests(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     """`AND #bit / CMP #bit / BNE L` tests one bit: `AND #bit / BEQ L` does (BEQ -> BNE);
     after `LDA m`, bit 7 is `BPL`/`BMI` on the load itself and bit 6 `BIT m / BVC`/`BVS`."""
@@ -589,6 +615,7 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _overwritten(ctx)
     yield from _steps(ctx)
     yield from _bit_tests(ctx)
+    yield from _bit_sets(ctx)
     yield from _branches(ctx)
     yield from _reload(ctx, pre)
 
