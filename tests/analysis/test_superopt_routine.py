@@ -249,3 +249,11 @@ def test_scan_lists_a_guessed_entry_width_as_an_assumption(tmp_path):
     assert not any("guessed" in a for a in by_name["Shown"].assumptions)
     assert any("guessed" in a for a in by_name["Guessed"].assumptions)
     assert findings[-1].routine == "Guessed"   # assumption-free findings rank first
+
+
+def test_a_width_change_is_never_removed_on_a_guessed_width():
+    source = "Set:\nREP #$20\nLDA #$1234\nSTA $10\nSEP #$20\nRTS"
+    stated = {**PRE, "m": 0}
+    assert "redundant width change" in [c.name for c in _apply(source, "mem", stated, "cycles")]
+    guessed = routine_pass(source, live_out="mem", pre=stated, guessed=frozenset({"m"}))
+    assert "redundant width change" not in [c.name for c in guessed]

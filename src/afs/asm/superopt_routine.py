@@ -595,7 +595,7 @@ def _branches(ctx: _Ctx) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]
 # --- driver --------------------------------------------------------------------------------
 
 
-def _proposals(ctx: _Ctx, pre: dict[str, int]
+def _proposals(ctx: _Ctx, pre: dict[str, int], guessed: frozenset[str] = frozenset()
                ) -> Iterator[tuple[str, int, dict[int, tuple[str, ...]]]]:
     # Structural changes first (they enable the others: fused loops share one hoisted load).
     yield from _bank_setup(ctx, pre)
@@ -610,7 +610,8 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
     yield from _widen_loop(ctx, pre)
     yield from _jump_table(ctx)
     yield from _switch_table(ctx)
-    yield from _drop_width(ctx)
+    if not guessed:
+        yield from _drop_width(ctx)
     yield from _push_pull(ctx)
     yield from _overwritten(ctx)
     yield from _steps(ctx)
@@ -622,10 +623,12 @@ def _proposals(ctx: _Ctx, pre: dict[str, int]
 
 def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None = None,
                  pre: dict[str, int] | None = None, objective: str = "cycles",
-                 deadline: float | None = None, seed: int = 0) -> list[RoutineChange]:
+                 deadline: float | None = None, seed: int = 0,
+                 guessed: frozenset[str] = frozenset()) -> list[RoutineChange]:
     """Apply the transformations above one at a time, each kept only when the equivalence
     checker confirms it and it is cheaper; returns the accepted changes in order (the last
-    one's `source` is the result)."""
+    one's `source` is the result). `guessed` names entry widths (`m`, `x`) in `pre` that are
+    guesses: then no REP/SEP is removed, since that would rest on the guess alone."""
     from afs.asm.equivalence import check_equivalent
     from afs.asm.superopt import clock
 
@@ -640,7 +643,7 @@ def routine_pass(source: str, *, filename: str = "<input>", live_out: str | None
             ctx = _context(current, filename)
         except Exception:  # the current source no longer assembles here: stop improving
             return changes
-        for name, line, edit in _proposals(ctx, pre):
+        for name, line, edit in _proposals(ctx, pre, guessed):
             if deadline is not None and clock() > deadline:
                 return changes
             # A refused proposal stays refused after other changes: it is known by what it

@@ -170,12 +170,13 @@ def _checked_peephole(source: str, filename: str, live_out: str | None, pre: dic
 def superoptimize(source: str, *, filename: str = "<input>", live_out: str | None = None,
                   preconditions: str | dict[str, int] | None = None, objective: str = "cycles",
                   budget: float = 2.0, peephole: bool = True, seed: int = 0,
-                  routine: bool = True) -> SuperResult:
+                  routine: bool = True, guessed: frozenset[str] = frozenset()) -> SuperResult:
     """Unreachable code, the whole-routine transformations (`afs.asm.superopt_routine`),
     shorter addressing, peephole rules, then window search until `budget` CPU seconds of
     this thread are spent (`superopt.clock`); the result is checked against the original as
     a whole (256 trials under `live_out` and `preconditions`) and the original is kept if
-    that check fails."""
+    that check fails. `guessed` names entry widths in `preconditions` that are guesses (the
+    scan's): no REP/SEP is removed on their strength."""
     from afs.asm.assembler import assemble
     from afs.asm.equivalence import check_equivalent, implied_widths, parse_preconditions
     from afs.asm.optimizer import _apply, _Edit, _live_mask
@@ -193,7 +194,8 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     rewrites += found
     if routine:
         for change in routine_pass(current, filename=filename, live_out=live_out, pre=pre,
-                                   objective=objective, deadline=deadline, seed=seed):
+                                   objective=objective, deadline=deadline, seed=seed,
+                                   guessed=guessed):
             rewrites.append(SuperRewrite(change.line, change.before, change.after, "sampled",
                                          change.detail))
             current = change.source
@@ -248,7 +250,7 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                                       preconditions=preconditions, objective=objective,
                                       budget=max(0.0, deadline - clock()),
                                       peephole=False, routine=routine and not peephole,
-                                      seed=seed)
+                                      seed=seed, guessed=guessed)
                 if retry.rewrites:
                     return retry
             return SuperResult(source, [], objective, verified=check,
@@ -322,6 +324,8 @@ def scan(source: str, *, objective: str = "cycles", budget: float = 2.0,
          on_routine: object = None) -> tuple[int, list[ScanFinding]]:
     """Superoptimise every self-contained routine under `source`; (routines tried, findings
     ranked by saving, those that rely on no assumption first)."""
+    from afs.asm.assembler import assemble
+    from afs.asm.equivalence import implied_widths
     from afs.asm.routines import find_routines
 
     routines = find_routines(source)
@@ -329,8 +333,10 @@ def scan(source: str, *, objective: str = "cycles", budget: float = 2.0,
     for routine in routines:
         try:
             pre = routine_entry(routine.code)
+            shown = implied_widths(assemble(routine.code))
             result = superoptimize(routine.code, preconditions=pre, objective=objective,
-                                   budget=budget)
+                                   budget=budget, guessed=frozenset(
+                                       flag for flag in ("m", "x") if flag not in shown))
         except Exception:  # a routine AFS cannot assemble or run is skipped, not fatal
             result = None
         if result is not None and result.rewrites and result.verified is not None:
