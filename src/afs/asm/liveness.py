@@ -149,8 +149,9 @@ def use_def(ins: Instr, st: State) -> tuple[int, int]:
 
 
 def solve(instrs: list[Instr], cfg: Cfg, before: list[State | None], live_out: int | None,
-          ) -> list[int]:
-    """Registers/flags live after each instruction (REG_BITS masks)."""
+          returns: int | None = None) -> list[int]:
+    """Registers/flags live after each instruction (REG_BITS masks). `returns`, when given,
+    is what an RTS/RTL hands back to the caller (instead of everything)."""
     if live_out is None:
         live_out = ALL
     n = len(instrs)
@@ -159,6 +160,8 @@ def solve(instrs: list[Instr], cfg: Cfg, before: list[State | None], live_out: i
     for i, ins in enumerate(instrs):
         st = before[i] or State(m=None, x=None, e=None)
         uses[i], defs[i] = use_def(ins, st)
+        if returns is not None and ins.mnemonic in ("RTS", "RTL"):
+            uses[i] = returns | bits("S")
     live_in = [0] * n
     live_after = [0] * n
     changed = True
@@ -170,7 +173,7 @@ def solve(instrs: list[Instr], cfg: Cfg, before: list[State | None], live_out: i
                 kind = cfg.exits[i]
                 out = live_out if kind == "end" else ALL
                 if kind in ("rts", "rtl", "rti"):
-                    out = ALL
+                    out = returns if returns is not None and kind != "rti" else ALL
             for t in cfg.succ[i]:
                 out |= live_in[t]
             new_in = uses[i] | (out & ~defs[i])

@@ -124,6 +124,20 @@ def _operand_text(ins: Instr) -> str | None:
     return m.group(2) if m else None
 
 
+_SIZED = frozenset({Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y, Mode.ABSOLUTE, Mode.ABSOLUTE_X,
+                    Mode.ABSOLUTE_Y, Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X})
+
+
+def _same_operand(mnemonic: str, ins: Instr) -> str | None:
+    """`mnemonic` on the operand of `ins` as written, size suffix included: asar sizes an
+    unsuffixed operand by its text (the same for either mnemonic), but dropping a written
+    `.w` would let it pick direct page for `$10` (another byte whenever D is not 0)."""
+    m = re.match(r"\s*[A-Za-z]{3}(\.[bwlBWL])?\s*(.*?)\s*$", ins.text)
+    if m is None or ins.mode not in _SIZED:
+        return None
+    return f"{mnemonic}{(m.group(1) or '').lower()} {m.group(2)}"
+
+
 def _a_mask(st: Any) -> int:
     return bits("A") if m8(st) else bits("A", "B")
 
@@ -152,10 +166,10 @@ def _rule_stz(c: _Ctx, i: int) -> _Edit | None:
         return None
     texts = []
     for k in stores:
-        op = _operand_text(c.ins(k))
-        if op is None:
+        text = _same_operand("stz", c.ins(k))
+        if text is None:
             return None
-        texts.append(f"stz {op}")
+        texts.append(text)
     return _Edit("stz", i, (i, *stores), tuple(texts),
                  "zero stores via STZ; A and N/Z are not used afterwards")
 
@@ -339,9 +353,9 @@ def _rule_inc_dec(c: _Ctx, i: int) -> _Edit | None:
         if ld.mnemonic == "LDA" and stx.mnemonic == "STA" and ld.mode is stx.mode and (
                 ld.mode in _INC_MODES) and ld.operand == stx.operand and c.same_block(
                 i - 1, i, i + 1, i + 2) and _ram(ld, st) and c.dead(i + 2, _a_mask(st) | CV):
-            text = _operand_text(ld)
+            text = _same_operand(new, ld)
             if text is not None:
-                return _Edit("inc-dec", i - 1, (i - 1, i, i + 1, i + 2), (f"{new} {text}",),
+                return _Edit("inc-dec", i - 1, (i - 1, i, i + 1, i + 2), (text,),
                              f"read-modify-write {new.upper()} on memory; A, C and V are not "
                              f"used afterwards", decimal=True)
     return _Edit("inc-dec", i, (i, i + 1), (f"{new} a",),
@@ -434,14 +448,12 @@ def _rule_paired_store(c: _Ctx, i: int) -> _Edit | None:
         return None
     if not c.dead(i + 3, bits("A") | NZ):
         return None
-    text = _operand_text(s1)
-    if text is None:
-        return None
     value = (int(l2.operand) & 0xFF) << 8 | (int(l1.operand) & 0xFF)
     for reg in ("X", "Y"):
-        if c.dead(i + 3, bits(reg, reg + "H")):
+        store = _same_operand(f"st{reg.lower()}", s1)
+        if store is not None and c.dead(i + 3, bits(reg, reg + "H")):
             return _Edit("paired-store-16", i, (i, i + 1, i + 2, i + 3),
-                         (f"ld{reg.lower()} #${value:04X}", f"st{reg.lower()} {text}"),
+                         (f"ld{reg.lower()} #${value:04X}", store),
                          f"one 16-bit store through the 16-bit {reg} register; A, N/Z and "
                          f"{reg} are dead")
     return None
@@ -519,7 +531,8 @@ def optimize(source: str, *, filename: str = "<input>", live_out: str | Iterable
              seed: int = 0) -> OptimizeResult:
     """Apply the peephole rules until none fires; see the module docstring for each rule.
 
-    `live_out` names what must survive when execution falls off the end (default: all).
+    `live_out` names what must survive when execution falls off the end or returns from the
+    routine (default: all).
     `verify=True` checks the result with `afs.asm.equivalence.check_equivalent` and keeps the
     original source if the check fails (which would be a bug in a rule).
     """
@@ -533,7 +546,7 @@ def optimize(source: str, *, filename: str = "<input>", live_out: str | Iterable
     done: list[Rewrite] = []
     disabled: set[tuple[str, int]] = set()
     for _ in range(max_passes):
-        edits = _plan(assembly, filename, mask, assume_decimal_clear, active, disabled)
+        edits = _plan(assembly, filename, mask, assume_decimal_clear, active, disabled, current)
         if not edits:
             break
         new_source = _apply(current, assembly, edits)
@@ -563,16 +576,37 @@ def _code_bytes(assembly: Any) -> int:
     return sum(len(line.data) for line in assembly.listing if line.kind == "instruction")
 
 
+def returns_see_live_out(an: Analysis, mask: int) -> Analysis:
+    """`an` with `mask` live at every RTS/RTL, not everything: right when the code is one
+    routine (nothing in it is called with JSR/JSL, so every return leaves the routine) and
+    `mask` is what its caller reads, as the equivalence check compares at the return."""
+    from dataclasses import replace
+
+    from afs.asm.liveness import solve
+
+    if an.cfg.call_targets or mask == ALL:
+        return an
+    return replace(an, live_after=solve(an.instrs, an.cfg, an.before, mask, returns=mask))
+
+
+def locatable(lines: list[str], ins: Instr) -> bool:
+    """Can `_apply` find the statement of `ins` in its source line? Not when a define
+    (`STA !addr`) or a macro wrote it: such an instruction is never edited."""
+    return 0 < ins.line <= len(lines) and ins.text in lines[ins.line - 1]
+
+
 def _plan(assembly: Any, filename: str, mask: int, decimal_clear: bool,
           active: list[Callable[[_Ctx, int], _Edit | None]],
-          disabled: set[tuple[str, int]]) -> list[_Edit]:
+          disabled: set[tuple[str, int]], source: str) -> list[_Edit]:
     instrs = instructions_from_listing(assembly.listing, assembly.symbols)
-    an = analyze(instrs, live_out=mask)
+    an = returns_see_live_out(analyze(instrs, live_out=mask), mask)
     per_line: dict[tuple[str, int], int] = {}
     for ins in instrs:
         per_line[ins.file, ins.line] = per_line.get((ins.file, ins.line), 0) + 1
+    lines = source.split("\n")
     editable = {ins.index for ins in instrs if ins.file == filename and per_line[
-        ins.file, ins.line] == 1 and an.before[ins.index] is not None}
+        ins.file, ins.line] == 1 and an.before[ins.index] is not None
+        and locatable(lines, ins)}
 
     def decimal_ok(i: int) -> bool:
         st = an.before[i]
@@ -617,8 +651,9 @@ def _apply(source: str, assembly: Any, edits: list[_Edit]) -> str:
         new = replace[number] or []
         pos = text.find(ins.text)
         if pos < 0:
-            out.append(text)
-            continue
+            # Leaving this line as it is would apply half an edit: callers edit only
+            # `locatable` instructions, so this is a bug, never a silent change.
+            raise ValueError(f"line {number}: cannot find {ins.text!r} to edit")
         head, tail = text[:pos], text[pos + len(ins.text):]
         indent = text[:len(text) - len(text.lstrip())]
         if new:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
@@ -33,6 +32,7 @@ from afs.asm.superopt import (
     Found,
     Op,
     Outputs,
+    clock,
     prove,
     search_window,
     window_ok,
@@ -276,7 +276,7 @@ def build(windows: Iterable[tuple[list[Op], Entry]], *, budget_per_window: float
         seen.add(marker)
         for scenario, outputs in SCENARIOS.items():
             found = search_window(ops, entry, outputs,
-                                  deadline=time.monotonic() + budget_per_window)
+                                  deadline=clock() + budget_per_window)
             if found is None:
                 continue
             try:

@@ -37,6 +37,13 @@ SAMPLED_TRIALS = 512
 FAST_STATES = 6
 CODE_BASE = 0x008000
 
+
+def clock() -> float:
+    """The clock every deadline of the search is read on: CPU seconds of the calling thread,
+    so a budget buys the same search on a loaded machine or beside concurrent requests (a
+    thread waiting for the interpreter lock or a core does not spend it)."""
+    return time.thread_time()
+
 _INFO = {(info.mnemonic, info.mode): info for info in OPCODES}
 _FLAG_BITS = {"N": 0x80, "V": 0x40, "Z": 0x02, "C": 0x01}
 _IMPLIED = ("INC", "DEC", "ASL", "LSR", "ROL", "ROR", "INX", "INY", "DEX", "DEY", "TAX", "TAY",
@@ -519,7 +526,7 @@ def _candidates(alpha: list[Op], limit: tuple[int, int], objective: str, entry: 
     found: list[tuple[tuple[int, int], tuple[Op, ...]]] = []
 
     def extend(prefix: tuple[Op, ...], spent: tuple[int, int], written: frozenset[int]) -> None:
-        if deadline is not None and len(prefix) == 1 and time.monotonic() > deadline:
+        if deadline is not None and len(prefix) == 1 and clock() > deadline:
             return      # out of time: what is enumerated so far is still tried, cheapest first
         if len(prefix) == length:
             enough = written == stores if memory_live else written <= stores
@@ -561,7 +568,7 @@ def search_window(before: list[Op], entry: Entry, outputs: Outputs, *, objective
     for length in range(0, min(max_length, len(original)) + 1):
         for candidate in _candidates(alpha, limit, objective, entry, stores, length, live,
                                      mem | stores, outputs.memory, deadline):
-            if deadline is not None and time.monotonic() > deadline:
+            if deadline is not None and clock() > deadline:
                 return best
             bench.load(candidate)
             if all(outputs.same(want, bench.run(state, memory), memory)
@@ -574,6 +581,25 @@ def search_window(before: list[Op], entry: Entry, outputs: Outputs, *, objective
     return best
 
 
+def _passed_through(before: tuple[Op, ...], after: tuple[Op, ...], entry: Entry,
+                    outputs: Outputs) -> set:
+    """Live outputs that one sequence does not write: their value on exit is their value on
+    entry, so they are inputs of the comparison (`CLC` against nothing differs only when C
+    was set on entry)."""
+    from afs.asm.liveness import REG_BITS
+
+    both = _defines(before, entry) & _defines(after, entry)
+    live = _live_mask(outputs)
+    return {name for name, bit in REG_BITS.items() if live & bit and not both & bit}
+
+
+def _defines(ops: tuple[Op, ...], entry: Entry) -> int:
+    mask = 0
+    for op in ops:
+        mask |= _use_def(op, entry)[1]
+    return mask
+
+
 def prove(before: tuple[Op, ...], after: tuple[Op, ...], entry: Entry, outputs: Outputs, *,
           seed: int = 0) -> Found | None:
     """Check `after` against `before` on every input state (exhaustive) when the inputs are
@@ -581,6 +607,7 @@ def prove(before: tuple[Op, ...], after: tuple[Op, ...], entry: Entry, outputs: 
     regs, mem = _reads(before, entry)
     c_regs, c_mem = _reads(after, entry)
     regs, mem = regs | c_regs, mem | c_mem
+    regs |= _passed_through(before, after, entry, outputs)
     bits = input_bits(regs, mem)
     exhaustive = bits <= EXHAUSTIVE_BITS
     states = _exhaustive(regs, mem, entry) if exhaustive else \
@@ -648,7 +675,7 @@ def stochastic_search(before: list[Op], entry: Entry, outputs: Outputs, *,
     best_cost = cost(original, objective, entry.m8, entry.x8)
     best: Found | None = None
     steps = 0
-    while time.monotonic() < deadline and (max_steps is None or steps < max_steps):
+    while clock() < deadline and (max_steps is None or steps < max_steps):
         steps += 1
         proposal = list(current)
         move = rng.randrange(4)
@@ -676,6 +703,22 @@ def stochastic_search(before: list[Op], entry: Entry, outputs: Outputs, *,
 
 
 # --- helpers shared with the routine driver and the database --------------------------
+
+def _byte_addresses(mode: Mode, operand: int, index: int, width: int, dp: int, dbr: int
+                    ) -> list[int] | None:
+    """The canonical addresses an access touches (native mode), or None for other modes."""
+    if mode in (Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y):
+        base = dp + operand + (index if mode is not Mode.DIRECT else 0)
+        return [_canonical((base + k) & 0xFFFF) for k in range(width)]
+    if mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y):
+        base = ((dbr << 16) | operand) + (index if mode is not Mode.ABSOLUTE else 0)
+        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
+    if mode in (Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X):
+        base = operand + (index if mode is Mode.ABSOLUTE_LONG_X else 0)
+        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
+    return None
+
+
 
 def _entry_state(pre: dict[str, int]) -> object:
     from afs.asm.analysis import ENTRY

@@ -6,7 +6,6 @@ disassembly. See the README's "Din's engine" section for what each step proves.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from afs.asm.isa import Mode
@@ -21,15 +20,18 @@ from afs.asm.superopt import (
     Found,
     Op,
     Outputs,
+    _byte_addresses,
     _canonical,
     _entry_state,
     _instrs,
     _known,
+    clock,
     cost,
     search_window,
     stochastic_search,
     window_ok,
 )
+from afs.asm.superopt_routine import routine_pass
 
 
 @dataclass
@@ -87,7 +89,7 @@ def _memory_dead(instrs: list, window: range, live_out: str | None) -> bool:
         for k, ins in enumerate(instrs) if k not in window)
 
 
-def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int,
+def _next_window(assembly: object, source: str, filename: str, pre: dict[str, int], mask: int,
                  objective: str, deadline: float, seed: int, tried: set[tuple[str, ...]],
                  live_out: str | None = None, *, lengths: range = range(1, MAX_WINDOW + 1),
                  stochastic: bool = False) -> tuple[int, int, Found, Entry] | None:
@@ -95,18 +97,23 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
     search can make cheaper: enumeratively, or with `stochastic` by the Markov chain (each
     window gets an equal share of the time left)."""
     from afs.asm.analysis import analyze, instructions_from_listing, m8, x8
+    from afs.asm.optimizer import locatable, returns_see_live_out
 
     instrs = instructions_from_listing(assembly.listing, assembly.symbols)  # type: ignore[attr-defined]
-    an = analyze(instrs, entry=_entry_state(pre), live_out=mask)  # type: ignore[arg-type]
+    an = returns_see_live_out(analyze(instrs, entry=_entry_state(pre),  # type: ignore[arg-type]
+                                      live_out=mask), mask)
     leaders = set(an.cfg.leaders)
+    lines = source.split("\n")
     per_line: dict[int, int] = {}
     for ins in instrs:
-        per_line[ins.line] = per_line.get(ins.line, 0) + 1
+        # An instruction that shares its line or was written by a define is never edited.
+        per_line[ins.line] = per_line.get(ins.line, 0) + (1 if locatable(lines, ins) else 2)
     for length in lengths:
         for i in range(len(instrs) - length + 1):
             window = instrs[i:i + length]
             if any(k in leaders for k in range(i + 1, i + length)) or any(
-                    ins.file != filename or per_line[ins.line] != 1 for ins in window):
+                    ins.file != filename or per_line[ins.line] != 1
+                    or isinstance(ins.operand, tuple) for ins in window):
                 continue
             st = an.before[i]
             if st is None or m8(st) is None or x8(st) is None or st.e != 0:
@@ -127,16 +134,16 @@ def _next_window(assembly: object, filename: str, pre: dict[str, int], mask: int
             outputs = _outputs(an.live_after[i + length - 1],
                                not _memory_dead(instrs, range(i, i + length), live_out))
             if stochastic:
-                share = (deadline - time.monotonic()) / max(1, len(instrs) - i)
+                share = (deadline - clock()) / max(1, len(instrs) - i)
                 found = stochastic_search(ops, entry, outputs, objective=objective,
-                                          deadline=time.monotonic() + share, seed=seed)
+                                          deadline=clock() + share, seed=seed)
             else:
                 found = shipped().lookup(ops, entry, outputs, objective=objective) or \
                     search_window(ops, entry, outputs, objective=objective,
                                   deadline=deadline, seed=seed)
             if found is not None:
                 return i, length, found, entry
-            if time.monotonic() > deadline:
+            if clock() > deadline:
                 return None
     return None
 
@@ -162,10 +169,14 @@ def _checked_peephole(source: str, filename: str, live_out: str | None, pre: dic
 
 def superoptimize(source: str, *, filename: str = "<input>", live_out: str | None = None,
                   preconditions: str | dict[str, int] | None = None, objective: str = "cycles",
-                  budget: float = 2.0, peephole: bool = True, seed: int = 0) -> SuperResult:
-    """Peephole rules, then window search until `budget` seconds are spent; the result is
-    checked against the original as a whole (256 trials under `live_out` and
-    `preconditions`) and the original is kept if that check fails."""
+                  budget: float = 2.0, peephole: bool = True, seed: int = 0,
+                  routine: bool = True, guessed: frozenset[str] = frozenset()) -> SuperResult:
+    """Unreachable code, the whole-routine transformations (`afs.asm.superopt_routine`),
+    shorter addressing, peephole rules, then window search until `budget` CPU seconds of
+    this thread are spent (`superopt.clock`); the result is checked against the original as
+    a whole (256 trials under `live_out` and `preconditions`) and the original is kept if
+    that check fails. `guessed` names entry widths in `preconditions` that are guesses (the
+    scan's): no REP/SEP is removed on their strength."""
     from afs.asm.assembler import assemble
     from afs.asm.equivalence import check_equivalent, implied_widths, parse_preconditions
     from afs.asm.optimizer import _apply, _Edit, _live_mask
@@ -176,11 +187,18 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
     # Widths the request leaves open are those the code's own immediates assume (what its
     # author assumed), never those of a rewrite.
     pre = {**implied_widths(assemble(source, filename=filename, base=CODE_BASE)), **pre}
-    deadline = time.monotonic() + budget
+    deadline = clock() + budget
     mask = _live_mask(live_out)
     rewrites: list[SuperRewrite] = []
     current, found = _unreachable_pass(source, filename, pre)
     rewrites += found
+    if routine:
+        for change in routine_pass(current, filename=filename, live_out=live_out, pre=pre,
+                                   objective=objective, deadline=deadline, seed=seed,
+                                   guessed=guessed):
+            rewrites.append(SuperRewrite(change.line, change.before, change.after, "sampled",
+                                         change.detail))
+            current = change.source
     current, found = _addressing_pass(current, filename, pre, objective)
     rewrites += found
     if peephole:
@@ -191,10 +209,10 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                      for r in first.rewrites]
     tried: set[tuple[str, ...]] = set()
     stochastic = False
-    while time.monotonic() < deadline:
+    while clock() < deadline:
         assembly = assemble(current, filename=filename, base=CODE_BASE)
-        step = _next_window(assembly, filename, pre, mask, objective, deadline, seed, tried,
-                            live_out, stochastic=stochastic,
+        step = _next_window(assembly, current, filename, pre, mask, objective, deadline, seed,
+                            tried, live_out, stochastic=stochastic,
                             lengths=range(STOCHASTIC_WINDOW, MAX_WINDOW, -1) if stochastic
                             else range(1, MAX_WINDOW + 1))
         if step is None:
@@ -224,13 +242,15 @@ def superoptimize(source: str, *, filename: str = "<input>", live_out: str | Non
                                  trials=256, seed=seed, infer_widths=False)
         result.verified = check
         if not check.equivalent:
-            if peephole:
-                # A peephole rule's precondition did not hold here (e.g. STZ on a long
-                # address under a stated DBR): try again with the proven steps alone.
+            if peephole or routine:
+                # A peephole rule's precondition did not hold here, or a routine
+                # transformation passed its 64 states but not these 256: try again without
+                # the peephole rules, then without the routine transformations too.
                 retry = superoptimize(source, filename=filename, live_out=live_out,
                                       preconditions=preconditions, objective=objective,
-                                      budget=max(0.0, deadline - time.monotonic()),
-                                      peephole=False, seed=seed)
+                                      budget=max(0.0, deadline - clock()),
+                                      peephole=False, routine=routine and not peephole,
+                                      seed=seed, guessed=guessed)
                 if retry.rewrites:
                     return retry
             return SuperResult(source, [], objective, verified=check,
@@ -280,6 +300,19 @@ def routine_entry(code: str) -> dict[str, int]:
             "x": widths.get("x", _width_of_immediates(assembly, "x"))}
 
 
+def guessed_widths(code: str) -> tuple[str, ...]:
+    """The entry widths `routine_entry` had to guess (no immediate before any REP/SEP shows
+    them): every finding in such a routine relies on them, and says so."""
+    from afs.asm.assembler import assemble
+    from afs.asm.equivalence import implied_widths
+
+    shown = implied_widths(assemble(code))
+    entry = routine_entry(code)
+    return tuple(f"{'A' if flag == 'm' else 'X/Y'} {8 if entry[flag] else 16}-bit on entry "
+                 f"(guessed: the code does not show it)" for flag in ("m", "x")
+                 if flag not in shown)
+
+
 def _width_of_immediates(assembly: object, flag: str) -> int:
     """1 (8-bit) unless an immediate of that width class was assembled with two bytes."""
     mode = Mode.IMMEDIATE_M if flag == "m" else Mode.IMMEDIATE_X
@@ -291,6 +324,8 @@ def scan(source: str, *, objective: str = "cycles", budget: float = 2.0,
          on_routine: object = None) -> tuple[int, list[ScanFinding]]:
     """Superoptimise every self-contained routine under `source`; (routines tried, findings
     ranked by saving, those that rely on no assumption first)."""
+    from afs.asm.assembler import assemble
+    from afs.asm.equivalence import implied_widths
     from afs.asm.routines import find_routines
 
     routines = find_routines(source)
@@ -298,15 +333,18 @@ def scan(source: str, *, objective: str = "cycles", budget: float = 2.0,
     for routine in routines:
         try:
             pre = routine_entry(routine.code)
+            shown = implied_widths(assemble(routine.code))
             result = superoptimize(routine.code, preconditions=pre, objective=objective,
-                                   budget=budget)
+                                   budget=budget, guessed=frozenset(
+                                       flag for flag in ("m", "x") if flag not in shown))
         except Exception:  # a routine AFS cannot assemble or run is skipped, not fatal
             result = None
         if result is not None and result.rewrites and result.verified is not None:
             saved_bytes = result.before[0] - result.after[0]
             saved_cycles = result.before[1] - result.after[1]
             if saved_bytes > 0 or saved_cycles > 0:
-                assumptions = tuple(sorted({a for r in result.rewrites for a in r.assumptions}))
+                assumptions = tuple(sorted({a for r in result.rewrites for a in r.assumptions}
+                                           | set(guessed_widths(routine.code))))
                 findings.append(ScanFinding(routine.name, routine.path, routine.line,
                                             routine.code, result.source, saved_bytes,
                                             saved_cycles, result.rewrites, assumptions))
@@ -326,21 +364,6 @@ _INDEXED_FORMS = {Mode.ABSOLUTE_LONG_X: (Mode.ABSOLUTE_X, Mode.DIRECT_X),
                   Mode.ABSOLUTE_Y: (Mode.DIRECT_Y,),
                   Mode.ABSOLUTE_LONG: (Mode.ABSOLUTE, Mode.DIRECT),
                   Mode.ABSOLUTE: (Mode.DIRECT,)}
-
-
-def _byte_addresses(mode: Mode, operand: int, index: int, width: int, dp: int, dbr: int
-                    ) -> list[int] | None:
-    """The canonical addresses an access touches (native mode), or None for other modes."""
-    if mode in (Mode.DIRECT, Mode.DIRECT_X, Mode.DIRECT_Y):
-        base = dp + operand + (index if mode is not Mode.DIRECT else 0)
-        return [_canonical((base + k) & 0xFFFF) for k in range(width)]
-    if mode in (Mode.ABSOLUTE, Mode.ABSOLUTE_X, Mode.ABSOLUTE_Y):
-        base = ((dbr << 16) | operand) + (index if mode is not Mode.ABSOLUTE else 0)
-        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
-    if mode in (Mode.ABSOLUTE_LONG, Mode.ABSOLUTE_LONG_X):
-        base = operand + (index if mode is Mode.ABSOLUTE_LONG_X else 0)
-        return [_canonical((base + k) & 0xFFFFFF) for k in range(width)]
-    return None
 
 
 def _shorter_form(ins: object, st: object, pre: dict[str, int]) -> tuple[Op, str] | None:
@@ -400,16 +423,18 @@ def _addressing_pass(source: str, filename: str, pre: dict[str, int], objective:
     """Every memory operand in its shortest form that provably reaches the same bytes."""
     from afs.asm.analysis import analyze, m8, x8
     from afs.asm.assembler import assemble
-    from afs.asm.optimizer import _apply, _Edit
+    from afs.asm.optimizer import _apply, _Edit, locatable
 
     assembly = assemble(source, filename=filename, base=CODE_BASE)
     instrs = _instrs(assembly)
     an = analyze(instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
     edits, rewrites = [], []
     per_line = [ins.line for ins in instrs]
+    lines = source.split("\n")
     for ins in instrs:
         st = an.before[ins.index]
-        if st is None or ins.file != filename or st.e != 0 or per_line.count(ins.line) > 1:
+        if st is None or ins.file != filename or st.e != 0 or per_line.count(ins.line) > 1 \
+                or not locatable(lines, ins):
             continue
         found = _shorter_form(ins, st, pre)
         if found is None:
@@ -444,16 +469,17 @@ def _unreachable_pass(source: str, filename: str, pre: dict[str, int]
     JMP whose target is the very next instruction."""
     from afs.asm.analysis import analyze
     from afs.asm.assembler import assemble
-    from afs.asm.optimizer import _apply, _Edit
+    from afs.asm.optimizer import _apply, _Edit, locatable
 
     assembly = assemble(source, filename=filename, base=CODE_BASE)
     instrs = _instrs(assembly)
     an = analyze(instrs, entry=_entry_state(pre))  # type: ignore[arg-type]
     if len(an.cfg.entries) != 1:
         return source, []
-    lines = [ins.line for ins in instrs]
+    numbers = [ins.line for ins in instrs]
+    lines = source.split("\n")
     dead = [ins for ins in instrs if an.before[ins.index] is None and ins.file == filename
-            and lines.count(ins.line) == 1]
+            and numbers.count(ins.line) == 1 and locatable(lines, ins)]
     edits = [_Edit("unreachable", ins.index, (ins.index,), (), "no path reaches it")
              for ins in dead]
     rewrites = [SuperRewrite(ins.line, (ins.text,), (), "exhaustive",
@@ -462,8 +488,11 @@ def _unreachable_pass(source: str, filename: str, pre: dict[str, int]
         source = _apply(source, assembly, edits)
         assembly = assemble(source, filename=filename, base=CODE_BASE)
         instrs = _instrs(assembly)
+    lines = source.split("\n")
+    numbers = [ins.line for ins in instrs]
     jumps = [ins for ins in instrs if ins.mnemonic in ("BRA", "BRL", "JMP")
-             and ins.target() == ins.end and ins.file == filename]
+             and ins.target() == ins.end and ins.file == filename
+             and numbers.count(ins.line) == 1 and locatable(lines, ins)]
     if jumps:
         source = _apply(source, assembly, [_Edit("jump-to-next", j.index, (j.index,), (),
                                                  "jumps to the next instruction")
