@@ -149,9 +149,13 @@ def build_benchmark(
         if not text:
             continue
         records.append((len(bench.documents), record))
-        bench.documents.append({"id": record["id"], "source": record["source"],
-                                "name": record["name"], "start_line": record["start_line"],
-                                "split": record["split"], "text": text})
+        document = {"id": record["id"], "source": record["source"], "name": record["name"],
+                    "start_line": record["start_line"], "split": record["split"],
+                    "text": text}
+        if record["split"] == "train":
+            # What the translation model learns from (the training split only).
+            document["descriptions"] = descriptions(record["text"], record["name"])
+        bench.documents.append(document)
     rng = random.Random(seed)
     rng.shuffle(records)
     held_out = [(row, r) for row, r in records if r["split"] == split]
@@ -217,33 +221,46 @@ def training_pairs(
     return pairs
 
 
-WEIGHTS = tuple(round(0.1 * step, 1) for step in range(9))  # dense share 0 .. 0.8
+SHARES = tuple(round(0.1 * step, 1) for step in range(9))  # 0 .. 0.8
+
+
+def translation_pairs(bench: SearchBenchmark) -> list[tuple[str, str]]:
+    """(description, code) pairs of the benchmark's training-split documents."""
+    return [(prose, doc["text"]) for doc in bench.documents if doc["split"] == "train"
+            for prose in doc.get("descriptions", ())]
 
 
 def evaluate(
     bench: SearchBenchmark,
     *,
     model_dir: str | Path | None = None,
-    weights: dict[str, float] | None = None,
+    weights: dict[str, dict[str, float]] | None = None,
     batch_size: int = 32,
 ) -> dict[str, Any]:
-    """recall@1/@5/@10 and MRR per query kind for BM25, the encoder and the hybrid.
+    """recall@1/@5/@10 and MRR per query kind for BM25, the encoder, the translation model
+    and the hybrid, on the measuring queries and (as `tuning`) on the tuning queries.
 
-    The hybrid's dense share per query kind (`search.query_kind`: code or prose) is taken
-    from `weights`, or else tuned over `WEIGHTS` on the tuning queries (mean of MRR and
-    recall@5), falling back to `search.DEFAULT_WEIGHTS`. Metrics cover the other queries
-    only. Without `model_dir` only BM25 is measured.
+    The hybrid's dense and translation shares per query kind (`search.query_kind`: code
+    or prose) are taken from `weights`, or else tuned over `SHARES` (summing to at most
+    0.9) on the tuning queries (mean of MRR and recall@5), falling back to
+    `search.DEFAULT_WEIGHTS`. The translation model learns from the training split's
+    documents only. Without `model_dir` the encoder is left out.
     """
     from afs.pretraining.search import (
         BM25,
         DEFAULT_WEIGHTS,
-        fuse,
+        mix,
         query_kind,
         rank_of,
         retrieval_metrics,
+        shares,
+        standardise,
     )
+    from afs.pretraining.translation import TermTranslation
 
     bm25 = BM25.build(bench.texts())
+    pairs = translation_pairs(bench)
+    translation = TermTranslation.build(pairs, bench.texts()) if pairs else None
     scored: list[tuple[dict[str, Any], str, dict[str, np.ndarray]]] = []
     encoder = vectors = None
     if model_dir is not None:
@@ -255,37 +272,49 @@ def evaluate(
         per_mode = {"bm25": bm25.scores(query["text"])}
         if encoder is not None and vectors is not None:
             per_mode["dense"] = vectors @ encoder.encode([query["text"]])[0]
+        if translation is not None:
+            per_mode["translation"] = translation.scores(query["text"])
         scored.append((query, query_kind(query["text"]), per_mode))
-    chosen = dict(DEFAULT_WEIGHTS)
+    chosen = {kind: shares(value) for kind, value in DEFAULT_WEIGHTS.items()}
     tuning = [item for item in scored if item[0].get("tune")]
     if weights is not None:
-        chosen.update(weights)
-    elif tuning and encoder is not None:
+        chosen.update({kind: shares(value) for kind, value in weights.items()})
+    elif tuning:
+        grid = [{"dense": d if encoder is not None else 0.0,
+                 "translation": t if translation is not None else 0.0}
+                for d in SHARES for t in SHARES if d + t <= 0.9]
         for kind in chosen:
-            group = [(q, m) for q, k, m in tuning if k == kind]
+            group = [(q, {m: standardise(np.asarray(v)) for m, v in per.items()})
+                     for q, k, per in tuning if k == kind]
             if not group:
                 continue
 
-            def objective(weight: float, group=group) -> float:
-                metrics = retrieval_metrics([rank_of(fuse(m["bm25"], m["dense"], weight),
-                                                     q["target"]) for q, m in group])
+            def objective(share: dict[str, float], group=group) -> float:
+                metrics = retrieval_metrics([rank_of(mix(z, share), q["target"])
+                                             for q, z in group])
                 return metrics["mrr"] + metrics["recall@5"]
 
-            chosen[kind] = max(WEIGHTS, key=objective)
-    ranks: dict[str, dict[str, list[int]]] = {}
+            chosen[kind] = max(grid, key=objective)
+    for share in chosen.values():  # a part that was not measured has no share
+        share["dense"] *= encoder is not None
+        share["translation"] *= translation is not None
+    ranks: dict[str, dict[str, dict[str, list[int]]]] = {}
     for query, kind, per_mode in scored:
-        if query.get("tune"):
-            continue
-        if "dense" in per_mode:
-            per_mode["hybrid"] = fuse(per_mode["bm25"], per_mode["dense"], chosen[kind])
+        if len(per_mode) > 1:
+            z = {m: standardise(np.asarray(v)) for m, v in per_mode.items()}
+            per_mode["hybrid"] = mix(z, chosen[kind])
+        part = "tuning" if query.get("tune") else "measured"
         for mode, scores in per_mode.items():
-            ranks.setdefault(mode, {}).setdefault(query["kind"], []).append(
-                rank_of(np.asarray(scores), query["target"]))
+            ranks.setdefault(part, {}).setdefault(mode, {}).setdefault(
+                query["kind"], []).append(rank_of(np.asarray(scores), query["target"]))
+
+    def table(part: str) -> dict[str, dict[str, dict[str, float]]]:
+        return {mode: {kind: retrieval_metrics(values) for kind, values in sorted(kinds.items())}
+                for mode, kinds in ranks.get(part, {}).items()}
+
     report: dict[str, Any] = {"counts": bench.counts(), "hybrid_weights": chosen,
-                              "tuning_queries": len(tuning), "modes": {}}
-    for mode, kinds in ranks.items():
-        report["modes"][mode] = {kind: retrieval_metrics(values)
-                                 for kind, values in sorted(kinds.items())}
+                              "tuning_queries": len(tuning), "translation_pairs": len(pairs),
+                              "modes": table("measured"), "tuning": table("tuning")}
     report["best_mode"] = best_mode(report)
     return report
 
