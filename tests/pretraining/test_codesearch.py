@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from afs.errors import InputError
 from afs.pretraining.bm25 import BM25, search_terms
 from afs.pretraining.clones import make_clone, parse_code, read_constants, render, verify_clone
 from afs.pretraining.codesearch import (
@@ -259,3 +260,36 @@ def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_
                          "index.json").read_text())
     assert stored["hybrid_weights"] == report["hybrid_weights"]
     assert json.loads((tmp_path / "report.json").read_text()) == report
+    _query_server_answers_for_the_cli(run, _isolated_afs_state)
+
+
+def _query_server_answers_for_the_cli(run, state: Path) -> None:
+    import threading
+    import time
+
+    from afs.cli.main import run as cli
+    from afs.pretraining.query_server import QueryServer, ask, server_file
+
+    index = state / "pretraining" / "embeddings"
+    local = run("pretrain", "query", "LDA $10", "-k", "2", "--no-server")
+    server = QueryServer(index)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server_file().is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        answers = run("pretrain", "query", "-", "-k", "2", stdin="LDA $10\nrefill the meters\n")
+        assert [a["served"] for a in answers] == [True, True]
+        assert [h["row"] for h in answers[0]["hits"]] == [h["row"] for h in local]
+        assert ask("LDA $10", 2, None, state / "elsewhere") is None  # another index
+        with pytest.raises(InputError, match="mode must be one of"):
+            ask("LDA $10", 2, "nonsense", index)
+        assert cli(["pretrain", "query", "LDA $10", "--mode", "nonsense"]) == 2
+    finally:
+        server.shutdown()
+        thread.join(timeout=30)
+    assert not server_file().exists()
+    # No server any more: the CLI answers by itself.
+    answers = run("pretrain", "query", "-", "-k", "2", stdin="LDA $10\nSTA $20\n")
+    assert [a["served"] for a in answers] == [False, False]

@@ -310,6 +310,31 @@ def benchmark(
     console.print(f"best mode: [bold]{report['best_mode']}[/] ({report['counts']})")
 
 
+@pretrain_app.command("serve")
+def serve(
+    index: Path | None = typer.Option(
+        None, "--index", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
+    ),
+    port: int = typer.Option(0, "--port", help="Loopback port [default: any free one]."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Keep the index and its model loaded on 127.0.0.1; `afs pretrain query` then asks it."""
+    from afs.pretraining.query_server import QueryServer, server_file
+
+    with console.status("Loading the index and its model…") if not as_json else _nothing():
+        server = QueryServer(index or _default("embeddings"), port=port)
+    if as_json:
+        print_json({"url": server.url, "index": str(server.index_dir),
+                    "announced_in": str(server_file())})
+    else:
+        console.print(f"serving {server.index_dir} at {server.url} (Ctrl-C stops); "
+                      "`afs pretrain query` uses it", highlight=False)
+    from contextlib import suppress
+
+    with suppress(KeyboardInterrupt):
+        server.serve_forever()
+
+
 @pretrain_app.command("query")
 def query(
     texts: list[str] = typer.Argument(..., help="Assembly or prose to look up; '-' reads one "
@@ -318,24 +343,40 @@ def query(
         None, "--index", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
     ),
     k: int = typer.Option(5, "-k", help="How many results."),
-    mode: str | None = typer.Option(None, "--mode", help="hybrid | bm25 | dense "
+    mode: str | None = typer.Option(None, "--mode", help="hybrid | bm25 | dense | translation "
                                     "[default: hybrid, the benchmark's winner]."),
+    use_server: bool = typer.Option(True, "--server/--no-server",
+                                    help="Ask a running `afs pretrain serve` [default: yes]."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Find the corpus documents most similar to TEXT (several queries: one process)."""
+    """Find the corpus documents most similar to TEXT (several queries: one process).
+
+    When `afs pretrain serve` runs for the same index, it answers (no model load here).
+    """
     import sys
     import time
 
-    from afs.pretraining.search import CodeSearch
+    from afs.pretraining.query_server import ask
 
-    search = CodeSearch(index or _default("embeddings"))
+    directory = index or _default("embeddings")
     queries = [line.rstrip("\n") for line in sys.stdin if line.strip()] if texts == ["-"] \
         else texts
     answers = []
+    search = None
     for text in queries:
         started = time.perf_counter()
+        served = ask(text, k, mode, directory) if use_server and search is None else None
+        if served is not None:
+            answers.append({"query": text, "mode": served["mode"], "served": True,
+                            "seconds": round(time.perf_counter() - started, 4),
+                            "hits": served["hits"]})
+            continue
+        if search is None:
+            from afs.pretraining.search import CodeSearch
+
+            search = CodeSearch(directory)
         hits = search.query(text, k, mode)
-        answers.append({"query": text, "mode": mode or search.default_mode,
+        answers.append({"query": text, "mode": mode or search.default_mode, "served": False,
                         "seconds": round(time.perf_counter() - started, 4), "hits": hits})
     if as_json:
         print_json(answers if len(answers) > 1 else answers[0]["hits"])
