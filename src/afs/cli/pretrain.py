@@ -209,20 +209,23 @@ def contrastive(
         None, "--output", "-o", help="Where the tuned model goes "
         "[default: $AFS_HOME/pretraining/retrieval]."
     ),
-    steps: int = typer.Option(300, "--steps"),
-    batch_size: int = typer.Option(32, "--batch-size"),
+    steps: int = typer.Option(150, "--steps"),
+    batch_size: int = typer.Option(16, "--batch-size"),
     lr: float = typer.Option(3e-4, "--lr"),
-    max_length: int = typer.Option(256, "--max-length", help="Tokens per text."),
+    max_length: int = typer.Option(128, "--max-length", help="Tokens per text."),
+    descriptions: bool = typer.Option(
+        False, "--descriptions/--clones-only",
+        help="Also train on (description, code) pairs [default: clone pairs only]."),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Contrastive stage after MLM: routines and their rewrites, descriptions and code."""
+    """Contrastive stage after MLM: routines and their rewrites (in-batch negatives)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from afs.pretraining.contrastive import ContrastiveConfig, corpus_pairs, train_contrastive
 
     config = ContrastiveConfig(steps=steps, batch_size=batch_size, lr=lr,
-                               max_length=max_length, seed=seed)
+                               max_length=max_length, descriptions=descriptions, seed=seed)
     with console.status("Making training pairs…", spinner="dots") if not as_json else \
             _nothing():
         pairs = corpus_pairs(corpus or _default("corpus"), config)

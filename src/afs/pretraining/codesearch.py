@@ -198,12 +198,14 @@ def training_pairs(
     *,
     constants: dict[str, str] | None = None,
     clones_per_routine: int = 2,
+    with_descriptions: bool = True,
     seed: int = 0,
 ) -> list[tuple[str, str]]:
     """(query, document) positives for contrastive training from corpus records.
 
-    Each parseable routine gives `clones_per_routine` (unverified) rewrites of itself; each
-    prose comment block gives (block, the document without comments).
+    Each parseable routine gives `clones_per_routine` (unverified) rewrites of itself; with
+    `with_descriptions`, each prose comment block and label gives (words, the document
+    without comments).
     """
     rng = random.Random(seed)
     pairs: list[tuple[str, str]] = []
@@ -211,8 +213,9 @@ def training_pairs(
         text = code_only(record["text"], record["name"])
         if not text:
             continue
-        for prose in descriptions(record["text"], record["name"]):
-            pairs.append((prose, text))
+        if with_descriptions:
+            for prose in descriptions(record["text"], record["name"]):
+                pairs.append((prose, text))
         lines = parse_code(code_only(record["text"]))
         if lines and len(lines) >= 4:
             for _ in range(clones_per_routine):
