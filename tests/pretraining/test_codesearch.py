@@ -219,6 +219,13 @@ def test_contrastive_stage_pulls_pairs_together(built_corpus: Path, tokenizer_di
 
     assert mean_rank(tmp_path / "retrieval") < mean_rank(mlm["model_dir"])
 
+    # Texts are batched by length; each row still belongs to its own text.
+    encoder = TextEncoder(tmp_path / "retrieval")
+    texts = [probe[0][1], "LDA $10", probe[1][1] * 3, probe[2][0]]
+    together = encoder.encode(texts, batch_size=2)
+    alone = np.stack([encoder.encode([text])[0] for text in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
 
 def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_path: Path,
                                                          _isolated_afs_state):
