@@ -248,6 +248,10 @@ def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_
     tuned = run("pretrain", "contrastive", "--steps", "3", "--batch-size", "4",
                 "--max-length", "64")
     assert Path(tuned["model_dir"]) == _isolated_afs_state / "pretraining" / "retrieval"
+    from afs.pretraining.embeddings import TextEncoder
+
+    # Embedded as long as the contrastive stage saw texts (the MLM context is 128).
+    assert TextEncoder(tuned["model_dir"]).max_length == 64
     index = run("pretrain", "embed")
     assert Path(index["model_dir"]) == Path(tuned["model_dir"]).resolve()
     for mode in ("bm25", "dense", "translation", "hybrid"):

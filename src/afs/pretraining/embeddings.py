@@ -53,6 +53,13 @@ class TextEncoder:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
         self.max_length = self.model.config.max_position_embeddings
+        tuned = path / "contrastive.json"
+        if tuned.is_file():
+            # Texts as long as the contrastive stage saw them: the vectors it shaped, and
+            # on a CPU about half the cost of the full context for long routines.
+            trained = json.loads(tuned.read_text()).get("config", {}).get("max_length")
+            if trained:
+                self.max_length = min(self.max_length, int(trained))
         self.dim = self.model.config.hidden_size
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
