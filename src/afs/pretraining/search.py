@@ -40,8 +40,8 @@ def standardise(scores: np.ndarray) -> np.ndarray:
 # rest), as tuned on the US disassembly's benchmark (its tuning queries): the encoder
 # helps with code, the translation model with prose.
 DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "code": {"dense": 0.5, "translation": 0.0},
-    "prose": {"dense": 0.0, "translation": 0.6},
+    "code": {"dense": 0.5, "translation": 0.1},
+    "prose": {"dense": 0.0, "translation": 0.8},
 }
 _MNEMONIC_LINE = re.compile(r"^\s*(?:[A-Za-z_.][\w.]*:\s*)?([A-Za-z]{3})(?:\.[bwl])?\b",
                             re.IGNORECASE)
