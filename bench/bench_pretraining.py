@@ -120,11 +120,18 @@ def _gpu(root: Path, corpus: Path) -> dict[str, Any]:
     return {"device": name, "peak_bf16_flops": peak, "runs": runs}
 
 
-def _cli_seconds(args: list[str], env: dict[str, str]) -> float:
+def _cli_seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one `afs` process (CPU time: on a loaded machine the wall
+    time measures the other jobs as much as this one)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "afs", *args], env=env, check=True,
                    capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def _query_latency(root: Path, corpus: Path, model_dir: str) -> dict[str, Any]:
@@ -166,9 +173,12 @@ def _query_latency(root: Path, corpus: Path, model_dir: str) -> dict[str, Any]:
             os.environ["AFS_HOME"] = previous
     return {
         "documents": len(search.index),
-        "cli_model_reload_per_query_s": round(statistics.median(reload), 3),
-        "cli_with_server_s": round(statistics.median(served), 3),
-        "cli_with_server_max_s": round(max(served), 3),
+        "load_average": round(os.getloadavg()[0], 2),
+        "cli_model_reload_per_query_s": round(statistics.median(w for w, _ in reload), 3),
+        "cli_model_reload_per_query_cpu_s": round(statistics.median(c for _, c in reload), 3),
+        "cli_with_server_s": round(statistics.median(w for w, _ in served), 3),
+        "cli_with_server_cpu_s": round(statistics.median(c for _, c in served), 3),
+        "cli_with_server_max_s": round(max(w for w, _ in served), 3),
         "in_process_after_first_s": round(statistics.median(in_process), 4),
     }
 
