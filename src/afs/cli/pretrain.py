@@ -21,9 +21,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _default(name: str) -> Path:
-    from afs.pretraining.corpus_builder import pretraining_dir
+    # afs.paths, not afs.pretraining: a query answered by the server imports no numpy.
+    from afs.paths import state_path
 
-    return pretraining_dir(name)
+    return state_path("pretraining", name)
 
 
 def _trained_model() -> Path:
@@ -332,8 +333,12 @@ def serve(
     else:
         console.print(f"serving {server.index_dir} at {server.url} (Ctrl-C stops); "
                       "`afs pretrain query` uses it", highlight=False)
+    import signal
+    import sys
     from contextlib import suppress
 
+    # `kill` stops it like Ctrl-C does: the announcement file is removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with suppress(KeyboardInterrupt):
         server.serve_forever()
 
