@@ -12,15 +12,9 @@ import pytest
 from afs.errors import InputError
 from afs.pretraining.bm25 import BM25, search_terms
 from afs.pretraining.clones import make_clone, parse_code, read_constants, render, verify_clone
-from afs.pretraining.codesearch import (
-    build_benchmark,
-    code_only,
-    descriptions,
-    evaluate,
-    label_words,
-    training_pairs,
-)
+from afs.pretraining.codesearch import build_benchmark, evaluate, training_pairs
 from afs.pretraining.parsers import DisassemblyParser, LineKind, classify, strip_address
+from afs.pretraining.routine_text import code_only, descriptions, label_words
 from afs.pretraining.search import fuse, query_kind, rank_of, retrieval_metrics, top_k
 from afs.pretraining.translation import TermTranslation
 

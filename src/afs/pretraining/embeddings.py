@@ -184,7 +184,7 @@ def _translation(corpus_dir: Path, splits: Sequence[str]) -> Any:
     """The word-to-code translation model of the training split's descriptions, over
     every row of the index (None when the training split describes nothing)."""
     from afs.jsonl import iter_jsonl
-    from afs.pretraining.codesearch import code_only, descriptions
+    from afs.pretraining.routine_text import code_only, descriptions
     from afs.pretraining.translation import TermTranslation
 
     pairs = [(prose, code_only(record["text"], record["name"] or ""))
