@@ -305,12 +305,15 @@ def benchmark(
     if as_json:
         print_json(report)
         return
-    table = Table("mode", "queries", "kind", "recall@1", "recall@5", "MRR")
-    for mode, kinds in report["modes"].items():
-        for kind, metrics in kinds.items():
-            table.add_row(mode, str(metrics["queries"]), kind, f"{metrics['recall@1']:.3f}",
-                          f"{metrics['recall@5']:.3f}", f"{metrics['mrr']:.3f}")
-    console.print(table)
+    for part, title in (("modes", "measuring queries"), ("tuning", "tuning queries")):
+        if not report.get(part):
+            continue
+        table = Table("mode", "queries", "kind", "recall@1", "recall@5", "MRR", title=title)
+        for mode, kinds in report[part].items():
+            for kind, metrics in kinds.items():
+                table.add_row(mode, str(metrics["queries"]), kind, f"{metrics['recall@1']:.3f}",
+                              f"{metrics['recall@5']:.3f}", f"{metrics['mrr']:.3f}")
+        console.print(table)
     console.print(f"best mode: [bold]{report['best_mode']}[/] ({report['counts']})")
 
 
