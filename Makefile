@@ -6,7 +6,7 @@ STAMP := $(VENV)/.afs-installed
 ORACLE_SETUP := ../shared/oracle/setup.sh
 
 .PHONY: setup run test lint bench oracle-soak clean browser asar-corpus fuzz lint-disassembly \
-	e2e-local
+	e2e-local codesearch
 
 setup: $(STAMP)
 
@@ -78,6 +78,12 @@ asar-corpus: setup
 		"[Z3R=/path/to/z3randomizer]"; exit 2; }
 	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py $(if $(USDASM),--usdasm "$(USDASM)") \
 		$(if $(Z3R),--z3randomizer "$(Z3R)")
+
+# The README's pre-training pipeline on usdasm, timed step by step, then the code-search
+# benchmark (not in CI; needs its checkout): bench/results/codesearch_pipeline.json.
+codesearch: setup
+	@test -d "$(USDASM)" || { echo "usage: make codesearch USDASM=/path/to/usdasm"; exit 2; }
+	$(BIN)/python scripts/codesearch_pipeline.py --usdasm "$(USDASM)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

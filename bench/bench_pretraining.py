@@ -1,4 +1,8 @@
-"""Pre-training throughput: corpus builder MB/s, and MLM training tokens/s.
+"""Pre-training throughput: corpus builder MB/s, MLM training tokens/s, query latency.
+
+Query latency: `afs pretrain query` as a user runs it, each query a new process, with
+the model reloaded per query (`--no-server`, the baseline) and with `afs pretrain serve`
+running; and `CodeSearch.query` inside one process after its first call.
 
 On a CPU: the tiny preset. With a CUDA GPU present, also the small (and base) presets in
 bf16, with model FLOPs utilisation against the GPU's dense bf16 peak. Everything runs on
@@ -8,13 +12,19 @@ a generated ALTTP-style corpus, so the figures need no data set.
 from __future__ import annotations
 
 import os
+import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 CORPUS_FILES = 200  # ~1.1 MB of assembly
 TRAIN_STEPS = 60
+QUERIES = ("LDA.b #$80 : STA.w $2115", "decrement link's health", "STZ.w $0B89,X : RTS",
+           "play a sound effect", "LDA.l $7EF36D : SEC : SBC.b #$08")
 # Dense bf16 peak per GPU, from the vendors' data sheets (without sparsity).
 PEAK_BF16_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12, "L4": 121e12}
 
@@ -110,6 +120,69 @@ def _gpu(root: Path, corpus: Path) -> dict[str, Any]:
     return {"device": name, "peak_bf16_flops": peak, "runs": runs}
 
 
+def _cli_seconds(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one `afs` process (CPU time: on a loaded machine the wall
+    time measures the other jobs as much as this one)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "afs", *args], env=env, check=True,
+                   capture_output=True)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _query_latency(root: Path, corpus: Path, model_dir: str) -> dict[str, Any]:
+    """Seconds per `afs pretrain query` (a new process each), without and with the server."""
+    from afs.pretraining.embeddings import export_embeddings
+    from afs.pretraining.query_server import QueryServer, server_file
+    from afs.pretraining.search import CodeSearch
+
+    index = root / "index"
+    export_embeddings(model_dir, corpus, index)
+    env = {**os.environ, "AFS_HOME": str(root / "afs_home"),
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    previous = os.environ.get("AFS_HOME")
+    os.environ["AFS_HOME"] = env["AFS_HOME"]  # the server announces itself there
+    try:
+        base = ["pretrain", "query", "--index", str(index), "--json"]
+        reload = [_cli_seconds([*base, "--no-server", text], env) for text in QUERIES[:3]]
+        server = QueryServer(index)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        while not server_file().is_file():
+            time.sleep(0.01)
+        try:
+            served = [_cli_seconds([*base, text], env) for text in QUERIES]
+        finally:
+            server.shutdown()
+            thread.join()
+        search = CodeSearch(index)
+        search.query(QUERIES[0])
+        in_process = []
+        for text in QUERIES * 4:
+            started = time.perf_counter()
+            search.query(text)
+            in_process.append(time.perf_counter() - started)
+    finally:
+        if previous is None:
+            os.environ.pop("AFS_HOME", None)
+        else:
+            os.environ["AFS_HOME"] = previous
+    return {
+        "documents": len(search.index),
+        "load_average": round(os.getloadavg()[0], 2),
+        "cli_model_reload_per_query_s": round(statistics.median(w for w, _ in reload), 3),
+        "cli_model_reload_per_query_cpu_s": round(statistics.median(c for _, c in reload), 3),
+        "cli_with_server_s": round(statistics.median(w for w, _ in served), 3),
+        "cli_with_server_cpu_s": round(statistics.median(c for _, c in served), 3),
+        "cli_with_server_max_s": round(max(w for w, _ in served), 3),
+        "in_process_after_first_s": round(statistics.median(in_process), 4),
+    }
+
+
 def run() -> dict[str, Any]:
     import torch
 
@@ -118,10 +191,11 @@ def run() -> dict[str, Any]:
         os.environ.setdefault("AFS_HOME", str(root / "afs_home"))
         corpus, corpus_figures = _corpus(root)
         cpu = _train(corpus, root / "cpu-tiny", "tiny", cpu=True)
-        cpu.pop("model_dir")
+        model_dir = cpu.pop("model_dir")
         result: dict[str, Any] = {
             "corpus_builder": corpus_figures,
             "cpu_tiny": {**cpu, "torch_threads": torch.get_num_threads()},
+            "query_latency": _query_latency(root, corpus, model_dir),
         }
         if torch.cuda.is_available():
             result["gpu"] = _gpu(root, corpus)

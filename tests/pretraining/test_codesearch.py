@@ -9,18 +9,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from afs.errors import InputError
 from afs.pretraining.bm25 import BM25, search_terms
 from afs.pretraining.clones import make_clone, parse_code, read_constants, render, verify_clone
-from afs.pretraining.codesearch import (
-    build_benchmark,
-    code_only,
-    descriptions,
-    evaluate,
-    label_words,
-    training_pairs,
-)
+from afs.pretraining.codesearch import build_benchmark, evaluate, training_pairs
 from afs.pretraining.parsers import DisassemblyParser, LineKind, classify, strip_address
+from afs.pretraining.routine_text import code_only, descriptions, label_words
 from afs.pretraining.search import fuse, query_kind, rank_of, retrieval_metrics, top_k
+from afs.pretraining.translation import TermTranslation
 
 # Written for these tests (usdasm's layout: an address before every line).
 PREFIXED = """\
@@ -118,6 +114,30 @@ def test_query_kind_tells_code_from_prose():
     assert query_kind("link handle sword cooldown") == "prose"
 
 
+def test_translation_model_links_words_to_code_that_never_spells_them(tmp_path: Path):
+    pairs = [("take health away", "LDA.l $7EF36D\nSEC\nSBC.b #$08\nSTA.l $7EF36D"),
+             ("restore health", "LDA.l $7EF36C\nSTA.l $7EF36D"),
+             ("play a sound", "LDA.b #$2C\nSTA.w $012E"),
+             ("play the sound again", "LDA.b #$1B\nSTA.w $012E"),
+             ("spawn a sprite", "JSL Sprite_SpawnDynamically\nBMI .exit")]
+    documents = ["LDA.l $7EF36D\nDEC A\nSTA.l $7EF36D", "LDA.b #$10\nSTA.w $012E",
+                 "LDA.b $22\nSTA.b $20"]
+    model = TermTranslation.build(pairs, documents)
+    # Neither "health" nor "sound" occurs in any document: BM25 has nothing to go on.
+    assert not BM25.build(documents).scores("health").any()
+    assert int(top_k(model.scores("health"), 1)[0]) == 0
+    assert int(top_k(model.scores("sound"), 1)[0]) == 1
+    assert not model.scores("unheard words").any()  # unknown words add nothing
+    model.save(tmp_path)
+    again = TermTranslation.load(tmp_path)
+    assert again is not None and np.allclose(again.scores("health"), model.scores("health"))
+    assert TermTranslation.load(tmp_path / "elsewhere") is None
+    # The hybrid with a translation share ranks what only the model found.
+    fused = fuse(BM25.build(documents).scores("health"), translation=model.scores("health"),
+                 weight=0.0, translation_weight=0.8)
+    assert int(top_k(fused, 1)[0]) == 0
+
+
 def test_bm25_index_round_trips(tmp_path: Path):
     index = BM25.build(["LDA $10", "STA $20", "LDA $10\nLDA $10"])
     index.save(tmp_path)
@@ -140,8 +160,9 @@ def test_benchmark_generator_makes_verified_queries_with_targets(small_bench):
         assert target["id"] == query["target_id"] and target["split"] == "train"
         if query["kind"] == "description":
             assert query["text"] not in target["text"]  # comments and own label removed
-    report = evaluate(small_bench)
-    assert set(report["modes"]) == {"bm25"}
+    report = evaluate(small_bench)  # no encoder: BM25, translation and their hybrid
+    assert set(report["modes"]) == {"bm25", "translation", "hybrid"}
+    assert report["hybrid_weights"]["code"]["dense"] == 0
     assert 0 < report["modes"]["bm25"]["clone"]["mrr"] <= 1
 
 
@@ -192,6 +213,13 @@ def test_contrastive_stage_pulls_pairs_together(built_corpus: Path, tokenizer_di
 
     assert mean_rank(tmp_path / "retrieval") < mean_rank(mlm["model_dir"])
 
+    # Texts are batched by length; each row still belongs to its own text.
+    encoder = TextEncoder(tmp_path / "retrieval")
+    texts = [probe[0][1], "LDA $10", probe[1][1] * 3, probe[2][0]]
+    together = encoder.encode(texts, batch_size=2)
+    alone = np.stack([encoder.encode([text])[0] for text in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
 
 def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_path: Path,
                                                          _isolated_afs_state):
@@ -214,9 +242,13 @@ def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_
     tuned = run("pretrain", "contrastive", "--steps", "3", "--batch-size", "4",
                 "--max-length", "64")
     assert Path(tuned["model_dir"]) == _isolated_afs_state / "pretraining" / "retrieval"
+    from afs.pretraining.embeddings import TextEncoder
+
+    # Embedded as long as the contrastive stage saw texts (the MLM context is 128).
+    assert TextEncoder(tuned["model_dir"]).max_length == 64
     index = run("pretrain", "embed")
     assert Path(index["model_dir"]) == Path(tuned["model_dir"]).resolve()
-    for mode in ("bm25", "dense", "hybrid"):
+    for mode in ("bm25", "dense", "translation", "hybrid"):
         hits = run("pretrain", "query", "LDA.b #$80 : STA.w $2115", "-k", "3", "--mode", mode)
         assert len(hits) == 3 and hits[0]["score"] >= hits[2]["score"]
     answers = run("pretrain", "query", "-", "-k", "2", stdin="LDA $10\nrefill the meters\n")
@@ -225,10 +257,44 @@ def test_embed_query_and_benchmark_from_the_command_line(asm_sources: Path, tmp_
     report = run("pretrain", "benchmark", "--source", str(asm_sources), "--clones", "3",
                  "--descriptions", "3", "--tune-fraction", "0.5",
                  "--output", str(tmp_path / "report.json"))
-    assert set(report["modes"]) == {"bm25", "dense", "hybrid"}
+    assert set(report["modes"]) == {"bm25", "dense", "translation", "hybrid"}
+    assert set(report["tuning"]) == set(report["modes"]) and report["translation_pairs"] > 0
     assert report["tuning_queries"] >= 1
     assert set(report["hybrid_weights"]) == {"code", "prose"}
     stored = json.loads((_isolated_afs_state / "pretraining" / "embeddings" /
                          "index.json").read_text())
     assert stored["hybrid_weights"] == report["hybrid_weights"]
     assert json.loads((tmp_path / "report.json").read_text()) == report
+    _query_server_answers_for_the_cli(run, _isolated_afs_state)
+
+
+def _query_server_answers_for_the_cli(run, state: Path) -> None:
+    import threading
+    import time
+
+    from afs.cli.main import run as cli
+    from afs.pretraining.query_server import QueryServer, ask, server_file
+
+    index = state / "pretraining" / "embeddings"
+    local = run("pretrain", "query", "LDA $10", "-k", "2", "--no-server")
+    server = QueryServer(index)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server_file().is_file() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        answers = run("pretrain", "query", "-", "-k", "2", stdin="LDA $10\nrefill the meters\n")
+        assert [a["served"] for a in answers] == [True, True]
+        assert [h["row"] for h in answers[0]["hits"]] == [h["row"] for h in local]
+        assert ask("LDA $10", 2, None, state / "elsewhere") is None  # another index
+        with pytest.raises(InputError, match="mode must be one of"):
+            ask("LDA $10", 2, "nonsense", index)
+        assert cli(["pretrain", "query", "LDA $10", "--mode", "nonsense"]) == 2
+    finally:
+        server.shutdown()
+        thread.join(timeout=30)
+    assert not server_file().exists()
+    # No server any more: the CLI answers by itself.
+    answers = run("pretrain", "query", "-", "-k", "2", stdin="LDA $10\nSTA $20\n")
+    assert [a["served"] for a in answers] == [False, False]

@@ -21,9 +21,10 @@ def register(app: typer.Typer) -> None:
 
 
 def _default(name: str) -> Path:
-    from afs.pretraining.corpus_builder import pretraining_dir
+    # afs.paths, not afs.pretraining: a query answered by the server imports no numpy.
+    from afs.paths import state_path
 
-    return pretraining_dir(name)
+    return state_path("pretraining", name)
 
 
 def _trained_model() -> Path:
@@ -209,20 +210,23 @@ def contrastive(
         None, "--output", "-o", help="Where the tuned model goes "
         "[default: $AFS_HOME/pretraining/retrieval]."
     ),
-    steps: int = typer.Option(300, "--steps"),
-    batch_size: int = typer.Option(32, "--batch-size"),
+    steps: int = typer.Option(150, "--steps"),
+    batch_size: int = typer.Option(16, "--batch-size"),
     lr: float = typer.Option(3e-4, "--lr"),
-    max_length: int = typer.Option(256, "--max-length", help="Tokens per text."),
+    max_length: int = typer.Option(128, "--max-length", help="Tokens per text."),
+    descriptions: bool = typer.Option(
+        False, "--descriptions/--clones-only",
+        help="Also train on (description, code) pairs [default: clone pairs only]."),
     seed: int = typer.Option(0, "--seed"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Contrastive stage after MLM: routines and their rewrites, descriptions and code."""
+    """Contrastive stage after MLM: routines and their rewrites (in-batch negatives)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from afs.pretraining.contrastive import ContrastiveConfig, corpus_pairs, train_contrastive
 
     config = ContrastiveConfig(steps=steps, batch_size=batch_size, lr=lr,
-                               max_length=max_length, seed=seed)
+                               max_length=max_length, descriptions=descriptions, seed=seed)
     with console.status("Making training pairs…", spinner="dots") if not as_json else \
             _nothing():
         pairs = corpus_pairs(corpus or _default("corpus"), config)
@@ -301,13 +305,45 @@ def benchmark(
     if as_json:
         print_json(report)
         return
-    table = Table("mode", "queries", "kind", "recall@1", "recall@5", "MRR")
-    for mode, kinds in report["modes"].items():
-        for kind, metrics in kinds.items():
-            table.add_row(mode, str(metrics["queries"]), kind, f"{metrics['recall@1']:.3f}",
-                          f"{metrics['recall@5']:.3f}", f"{metrics['mrr']:.3f}")
-    console.print(table)
+    for part, title in (("modes", "measuring queries"), ("tuning", "tuning queries")):
+        if not report.get(part):
+            continue
+        table = Table("mode", "queries", "kind", "recall@1", "recall@5", "MRR", title=title)
+        for mode, kinds in report[part].items():
+            for kind, metrics in kinds.items():
+                table.add_row(mode, str(metrics["queries"]), kind, f"{metrics['recall@1']:.3f}",
+                              f"{metrics['recall@5']:.3f}", f"{metrics['mrr']:.3f}")
+        console.print(table)
     console.print(f"best mode: [bold]{report['best_mode']}[/] ({report['counts']})")
+
+
+@pretrain_app.command("serve")
+def serve(
+    index: Path | None = typer.Option(
+        None, "--index", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
+    ),
+    port: int = typer.Option(0, "--port", help="Loopback port [default: any free one]."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Keep the index and its model loaded on 127.0.0.1; `afs pretrain query` then asks it."""
+    from afs.pretraining.query_server import QueryServer, server_file
+
+    with console.status("Loading the index and its model…") if not as_json else _nothing():
+        server = QueryServer(index or _default("embeddings"), port=port)
+    if as_json:
+        print_json({"url": server.url, "index": str(server.index_dir),
+                    "announced_in": str(server_file())})
+    else:
+        console.print(f"serving {server.index_dir} at {server.url} (Ctrl-C stops); "
+                      "`afs pretrain query` uses it", highlight=False)
+    import signal
+    import sys
+    from contextlib import suppress
+
+    # `kill` stops it like Ctrl-C does: the announcement file is removed on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with suppress(KeyboardInterrupt):
+        server.serve_forever()
 
 
 @pretrain_app.command("query")
@@ -318,24 +354,40 @@ def query(
         None, "--index", help="Index directory [default: $AFS_HOME/pretraining/embeddings]."
     ),
     k: int = typer.Option(5, "-k", help="How many results."),
-    mode: str | None = typer.Option(None, "--mode", help="hybrid | bm25 | dense "
+    mode: str | None = typer.Option(None, "--mode", help="hybrid | bm25 | dense | translation "
                                     "[default: hybrid, the benchmark's winner]."),
+    use_server: bool = typer.Option(True, "--server/--no-server",
+                                    help="Ask a running `afs pretrain serve` [default: yes]."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Find the corpus documents most similar to TEXT (several queries: one process)."""
+    """Find the corpus documents most similar to TEXT (several queries: one process).
+
+    When `afs pretrain serve` runs for the same index, it answers (no model load here).
+    """
     import sys
     import time
 
-    from afs.pretraining.search import CodeSearch
+    from afs.pretraining.query_server import ask
 
-    search = CodeSearch(index or _default("embeddings"))
+    directory = index or _default("embeddings")
     queries = [line.rstrip("\n") for line in sys.stdin if line.strip()] if texts == ["-"] \
         else texts
     answers = []
+    search = None
     for text in queries:
         started = time.perf_counter()
+        served = ask(text, k, mode, directory) if use_server and search is None else None
+        if served is not None:
+            answers.append({"query": text, "mode": served["mode"], "served": True,
+                            "seconds": round(time.perf_counter() - started, 4),
+                            "hits": served["hits"]})
+            continue
+        if search is None:
+            from afs.pretraining.search import CodeSearch
+
+            search = CodeSearch(directory)
         hits = search.query(text, k, mode)
-        answers.append({"query": text, "mode": mode or search.default_mode,
+        answers.append({"query": text, "mode": mode or search.default_mode, "served": False,
                         "seconds": round(time.perf_counter() - started, 4), "hits": hits})
     if as_json:
         print_json(answers if len(answers) > 1 else answers[0]["hits"])

@@ -6,25 +6,31 @@
     stats = corpus.get_statistics()
     result = EncoderPretrainer(corpus, PretrainConfig(preset="tiny")).train()
 
-The corpus side needs only numpy; the trainer and embeddings import torch and
-transformers, so they load on first use.
+Everything loads on first use: the trainer and embeddings import torch and transformers,
+and even the corpus side (numpy, tokenizers) is more than `afs pretrain query` needs when
+it only asks a running query server.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from afs.pretraining.corpus_builder import CorpusBuilder, CorpusConfig, load_corpus_dataset
-from afs.pretraining.parsers import ConversationParser, DisassemblyParser, Document
-
 if TYPE_CHECKING:
     from afs.pretraining.codesearch import build_benchmark
     from afs.pretraining.contrastive import ContrastiveConfig, train_contrastive
+    from afs.pretraining.corpus_builder import CorpusBuilder, CorpusConfig, load_corpus_dataset
     from afs.pretraining.embeddings import EmbeddingIndex, TextEncoder, export_embeddings
     from afs.pretraining.encoder_trainer import EncoderPretrainer, PretrainConfig
+    from afs.pretraining.parsers import ConversationParser, DisassemblyParser, Document
     from afs.pretraining.search import CodeSearch
 
 _LAZY = {
+    "CorpusBuilder": "afs.pretraining.corpus_builder",
+    "CorpusConfig": "afs.pretraining.corpus_builder",
+    "load_corpus_dataset": "afs.pretraining.corpus_builder",
+    "ConversationParser": "afs.pretraining.parsers",
+    "DisassemblyParser": "afs.pretraining.parsers",
+    "Document": "afs.pretraining.parsers",
     "EncoderPretrainer": "afs.pretraining.encoder_trainer",
     "PretrainConfig": "afs.pretraining.encoder_trainer",
     "EmbeddingIndex": "afs.pretraining.embeddings",

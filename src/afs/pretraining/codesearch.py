@@ -22,7 +22,6 @@ stage trains on (half of them may tune the hybrid's weights, the rest measure);
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,57 +30,7 @@ from typing import Any
 import numpy as np
 
 from afs.pretraining.clones import make_clone, parse_code, read_constants, render, verify_clone
-from afs.pretraining.parsers import LineKind, classify, split_comment
-
-_PROSE_WORD = re.compile(r"[A-Za-z]{3,}")
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-MIN_DESCRIPTION_WORDS = 4
-
-
-def code_only(text: str, name: str = "") -> str:
-    """A document without its comments and without the definition of its own label."""
-    kept = []
-    own = f"{name}:" if name else None
-    for line in text.splitlines():
-        if classify(line) in (LineKind.COMMENT, LineKind.SEPARATOR):
-            continue
-        code = split_comment(line)[0].rstrip()
-        if own and code.strip() == own:
-            continue
-        kept.append(code)
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
-
-
-def label_words(name: str) -> str:
-    """A label read as words: `Link_HandleSwordCooldown` -> "link handle sword cooldown"."""
-    parts = [p.lower() for piece in re.split(r"[_.]", name) for p in _CAMEL.findall(piece)]
-    return " ".join(parts)
-
-
-def _is_code(text: str) -> bool:
-    return sum(classify(line) is LineKind.CODE for line in text.splitlines()) >= 3
-
-
-def descriptions(text: str, name: str = "") -> list[str]:
-    """What a code document is said to do: its prose comment blocks (a few words at
-    least) and its label read as words (two words at least)."""
-    if not _is_code(text):
-        return []
-    blocks: list[list[str]] = [[]]
-    for line in text.splitlines():
-        if classify(line) is LineKind.COMMENT:
-            blocks[-1].append(line.strip().lstrip(";").strip())
-        elif blocks[-1]:
-            blocks.append([])
-    found = []
-    for block in blocks:
-        prose = " ".join(block).strip()
-        if len(_PROSE_WORD.findall(prose)) >= MIN_DESCRIPTION_WORDS:
-            found.append(prose)
-    words = label_words(name)
-    if len(_PROSE_WORD.findall(words)) >= 2:
-        found.append(words)
-    return found
+from afs.pretraining.routine_text import code_only, descriptions
 
 
 @dataclass
@@ -149,9 +98,13 @@ def build_benchmark(
         if not text:
             continue
         records.append((len(bench.documents), record))
-        bench.documents.append({"id": record["id"], "source": record["source"],
-                                "name": record["name"], "start_line": record["start_line"],
-                                "split": record["split"], "text": text})
+        document = {"id": record["id"], "source": record["source"], "name": record["name"],
+                    "start_line": record["start_line"], "split": record["split"],
+                    "text": text}
+        if record["split"] == "train":
+            # What the translation model learns from (the training split only).
+            document["descriptions"] = descriptions(record["text"], record["name"])
+        bench.documents.append(document)
     rng = random.Random(seed)
     rng.shuffle(records)
     held_out = [(row, r) for row, r in records if r["split"] == split]
@@ -194,12 +147,14 @@ def training_pairs(
     *,
     constants: dict[str, str] | None = None,
     clones_per_routine: int = 2,
+    with_descriptions: bool = True,
     seed: int = 0,
 ) -> list[tuple[str, str]]:
     """(query, document) positives for contrastive training from corpus records.
 
-    Each parseable routine gives `clones_per_routine` (unverified) rewrites of itself; each
-    prose comment block gives (block, the document without comments).
+    Each parseable routine gives `clones_per_routine` (unverified) rewrites of itself; with
+    `with_descriptions`, each prose comment block and label gives (words, the document
+    without comments).
     """
     rng = random.Random(seed)
     pairs: list[tuple[str, str]] = []
@@ -207,8 +162,9 @@ def training_pairs(
         text = code_only(record["text"], record["name"])
         if not text:
             continue
-        for prose in descriptions(record["text"], record["name"]):
-            pairs.append((prose, text))
+        if with_descriptions:
+            for prose in descriptions(record["text"], record["name"]):
+                pairs.append((prose, text))
         lines = parse_code(code_only(record["text"]))
         if lines and len(lines) >= 4:
             for _ in range(clones_per_routine):
@@ -217,33 +173,46 @@ def training_pairs(
     return pairs
 
 
-WEIGHTS = tuple(round(0.1 * step, 1) for step in range(9))  # dense share 0 .. 0.8
+SHARES = tuple(round(0.1 * step, 1) for step in range(9))  # 0 .. 0.8
+
+
+def translation_pairs(bench: SearchBenchmark) -> list[tuple[str, str]]:
+    """(description, code) pairs of the benchmark's training-split documents."""
+    return [(prose, doc["text"]) for doc in bench.documents if doc["split"] == "train"
+            for prose in doc.get("descriptions", ())]
 
 
 def evaluate(
     bench: SearchBenchmark,
     *,
     model_dir: str | Path | None = None,
-    weights: dict[str, float] | None = None,
+    weights: dict[str, dict[str, float]] | None = None,
     batch_size: int = 32,
 ) -> dict[str, Any]:
-    """recall@1/@5/@10 and MRR per query kind for BM25, the encoder and the hybrid.
+    """recall@1/@5/@10 and MRR per query kind for BM25, the encoder, the translation model
+    and the hybrid, on the measuring queries and (as `tuning`) on the tuning queries.
 
-    The hybrid's dense share per query kind (`search.query_kind`: code or prose) is taken
-    from `weights`, or else tuned over `WEIGHTS` on the tuning queries (mean of MRR and
-    recall@5), falling back to `search.DEFAULT_WEIGHTS`. Metrics cover the other queries
-    only. Without `model_dir` only BM25 is measured.
+    The hybrid's dense and translation shares per query kind (`search.query_kind`: code
+    or prose) are taken from `weights`, or else tuned over `SHARES` (summing to at most
+    0.9) on the tuning queries (mean of MRR and recall@5), falling back to
+    `search.DEFAULT_WEIGHTS`. The translation model learns from the training split's
+    documents only. Without `model_dir` the encoder is left out.
     """
     from afs.pretraining.search import (
         BM25,
         DEFAULT_WEIGHTS,
-        fuse,
+        mix,
         query_kind,
         rank_of,
         retrieval_metrics,
+        shares,
+        standardise,
     )
+    from afs.pretraining.translation import TermTranslation
 
     bm25 = BM25.build(bench.texts())
+    pairs = translation_pairs(bench)
+    translation = TermTranslation.build(pairs, bench.texts()) if pairs else None
     scored: list[tuple[dict[str, Any], str, dict[str, np.ndarray]]] = []
     encoder = vectors = None
     if model_dir is not None:
@@ -255,37 +224,49 @@ def evaluate(
         per_mode = {"bm25": bm25.scores(query["text"])}
         if encoder is not None and vectors is not None:
             per_mode["dense"] = vectors @ encoder.encode([query["text"]])[0]
+        if translation is not None:
+            per_mode["translation"] = translation.scores(query["text"])
         scored.append((query, query_kind(query["text"]), per_mode))
-    chosen = dict(DEFAULT_WEIGHTS)
+    chosen = {kind: shares(value) for kind, value in DEFAULT_WEIGHTS.items()}
     tuning = [item for item in scored if item[0].get("tune")]
     if weights is not None:
-        chosen.update(weights)
-    elif tuning and encoder is not None:
+        chosen.update({kind: shares(value) for kind, value in weights.items()})
+    elif tuning:
+        grid = [{"dense": d if encoder is not None else 0.0,
+                 "translation": t if translation is not None else 0.0}
+                for d in SHARES for t in SHARES if d + t <= 0.9]
         for kind in chosen:
-            group = [(q, m) for q, k, m in tuning if k == kind]
+            group = [(q, {m: standardise(np.asarray(v)) for m, v in per.items()})
+                     for q, k, per in tuning if k == kind]
             if not group:
                 continue
 
-            def objective(weight: float, group=group) -> float:
-                metrics = retrieval_metrics([rank_of(fuse(m["bm25"], m["dense"], weight),
-                                                     q["target"]) for q, m in group])
+            def objective(share: dict[str, float], group=group) -> float:
+                metrics = retrieval_metrics([rank_of(mix(z, share), q["target"])
+                                             for q, z in group])
                 return metrics["mrr"] + metrics["recall@5"]
 
-            chosen[kind] = max(WEIGHTS, key=objective)
-    ranks: dict[str, dict[str, list[int]]] = {}
+            chosen[kind] = max(grid, key=objective)
+    for share in chosen.values():  # a part that was not measured has no share
+        share["dense"] *= encoder is not None
+        share["translation"] *= translation is not None
+    ranks: dict[str, dict[str, dict[str, list[int]]]] = {}
     for query, kind, per_mode in scored:
-        if query.get("tune"):
-            continue
-        if "dense" in per_mode:
-            per_mode["hybrid"] = fuse(per_mode["bm25"], per_mode["dense"], chosen[kind])
+        if len(per_mode) > 1:
+            z = {m: standardise(np.asarray(v)) for m, v in per_mode.items()}
+            per_mode["hybrid"] = mix(z, chosen[kind])
+        part = "tuning" if query.get("tune") else "measured"
         for mode, scores in per_mode.items():
-            ranks.setdefault(mode, {}).setdefault(query["kind"], []).append(
-                rank_of(np.asarray(scores), query["target"]))
+            ranks.setdefault(part, {}).setdefault(mode, {}).setdefault(
+                query["kind"], []).append(rank_of(np.asarray(scores), query["target"]))
+
+    def table(part: str) -> dict[str, dict[str, dict[str, float]]]:
+        return {mode: {kind: retrieval_metrics(values) for kind, values in sorted(kinds.items())}
+                for mode, kinds in ranks.get(part, {}).items()}
+
     report: dict[str, Any] = {"counts": bench.counts(), "hybrid_weights": chosen,
-                              "tuning_queries": len(tuning), "modes": {}}
-    for mode, kinds in ranks.items():
-        report["modes"][mode] = {kind: retrieval_metrics(values)
-                                 for kind, values in sorted(kinds.items())}
+                              "tuning_queries": len(tuning), "translation_pairs": len(pairs),
+                              "modes": table("measured"), "tuning": table("tuning")}
     report["best_mode"] = best_mode(report)
     return report
 

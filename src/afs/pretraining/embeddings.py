@@ -5,7 +5,9 @@ An index directory holds three files any layer can read without torch:
 - `vectors.npy`: float32, one L2-normalised row per document (cosine = dot product);
 - `metadata.jsonl`: one record per row, in row order (id, source, name, kind, lines, text);
 - `index.json`: format, model directory, dimension, count, pooling;
-- `bm25.npz`, `bm25_terms.json`: the keyword index over the same rows (`afs.pretraining.search`).
+- `bm25.npz`, `bm25_terms.json`: the keyword index over the same rows (`afs.pretraining.search`);
+- `translation.npz`, `translation_terms.json`: the word-to-code translation model
+  (`afs.pretraining.translation`), learned from the training split's descriptions.
 
 `EmbeddingIndex.search(vector)` needs only numpy; `query(text)` loads the encoder named
 in `index.json` to embed the text first. Exhaustive search is exact and, for the tens of
@@ -51,6 +53,13 @@ class TextEncoder:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
         self.max_length = self.model.config.max_position_embeddings
+        tuned = path / "contrastive.json"
+        if tuned.is_file():
+            # Texts as long as the contrastive stage saw them: the vectors it shaped, and
+            # on a CPU about half the cost of the full context for long routines.
+            trained = json.loads(tuned.read_text()).get("config", {}).get("max_length")
+            if trained:
+                self.max_length = min(self.max_length, int(trained))
         self.dim = self.model.config.hidden_size
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 32) -> np.ndarray:
@@ -58,10 +67,13 @@ class TextEncoder:
         import torch
 
         rows = []
+        # Batches of similar lengths (the order is restored at the end): a batch is padded
+        # to its longest text, and routines range from 3 lines to hundreds.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         with torch.no_grad():
             for start in range(0, len(texts), batch_size):
                 batch = self.tokenizer(
-                    list(texts[start : start + batch_size]),
+                    [texts[i] for i in order[start : start + batch_size]],
                     padding=True,
                     truncation=True,
                     max_length=self.max_length,
@@ -76,7 +88,9 @@ class TextEncoder:
                 rows.append(pooled.cpu().numpy())
         if not rows:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return np.concatenate(rows).astype(np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        out[order] = np.concatenate(rows)
+        return out
 
 
 def _iter_records(corpus_dir: Path, splits: Sequence[str]) -> Iterator[dict[str, Any]]:
@@ -117,12 +131,15 @@ def export_embeddings(
     )
     done = 0
 
+    # Chunks of many batches, so that `encode` can group texts of similar lengths.
+    chunk = batch_size * 32
+
     def records_with_vectors() -> Iterator[dict[str, Any]]:
         nonlocal done
         batch: list[dict[str, Any]] = []
         for record in _iter_records(corpus_dir, splits):
             batch.append(record)
-            if len(batch) == batch_size:
+            if len(batch) == chunk:
                 yield from flush(batch)
                 batch = []
         yield from flush(batch)
@@ -146,6 +163,9 @@ def export_embeddings(
     from afs.pretraining.bm25 import BM25
 
     BM25.build(record["text"] for record in _iter_records(corpus_dir, splits)).save(output)
+    translation = _translation(corpus_dir, splits)
+    if translation is not None:
+        translation.save(output)
     description = {
         "format": INDEX_FORMAT,
         "model_dir": str(Path(model_dir).expanduser().resolve()),
@@ -158,6 +178,22 @@ def export_embeddings(
     }
     (output / INDEX).write_text(json.dumps(description, indent=2) + "\n")
     return description
+
+
+def _translation(corpus_dir: Path, splits: Sequence[str]) -> Any:
+    """The word-to-code translation model of the training split's descriptions, over
+    every row of the index (None when the training split describes nothing)."""
+    from afs.jsonl import iter_jsonl
+    from afs.pretraining.routine_text import code_only, descriptions
+    from afs.pretraining.translation import TermTranslation
+
+    pairs = [(prose, code_only(record["text"], record["name"] or ""))
+             for shard in shard_paths(corpus_dir, "train") for record in iter_jsonl(shard)
+             for prose in descriptions(record["text"], record["name"] or "")]
+    if not pairs:
+        return None
+    return TermTranslation.build(pairs, (record["text"]
+                                         for record in _iter_records(corpus_dir, splits)))
 
 
 @dataclass(frozen=True)
