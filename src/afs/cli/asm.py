@@ -176,7 +176,8 @@ def optimize_command(
     pre: str = typer.Option(None, "--pre", help="Entry state, e.g. 'e=0,m=1,x=1,d=0,dp=0,"
                             "dbr=$7E' (d is the decimal flag; dp the direct page register)."),
     objective: str = typer.Option("cycles", "--objective", help="cycles or bytes."),
-    budget: float = typer.Option(2.0, "--budget", min=0.0, help="CPU seconds of search per routine."),
+    budget: float = typer.Option(2.0, "--budget", min=0.0,
+                                 help="CPU seconds of search per routine."),
     explain: bool = typer.Option(False, "--explain", help="List each rewrite with its proof."),
     scan: str = typer.Option(None, "--scan", help="Superoptimise every self-contained routine "
                              "of a disassembly folder and rank the verified savings."),
