@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,28 @@ async def test_near_duplicate_answers_are_rejected(tmp_path: Path):
                                                   r"\(most common reasons: near_duplicate_answer"):
         await generator.generate_batch(count=3)
     assert len(Checkpoint(tmp_path / "checkpoint.jsonl").rejected) == 20
+
+
+async def test_no_rejection_counted_past_the_limit_while_the_last_is_written(tmp_path: Path):
+    # The write of the rejection that reaches the limit is slow; answers that arrive meanwhile
+    # must not be decided (they were counted, 21 or 22 of a limit of 20, before the fix).
+    same = "The routine stores one into the variable and returns; flags follow the value."
+    for attempt in range(10):
+        folder = tmp_path / str(attempt)
+        generator = generator_for(folder, ScriptedModel("t", answer=lambda p: same, delay=0.001),
+                                  domains=["explain", "alttp"], max_rejections_in_a_row=20,
+                                  concurrency=8)
+        write = generator._write
+
+        def slow_at_the_limit(*args, write=write, generator=generator):
+            if generator._rejections_in_a_row >= 20:
+                time.sleep(0.2)
+            write(*args)
+
+        generator._write = slow_at_the_limit
+        with pytest.raises(DistillationStopped, match=r"last 20 answers were all rejected"):
+            await generator.generate_batch(count=50)
+        assert len(Checkpoint(folder / "checkpoint.jsonl").rejected) == 20
 
 
 async def test_all_teachers_down_stops_cleanly_and_keeps_samples(tmp_path: Path):

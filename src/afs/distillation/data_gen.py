@@ -422,9 +422,15 @@ class DistillationDataGenerator:
                             temperature=self.temperature, max_tokens=self.max_tokens)
                         report, signature = await self._evaluate(
                             spec, reply, answer_index.hasher.num_perm)
+                        if stopped:  # the rejections that stop the run were counted meanwhile
+                            return
                         record, accepted = self._decide(answer_index, spec, reply, report,
                                                         signature)
                         decided += accepted
+                        # Decided here, not after the write: another worker's answer must not
+                        # be counted past the limit while this one is being written.
+                        too_many = self._rejections_in_a_row >= self.max_rejections_in_a_row
+                        stopped = stopped or too_many
                     finally:
                         in_flight -= 1
                     # Shielded: a paid-for answer is written even if this worker is cancelled.
@@ -432,7 +438,8 @@ class DistillationDataGenerator:
                         writer, self._write, checkpoint, record, accepted))
                     if on_progress:
                         on_progress(len(checkpoint), count, stats)
-                    self._check_rejections()
+                    if too_many:
+                        self._check_rejections()
             except Exception:
                 stopped = True  # the others finish nothing more and start nothing new
                 raise
