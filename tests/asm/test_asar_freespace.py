@@ -66,6 +66,11 @@ CASES: dict[str, tuple[bytes, list[str]]] = {
     "grow_shrink_and_regrow": (lorom(), [_A, _B, hook("nop"), _A]),
     "after_earlier_blocks": (lorom(tags=((0x80000, 0x20), (0x80100, 0x40))), [_A, _B]),
     "jml_hook": (lorom(), [hook("nop", kind="JML"), hook("nop #4", kind="JML")]),
+    # `#` labels (usdasm's style) in a block: defined from a line's kept parse in later passes
+    "hash_labels": (lorom(), [
+        "lorom\norg $008000\nautoclean JSL Main\nfreecode\n#Main:\njsr Sub\nrtl\n#Sub:\n"
+        "rts\nOther:\n#Tail:\njsl Tail\nrtl\n",
+        "lorom\norg $008000\nautoclean JSL Main\nfreecode\nnop\n#Main:\nlda #$01\nrtl\n"]),
     "jsl_l_hook": (lorom(), [hook("nop", kind="JSL.L"), hook("nop #9", kind="JSL.L")]),
     "dl_pointer": (lorom(), [
         "lorom\norg $00A000\nautoclean dl Tbl\nfreedata\nTbl: db 1,2,3,4\n",

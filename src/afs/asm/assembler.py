@@ -66,6 +66,7 @@ _MAX_LOOP = 100_000
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
 _MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 _HASH_LABEL = re.compile(r"(#[A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+|$)")
+_MATH_MODES = {(p, e): (p, e) for p in (False, True) for e in (False, True)}
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -163,7 +164,8 @@ class _Pass(PassState):
     @property
     def math_mode(self) -> tuple[bool, bool]:
         """What a kept parse depends on besides the arch: `math pri`, `math round off`."""
-        return self.precedence, self.exact_math
+        # One shared tuple per mode: every kept line holds it (a new one each would cost MBs).
+        return _MATH_MODES[self.precedence, self.exact_math]
 
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
@@ -278,7 +280,8 @@ class _Pass(PassState):
             if kind is str:
                 self.column = 1
                 self.define_label(self.namespace + (st if st[0] != "." else
-                                                    self.resolve_name(st)), self.logical_pc)
+                                                    self.resolve_name(st)),
+                                  self.logical_pc + label_tag(self))
                 if self.asm.want_listing:
                     self.emit(b"", "label")
                 continue
@@ -288,7 +291,8 @@ class _Pass(PassState):
                     self.logical_pc  # noqa: B018 - sets the default org (with its warning)
                 self.emit(st.data, st.kind, st.info)
             elif kind is _BareLabel:
-                self.define_label(self.namespace + self.resolve_name(st.name), self.logical_pc)
+                self.define_label(self.namespace + self.resolve_name(st.name),
+                                  self.logical_pc + label_tag(self))
                 if self.asm.want_listing:
                     self.emit(b"", "label")
             elif kind is Label:
