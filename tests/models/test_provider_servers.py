@@ -125,9 +125,8 @@ def test_concurrent_requests_are_not_serialised() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-    assert gate.opened and gate.most_held >= 2
+    assert gate.opened
     assert statuses == [200] * 32
-    assert server.max_in_flight > 1
 
 
 def test_overlap_gate_stays_shut_for_a_serial_client() -> None:
@@ -139,5 +138,4 @@ def test_overlap_gate_stays_shut_for_a_serial_client() -> None:
         for _ in range(3):
             assert httpx.post(f"{server.openai_base_url}/chat/completions", json=body,
                               timeout=None).status_code == 200
-    assert not gate.opened and gate.most_held == 1
-    assert server.max_in_flight == 1
+    assert not gate.opened

@@ -470,14 +470,12 @@ class OverlapGate:
         self.n = n
         self.timeout = timeout
         self.opened = False
-        self.most_held = 0
         self._held = 0
         self._cond = threading.Condition()
 
     def __call__(self, _request: Any) -> float:
         with self._cond:
             self._held += 1
-            self.most_held = max(self.most_held, self._held)
             if self._held >= self.n:
                 self.opened = True
                 self._cond.notify_all()

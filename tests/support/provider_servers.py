@@ -43,8 +43,9 @@ the reply gives ``chunks``. The server ignores stop sequences (as some real serv
 
 Latency: ``latency=`` seconds (or a callable ``(RecordedRequest) -> seconds``) before each
 response; requests are served on their own threads, so 32+ concurrent slow requests overlap.
-``server.max_in_flight`` is the most requests it was answering at once (to assert that a
-client really sends concurrently, or that a limiter caps it).
+``server.max_in_flight`` is the most requests it was answering at once: a figure for
+`make bench` (the load harness reports it). Tests show overlap with `OverlapGate`, an event,
+never with a concurrency level that a loaded machine could change.
 
 Faults, consumed one per request in FIFO order by ``fail_next(*faults)`` (or decided per
 request by ``fault=`` callable ``(RecordedRequest) -> Fault | None``):
