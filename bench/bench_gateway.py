@@ -3,13 +3,16 @@
 An upstream OpenAI-compatible server (`tests.support.load_harness.LoadServer`, 200 ms latency)
 sits behind the gateway's HTTP alias `teacher`; the gateway runs in its own process as
 `afs serve` would (uvicorn, every exchange logged durably). The same `AsyncOpenAI` client
-sends 100 concurrent chat requests, streaming and not, once through the gateway and once
-straight to the upstream server: the ratio of the wall times is the gateway's overhead
-(target <= 1.5), with the CPU per request of the gateway's processes next to the bare client's
-(robust to the machine's load, unlike wall time). Then 200 concurrent requests to the offline
-expert `din` (CPU-bound, served by the gateway's worker processes) with 20 requests to
-`teacher` sent in the middle of the burst: their latency shows whether the experts block the
-event loop.
+sends 100 concurrent chat requests, streaming and not, through the gateway and straight to
+the upstream server, alternating for 5 rounds: the ratio of the median wall times is the
+gateway's overhead (target <= 1.5; each round's ratio is reported too), with the CPU per
+request of the gateway's processes next to the bare client's (robust to the machine's load,
+unlike wall time). The gateway relays through the OpenAI SDK on its aiohttp transport (see
+`afs.models.openai_provider`); the bare client is the SDK as it comes (httpx2), and for
+reference the same client on that aiohttp transport is measured too. Then 200 concurrent
+requests to the offline expert `din` (CPU-bound, served by the gateway's worker processes)
+with 20 requests to `teacher` sent in the middle of the burst: their latency shows whether
+the experts block the event loop.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ OFFLINE_BURST = 200
 PROBES = 20
 LATENCY = 0.2
 TARGET_RATIO = 1.5
+ROUNDS = 5
 KEY_ENV = "AFS_BENCH_UPSTREAM_KEY"
 DIN_PROMPT = ("Optimise this routine. What must be preserved at the end: mem\n\n```asm\n"
               "    SEP #$20\n    LDA #$00\n    STA $10\n    LDA #$00\n    STA $12\n"
@@ -72,15 +76,16 @@ def _wait_started(server: Any) -> None:
 
 
 async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream: bool,
-                 prompt: str = "Explain what STZ does.", meter: Any = None
-                 ) -> tuple[float, list[float], float]:
+                 prompt: str = "Explain what STZ does.", meter: Any = None,
+                 aiohttp: bool = False) -> tuple[float, list[float], float]:
     """Wall time, per-request latencies and what `meter()` (CPU seconds) grew by, of `count`
     concurrent requests after a warm-up round that opens the connections (and imports what
     the first request needs, outside the figures)."""
     import openai
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
-                                timeout=300)
+                                timeout=300,
+                                http_client=openai.DefaultAioHttpClient() if aiohttp else None)
 
     async def one(i: int) -> float:
         started = time.perf_counter()
@@ -122,10 +127,53 @@ async def _offline_with_probes(gateway: str) -> dict[str, Any]:
             "probe_upstream_latency_s": LATENCY}
 
 
+def _side_by_side(upstream: Any, gateway: str, gateway_pid: int, *, stream: bool
+                  ) -> dict[str, Any]:
+    """ROUNDS bursts straight upstream and through the gateway, alternating so that machine
+    load hits both alike; the ratio of the median walls, and each round's ratio."""
+    from tests.support.load_harness import cpu_seconds
+
+    bare_walls: list[float] = []
+    via_walls: list[float] = []
+    aiohttp_walls: list[float] = []
+    client_cpu = gateway_cpu = 0.0
+    latencies: list[float] = []
+    for _ in range(ROUNDS):
+        bare, _, cpu = asyncio.run(_burst(
+            upstream.openai_base_url, upstream.api_key, "upstream", CONCURRENT, stream=stream,
+            meter=lambda: cpu_seconds(exclude=[upstream.pid, gateway_pid])))
+        bare_walls.append(bare)
+        client_cpu += cpu
+        via, round_latencies, cpu = asyncio.run(_burst(
+            gateway, "x", "teacher", CONCURRENT, stream=stream,
+            meter=lambda: cpu_seconds(gateway_pid)))
+        via_walls.append(via)
+        gateway_cpu += cpu
+        latencies += round_latencies
+        aiohttp_walls.append(asyncio.run(_burst(
+            upstream.openai_base_url, upstream.api_key, "upstream", CONCURRENT, stream=stream,
+            aiohttp=True))[0])
+    bare, via = statistics.median(bare_walls), statistics.median(via_walls)
+    requests = ROUNDS * CONCURRENT
+    return {"rounds": ROUNDS,
+            "bare_sdk_wall_s": round(bare, 3),
+            "gateway_wall_s": round(via, 3),
+            "ratio_to_bare_sdk": round(via / bare, 3),
+            "round_ratios": [round(v / b, 2) for b, v in zip(bare_walls, via_walls,
+                                                             strict=True)],
+            "bare_sdk_aiohttp_wall_s": round(statistics.median(aiohttp_walls), 3),
+            "ratio_to_bare_sdk_aiohttp": round(via / statistics.median(aiohttp_walls), 3),
+            "gateway_latency_p50_s": round(statistics.median(latencies), 3),
+            # The gateway's processes, per relayed request; the bare client's own CPU per
+            # request next to it.
+            "gateway_cpu_ms_per_request": round(1000 * gateway_cpu / requests, 3),
+            "bare_sdk_cpu_ms_per_request": round(1000 * client_cpu / requests, 3)}
+
+
 def run() -> dict[str, Any]:
     import multiprocessing
 
-    from tests.support.load_harness import LoadServer, cpu_seconds
+    from tests.support.load_harness import LoadServer
 
     from afs.feedback import InferenceLogger
 
@@ -141,24 +189,8 @@ def run() -> dict[str, Any]:
         try:
             gateway = f"http://127.0.0.1:{ports.get(timeout=120)}/v1"
             for stream in (False, True):
-                kind = "streaming" if stream else "json"
-                bare, _, client_cpu = asyncio.run(_burst(
-                    upstream.openai_base_url, upstream.api_key, "upstream", CONCURRENT,
-                    stream=stream,
-                    meter=lambda: cpu_seconds(exclude=[upstream.pid, gateway_process.pid])))
-                via, latencies, gateway_cpu = asyncio.run(_burst(
-                    gateway, "x", "teacher", CONCURRENT, stream=stream,
-                    meter=lambda: cpu_seconds(gateway_process.pid)))
-                result[kind] = {"bare_sdk_wall_s": round(bare, 3),
-                                "gateway_wall_s": round(via, 3),
-                                "ratio_to_bare_sdk": round(via / bare, 3),
-                                "gateway_latency_p50_s": round(statistics.median(latencies), 3),
-                                # The gateway's processes, per relayed request; the bare
-                                # client's own CPU per request next to it.
-                                "gateway_cpu_ms_per_request": round(
-                                    1000 * gateway_cpu / CONCURRENT, 3),
-                                "bare_sdk_cpu_ms_per_request": round(
-                                    1000 * client_cpu / CONCURRENT, 3)}
+                result["streaming" if stream else "json"] = _side_by_side(
+                    upstream, gateway, gateway_process.pid, stream=stream)
             result.update(asyncio.run(_offline_with_probes(gateway)))
         finally:
             stop.set()

@@ -186,11 +186,14 @@ class ProviderServer:
         self._ids = itertools.count(1)
         self._in_flight = 0
         self.max_in_flight = 0
+        # TCP connections accepted so far (keep-alive reuse shows as fewer than requests).
+        self.connections_accepted = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> ProviderServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
         httpd = _Server((self.host, 0), handler)
+        httpd.state = self
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="provider-server", daemon=True)
@@ -383,6 +386,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # The default listen backlog (5) resets connections when many clients start at once.
     request_queue_size = 256
+    state: ProviderServer
+
+    def get_request(self) -> tuple[Any, Any]:
+        accepted = super().get_request()
+        self.state.connections_accepted += 1    # only the serving thread accepts
+        return accepted
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client hanging up (timeout tests) is expected; anything else is a bug to show.

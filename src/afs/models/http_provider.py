@@ -130,6 +130,19 @@ def _refused(exc: BaseException | None) -> bool:
     return False
 
 
+def connect_failure(exc: BaseException) -> OSError | None:
+    """The operating system's refusal of a connection (refused, no route, unknown host) in
+    `exc`'s chain of causes; None for a timeout or anything else."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, OSError) and not isinstance(seen, TimeoutError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def server_hint(base_url: str) -> str:
     """'is Ollama running?' for a well-known local port, else a generic question."""
     parts = urlsplit(base_url)
@@ -172,47 +185,22 @@ def _from_httpx(attribute: str) -> tuple[type[Exception], ...]:
 
 
 def transport_errors() -> tuple[type[Exception], ...]:
-    """The base transport error of httpx and of httpx2 (the SDKs use either)."""
-    return _from_httpx("HTTPError")
+    """The base transport errors of the HTTP libraries the SDKs run on: httpx, httpx2 and
+    aiohttp (google-genai's async transport whenever aiohttp is installed)."""
+    return _from_httpx("HTTPError") + _aiohttp_errors() + timeout_errors()
 
 
 def timeout_errors() -> tuple[type[Exception], ...]:
-    """The timeout errors of httpx and of httpx2."""
-    return _from_httpx("TimeoutException")
+    """The timeout errors of httpx, httpx2 and aiohttp (which raises `TimeoutError`)."""
+    return (*_from_httpx("TimeoutException"), TimeoutError)
 
 
-# Every request's connection-pool bookkeeping walks the pool's connections, probing each idle
-# one's socket: with a hundred relayed requests in flight that walk was most of a gateway's CPU.
-# Pools of POOL_SHARD connections, requests handed round them, keep each walk short.
-POOL_SHARDS = 8
-POOL_SHARD = 32
-
-
-def sharded_transport(httpx_module: Any, shards: int = POOL_SHARDS) -> Any:
-    """An `AsyncBaseTransport` of `httpx_module` (httpx or httpx2, whichever the SDK runs on)
-    that sends each request through the next of `shards` connection pools in turn, each with
-    keep-alive for POOL_SHARD connections."""
-    limits = httpx_module.Limits(max_connections=POOL_SHARD * 4,
-                                 max_keepalive_connections=POOL_SHARD)
-    # One TLS context for all: each costs a read of the CA bundle (~30 ms).
-    tls = httpx_module.create_ssl_context()
-    pools = [httpx_module.AsyncHTTPTransport(verify=tls, limits=limits) for _ in range(shards)]
-
-    class ShardedTransport(httpx_module.AsyncBaseTransport):  # type: ignore[name-defined,misc]
-        def __init__(self) -> None:
-            self.pools = pools
-            self._next = 0
-
-        async def handle_async_request(self, request: Any) -> Any:
-            pool = pools[self._next]
-            self._next = (self._next + 1) % len(pools)
-            return await pool.handle_async_request(request)
-
-        async def aclose(self) -> None:
-            for pool in pools:
-                await pool.aclose()
-
-    return ShardedTransport()
+def _aiohttp_errors() -> tuple[type[Exception], ...]:
+    try:
+        import aiohttp
+    except ImportError:
+        return ()
+    return (aiohttp.ClientError,)
 
 
 class HttpChatModel(ChatModel):

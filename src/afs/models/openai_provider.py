@@ -15,8 +15,8 @@ from typing import Any
 from afs.models.base import Completion, Message, ModelError, Usage
 from afs.models.http_provider import (
     HttpChatModel,
+    connect_failure,
     error_detail,
-    sharded_transport,
     transport_errors,
 )
 
@@ -33,7 +33,10 @@ class OpenAIChatModel(HttpChatModel):
     def _make_client(self, api_key: str) -> Any:
         import openai
 
-        http_client = openai.DefaultAsyncHttpxClient(transport=sharded_transport(_httpx()))
+        # The SDK's aiohttp transport (the `openai[aiohttp]` extra): httpx's connection pool
+        # walks and probes every idle connection on each request, which with a hundred
+        # requests in flight was most of a relaying gateway's CPU.
+        http_client = openai.DefaultAioHttpClient()
         return openai.AsyncOpenAI(api_key=api_key, base_url=self.base_url, max_retries=0,
                                   timeout=self.timeout, http_client=http_client)
 
@@ -63,7 +66,9 @@ class OpenAIChatModel(HttpChatModel):
         import openai
 
         if isinstance(exc, openai.APITimeoutError):
-            return self._timed_out()
+            # The SDK's aiohttp transport reports a refused connection as a connect timeout.
+            failure = connect_failure(exc)
+            return self._unreachable(failure) if failure is not None else self._timed_out()
         if isinstance(exc, openai.APIConnectionError):
             return self._unreachable(exc.__cause__ or exc)
         if isinstance(exc, openai.APIStatusError):
