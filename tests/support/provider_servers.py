@@ -186,8 +186,10 @@ class ProviderServer:
         self._ids = itertools.count(1)
         self._in_flight = 0
         self.max_in_flight = 0
-        # TCP connections accepted so far (keep-alive reuse shows as fewer than requests).
+        # TCP connections accepted so far (keep-alive reuse shows as fewer than requests),
+        # and those the client has since closed.
         self.connections_accepted = 0
+        self.connections_closed = 0
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> ProviderServer:
@@ -405,6 +407,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
+
+    def finish(self) -> None:
+        super().finish()
+        with self.server_state._lock:
+            self.server_state.connections_closed += 1
 
     # -- routing ---------------------------------------------------------------------------
     def do_GET(self) -> None:

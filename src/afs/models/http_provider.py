@@ -203,6 +203,11 @@ def _aiohttp_errors() -> tuple[type[Exception], ...]:
     return (aiohttp.ClientError,)
 
 
+# The tasks that close clients when their loop ends, held here: a pending task only the
+# garbage collector holds is destroyed with a warning.
+_CLOSERS: set[asyncio.Task[None]] = set()
+
+
 class HttpChatModel(ChatModel):
     """A cloud or OpenAI-compatible backend; subclasses supply the SDK client and calls."""
 
@@ -219,6 +224,7 @@ class HttpChatModel(ChatModel):
         self.timeout = spec.timeout
         self._client: Any = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+        self._closer: asyncio.Task[None] | None = None
 
     def _api_key(self) -> str:
         key = self.spec.api_key()
@@ -236,13 +242,27 @@ class HttpChatModel(ChatModel):
         """The SDK client, made on first use (so a missing key fails the call, not import).
 
         Made again when used from another event loop: an async HTTP client's connections
-        belong to the loop that opened them (scripts calling `asyncio.run` twice).
+        belong to the loop that opened them (scripts calling `asyncio.run` twice). A client
+        not closed by `aclose` is closed when its loop ends (see `_close_when_cancelled`).
         """
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
             self._client = self._make_client(self._api_key())
             self._client_loop = loop
+            self._closer = loop.create_task(self._close_when_cancelled(self._client))
+            _CLOSERS.add(self._closer)
+            self._closer.add_done_callback(_CLOSERS.discard)
         return self._client
+
+    async def _close_when_cancelled(self, client: Any) -> None:
+        """Wait until cancelled, then close `client` in its own loop. `asyncio.run` (and
+        every runner) cancels what is left when its loop ends: the sockets of a model used
+        from several loops, or never closed, are closed there, not left open (aiohttp, the
+        transport, warns of every session closed no other way)."""
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self._close_client(client)
 
     def _make_client(self, api_key: str) -> Any:
         raise NotImplementedError
@@ -266,9 +286,11 @@ class HttpChatModel(ChatModel):
         return malformed(self.provider, self.model, exc)
 
     async def aclose(self) -> None:
-        client, self._client = self._client, None
-        if client is not None and self._client_loop is asyncio.get_running_loop():
-            await self._close_client(client)
+        closer, self._closer = self._closer, None
+        self._client = None
+        if closer is not None and self._client_loop is asyncio.get_running_loop():
+            closer.cancel()     # it closes the client
+            await asyncio.wait([closer])
 
     async def _close_client(self, client: Any) -> None:
         await client.close()
