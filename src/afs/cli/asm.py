@@ -37,14 +37,7 @@ def build_command(
     json_out: bool = JsonOption,
 ) -> None:
     """Assemble FILE like asar 1.91: a new ROM, a patched ROM, or a flat binary (--base)."""
-    import gc
-
     from afs.asm.build import build
-
-    # Paused until the assembly is built and its parse freed: re-enabled inside `assemble`,
-    # the collector would first scan that parse (hundreds of thousands of acyclic objects).
-    collecting = gc.isenabled()
-    gc.disable()
 
     if fix_checksum not in ("on", "off"):
         fail(f"--fix-checksum must be 'on' or 'off', not {fix_checksum!r}")
@@ -63,12 +56,8 @@ def build_command(
         if not name or not name.replace("_", "a").isalnum():
             fail(f"-D: expected NAME or NAME=VALUE, not {item!r}")
         defines[name] = value
-    try:
-        result = build(file, output, base=address, fix_checksum=fix_checksum == "on",
-                       title_check=not no_title_check, listing=listing, defines=defines)
-    finally:
-        if collecting:
-            gc.enable()
+    result = build(file, output, base=address, fix_checksum=fix_checksum == "on",
+                   title_check=not no_title_check, listing=listing, defines=defines)
     asm = result.assembly
     if json_out:
         payload: dict[str, object] = {
