@@ -29,6 +29,9 @@ class _Ctx:
     def label_width(self, name: str) -> int:
         return 3 if name.startswith("l") else 2
 
+    def call_function(self, name: str, args: list[int | str], column: int) -> int:
+        return len(name) * 100 + sum(a for a in args if isinstance(a, int)) + column
+
 
 def _expr_view(e: Expr | None) -> tuple | None:
     if e is None:
@@ -78,3 +81,144 @@ def test_fast_paths_are_taken() -> None:
     # Guards the comparison above: it only means something while the fast paths run.
     assert parser._fast_instruction("lda $12", 1, "t.asm", 1, False) is not None
     assert expressions._SIMPLE.fullmatch("label") is not None
+
+
+# Whole lines for the assembler's line fast paths (`PLAIN_RE`, `LABEL_LINE_RE`).
+LINES = [
+    *STATEMENTS, "  lda #$12 ", "\tLDA.W\t$1234,X", "lda #f(1,2)", "lda #($12*3)", "lda #-$12",
+    "lda ($12,x)", "lda ($12,S),Y", "lda ($12,s)", "lda ($12,x),y", "lda ($12),x", "lda [$12],x",
+    "lda (label+2),y", "lda [label-1]", "lda label&$FFFF,y", "lda 'a',y", "lda ',',y",
+    "lda ''',x", "lda #'''", "lda 2.5", "lda.b 2.5", "lda.w #2.5", "lda $12,z", "lda a", "inc A",
+    "inc a,x", "asl.b a", "rep 3", "rep #3", "rep", "jmp ++", "bra --", "lda +5", "lda -",
+    "lda #1,x", "lda #\"a\"", "lda \"a\"", "lda a==b", "lda #a==b", "lda <:label", "lda ~$12",
+    "foo $12", "lda.bw $12", "lda#$12", "brk", "brk #$12", "wdm", "pea $1234", "per label",
+    "lda.l $12", "mvp $7E7F", "lda $12 ,x", "lda ( $12 ),y", "jml [$0012]", "jmp [$0012]",
+    "lda $000012", "sta.l $7E0010", "xba", "lda #%", "lda %", "lda $g",
+    "label:", "  .sub", ".sub:", "..deep", "+", "--", "+:", "-:", " ++ ", "lda:", "if:",
+    "label", ".sub x", "#label:", "++a", "+-", "label: :",
+]
+
+
+def _line_view(sts: list) -> list:
+    out = []
+    for st in sts:
+        if isinstance(st, Instruction):
+            op = st.operand
+            out.append(("ins", st.column, st.mnemonic, st.suffix, st.text, op.kind, op.anon,
+                        _expr_view(op.expr), _expr_view(op.expr2)))
+        else:
+            out.append((type(st).__name__, st.column, getattr(st, "name", None)))
+    return out
+
+
+def _general_line(line: str, precedence: bool) -> object:
+    try:
+        return _line_view([st for piece, col in parser.split_statements(line)
+                           for st in parse_statement(piece, col, "t.asm", 7, precedence)])
+    except AsmError as exc:
+        return ("error", str(exc))
+
+
+@pytest.mark.parametrize("precedence", [False, True])
+@pytest.mark.parametrize("line", LINES)
+def test_line_fast_paths_match_general_parser(line: str, precedence: bool) -> None:
+    plain = parser.PLAIN_RE.match(line)
+    form = parser.plain_form(plain) if plain is not None else None
+    if form is not None:
+        try:
+            fast: object = _line_view([parser.plain_instruction(plain, form, "t.asm", 7,
+                                                                precedence)])
+        except AsmError as exc:
+            fast = ("error", str(exc))
+        assert fast == _general_line(line, precedence)
+    label = parser.LABEL_LINE_RE.match(line)
+    if label is not None:
+        assert _line_view([parser.label_line(label)]) == _general_line(line, precedence)
+
+
+def test_line_fast_paths_are_taken() -> None:
+    # Guards the comparison above: the common shapes do take the fast paths.
+    for line in ("lda #$12", "sta $7E0010,x", "lda (label+2),y", "bra --", "inc a", "nop"):
+        m = parser.PLAIN_RE.match(line)
+        assert m is not None and parser.plain_form(m) is not None, line
+    for line in ("label:", ".sub", "++"):
+        assert parser.LABEL_LINE_RE.match(line) is not None, line
+
+
+_PROGRAM = """lorom
+org $008000
+main:
+  lda #$12
+  lda #$34
+  lda.w #$1234
+  lda.b #$1234
+  lda #300
+  ldx #%1
+  ldx #%101010101
+  sep #$30
+  rep #$20
+  asl #2
+  asl #3
+  lda $12,x
+  lda $1234,x
+  lda $123456,x
+  lda 'a',y
+  lda ($12),y
+  lda ($34),y
+  sta.l $12
+  sta.l $7E0010
+  bra $8004
+  bra $8010
+  brl $9000
+  jmp ($1234)
+  jml [$0012]
+  lda main,x
+.sub
+  bne .sub
+  beq +
+  lda main+2
+  math pri on
+  lda #2+3*4
+  math pri off
+  lda #2+3*4
++ nop
+-
+  bra -
+  inc a
+  lda #$12
+"""
+
+
+def _assembly_view(source: str, **kwargs: object) -> tuple:
+    from afs.asm.assembler import assemble
+
+    asm = assemble(source, **kwargs)  # type: ignore[arg-type]
+    return ([(ln.address, ln.data, ln.line, ln.text, ln.kind, ln.mnemonic, ln.mode, ln.opcode,
+              ln.operand, ln.size_suffix, ln.offset) for ln in asm.listing],
+            asm.symbols, asm.warnings, asm.rom(fix_checksum=False))
+
+
+@pytest.mark.parametrize("options", [{"listing": True}, {"listing": False},
+                                     {"listing": True, "strict": True}])
+def test_assembler_line_fast_paths_match_general_path(options: dict,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from afs.asm import assembler
+
+    taken: list[object] = []
+    run_shape = assembler._Pass.run_shape
+
+    def counted(self: assembler._Pass, *args: object) -> object:
+        out = run_shape(self, *args)  # type: ignore[arg-type]
+        taken.append(out)
+        return out
+
+    monkeypatch.setattr(assembler._Pass, "run_shape", counted)
+    # (strict: without the value it refuses)
+    source = _PROGRAM.replace("lda.b #$1234", "lda.b #$34") if options.get("strict") else _PROGRAM
+    fast = _assembly_view(source, **options)
+    if not options.get("strict"):
+        # shapes learnt from one line write the next of the same shape
+        assert any(out is not None for out in taken)
+    monkeypatch.setattr(assembler, "PLAIN_RE", re.compile(r"(?!)"))
+    monkeypatch.setattr(assembler, "LABEL_LINE_RE", re.compile(r"(?!)"))
+    assert _assembly_view(source, **options) == fast

@@ -19,12 +19,15 @@ from pathlib import Path
 from afs.asm import mapping
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
-from afs.asm.encoder import encode_instruction
+from afs.asm.encoder import REPEATABLE, encode_instruction
 from afs.asm.errors import AsmError
+from afs.asm.expressions import literal_value
 from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_tag
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
+    LABEL_LINE_RE,
+    PLAIN_RE,
     AnonLabel,
     Assign,
     Conditional,
@@ -37,9 +40,13 @@ from afs.asm.parser import (
     MacroDef,
     SpcInstruction,
     Statement,
+    label_line,
     parse_conditional,
     parse_line_construct,
     parse_statement,
+    plain_form,
+    plain_instruction,
+    plain_literal,
     split_statements,
     strip_comment,
     substitute_defines,
@@ -67,6 +74,7 @@ _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
 _MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 _HASH_LABEL = re.compile(r"(#[A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+|$)")
 _MATH_MODES = {(p, e): (p, e) for p in (False, True) for e in (False, True)}
+_MASKS = (0, 0xFF, 0xFFFF, 0xFFFFFF)
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -202,6 +210,14 @@ class _Pass(PassState):
             if self.conds and not self.conds[-1][0]:
                 self.skip_inactive(text)
                 continue
+            if raw is ln.raw:
+                plain = PLAIN_RE.match(text) if self.arch == "65816" else None
+                if plain is not None and self.run_plain(plain, ln):
+                    continue
+                plain = LABEL_LINE_RE.match(text)
+                if plain is not None:
+                    self.run_label_line(label_line(plain), ln, text.strip())
+                    continue
             loop = _LOOP_WORD.match(text)
             if loop is not None:
                 word = loop.group(1).lower()
@@ -224,6 +240,79 @@ class _Pass(PassState):
                 self.run_pieces(pieces, ln)
             else:
                 self.run_pieces(pieces)
+
+    def run_plain(self, m: re.Match[str], ln: _Line) -> bool:
+        """Run a line that `PLAIN_RE` matched (one instruction) and keep it compact, as
+        `run_pieces` would; False: not such a line after all (the general path runs it)."""
+        text = m.string.strip(" \t")
+        column = m.start("mn") + 1
+        asm = self.asm
+        key = (column, self.precedence, self.arch, self.exact_math)
+        memo = asm.memo.get(key)
+        if memo is None:
+            memo = asm.memo[key] = {}
+        self.column = column
+        self.text = text
+        kept = memo.get(text)
+        if kept is not None:
+            if self.pc is None:
+                self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+            self.emit(kept.data, kept.kind, kept.info)
+        else:
+            form = plain_form(m)
+            if form is None:
+                return False
+            shape = _shape(m, form) if self.cacheable else None
+            kept = self.run_shape(shape, column) if shape is not None else None
+            if kept is None:
+                st = plain_instruction(m, form, self.file, self.line, self.precedence)
+                data, info = self.asm_instruction(st)
+                kept = st
+                if self.cacheable and _constant_instruction(st):
+                    kept = memo[text] = asm.remember(st, _Encoded(
+                        column, data, "instruction", info if asm.want_listing else ()))
+                    if shape is not None:
+                        _learn_shape(asm.shapes, shape, data, info)
+            else:
+                memo[text] = kept
+        self.keep(ln, kept, text)
+        return True
+
+    def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded | None:
+        """Write a constant instruction by the encoding learnt for its shape (see `_shape`),
+        without parsing it; None when that shape was not met yet."""
+        key, value = shape
+        learnt = self.asm.shapes.get(key)
+        if learnt is None:
+            return None
+        code, size, mode = learnt
+        data = (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little")
+        info = (key[0].upper(), mode, code, value, key[1]) if self.asm.want_listing else ()
+        if self.pc is None:
+            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        self.emit(data, "instruction", info)
+        return self.asm.shared(_Encoded(column, data, "instruction", info))
+
+    def run_label_line(self, st: Label | AnonLabel, ln: _Line, text: str) -> None:
+        """Run a line that is one label (`LABEL_LINE_RE`) and keep it compact."""
+        self.column = st.column
+        self.text = text
+        if type(st) is Label:
+            self.asm_label(st)
+        else:
+            self.execute(st)
+        self.keep(ln, st, text)
+
+    def keep(self, ln: _Line, st: object, text: str) -> None:
+        """What a line of one statement `st` keeps for later passes (see `run_pieces`)."""
+        ln.parsed = (st,)
+        ln.prec, ln.arch = self.math_mode, self.arch
+        if self.asm.want_listing:
+            ln.pieces = [(text, st.column)]  # type: ignore[attr-defined]
+        else:
+            ln.pieces = None
+            if type(ln) is _Line and ln.file in self.asm.files:
+                ln.raw = None
 
     def collect_loop_line(self, ln: _Line, raw: str, text: str) -> None:
         """A line of a `while`/`for` body; its `endwhile`/`endfor` runs the loop."""
@@ -596,6 +685,31 @@ def _listing_line(row: tuple) -> ListingLine:
                        offset)
 
 
+def _shape(m: re.Match[str], form: tuple[str, str | None, str, str | None]
+           ) -> tuple[tuple, int] | None:
+    """A plain instruction whose operand is one number literal: ((mnemonic, suffix, operand
+    kind, literal width), value). Its bytes are the opcode and the value at the size that
+    the shape alone decides (not `asl #n`, whose count repeats the opcode)."""
+    word, suffix, kind, group = form
+    if group is None or (kind == "imm" and word in REPEATABLE):
+        return None
+    literal = plain_literal(m, group)
+    if literal is None:
+        return None
+    value, width = literal_value(literal)
+    return (word, suffix, kind, width), value
+
+
+def _learn_shape(shapes: dict[tuple, tuple[int, int, Mode]], shape: tuple[tuple, int],
+                 data: bytes, info: tuple) -> None:
+    """Keep how the encoder wrote an instruction of `shape`, if it is the opcode and the
+    value truncated to the rest of the bytes (what `_Pass.run_shape` writes)."""
+    key, value = shape
+    size = len(data) - 1
+    if size >= 1 and data == bytes((info[2],)) + (value & _MASKS[size]).to_bytes(size, "little"):
+        shapes[key] = (info[2], size, info[1])
+
+
 def _first_word(text: str) -> str:
     parts = text.split(None, 1)
     return parts[0].lower() if parts else ""
@@ -655,6 +769,9 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.encoded: dict[tuple, _Encoded] = {}
+        # (mnemonic, suffix, operand kind, literal width) -> (opcode, operand size, mode):
+        # how the encoder wrote a constant instruction of that shape (`_learn_shape`).
+        self.shapes: dict[tuple, tuple[int, int, Mode]] = {}
         # (column, math pri, arch, math round off) -> statement text -> its bytes, for
         # constant statements; id -> (that dict, text, statement) for statements parsed that
         # may turn out constant. Both for one pass (later passes run most lines from their
@@ -734,10 +851,14 @@ class _Assembler:
         out += parsed
         return out
 
+    def shared(self, encoded: _Encoded) -> _Encoded:
+        """The one `_Encoded` kept for these bytes at this column (lines share it)."""
+        return self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
+                                        encoded.info), encoded)
+
     def remember(self, st: Statement, encoded: _Encoded) -> _Encoded:
         """`st` turned out constant: its text parses to `encoded` from now on (shared)."""
-        encoded = self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
-                                           encoded.info), encoded)
+        encoded = self.shared(encoded)
         entry = self.pending.pop(id(st), None)
         if entry is not None and entry[2] is st:
             entry[0][entry[1]] = encoded
@@ -820,7 +941,11 @@ def assemble(source: str, *, filename: str = "<input>", base: int | None = None,
                      want_listing=listing, rom=rom)
     asm.main_file = filename
     with _collector_paused():
-        return asm.run(asm.lines_of(source, filename))
+        result = asm.run(asm.lines_of(source, filename))
+        # Freed now, by reference counting: the collector, resumed, would otherwise scan the
+        # whole parse (every line's statements) once before it goes.
+        del asm
+        return result
 
 
 _pause_lock = threading.Lock()

@@ -497,15 +497,11 @@ _LITERALS: dict[tuple[str, int], Expr] = {}
 def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr:
     """The `Expr` of a lone literal or label (`col`: where it starts), as the parser builds it."""
     kind = m.lastgroup
-    if kind != "name":
-        hit = _LITERALS.get((stripped, column))
-        if hit is not None:
-            return hit
     if kind == "name":
-        def label(ctx: EvalContext) -> int:
-            return ctx.label_value(stripped, col)
-
-        return Expr(stripped, column, label, 0, (stripped,))
+        return _label_expr(stripped, column, col)
+    hit = _LITERALS.get((stripped, column))
+    if hit is not None:
+        return hit
     digits = m.group(kind)
     if kind == "hex":
         value, width = int(digits, 16), literal_width_hex(digits)
@@ -514,7 +510,41 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
     else:
         value = int(digits)
         width = value_width(value)
-    expr = Expr(stripped, column, lambda ctx: value, width, (), True)
+    return _literal_expr(stripped, column, value, width)
+
+
+def atom_expr(text: str, column: int) -> Expr:
+    """What `parse_expression` gives for `text` at `column`, where `text` is already known to
+    be one `$hex`, `%binary`, decimal or `'c'` literal or one label (no space around it)."""
+    hit = _LITERALS.get((text, column))
+    if hit is not None:
+        return hit
+    first = text[0]
+    if first in "$%'" or "0" <= first <= "9":
+        return _literal_expr(text, column, *literal_value(text))
+    return _label_expr(text, column, column)
+
+
+def literal_value(text: str) -> tuple[int, int]:
+    """(value, width) of one `$hex`, `%binary`, decimal or `'c'` literal, known to be one."""
+    first = text[0]
+    if first == "$":
+        return int(text[1:], 16), literal_width_hex(text[1:])
+    if first == "%":
+        return int(text[1:], 2), min(3, (len(text) + 6) // 8)
+    value = ord(text[1]) if first == "'" else int(text)
+    return value, value_width(value)
+
+
+def _label_expr(name: str, column: int, col: int) -> Expr:
+    def label(ctx: EvalContext) -> int:
+        return ctx.label_value(name, col)
+
+    return Expr(name, column, label, 0, (name,))
+
+
+def _literal_expr(text: str, column: int, value: int, width: int) -> Expr:
+    expr = Expr(text, column, lambda ctx: value, width, (), True)
     if len(_LITERALS) < 20_000:
-        _LITERALS[(stripped, column)] = expr
+        _LITERALS[(text, column)] = expr
     return expr

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from afs.asm.errors import AsmError
-from afs.asm.expressions import Expr, parse_expression
+from afs.asm.expressions import Expr, atom_expr, parse_expression
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -69,6 +69,27 @@ _IND_X_RE = re.compile(r"\((.*),\s*[xX]\s*\)$")
 _IND_Y_RE = re.compile(r"\((.*)\)\s*,\s*[yY]$")
 _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 
+
+# A whole line that is one instruction whose operand is one expression without spaces in
+# any addressing-mode syntax (most lines): one match, past the statement splitter and the
+# general statement parser (`plain_instruction`); a lone literal or label (`at`, `pt`, `bt`)
+# also past the expression parser. No `!` (defines come first) and no quotes.
+_ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
+         r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_EXPR = r"""[^\s!"=,()\[\]#]+"""
+PLAIN_RE = re.compile(rf"""[ \t]*(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
+    (?:[ \t]+(?P<op>
+        (?P<anon>\++|-+)
+      | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=]+)
+      | (?P<a>(?P<at>{_ATOM})|{_EXPR})(?:,(?P<ix>[xXyYsS]))?
+      | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
+      | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
+    ))?[ \t]*$""", re.VERBOSE)
+# A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
+LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
+                           r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
+_PAREN_KIND = {(None, None): "ind", ("x", None): "ind_x", ("X", None): "ind_x",
+               (None, "y"): "ind_y", (None, "Y"): "ind_y"}
 
 @dataclass(slots=True)
 class Statement:
@@ -548,6 +569,85 @@ def _fast_instruction(text: str, column: int, file: str, line: int,
     operand_col = column + end + len(rest) - len(rest.lstrip())
     operand = parse_operand(word, operand_text, operand_col, file, line, precedence, suffix)
     return Instruction(column, word, suffix, operand, text)
+
+
+def plain_form(m: re.Match[str]) -> tuple[str, str | None, str, str | None] | None:
+    """(mnemonic, suffix, operand kind, the match group of its expression) of a line
+    `PLAIN_RE` matched, as `parse_statement` classifies it; None where the general path
+    must decide (`rep N`, MVN/MVP, forms that are errors)."""
+    word = m.group("mn").lower()
+    if word not in MNEMONICS or word in ("mvn", "mvp"):
+        return None
+    suffix = m.group("sfx")
+    if suffix is not None:
+        suffix = suffix.lower()
+    group: str | None = None
+    if m.group("op") is None:
+        kind = "none"
+    elif m.group("anon") is not None:
+        kind = "anon"
+    elif m.group("i") is not None:
+        kind, group = "imm", "i"
+    elif (text := m.group("a")) is not None:
+        index = m.group("ix")
+        if index is not None:
+            kind, group = index.lower(), "a"
+        elif text in ("a", "A") and word in ACCUMULATOR_OPS:
+            kind = "acc"
+        else:
+            kind, group = "addr", "a"
+    elif m.group("p") is not None:
+        inner, outer = m.group("pi"), m.group("py")
+        found = "sr_ind_y" if inner in ("s", "S") and outer is not None else \
+            _PAREN_KIND.get((inner, outer))
+        if found is None:
+            return None
+        kind, group = found, "p"
+    else:
+        kind, group = ("long_ind_y" if m.group("by") else "long_ind"), "b"
+    if word == "rep" and kind not in ("imm", "none"):
+        return None
+    return word, suffix, kind, group
+
+
+def plain_literal(m: re.Match[str], group: str) -> str | None:
+    """The operand of a `PLAIN_RE` match when it is one number literal (not a label)."""
+    start = m.start(group + "t")
+    if start != m.start(group) or m.end(group + "t") != m.end(group):
+        return None
+    first = m.string[start]
+    return m.group(group) if first in "$%'" or "0" <= first <= "9" else None
+
+
+def plain_instruction(m: re.Match[str], form: tuple[str, str | None, str, str | None],
+                      file: str, line: int, precedence: bool) -> Instruction:
+    """The statement of a line `PLAIN_RE` matched (at column 1) with its `plain_form`,
+    exactly as `parse_statement` parses it."""
+    word, suffix, kind, group = form
+    if kind == "anon":
+        operand = Operand("anon", anon=m.group("anon"))
+    elif group is None:
+        operand = Operand(kind)
+    else:
+        start = m.start(group)
+        if m.start(group + "t") == start and m.end(group + "t") == m.end(group):
+            expr = atom_expr(m.group(group), start + 1)
+        else:
+            expr = parse_expression(m.group(group), column=start + 1, file=file, line=line,
+                                    precedence=precedence, fractions=suffix is not None)
+        operand = Operand(kind, expr)
+    return Instruction(m.start("mn") + 1, word, suffix, operand, m.string.strip(" \t"))
+
+
+def label_line(m: re.Match[str]) -> Label | AnonLabel:
+    """The statement of a line `LABEL_LINE_RE` matched (at column 1), as `parse_statement`
+    parses it."""
+    anon = m.group("anon")
+    if anon is not None:
+        return AnonLabel(m.start("anon") + 1, anon)
+    if m.group("name") is not None:
+        return Label(m.start("name") + 1, m.group("name"))
+    return Label(m.start("sub") + 1, m.group("sub"))
 
 
 def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
