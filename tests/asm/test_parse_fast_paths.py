@@ -96,6 +96,9 @@ LINES = [
     "lda $000012", "sta.l $7E0010", "xba", "lda #%", "lda %", "lda $g",
     "label:", "  .sub", ".sub:", "..deep", "+", "--", "+:", "-:", " ++ ", "lda:", "if:",
     "label", ".sub x", "#label:", "++a", "+-", "label: :",
+    "db $01", " DB $01,$02 , 3", "dw label+1, $1234", "dl $123456", "dd 1,2,3", "db +", "db",
+    "db = 5", "db 1 : db 2", "db 'a'", "db.b 1", "db #$12", "db 2.5", "db ,", "db 1,", "dq 1",
+    "db (1+2)*3", "db f(1,2)", "db $12	", "dwx 1",
 ]
 
 
@@ -106,6 +109,9 @@ def _line_view(sts: list) -> list:
             op = st.operand
             out.append(("ins", st.column, st.mnemonic, st.suffix, st.text, op.kind, op.anon,
                         _expr_view(op.expr), _expr_view(op.expr2)))
+        elif isinstance(st, parser.Directive):
+            out.append(("dir", st.column, st.name, st.args, st.arg_columns,
+                        [(i.column, _expr_view(i.expr), i.string, i.anon) for i in st.items]))
         else:
             out.append((type(st).__name__, st.column, getattr(st, "name", None)))
     return out
@@ -134,6 +140,15 @@ def test_line_fast_paths_match_general_parser(line: str, precedence: bool) -> No
     label = parser.LABEL_LINE_RE.match(line)
     if label is not None:
         assert _line_view([parser.label_line(label)]) == _general_line(line, precedence)
+    data = parser.DATA_LINE_RE.match(line)
+    if data is not None:
+        try:
+            fast = _line_view([parser.parse_directive(
+                data.group("dn").lower(), data.group("args"), data.start("dn") + 1,
+                data.start("args") + 1, "t.asm", 7, precedence)])
+        except AsmError as exc:
+            fast = ("error", str(exc))
+        assert fast == _general_line(line, precedence)
 
 
 def test_line_fast_paths_are_taken() -> None:
@@ -143,6 +158,8 @@ def test_line_fast_paths_are_taken() -> None:
         assert m is not None and parser.plain_form(m) is not None, line
     for line in ("label:", ".sub", "++"):
         assert parser.LABEL_LINE_RE.match(line) is not None, line
+    for line in ("db $01", "dw label+1, $1234"):
+        assert parser.DATA_LINE_RE.match(line) is not None, line
 
 
 _PROGRAM = """lorom
@@ -181,6 +198,12 @@ main:
   lda #2+3*4
   math pri off
   lda #2+3*4
+  db $01, $02
+  db $01, $02
+  dw main, $1234, +
+  dl $123456, main+1
+  dd 1, 2
+  db 3*4
 + nop
 -
   bra -

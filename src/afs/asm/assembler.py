@@ -26,6 +26,7 @@ from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_t
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
+    DATA_LINE_RE,
     LABEL_LINE_RE,
     PLAIN_RE,
     AnonLabel,
@@ -42,6 +43,7 @@ from afs.asm.parser import (
     Statement,
     label_line,
     parse_conditional,
+    parse_directive,
     parse_line_construct,
     parse_statement,
     plain_form,
@@ -214,6 +216,10 @@ class _Pass(PassState):
                 plain = PLAIN_RE.match(text) if self.arch == "65816" else None
                 if plain is not None and self.run_plain(plain, ln):
                     continue
+                plain = DATA_LINE_RE.match(text)
+                if plain is not None:
+                    self.run_data_line(plain, ln)
+                    continue
                 plain = LABEL_LINE_RE.match(text)
                 if plain is not None:
                     self.run_label_line(label_line(plain), ln, text.strip())
@@ -247,17 +253,12 @@ class _Pass(PassState):
         text = m.string.strip(" \t")
         column = m.start("mn") + 1
         asm = self.asm
-        key = (column, self.precedence, self.arch, self.exact_math)
-        memo = asm.memo.get(key)
-        if memo is None:
-            memo = asm.memo[key] = {}
+        memo = self.line_memo(column)
         self.column = column
         self.text = text
         kept = memo.get(text)
         if kept is not None:
-            if self.pc is None:
-                self.logical_pc  # noqa: B018 - sets the default org (with its warning)
-            self.emit(kept.data, kept.kind, kept.info)
+            self.write_kept(kept)
         else:
             form = plain_form(m)
             if form is None:
@@ -277,6 +278,42 @@ class _Pass(PassState):
                 memo[text] = kept
         self.keep(ln, kept, text)
         return True
+
+    def run_data_line(self, m: re.Match[str], ln: _Line) -> None:
+        """Run a line that `DATA_LINE_RE` matched (one `db`..`dd`) and keep it compact."""
+        text = m.string.strip(" \t")
+        column = m.start("dn") + 1
+        memo = self.line_memo(column)
+        self.column = column
+        self.text = text
+        kept = memo.get(text)
+        if kept is not None:
+            self.write_kept(kept)
+        else:
+            st = parse_directive(m.group("dn").lower(), m.group("args"), column,
+                                 m.start("args") + 1, self.file, self.line, self.precedence)
+            if self.cacheable and _constant_data(st):
+                data = data_bytes(self, st, _DATA_SIZE[st.name])
+                self.emit(data, "data")
+                kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", ()))
+            else:
+                self.execute(st)
+                kept = st
+        self.keep(ln, kept, text)
+
+    def line_memo(self, column: int) -> dict[str, _Encoded]:
+        """Statement text -> bytes of the constant statements met at `column` in this pass
+        (see `_Assembler.parse`)."""
+        key = (column, self.precedence, self.arch, self.exact_math)
+        memo = self.asm.memo.get(key)
+        if memo is None:
+            memo = self.asm.memo[key] = {}
+        return memo
+
+    def write_kept(self, kept: _Encoded) -> None:
+        if self.pc is None:
+            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        self.emit(kept.data, kept.kind, kept.info)
 
     def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded | None:
         """Write a constant instruction by the encoding learnt for its shape (see `_shape`),

@@ -85,6 +85,9 @@ PLAIN_RE = re.compile(rf"""[ \t]*(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
       | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
       | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
     ))?[ \t]*$""", re.VERBOSE)
+# A whole line that is one `db`/`dw`/`dl`/`dd` without quotes, defines or ` : `.
+DATA_LINE_RE = re.compile(r"[ \t]*(?P<dn>[dD][bBwWlLdD])[ \t]+(?P<args>[^\s!\"':=][^!\"':=]*?)"
+                          r"[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
 LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
                            r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
