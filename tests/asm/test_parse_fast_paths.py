@@ -98,8 +98,10 @@ LINES = [
     "label", ".sub x", "#label:", "++a", "+-", "label: :",
     "db $01", " DB $01,$02 , 3", "dw label+1, $1234", "dl $123456", "dd 1,2,3", "db +", "db",
     "db = 5", "db 1 : db 2", "db 'a'", "db.b 1", "db #$12", "db 2.5", "db ,", "db 1,", "dq 1",
-    "db (1+2)*3", "db f(1,2)", "db $12	", "dwx 1",
+    "db (1+2)*3", "db f(1,2)", "db $12\t", "dwx 1",
 ]
+# Lines the assembler must leave to its general path.
+GENERAL_ONLY = ["rep +", "rep 3", "rep label", "mvn $7E7F", "mvp 1", "lda ($12,s)", "foo $12"]
 
 
 def _line_view(sts: list) -> list:
@@ -149,6 +151,12 @@ def test_line_fast_paths_match_general_parser(line: str, precedence: bool) -> No
         except AsmError as exc:
             fast = ("error", str(exc))
         assert fast == _general_line(line, precedence)
+
+
+@pytest.mark.parametrize("line", GENERAL_ONLY)
+def test_line_fast_paths_leave_others(line: str) -> None:
+    m = parser.PLAIN_RE.match(line)
+    assert m is None or parser.plain_form(m) is None
 
 
 def test_line_fast_paths_are_taken() -> None:

@@ -26,6 +26,7 @@ from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_t
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
+    ATOM_NUMBER,
     DATA_LINE_RE,
     LABEL_LINE_RE,
     PLAIN_RE,
@@ -39,6 +40,7 @@ from afs.asm.parser import (
     Label,
     MacroCall,
     MacroDef,
+    PlainForm,
     SpcInstruction,
     Statement,
     label_line,
@@ -48,7 +50,6 @@ from afs.asm.parser import (
     parse_statement,
     plain_form,
     plain_instruction,
-    plain_literal,
     split_statements,
     strip_comment,
     substitute_defines,
@@ -191,7 +192,7 @@ class _Pass(PassState):
                 raw = ln.raw = self.asm.source_line(ln)
             if args is not None and ("<" in raw or "?" in raw):
                 raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
-            text = strip_comment(raw)
+            text = strip_comment(raw) if ";" in raw else raw
             if self.loop is not None:
                 self.collect_loop_line(ln, raw, text)
                 continue
@@ -263,7 +264,7 @@ class _Pass(PassState):
             form = plain_form(m)
             if form is None:
                 return False
-            shape = _shape(m, form) if self.cacheable else None
+            shape = _shape(form) if self.cacheable else None
             kept = self.run_shape(shape, column) if shape is not None else None
             if kept is None:
                 st = plain_instruction(m, form, self.file, self.line, self.precedence)
@@ -722,18 +723,15 @@ def _listing_line(row: tuple) -> ListingLine:
                        offset)
 
 
-def _shape(m: re.Match[str], form: tuple[str, str | None, str, str | None]
-           ) -> tuple[tuple, int] | None:
+def _shape(form: PlainForm) -> tuple[tuple, int] | None:
     """A plain instruction whose operand is one number literal: ((mnemonic, suffix, operand
     kind, literal width), value). Its bytes are the opcode and the value at the size that
     the shape alone decides (not `asl #n`, whose count repeats the opcode)."""
-    word, suffix, kind, group = form
-    if group is None or (kind == "imm" and word in REPEATABLE):
+    word, suffix, kind, text, _, atom = form
+    if atom != ATOM_NUMBER or (kind == "imm" and word in REPEATABLE):
         return None
-    literal = plain_literal(m, group)
-    if literal is None:
-        return None
-    value, width = literal_value(literal)
+    assert text is not None
+    value, width = literal_value(text)
     return (word, suffix, kind, width), value
 
 

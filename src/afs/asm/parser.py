@@ -574,72 +574,73 @@ def _fast_instruction(text: str, column: int, file: str, line: int,
     return Instruction(column, word, suffix, operand, text)
 
 
-def plain_form(m: re.Match[str]) -> tuple[str, str | None, str, str | None] | None:
-    """(mnemonic, suffix, operand kind, the match group of its expression) of a line
-    `PLAIN_RE` matched, as `parse_statement` classifies it; None where the general path
-    must decide (`rep N`, MVN/MVP, forms that are errors)."""
-    word = m.group("mn").lower()
+# What `plain_form` gives: mnemonic, suffix, operand kind, the operand's expression text
+# (the anonymous label's name for "anon") and column, and ATOM_* for that text.
+PlainForm = tuple[str, "str | None", str, "str | None", int, int]
+ATOM_NONE, ATOM_LABEL, ATOM_NUMBER = 0, 1, 2
+
+
+def plain_form(m: re.Match[str]) -> PlainForm | None:
+    """What a line `PLAIN_RE` matched holds, classified as `parse_statement` classifies it;
+    None where the general path must decide (`rep N`, MVN/MVP, forms that are errors)."""
+    (mnemonic, suffix, op, anon, imm, imm_atom, addr, addr_atom, index, par, par_atom, inner,
+     outer, bracket, bracket_atom, bracket_y) = m.groups()
+    word = mnemonic.lower()
     if word not in MNEMONICS or word in ("mvn", "mvp"):
         return None
-    suffix = m.group("sfx")
     if suffix is not None:
         suffix = suffix.lower()
-    group: str | None = None
-    if m.group("op") is None:
-        kind = "none"
-    elif m.group("anon") is not None:
-        kind = "anon"
-    elif m.group("i") is not None:
-        kind, group = "imm", "i"
-    elif (text := m.group("a")) is not None:
-        index = m.group("ix")
+    if op is None:
+        return word, suffix, "none", None, 0, ATOM_NONE
+    if word == "rep" and imm is None:   # asar's `rep N : statement` (the assembler runs it)
+        return None
+    if anon is not None:
+        return word, suffix, "anon", anon, 0, ATOM_NONE
+    if imm is not None:
+        kind, text, atom, group = "imm", imm, imm_atom, "i"
+    elif addr is not None:
         if index is not None:
-            kind, group = index.lower(), "a"
-        elif text in ("a", "A") and word in ACCUMULATOR_OPS:
-            kind = "acc"
+            kind = index.lower()
+        elif addr in ("a", "A") and word in ACCUMULATOR_OPS:
+            return word, suffix, "acc", None, 0, ATOM_NONE
         else:
-            kind, group = "addr", "a"
-    elif m.group("p") is not None:
-        inner, outer = m.group("pi"), m.group("py")
+            kind = "addr"
+        text, atom, group = addr, addr_atom, "a"
+    elif par is not None:
         found = "sr_ind_y" if inner in ("s", "S") and outer is not None else \
             _PAREN_KIND.get((inner, outer))
         if found is None:
             return None
-        kind, group = found, "p"
+        kind, text, atom, group = found, par, par_atom, "p"
     else:
-        kind, group = ("long_ind_y" if m.group("by") else "long_ind"), "b"
-    if word == "rep" and kind not in ("imm", "none"):
-        return None
-    return word, suffix, kind, group
+        kind = "long_ind_y" if bracket_y is not None else "long_ind"
+        text, atom, group = bracket, bracket_atom, "b"
+    # (an atom alternative that matched less than the whole operand was backtracked over)
+    if atom != text:
+        found_atom = ATOM_NONE
+    elif text[0] in "$%'" or "0" <= text[0] <= "9":
+        found_atom = ATOM_NUMBER
+    else:
+        found_atom = ATOM_LABEL
+    return word, suffix, kind, text, m.start(group) + 1, found_atom
 
 
-def plain_literal(m: re.Match[str], group: str) -> str | None:
-    """The operand of a `PLAIN_RE` match when it is one number literal (not a label)."""
-    start = m.start(group + "t")
-    if start != m.start(group) or m.end(group + "t") != m.end(group):
-        return None
-    first = m.string[start]
-    return m.group(group) if first in "$%'" or "0" <= first <= "9" else None
-
-
-def plain_instruction(m: re.Match[str], form: tuple[str, str | None, str, str | None],
-                      file: str, line: int, precedence: bool) -> Instruction:
+def plain_instruction(m: re.Match[str], form: PlainForm, file: str, line: int,
+                      precedence: bool) -> Instruction:
     """The statement of a line `PLAIN_RE` matched (at column 1) with its `plain_form`,
     exactly as `parse_statement` parses it."""
-    word, suffix, kind, group = form
+    word, suffix, kind, text, column, atom = form
     if kind == "anon":
-        operand = Operand("anon", anon=m.group("anon"))
-    elif group is None:
+        operand = Operand("anon", anon=text)
+    elif text is None:
         operand = Operand(kind)
+    elif atom:
+        operand = Operand(kind, atom_expr(text, column))
     else:
-        start = m.start(group)
-        if m.start(group + "t") == start and m.end(group + "t") == m.end(group):
-            expr = atom_expr(m.group(group), start + 1)
-        else:
-            expr = parse_expression(m.group(group), column=start + 1, file=file, line=line,
-                                    precedence=precedence, fractions=suffix is not None)
-        operand = Operand(kind, expr)
-    return Instruction(m.start("mn") + 1, word, suffix, operand, m.string.strip(" \t"))
+        operand = Operand(kind, parse_expression(text, column=column, file=file, line=line,
+                                                 precedence=precedence,
+                                                 fractions=suffix is not None))
+    return Instruction(m.start(1) + 1, word, suffix, operand, m.string.strip(" \t"))
 
 
 def label_line(m: re.Match[str]) -> Label | AnonLabel:

@@ -164,6 +164,12 @@ class PassState:
         return name
 
     def lookup(self, name: str) -> int | None:
+        if not self.namespace and name[0] != ".":       # most names: no scope to resolve
+            if not self.frozen:
+                value = self.labels.get(name)
+                if value is not None:
+                    return value
+            return self.prev_labels.get(name)
         full = self.resolve_name(name)
         candidates = (f"{self.namespace}{full}", full) if self.namespace else (full,)
         if not self.frozen:
