@@ -174,7 +174,9 @@ _PROGRAM = """lorom
 org $008000
 main:
   lda #$12
+  {
   lda #$34
+  }
   lda.w #$1234
   lda.b #$1234
   lda #300
@@ -253,3 +255,16 @@ def test_assembler_line_fast_paths_match_general_path(options: dict,
     monkeypatch.setattr(assembler, "PLAIN_RE", re.compile(r"(?!)"))
     monkeypatch.setattr(assembler, "LABEL_LINE_RE", re.compile(r"(?!)"))
     assert _assembly_view(source, **options) == fast
+
+
+@pytest.mark.parametrize("mapper", ["lorom", "hirom", "exlorom", "exhirom", "norom", "sa1rom",
+                                    "fullsa1rom", "sfxrom"])
+def test_mappers_map_32k_chunks_linearly(mapper: str) -> None:
+    # `PassState.emit` maps a write from its 32 KB chunk's offset, looked up once per chunk.
+    from afs.asm.mapping import snes_to_pc
+
+    for chunk in range(0x200):
+        base = snes_to_pc(chunk << 15, mapper)
+        for low in (0, 1, 0x1234, 0x7FFF):
+            address = chunk << 15 | low
+            assert snes_to_pc(address, mapper) == (None if base is None else base + low)

@@ -180,12 +180,22 @@ class _Pass(PassState):
 
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
+        modes = _MATH_MODES
         for ln in lines:
-            self.file, self.line, self.column = ln.file, ln.number, 1
+            self.file = ln.file
+            self.line = ln.number
+            self.column = 1
             active = self.collecting is None and not (self.conds and not self.conds[-1][0])
             if (active and ln.parsed.__class__ is tuple and self.loop is None
-                    and ln.prec == self.math_mode and ln.arch == self.arch):
-                self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
+                    and ln.prec is modes[self.precedence, self.exact_math]
+                    and ln.arch == self.arch):
+                kept = ln.parsed[0] if len(ln.parsed) == 1 else None  # type: ignore[arg-type]
+                if kept.__class__ is _Encoded and self.pc is not None \
+                        and not self.asm.want_listing:     # most lines: bytes written again
+                    self.column = kept.column  # type: ignore[union-attr]
+                    self.emit(kept.data, kept.kind, kept.info)
+                else:
+                    self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
                 continue
             raw = ln.raw
             if raw is None:

@@ -152,6 +152,10 @@ class PassState:
         self.macro_ids: list[int] = [0]
         self.macro_anons: dict[tuple[int, str], int] = {}   # `?+` labels defined per call
         self.fs = asm.freespace.new_pass(number)     # `freespace` blocks (afs.asm.freespace)
+        # the 32 KB chunk `emit` last wrote to, under which mapper, and its file offset
+        self._map_chunk = -1
+        self._map_mapper = ""
+        self._map_base: int | None = None
 
     # --- EvalContext ---------------------------------------------------------------------------
     def resolve_name(self, name: str) -> str:
@@ -291,7 +295,14 @@ class PassState:
         if data and self.struct is not None:
             raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
         if data:
-            offset = mapping.snes_to_pc(real, self.mapper)
+            # Every mapper maps each 32 KB-aligned chunk as a whole, linearly: the chunk's
+            # offset is looked up once, not at every write.
+            chunk = real >> 15
+            if chunk != self._map_chunk or self.mapper is not self._map_mapper:
+                self._map_chunk, self._map_mapper = chunk, self.mapper
+                self._map_base = mapping.snes_to_pc(chunk << 15, self.mapper)
+            if self._map_base is not None:
+                offset = self._map_base + (real & 0x7FFF)
             if offset is None:
                 raise self.error(f"SNES address ${real:06X} does not map to ROM "
                                  f"({self.mapper})")
