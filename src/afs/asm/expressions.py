@@ -127,16 +127,22 @@ def tokenize(text: str, column: int, file: str, line: int, *,
     tokens: list[Token] = []
     pos = 0
     n = len(text)
+    match = _TOKEN.match
     while pos < n:
-        m = _TOKEN.match(text, pos)
+        m = match(text, pos)
         col = column + pos
         if m is None:
             raise AsmError(f"invalid character {text[pos]!r} in expression", file, line, col)
         kind = m.lastgroup
         pos = m.end()
-        if kind == "ws":
+        # (the kinds are exclusive: the most common first)
+        if kind == "name":
+            tokens.append(Token("name", m[0], col))
+        elif kind == "op":
+            tokens.append(Token("op", m[0], col))
+        elif kind == "ws":
             continue
-        if kind == "hex":
+        elif kind == "hex":
             digits = m.group("hex")
             if not digits:
                 raise AsmError("invalid hex value '$'", file, line, col)
@@ -170,12 +176,8 @@ def tokenize(text: str, column: int, file: str, line: int, *,
             if len(body) != 1:
                 raise AsmError(f"invalid character literal {m.group(0)!r}", file, line, col)
             tokens.append(Token("num", m.group(0), col, ord(body), value_width(ord(body))))
-        elif kind == "name":
-            tokens.append(Token("name", m.group(0), col))
-        elif kind == "str":
-            tokens.append(Token("str", m.group("str").replace('""', '"'), col))
         else:
-            tokens.append(Token("op", m.group(0), col))
+            tokens.append(Token("str", m.group("str").replace('""', '"'), col))
     return tokens
 
 
@@ -473,14 +475,19 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
         text = _LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line, fractions=fractions)
+    fraction = False
     for tok in tokens:
-        if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
-            raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
-                           file, line, tok.column)
+        kind = tok.kind
+        if kind == "op":
+            if tok.text in _CONDITION_OPS and not condition:
+                raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
+                               file, line, tok.column)
+        elif kind == "num" and "." in tok.text:
+            fraction = True
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     fn = parser.parse_condition() if condition else parser.parse_math()
-    if any(tok.kind == "num" and "." in tok.text for tok in tokens):
+    if fraction:
         fn = _truncated_literal(fn, file, line, column)
     rest = parser.peek()
     if rest is not None:
