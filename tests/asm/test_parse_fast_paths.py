@@ -235,7 +235,7 @@ def _assembly_view(source: str, **kwargs: object) -> tuple:
                                      {"listing": True, "strict": True}])
 def test_assembler_line_fast_paths_match_general_path(options: dict,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    from afs.asm import assembler
+    from afs.asm import assembler, passes
 
     taken: list[object] = []
     run_shape = assembler._Pass.run_shape
@@ -252,8 +252,8 @@ def test_assembler_line_fast_paths_match_general_path(options: dict,
     if not options.get("strict"):
         # shapes learnt from one line write the next of the same shape
         assert any(out is not None for out in taken)
-    monkeypatch.setattr(assembler, "PLAIN_RE", re.compile(r"(?!)"))
-    monkeypatch.setattr(assembler, "LABEL_LINE_RE", re.compile(r"(?!)"))
+    for name in ("PLAIN_RE", "DATA_LINE_RE", "LABEL_LINE_RE"):
+        monkeypatch.setattr(passes, name, re.compile(r"(?!)"))
     assert _assembly_view(source, **options) == fast
 
 

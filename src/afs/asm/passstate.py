@@ -1,7 +1,7 @@
 """The state of one assembler pass, shared by the assembler, directives and encoders.
 
 `PassState` holds what a pass knows (labels, defines, the program counter, segments) and
-the helpers every statement needs (label lookup, `emit`); `afs.asm.assembler._Pass` adds
+the helpers every statement needs (label lookup, `emit`); `afs.asm.passes._Pass` adds
 the execution of statements. Directives and encoders see only this module, so every import
 between them and the assembler points one way.
 """
