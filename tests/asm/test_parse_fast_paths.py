@@ -58,12 +58,18 @@ def _view(text: str) -> object:
 def test_fast_paths_match_general_parser(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = _view(text)
     monkeypatch.setattr(expressions, "_SIMPLE", re.compile(r"(?!)"))
+    monkeypatch.setattr(expressions, "_BINARY", re.compile(r"(?!)"))
     monkeypatch.setattr(parser, "_fast_instruction", lambda *args: None)
     assert _view(text) == fast
 
 
 @pytest.mark.parametrize("text", ["  label", "\t$0012 ", " %101", " 65536", "..x.y", "12ab",
-                                  "$", " .a", "  $123456"])
+                                  "$", " .a", "  $123456",
+                                  # two atoms around an operator (`_BINARY`)
+                                  "G02_208+5", " a - $12 ", "$12%101", "5 % %101", "$FF&%1010",
+                                  "1<<4", "$1234>>8", "2**3", "7/0", "7%2", "a.b*'c'", "'''+1",
+                                  "' '|1", "5abc+1", "$12G+1", "5.5+1", "1+2.5", "a(1)+2",
+                                  "a+-1", "..x^$123456", "3 -4", "a+b", "1<2", "1==1", "$+1"])
 def test_simple_expressions_match_general_parser(text: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     def view() -> object:
@@ -74,6 +80,7 @@ def test_simple_expressions_match_general_parser(text: str,
 
     fast = view()
     monkeypatch.setattr(expressions, "_SIMPLE", re.compile(r"(?!)"))
+    monkeypatch.setattr(expressions, "_BINARY", re.compile(r"(?!)"))
     assert view() == fast
 
 
@@ -81,6 +88,7 @@ def test_fast_paths_are_taken() -> None:
     # Guards the comparison above: it only means something while the fast paths run.
     assert parser._fast_instruction("lda $12", 1, "t.asm", 1, False) is not None
     assert expressions._SIMPLE.fullmatch("label") is not None
+    assert expressions._BINARY.fullmatch("label+1") is not None
 
 
 # Whole lines for the assembler's line fast paths (`PLAIN_RE`, `LABEL_LINE_RE`).

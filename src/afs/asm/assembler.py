@@ -244,7 +244,7 @@ class _Assembler:
         # Blank lines do nothing anywhere (even in a macro or loop body): not kept.
         out = []
         for i, raw in enumerate(source.splitlines(), start=1):
-            text = strip_comment(raw)
+            text = strip_comment(raw) if ";" in raw else raw
             if text and not text.isspace():
                 out.append(_Line(file, i, text))
         return out

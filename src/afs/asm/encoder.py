@@ -234,13 +234,19 @@ def _immediate(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mod
     return bytes((code,)) + _le(value, size), mode, code, value
 
 
+_BRANCH_FORMS: dict[str, tuple[Mode, int, int]] = {}
+
+
 def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
     op = st.operand
-    long = st.mnemonic in LONG_BRANCHES
-    mode = Mode.RELATIVE16 if long else Mode.RELATIVE8
-    code = opcode_for(mnem, mode)
-    assert code is not None
-    size = 2 if long else 1
+    form = _BRANCH_FORMS.get(mnem)
+    if form is None:
+        long = st.mnemonic in LONG_BRANCHES
+        mode = Mode.RELATIVE16 if long else Mode.RELATIVE8
+        code = opcode_for(mnem, mode)
+        assert code is not None
+        form = _BRANCH_FORMS[mnem] = (mode, code, 2 if long else 1)
+    mode, code, size = form
     if op.kind == "anon":
         assert op.anon is not None
         target = state.anon_value(op.anon, st.column)
@@ -262,4 +268,5 @@ def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, 
             f"relative branch out of range: distance {distance} (target ${target & 0xFFFFFF:06X}"
             f" from ${origin:06X}; allowed {-limit}..{limit - 1})"))
         distance = 0
-    return bytes((code,)) + _le(distance, size), mode, code, target
+    return (((distance & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, code, \
+        target

@@ -58,6 +58,13 @@ _SIMPLE = re.compile(r"""
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
 """, re.VERBOSE)
 
+# A whole expression that is two literals or labels around one operator (most that are not
+# one alone): parsed without the tokenizer (same atoms and rules as `_TOKEN`; `%` after a
+# value is the modulo operator there too).
+_ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^']'"
+         r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_BINARY = re.compile(rf"\s*({_ATOM})\s*(\*\*|<<|>>|[-+*/%&|^])\s*({_ATOM})\s*")
+
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
@@ -244,7 +251,7 @@ class _Parser:
         while (t := self.peek()) is not None and t.text in _PRECEDENCE:
             self.i += 1
             right = self.parse_unary()
-            left = _binary(t.text, left, right, self, t.column)
+            left = _binary(t.text, left, right, self.file, self.line, t.column)
         return left
 
     def parse_binary(self, level: int) -> Evaluator:
@@ -252,7 +259,7 @@ class _Parser:
         while (t := self.peek()) is not None and _PRECEDENCE.get(t.text, 0) >= level:
             self.i += 1
             right = self.parse_binary(_PRECEDENCE[t.text] + 1)
-            left = _binary(t.text, left, right, self, t.column)
+            left = _binary(t.text, left, right, self.file, self.line, t.column)
         return left
 
     def parse_struct_array(self, t: Token) -> Evaluator:
@@ -358,9 +365,8 @@ class _Parser:
         return call
 
 
-def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
+def _binary(op: str, left: Evaluator, right: Evaluator, file: str, line: int,
             column: int) -> Evaluator:
-    file, line = parser.file, parser.line
     if op == "+":
         return lambda ctx: left(ctx) + right(ctx)
     if op == "-":
@@ -471,6 +477,10 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     simple = _SIMPLE.fullmatch(stripped)
     if simple is not None:
         return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
+    if not condition:
+        pair = _BINARY.fullmatch(text)
+        if pair is not None:
+            return _binary_expr(pair, stripped, column, file, line)
     if condition and " = " in text:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
         text = _LONE_EQUALS.sub("== ", text)
@@ -541,6 +551,25 @@ def literal_value(text: str) -> tuple[int, int]:
         return int(text[1:], 2), min(3, (len(text) + 6) // 8)
     value = ord(text[1]) if first == "'" else int(text)
     return value, value_width(value)
+
+
+def _binary_expr(m: re.Match[str], stripped: str, column: int, file: str, line: int) -> Expr:
+    """The `Expr` of `a op b` (a `_BINARY` match), as the parser builds it."""
+    width = 0
+    labels: list[str] = []
+    sides: list[Evaluator] = []
+    for group in (1, 3):
+        text, col = m.group(group), column + m.start(group)
+        first = text[0]
+        if first in "$%'" or "0" <= first <= "9":
+            value, size = literal_value(text)
+            width = max(width, size)
+            sides.append(lambda ctx, value=value: value)
+        else:
+            labels.append(text)
+            sides.append(lambda ctx, name=text, col=col: ctx.label_value(name, col))
+    fn = _binary(m.group(2), sides[0], sides[1], file, line, column + m.start(2))
+    return Expr(stripped, column, fn, width, tuple(labels), not labels)
 
 
 def _label_expr(name: str, column: int, col: int) -> Expr:
