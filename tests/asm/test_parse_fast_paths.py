@@ -107,6 +107,9 @@ LINES = [
     "db $01", " DB $01,$02 , 3", "dw label+1, $1234", "dl $123456", "dd 1,2,3", "db +", "db",
     "db = 5", "db 1 : db 2", "db 'a'", "db.b 1", "db #$12", "db 2.5", "db ,", "db 1,", "dq 1",
     "db (1+2)*3", "db f(1,2)", "db $12\t", "dwx 1",
+    "#_0080B5: LDY.b $10", "#_0080B7: LDA.w .low,Y", "  #a: jml.w [$0003]", "#a:\tdb $12, $34",
+    "#a: db 1 : db 2", "#a:lda $12", "#a: #b: lda $12", "#a.b: lda $12", "#a: rep 3",
+    "#a: mvn $7E7F", "#a: SEI", "#a: dw label+1", "#a:  BRA +", "#9a: lda $12",
 ]
 # Lines the assembler must leave to its general path.
 GENERAL_ONLY = ["rep +", "rep 3", "rep label", "mvn $7E7F", "mvp 1", "lda ($12,s)", "foo $12"]
@@ -135,6 +138,12 @@ def _general_line(line: str, precedence: bool) -> object:
         return ("error", str(exc))
 
 
+def _hash_label(m: re.Match[str]) -> list[parser.Label]:
+    """The `#label:` before a fast-path line's statement, as the assembler runs it."""
+    name = m.group("hl")
+    return [] if name is None else [parser.Label(m.start("hl") + 1, name)]
+
+
 @pytest.mark.parametrize("precedence", [False, True])
 @pytest.mark.parametrize("line", LINES)
 def test_line_fast_paths_match_general_parser(line: str, precedence: bool) -> None:
@@ -142,8 +151,8 @@ def test_line_fast_paths_match_general_parser(line: str, precedence: bool) -> No
     form = parser.plain_form(plain) if plain is not None else None
     if form is not None:
         try:
-            fast: object = _line_view([parser.plain_instruction(plain, form, "t.asm", 7,
-                                                                precedence)])
+            fast: object = _line_view([*_hash_label(plain), parser.plain_instruction(
+                plain, form, "t.asm", 7, precedence)])
         except AsmError as exc:
             fast = ("error", str(exc))
         assert fast == _general_line(line, precedence)
@@ -153,7 +162,7 @@ def test_line_fast_paths_match_general_parser(line: str, precedence: bool) -> No
     data = parser.DATA_LINE_RE.match(line)
     if data is not None:
         try:
-            fast = _line_view([parser.parse_directive(
+            fast = _line_view([*_hash_label(data), parser.parse_directive(
                 data.group("dn").lower(), data.group("args"), data.start("dn") + 1,
                 data.start("args") + 1, "t.asm", 7, precedence)])
         except AsmError as exc:
@@ -174,13 +183,19 @@ def test_line_fast_paths_are_taken() -> None:
         assert m is not None and parser.plain_form(m) is not None, line
     for line in ("label:", ".sub", "++"):
         assert parser.LABEL_LINE_RE.match(line) is not None, line
-    for line in ("db $01", "dw label+1, $1234"):
+    for line in ("db $01", "dw label+1, $1234", "#_008000: db $01"):
         assert parser.DATA_LINE_RE.match(line) is not None, line
+    m = parser.PLAIN_RE.match("#_0080B5: LDY.b $10")
+    assert m is not None and parser.plain_form(m) is not None
 
 
 _PROGRAM = """lorom
 org $008000
 main:
+#_008000: lda #$12
+#_008002: lda #$56
+  #_008004: db $01, $02
+#a: lda main,x
   lda #$12
   {
   lda #$34

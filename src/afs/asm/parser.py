@@ -77,7 +77,9 @@ _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
          r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _EXPR = r"""[^\s!"=,()\[\]#]+"""
-PLAIN_RE = re.compile(rf"""[ \t]*(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
+# usdasm's `#_008000: ` before the statement: a `#` label (see `afs.asm.assembler`'s parse)
+_HASH_PREFIX = r"(?:(?P<hl>\#[A-Za-z_][A-Za-z0-9_]*):[ \t]+)?"
+PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
     (?:[ \t]+(?P<op>
         (?P<anon>\++|-+)
       | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=]+)
@@ -86,8 +88,8 @@ PLAIN_RE = re.compile(rf"""[ \t]*(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
       | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
     ))?[ \t]*$""", re.VERBOSE)
 # A whole line that is one `db`/`dw`/`dl`/`dd` without quotes, defines or ` : `.
-DATA_LINE_RE = re.compile(r"[ \t]*(?P<dn>[dD][bBwWlLdD])[ \t]+(?P<args>[^\s!\"':=][^!\"':=]*?)"
-                          r"[ \t]*$")
+DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
+                          r"(?P<args>[^\s!\"':=][^!\"':=]*?)[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
 LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
                            r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
@@ -583,8 +585,8 @@ ATOM_NONE, ATOM_LABEL, ATOM_NUMBER = 0, 1, 2
 def plain_form(m: re.Match[str]) -> PlainForm | None:
     """What a line `PLAIN_RE` matched holds, classified as `parse_statement` classifies it;
     None where the general path must decide (`rep N`, MVN/MVP, forms that are errors)."""
-    (mnemonic, suffix, op, anon, imm, imm_atom, addr, addr_atom, index, par, par_atom, inner,
-     outer, bracket, bracket_atom, bracket_y) = m.groups()
+    (_, mnemonic, suffix, op, anon, imm, imm_atom, addr, addr_atom, index, par, par_atom,
+     inner, outer, bracket, bracket_atom, bracket_y) = m.groups()
     word = mnemonic.lower()
     if word not in MNEMONICS or word in ("mvn", "mvp"):
         return None
@@ -640,7 +642,8 @@ def plain_instruction(m: re.Match[str], form: PlainForm, file: str, line: int,
         operand = Operand(kind, parse_expression(text, column=column, file=file, line=line,
                                                  precedence=precedence,
                                                  fractions=suffix is not None))
-    return Instruction(m.start(1) + 1, word, suffix, operand, m.string.strip(" \t"))
+    start = m.start("mn")
+    return Instruction(start + 1, word, suffix, operand, m.string[start:].rstrip(" \t"))
 
 
 def label_line(m: re.Match[str]) -> Label | AnonLabel:

@@ -156,7 +156,7 @@ class _Pass(PassState):
                     continue
                 plain = LABEL_LINE_RE.match(text)
                 if plain is not None:
-                    self.run_label_line(label_line(plain), ln, text.strip())
+                    self.run_label_line(plain, ln)
                     continue
             loop = _LOOP_WORD.match(text)
             if loop is not None:
@@ -182,58 +182,80 @@ class _Pass(PassState):
                 self.run_pieces(pieces)
 
     def run_plain(self, m: re.Match[str], ln: _Line) -> bool:
-        """Run a line that `PLAIN_RE` matched (one instruction) and keep it compact, as
-        `run_pieces` would; False: not such a line after all (the general path runs it)."""
-        text = m.string.strip(" \t")
-        column = m.start("mn") + 1
+        """Run a line that `PLAIN_RE` matched (one instruction, maybe after a `#label:`) and
+        keep it compact, as `run_pieces` would; False: not such a line after all (the general
+        path runs it)."""
+        start = m.start("mn")
+        text = m.string[start:].rstrip(" \t")        # the instruction
+        column = start + 1
         asm = self.asm
         memo = self.line_memo(column)
-        self.column = column
-        self.text = text
         kept = memo.get(text)
-        if kept is not None:
-            self.write_kept(kept)
-        else:
+        st = shape = None
+        if kept is None:
             form = plain_form(m)
             if form is None:
                 return False
             shape = _shape(form) if self.cacheable else None
-            kept = self.run_shape(shape, column) if shape is not None else None
-            if kept is None:
+            if shape is None or shape[0] not in asm.shapes:
+                # (parsed before the label runs, as in `_Assembler.parse`)
                 st = plain_instruction(m, form, self.file, self.line, self.precedence)
-                data, info = self.asm_instruction(st)
-                kept = st
-                if self.cacheable and _constant_instruction(st):
-                    kept = memo[text] = asm.remember(st, _Encoded(
-                        column, data, "instruction", info if asm.want_listing else ()))
-                    if shape is not None:
-                        _learn_shape(asm.shapes, shape, data, info)
-            else:
-                memo[text] = kept
-        self.keep(ln, kept, text)
+        label = self.hash_label(m, text)
+        self.column = column
+        if kept is not None:
+            self.write_kept(kept)
+        elif st is None:
+            assert shape is not None
+            kept = memo[text] = self.run_shape(shape, column)
+        else:
+            data, info = self.asm_instruction(st)
+            kept = st
+            if self.cacheable and _constant_instruction(st):
+                kept = memo[text] = asm.remember(st, _Encoded(
+                    column, data, "instruction", info if asm.want_listing else ()))
+                if shape is not None:
+                    _learn_shape(asm.shapes, shape, data, info)
+        self.keep(ln, (kept,) if label is None else (label, kept), m)
         return True
 
     def run_data_line(self, m: re.Match[str], ln: _Line) -> None:
-        """Run a line that `DATA_LINE_RE` matched (one `db`..`dd`) and keep it compact."""
-        text = m.string.strip(" \t")
-        column = m.start("dn") + 1
+        """Run a line that `DATA_LINE_RE` matched (one `db`..`dd`, maybe after a `#label:`)
+        and keep it compact."""
+        start = m.start("dn")
+        text = m.string[start:].rstrip(" \t")
+        column = start + 1
         memo = self.line_memo(column)
-        self.column = column
-        self.text = text
         kept = memo.get(text)
-        if kept is not None:
-            self.write_kept(kept)
-        else:
+        st = None
+        if kept is None:
+            # (parsed first: a line in error defines no label, as in `_Assembler.parse`)
             st = parse_directive(m.group("dn").lower(), m.group("args"), column,
                                  m.start("args") + 1, self.file, self.line, self.precedence)
-            if self.cacheable and _constant_data(st):
-                data = data_bytes(self, st, _DATA_SIZE[st.name])
-                self.emit(data, "data")
-                kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", ()))
-            else:
-                self.execute(st)
-                kept = st
-        self.keep(ln, kept, text)
+        label = self.hash_label(m, text)
+        self.column = column
+        if st is None:
+            self.write_kept(kept)
+        elif self.cacheable and _constant_data(st):
+            data = data_bytes(self, st, _DATA_SIZE[st.name])
+            self.emit(data, "data")
+            kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", ()))
+        else:
+            self.execute(st)
+            kept = st
+        self.keep(ln, (kept,) if label is None else (label, kept), m)
+
+    def hash_label(self, m: re.Match[str], text: str) -> str | _BareLabel | None:
+        """Define the `#label:` before a line's statement (`_HASH_PREFIX` in the parser), and
+        set the line's text; what the line keeps of the label (see `_Assembler.compact`)."""
+        name = m.group("hl")
+        if name is None:
+            self.text = text
+            return None
+        self.text = m.string.strip(" \t")
+        column = m.start("hl") + 1
+        self.column = column
+        self.asm_label(Label(column, name))
+        return name[1:] if column == 1 else _BareLabel(column, name[1:])
 
     def line_memo(self, column: int) -> dict[str, _Encoded]:
         """Statement text -> bytes of the constant statements met at `column` in this pass
@@ -249,14 +271,11 @@ class _Pass(PassState):
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         self.emit(kept.data, kept.kind, kept.info)
 
-    def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded | None:
+    def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded:
         """Write a constant instruction by the encoding learnt for its shape (see `_shape`),
-        without parsing it; None when that shape was not met yet."""
+        without parsing it."""
         key, value = shape
-        learnt = self.asm.shapes.get(key)
-        if learnt is None:
-            return None
-        code, size, mode = learnt
+        code, size, mode = self.asm.shapes[key]
         data = (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little")
         info = (key[0].upper(), mode, code, value, key[1]) if self.asm.want_listing else ()
         if self.pc is None:
@@ -264,22 +283,24 @@ class _Pass(PassState):
         self.emit(data, "instruction", info)
         return self.asm.shared(_Encoded(column, data, "instruction", info))
 
-    def run_label_line(self, st: Label | AnonLabel, ln: _Line, text: str) -> None:
+    def run_label_line(self, m: re.Match[str], ln: _Line) -> None:
         """Run a line that is one label (`LABEL_LINE_RE`) and keep it compact."""
+        st = label_line(m)
         self.column = st.column
-        self.text = text
+        self.text = m.string.strip(" \t")
         if type(st) is Label:
             self.asm_label(st)
         else:
             self.execute(st)
-        self.keep(ln, st, text)
+        self.keep(ln, (st,), m)
 
-    def keep(self, ln: _Line, st: object, text: str) -> None:
-        """What a line of one statement `st` keeps for later passes (see `run_pieces`)."""
-        ln.parsed = (st,)
+    def keep(self, ln: _Line, kept: tuple, m: re.Match[str]) -> None:
+        """What a line the fast path `m` matched keeps for later passes (see `run_pieces`)."""
+        ln.parsed = kept
         ln.prec, ln.arch = self.math_mode, self.arch
         if self.asm.want_listing:
-            ln.pieces = [(text, st.column)]  # type: ignore[attr-defined]
+            text = m.string
+            ln.pieces = [(self.text, len(text) - len(text.lstrip(" \t")) + 1)]
         else:
             ln.pieces = None
             if type(ln) is _Line and ln.file in self.asm.files:
@@ -646,7 +667,6 @@ def _constant_instruction(st: Instruction) -> bool:
 def _constant_data(d: Directive) -> bool:
     # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
     return all(item.expr is not None and item.expr.constant for item in d.items)
-
 
 
 def _shape(form: PlainForm) -> tuple[tuple, int] | None:
