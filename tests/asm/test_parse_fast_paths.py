@@ -233,6 +233,11 @@ main:
   lda #2+3*4
   db $01, $02
   db $01, $02
+  db $01,%101 , 300
+  dw $12,$3456
+  dl 70000
+  dd $12345678, 1
+#_00A000: dd $123456789
   dw main, $1234, +
   dl $123456, main+1
   dd 1, 2
@@ -270,7 +275,11 @@ def test_assembler_line_fast_paths_match_general_path(options: dict,
 
     monkeypatch.setattr(assembler._Pass, "run_shape", counted)
     # (strict: without the value it refuses)
-    source = _PROGRAM.replace("lda.b #$1234", "lda.b #$34") if options.get("strict") else _PROGRAM
+    source = _PROGRAM
+    if options.get("strict"):
+        for wide, narrow in (("lda.b #$1234", "lda.b #$34"), ("%101 , 300", "%101 , 200"),
+                             ("dd $123456789", "dd $12345678")):
+            source = source.replace(wide, narrow)
     fast = _assembly_view(source, **options)
     if not options.get("strict"):
         # shapes learnt from one line write the next of the same shape

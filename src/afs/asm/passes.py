@@ -66,7 +66,10 @@ _MAX_LOOP = 100_000
 _MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
 _MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 _MATH_MODES = {(p, e): (p, e) for p in (False, True) for e in (False, True)}
-_MASKS = (0, 0xFF, 0xFFFF, 0xFFFFFF)
+_MASKS = (0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF)
+# `db`..`dd` arguments that are number literals only (`$hex`, `%binary`, decimal)
+_LITERAL_LIST = re.compile(r"(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+)"
+                           r"(?:[ \t]*,[ \t]*(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+))*")
 
 
 @dataclass
@@ -226,14 +229,24 @@ class _Pass(PassState):
         column = start + 1
         memo = self.line_memo(column)
         kept = memo.get(text)
-        st = None
+        st = data = None
         if kept is None:
-            # (parsed first: a line in error defines no label, as in `_Assembler.parse`)
-            st = parse_directive(m.group("dn").lower(), m.group("args"), column,
-                                 m.start("args") + 1, self.file, self.line, self.precedence)
+            name = m.group("dn").lower()
+            if self.cacheable and _LITERAL_LIST.fullmatch(m.group("args")):
+                # numbers only: their bytes, as `data_bytes` writes them
+                size = _DATA_SIZE[name]
+                data = b"".join((literal_value(item.strip())[0] & _MASKS[size]).to_bytes(
+                    size, "little") for item in m.group("args").split(","))
+            else:
+                # (parsed first: a line in error defines no label, as in `_Assembler.parse`)
+                st = parse_directive(name, m.group("args"), column, m.start("args") + 1,
+                                     self.file, self.line, self.precedence)
         label = self.hash_label(m, text)
         self.column = column
-        if st is None:
+        if data is not None:
+            self.emit(data, "data")
+            kept = memo[text] = self.asm.shared(_Encoded(column, data, "data", ()))
+        elif st is None:
             self.write_kept(kept)
         elif self.cacheable and _constant_data(st):
             data = data_bytes(self, st, _DATA_SIZE[st.name])
@@ -254,7 +267,10 @@ class _Pass(PassState):
         self.text = m.string.strip(" \t")
         column = m.start("hl") + 1
         self.column = column
-        self.asm_label(Label(column, name))
+        # as `asm_label` defines a `#` label (its name has no leading `.` to resolve)
+        self.define_label(self.namespace + name[1:], self.logical_pc + label_tag(self))
+        if self.asm.want_listing:
+            self.emit(b"", "label")
         return name[1:] if column == 1 else _BareLabel(column, name[1:])
 
     def line_memo(self, column: int) -> dict[str, _Encoded]:
@@ -297,7 +313,7 @@ class _Pass(PassState):
     def keep(self, ln: _Line, kept: tuple, m: re.Match[str]) -> None:
         """What a line the fast path `m` matched keeps for later passes (see `run_pieces`)."""
         ln.parsed = kept
-        ln.prec, ln.arch = self.math_mode, self.arch
+        ln.prec, ln.arch = _MATH_MODES[self.precedence, self.exact_math], self.arch
         if self.asm.want_listing:
             text = m.string
             ln.pieces = [(self.text, len(text) - len(text.lstrip(" \t")) + 1)]
