@@ -57,8 +57,8 @@ def _view(text: str) -> object:
 @pytest.mark.parametrize("text", STATEMENTS)
 def test_fast_paths_match_general_parser(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = _view(text)
-    monkeypatch.setattr(expressions, "_SIMPLE", re.compile(r"(?!)"))
-    monkeypatch.setattr(expressions, "_BINARY", re.compile(r"(?!)"))
+    for name in ("_SIMPLE", "_BINARY", "_UNARY"):
+        monkeypatch.setattr(expressions, name, re.compile(r"(?!)"))
     monkeypatch.setattr(parser, "_fast_instruction", lambda *args: None)
     assert _view(text) == fast
 
@@ -69,7 +69,10 @@ def test_fast_paths_match_general_parser(text: str, monkeypatch: pytest.MonkeyPa
                                   "G02_208+5", " a - $12 ", "$12%101", "5 % %101", "$FF&%1010",
                                   "1<<4", "$1234>>8", "2**3", "7/0", "7%2", "a.b*'c'", "'''+1",
                                   "' '|1", "5abc+1", "$12G+1", "5.5+1", "1+2.5", "a(1)+2",
-                                  "a+-1", "..x^$123456", "3 -4", "a+b", "1<2", "1==1", "$+1"])
+                                  "a+-1", "..x^$123456", "3 -4", "a+b", "1<2", "1==1", "$+1",
+                                  # one after a unary operator (`_UNARY`)
+                                  "-$12", "~%101", "+5", "<:label", " - $1234 ", "-label",
+                                  "~'a'", "--5", "-+5", "<:$123456", "~.sub", "-5abc", "!5"])
 def test_simple_expressions_match_general_parser(text: str,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     def view() -> object:
@@ -79,8 +82,8 @@ def test_simple_expressions_match_general_parser(text: str,
             return ("error", str(exc))
 
     fast = view()
-    monkeypatch.setattr(expressions, "_SIMPLE", re.compile(r"(?!)"))
-    monkeypatch.setattr(expressions, "_BINARY", re.compile(r"(?!)"))
+    for name in ("_SIMPLE", "_BINARY", "_UNARY"):
+        monkeypatch.setattr(expressions, name, re.compile(r"(?!)"))
     assert view() == fast
 
 
@@ -89,6 +92,7 @@ def test_fast_paths_are_taken() -> None:
     assert parser._fast_instruction("lda $12", 1, "t.asm", 1, False) is not None
     assert expressions._SIMPLE.fullmatch("label") is not None
     assert expressions._BINARY.fullmatch("label+1") is not None
+    assert expressions._UNARY.fullmatch("-$12") is not None
 
 
 # Whole lines for the assembler's line fast paths (`PLAIN_RE`, `LABEL_LINE_RE`).

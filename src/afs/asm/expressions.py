@@ -64,6 +64,8 @@ _SIMPLE = re.compile(r"""
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^']'"
          r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _BINARY = re.compile(rf"\s*({_ATOM})\s*(\*\*|<<|>>|[-+*/%&|^])\s*({_ATOM})\s*")
+# ... and one literal or label after a unary operator (`-$12`, `~%101`, `<:label`)
+_UNARY = re.compile(rf"\s*(<:|[-+~])\s*({_ATOM})\s*")
 
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
@@ -481,6 +483,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         pair = _BINARY.fullmatch(text)
         if pair is not None:
             return _binary_expr(pair, stripped, column, file, line)
+        pair = _UNARY.fullmatch(text)
+        if pair is not None:
+            return _unary_expr(pair, stripped, column)
     if condition and " = " in text:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
         text = _LONE_EQUALS.sub("== ", text)
@@ -570,6 +575,23 @@ def _binary_expr(m: re.Match[str], stripped: str, column: int, file: str, line: 
             sides.append(lambda ctx, name=text, col=col: ctx.label_value(name, col))
     fn = _binary(m.group(2), sides[0], sides[1], file, line, column + m.start(2))
     return Expr(stripped, column, fn, width, tuple(labels), not labels)
+
+
+_UNARY_OPS: dict[str, Callable[[int], int]] = {
+    "-": lambda v: -v, "+": lambda v: v, "~": lambda v: ~v, "<:": lambda v: v >> 16}
+
+
+def _unary_expr(m: re.Match[str], stripped: str, column: int) -> Expr:
+    """The `Expr` of `op a` (a `_UNARY` match), as the parser builds it."""
+    apply = _UNARY_OPS[m.group(1)]
+    text = m.group(2)
+    first = text[0]
+    if first in "$%'" or "0" <= first <= "9":
+        value, width = literal_value(text)
+        result = apply(value)
+        return Expr(stripped, column, lambda ctx: result, width, (), True)
+    col = column + m.start(2)
+    return Expr(stripped, column, lambda ctx: apply(ctx.label_value(text, col)), 0, (text,))
 
 
 def _label_expr(name: str, column: int, col: int) -> Expr:

@@ -292,9 +292,9 @@ class PassState:
             assert real is not None
         address = (real + self.base_delta) & 0xFFFFFF
         offset = None
-        if data and self.struct is not None:
-            raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
         if data:
+            if self.struct is not None:
+                raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
             # Every mapper maps each 32 KB-aligned chunk as a whole, linearly: the chunk's
             # offset is looked up once, not at every write.
             chunk = real >> 15
@@ -307,9 +307,10 @@ class PassState:
                 raise self.error(f"SNES address ${real:06X} does not map to ROM "
                                  f"({self.mapper})")
             end = real + len(data)
-            if (real >> 16) != ((end - 1) >> 16) and self.bankcross:
+            bank = real >> 16
+            if (end - 1) >> 16 != bank and self.bankcross:
                 raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
-            if (real >> 16) != (end >> 16) and not self.bankcross:
+            if end >> 16 != bank and not self.bankcross:
                 # `check bankcross off`: asar writes on in the file; the address is the file
                 # position's again, but under `base` the logical address runs on linearly.
                 after = mapping.pc_to_snes(offset + len(data), self.mapper)
