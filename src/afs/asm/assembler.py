@@ -18,38 +18,23 @@ from pathlib import Path
 
 from afs.asm import mapping
 from afs.asm.asar_warnings import finish as finish_warnings
-from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
-from afs.asm.encoder import encode_instruction
 from afs.asm.errors import AsmError
-from afs.asm.freespace import TAG, Freespace, end_block, forward_labels, label_tag
-from afs.asm.functions import call as call_function
+from afs.asm.freespace import TAG, Freespace, end_block
 from afs.asm.isa import Mode
 from afs.asm.parser import (
-    AnonLabel,
-    Assign,
     Conditional,
-    DefineSet,
-    Directive,
-    EndMacro,
     Instruction,
     Label,
-    MacroCall,
-    MacroDef,
-    SpcInstruction,
     Statement,
     parse_conditional,
-    parse_line_construct,
     parse_statement,
-    split_statements,
     strip_comment,
-    substitute_defines,
 )
+from afs.asm.passes import _may_be_constant, _Pass
 from afs.asm.passstate import (
     DEFAULT_ORG,
-    PassState,
     Segment,
     _BareLabel,
-    _BodyLine,
     _Encoded,
     _Line,
 )
@@ -57,16 +42,7 @@ from afs.asm.passstate import (
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
 MAX_PASSES = 8
-# `_first_word(text) in (...)` for the words checked on every line, without splitting it.
-_MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
-_LOOP_WORD = re.compile(r"\s*(while|for|endwhile|endfor)(?:\s|$)", re.IGNORECASE)
-_FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
-_MAX_LOOP = 100_000
-# `?name`: a label local to one macro call.
-_MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
-_MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 _HASH_LABEL = re.compile(r"(#[A-Za-z_][A-Za-z0-9_]*):(?:[ \t]+|$)")
-_MATH_MODES = {(p, e): (p, e) for p in (False, True) for e in (False, True)}
 _CONDITIONAL_WORD = re.compile(r"\s*(?:if|elseif|else|endif)(?:\s|$)", re.IGNORECASE)
 
 
@@ -137,457 +113,6 @@ class Assembly:
         return bytes(rom)
 
 
-@dataclass
-class _Loop:
-    kind: str                  # "while" or "for"
-    header: str
-    file: str
-    line: int
-    depth: int = 0             # nested loops inside the body
-    lines: list[_Line] = field(default_factory=list)
-
-
-class _Pass(PassState):
-    """One pass over the source (the assembler runs several): statements executed."""
-
-    loop: _Loop | None = None  # a `while`/`for` body being collected
-
-    def __init__(self, asm: _Assembler, number: int, *, frozen: bool = False) -> None:
-        super().__init__(asm, number, frozen=frozen)
-        # Constant statements keep their bytes for later passes; not under `strict`, whose
-        # range errors each pass raises anew.
-        self.cacheable = not asm.strict
-
-    def call_function(self, name: str, args: list[int | str], column: int) -> int:
-        return call_function(self, name, args, column)
-
-    @property
-    def math_mode(self) -> tuple[bool, bool]:
-        """What a kept parse depends on besides the arch: `math pri`, `math round off`."""
-        # One shared tuple per mode: every kept line holds it (a new one each would cost MBs).
-        return _MATH_MODES[self.precedence, self.exact_math]
-
-    # --- lines ---------------------------------------------------------------------------------
-    def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
-        for ln in lines:
-            self.file, self.line, self.column = ln.file, ln.number, 1
-            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
-            if (active and ln.parsed.__class__ is tuple and self.loop is None
-                    and ln.prec == self.math_mode and ln.arch == self.arch):
-                self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
-                continue
-            raw = ln.raw
-            if raw is None:
-                raw = ln.raw = self.asm.source_line(ln)
-            if args is not None and ("<" in raw or "?" in raw):
-                raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
-            text = strip_comment(raw)
-            if self.loop is not None:
-                self.collect_loop_line(ln, raw, text)
-                continue
-            if active and ln.pieces is not None:
-                self.run_pieces(ln.pieces, ln)
-                continue
-            if self.collecting is not None:
-                construct = parse_line_construct(text, ln.file, ln.number) \
-                    if _first_word(text) in ("macro", "endmacro") else None
-                if isinstance(construct, EndMacro):
-                    self.finish_macro()
-                elif isinstance(construct, MacroDef):
-                    raise self.error("nested macro definitions are not allowed",
-                                     construct.column)
-                else:
-                    self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
-                continue
-            if self.conds and not self.conds[-1][0]:
-                self.skip_inactive(text)
-                continue
-            loop = _LOOP_WORD.match(text)
-            if loop is not None:
-                word = loop.group(1).lower()
-                if word in ("endwhile", "endfor"):
-                    raise self.error(f"'{word}' without '{word[3:]}'")
-                self.loop = _Loop(word, text.strip(), ln.file, ln.number)
-                continue
-            if "!" in text or _MACRO_WORD.match(text):
-                construct = parse_line_construct(text, ln.file, ln.number)
-                if construct is not None:
-                    self.run_construct(construct)
-                    continue
-                if "!" in text:
-                    text = substitute_defines(text, self.defines, ln.file, ln.number)
-                self.run_pieces(split_statements(text))
-                continue
-            pieces = split_statements(text)
-            if raw is ln.raw:
-                ln.pieces = pieces
-                self.run_pieces(pieces, ln)
-            else:
-                self.run_pieces(pieces)
-
-    def collect_loop_line(self, ln: _Line, raw: str, text: str) -> None:
-        """A line of a `while`/`for` body; its `endwhile`/`endfor` runs the loop."""
-        loop = self.loop
-        assert loop is not None
-        m = _LOOP_WORD.match(text)
-        word = m.group(1).lower() if m else ""
-        if word in ("while", "for"):
-            loop.depth += 1
-        elif word in ("endwhile", "endfor"):
-            if loop.depth == 0:
-                self.loop = None
-                self.run_loop(loop, word)
-                return
-            loop.depth -= 1
-        loop.lines.append(_BodyLine(ln.file, ln.number, raw))
-
-    def run_loop(self, loop: _Loop, end: str) -> None:
-        """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
-        self.file, self.line = loop.file, loop.line
-        if end[3:] != loop.kind:
-            raise self.error(f"'{loop.kind}' closed by '{end}'")
-        saved = (self.file, self.line, self.text)
-        if loop.kind == "for":
-            m = _FOR_RE.match(loop.header)
-            if m is None:
-                raise self.error("expected 'for name = start..end'")
-            start, stop = (self.asm.evaluate_text(self, substitute_defines(
-                t, self.defines, self.file, self.line), 1) for t in (m.group(2), m.group(3)))
-            for value in range(start, stop):
-                self.defines[m.group(1)] = str(value)
-                self.run_lines(loop.lines)
-                self.file, self.line, self.text = saved
-            return
-        condition = loop.header[len("while"):].strip()
-        if not condition:
-            raise self.error("'while' needs a condition")
-        for _ in range(_MAX_LOOP):
-            text = substitute_defines(condition, self.defines, self.file, self.line)
-            expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
-            assert expr is not None and expr.expr is not None
-            if not expr.expr.evaluate(self):
-                return
-            self.run_lines(loop.lines)
-            self.file, self.line, self.text = saved
-        raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
-
-    def run_compact(self, statements: tuple, ln: _Line) -> None:
-        """Run a line from the parse it kept (see `_Assembler.compact`)."""
-        if self.asm.want_listing:
-            self.text = ln.pieces[0][0] if ln.pieces else ""
-        for st in statements:
-            kind = type(st)
-            if kind is str:
-                self.column = 1
-                self.define_label(self.namespace + (st if st[0] != "." else
-                                                    self.resolve_name(st)),
-                                  self.logical_pc + label_tag(self))
-                if self.asm.want_listing:
-                    self.emit(b"", "label")
-                continue
-            self.column = st.column
-            if kind is _Encoded:
-                if self.pc is None:
-                    self.logical_pc  # noqa: B018 - sets the default org (with its warning)
-                self.emit(st.data, st.kind, st.info)
-            elif kind is _BareLabel:
-                self.define_label(self.namespace + self.resolve_name(st.name),
-                                  self.logical_pc + label_tag(self))
-                if self.asm.want_listing:
-                    self.emit(b"", "label")
-            elif kind is Label:
-                self.asm_label(st)
-            elif kind is Instruction:
-                self.asm_instruction(st)
-            else:
-                self.execute(st)
-            if self.conds and not self.conds[-1][0]:
-                break
-
-    def run_pieces(self, pieces: list[tuple[str, int]], ln: _Line | None = None) -> None:
-        """Run a line's statements; `ln`: the source line, which keeps their parse."""
-        parsed = None
-        if ln is not None:
-            cache = ln.parsed
-            if cache.__class__ is list and cache[0] == self.math_mode and cache[1] == self.arch:
-                parsed = cache[2]
-            else:
-                ln.parsed = [self.math_mode, self.arch, []]
-        self.run_statements(pieces, ln, parsed)
-        # Kept compact: a line whose statements all ran (not after `rep N`), with one
-        # statement (several: not when listing, which shows each one's text).
-        if ln is not None and (len(pieces) <= 1 or not self.asm.want_listing):
-            cache = ln.parsed
-            assert cache.__class__ is list
-            if len(cache[2]) != len(pieces):
-                return
-            compact = self.asm.compact([st for part in cache[2] for st in part],
-                                       len(pieces) > 1)
-            if compact is not None:
-                ln.prec, ln.arch = cache[0], cache[1]
-                ln.parsed = compact
-                if not self.asm.want_listing:
-                    ln.pieces = None    # split again only if ever run another way
-                    if type(ln) is _Line and ln.file in self.asm.files:
-                        ln.raw = None   # read again only if ever run another way
-
-    def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
-                       parsed: list | None) -> None:
-        parse_cached = self.asm.parse_cached
-        for index, (piece, col) in enumerate(pieces):
-            self.column = col
-            self.text = piece
-            if parsed is not None and index < len(parsed):
-                statements = parsed[index]
-            elif ln is not None and ln.parsed is not None:
-                statements = self.asm.parse(piece, col, self.file, self.line, self.precedence,
-                                            self.arch, self.exact_math)
-                ln.parsed[2].append(statements)
-            else:
-                statements = parse_cached(piece, col, self.file, self.line, self.precedence,
-                                          self.arch, self.exact_math)
-            for position, st in enumerate(statements):
-                self.column = st.column
-                # Instructions are most statements: straight to them, past `execute`.
-                kind = type(st)
-                if kind is _Encoded:
-                    if self.pc is None:
-                        self.logical_pc  # noqa: B018 - sets the default org (with its warning)
-                    self.emit(st.data, st.kind, st.info)
-                elif kind is Label:
-                    self.asm_label(st)
-                elif kind is Instruction:
-                    if st.mnemonic == "rep" and st.operand.kind not in ("imm", "none"):
-                        self.repeat(st, pieces[index + 1:index + 2])
-                        self.run_pieces(pieces[index + 2:])
-                        return
-                    info = self.asm_instruction(st)
-                    if self.cacheable and _constant_instruction(st):
-                        encoded = self.asm.remember(st, _Encoded(
-                            st.column, info[0], "instruction",
-                            info[1] if self.asm.want_listing else ()))
-                        if ln is not None:
-                            statements[position] = encoded
-                elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
-                      and _constant_data(st)):
-                    data = data_bytes(self, st, _DATA_SIZE[st.name])
-                    self.emit(data, "data")
-                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
-                    if ln is not None:
-                        statements[position] = encoded
-                else:
-                    self.execute(st)
-                if self.conds and not self.conds[-1][0]:
-                    break
-
-    def repeat(self, st: Instruction, rest: list[tuple[str, int]]) -> None:
-        """asar's deprecated `rep N : statement`: run the next statement N times."""
-        expr = st.operand.expr
-        if expr is None or st.operand.kind not in ("addr", "ind"):
-            raise self.error("'rep' needs a repeat count or an immediate '#value'")
-        count = expr.evaluate(self)
-        if not rest:
-            return
-        if count > 0x10000:
-            raise self.error(f"repeat count {count} too large", expr.column)
-        for _ in range(max(0, count)):
-            self.run_pieces(rest)
-
-    def skip_inactive(self, text: str) -> None:
-        word = _first_word(text)
-        if word == "if":
-            self.conds.append([False, True])
-            self.cond_sites.append((self.file, self.line))
-        elif word in ("elseif", "else", "endif"):
-            col = len(text) - len(text.lstrip()) + 1
-            parent_active = len(self.conds) < 2 or self.conds[-2][0]
-            if not parent_active:
-                if word == "endif":
-                    self.conds.pop()
-                    self.cond_sites.pop()
-                return
-            if "!" in text:
-                text = substitute_defines(text, self.defines, self.file, self.line)
-            cond = parse_conditional(text.strip(), col, self.file, self.line, self.precedence)
-            assert cond is not None
-            self.column = col
-            self.execute(cond)
-
-    def run_construct(self, st: Statement) -> None:
-        self.column = st.column
-        if isinstance(st, DefineSet):
-            value = st.value
-            if st.op == "?=":
-                if st.name not in self.defines:
-                    self.defines[st.name] = value
-            elif st.op == "=":
-                self.defines[st.name] = value
-            elif st.op == "+=":
-                if st.name not in self.defines:
-                    raise self.error(f"define '!{st.name}' not found")
-                self.defines[st.name] += value
-            else:
-                value = substitute_defines(value, self.defines, self.file, self.line)
-                if st.op == "#=":
-                    value = str(self.asm.evaluate_text(self, value, st.column))
-                self.defines[st.name] = value
-            if st.rest:     # `!a = 1 : db !a`
-                rest = st.rest
-                if "!" in rest:
-                    rest = substitute_defines(rest, self.defines, self.file, self.line)
-                self.run_pieces(split_statements(rest))
-        elif isinstance(st, MacroDef):
-            if st.name in self.macros:
-                raise self.error(f"macro '{st.name}' redefined")
-            self.collecting = st
-            self.collect_lines = []
-            self.collect_site = (self.file, self.line)
-        elif isinstance(st, EndMacro):
-            raise self.error("'endmacro' without 'macro'")
-
-    def finish_macro(self) -> None:
-        assert self.collecting is not None
-        self.macros[self.collecting.name] = self.collecting
-        self.macro_lines[self.collecting.name] = self.collect_lines
-        self.collecting = None
-
-    # --- statements ----------------------------------------------------------------------------
-    def execute(self, st: Statement) -> None:
-        if isinstance(st, Instruction):
-            self.asm_instruction(st)
-        elif isinstance(st, Label):
-            self.asm_label(st)
-        elif isinstance(st, Directive):
-            run_directive(self, st)
-        elif isinstance(st, AnonLabel):
-            value = self.logical_pc
-            (self.minus if st.name[0] == "-" else self.plus).setdefault(st.name, []).append(value)
-            if self.asm.want_listing:
-                self.emit(b"", "label")
-        elif isinstance(st, Assign):
-            name = self.label_name(st.name)
-            self.define_label(name, st.expr.evaluate(self))
-            self.found_label = st.expr.has_labels
-        elif isinstance(st, Conditional):
-            self.asm_conditional(st)
-        elif isinstance(st, MacroCall):
-            self.call_macro(st)
-        elif isinstance(st, SpcInstruction):
-            if self.arch == "superfx":
-                from afs.asm.superfx import encode_superfx  # only for `arch superfx` sources
-
-                self.emit(encode_superfx(self, st), "instruction")
-            else:
-                from afs.asm.spc700 import encode_spc  # only for `arch spc700` sources
-
-                self.emit(encode_spc(self, st), "instruction")
-        else:
-            raise self.error(f"unexpected statement {type(st).__name__}")
-
-    def label_name(self, name: str) -> str:
-        if self.struct is not None and name.startswith(".") and not name.startswith(".."):
-            return f"{self.namespace}{self.struct[0]}.{name[1:]}"     # `struct S`: S.field
-        if name.startswith("."):
-            depth = len(name) - len(name.lstrip("."))
-            if depth > len(self.scope):
-                raise self.error(f"sublabel '{name}' has no parent label")
-            self.scope = [*self.scope[:depth], name[depth:]]
-            return self.namespace + "_".join(self.scope)
-        self.scope = [name]
-        return self.namespace + name
-
-    def asm_label(self, st: Label) -> None:
-        value = self.logical_pc + label_tag(self)
-        if st.name[0] == "#":       # asar: a `#` label does not open a sublabel scope
-            self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
-        else:
-            self.define_label(self.label_name(st.name), value)
-        if self.asm.want_listing:
-            self.emit(b"", "label")
-
-    def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
-        """Encode and write `st`; its bytes and listing info."""
-        if self.pc is None:
-            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
-        if self.fs.ident and not self.number:
-            forward_labels(self, st)
-        data, mode, opcode, value = encode_instruction(self, st)
-        info = (st.mnemonic.upper(), mode, opcode, value, st.suffix)
-        self.emit(data, "instruction", info)
-        return data, info
-
-    def asm_conditional(self, st: Conditional) -> None:
-        if st.keyword == "if":
-            assert st.expr is not None
-            taken = bool(st.expr.evaluate(self))
-            self.found_label = st.expr.has_labels
-            self.conds.append([taken, taken])
-            self.cond_sites.append((self.file, self.line))
-            return
-        if not self.conds:
-            raise self.error(f"'{st.keyword}' without 'if'")
-        top = self.conds[-1]
-        if st.keyword == "endif":
-            self.conds.pop()
-            self.cond_sites.pop()
-        elif st.keyword == "else":
-            top[0] = not top[1]
-            top[1] = True
-        else:
-            if top[1]:
-                top[0] = False
-            else:
-                assert st.expr is not None
-                taken = bool(st.expr.evaluate(self))
-                top[0] = taken
-                top[1] = taken
-
-    def call_macro(self, st: MacroCall) -> None:
-        macro = self.macros.get(st.name)
-        if macro is None:
-            raise self.error(f"macro '{st.name}' not defined")
-        if len(st.args) != len(macro.params):
-            raise self.error(f"macro '{st.name}' takes {len(macro.params)} argument"
-                             f"{'s' if len(macro.params) != 1 else ''}, got {len(st.args)}")
-        if self.macro_depth >= 64:
-            raise self.error("macro recursion deeper than 64 levels")
-        saved = (self.file, self.line, self.text)
-        depth = len(self.conds)
-        self.macro_depth += 1
-        self.macro_calls += 1
-        self.macro_ids.append(self.macro_calls)
-        try:
-            # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
-            self.run_lines(self.macro_lines[st.name], {
-                p: a[1:-1].replace('""', '"') if len(a) >= 2 and a[0] == a[-1] == '"' else a
-                for p, a in zip(macro.params, st.args, strict=True)})
-        finally:
-            self.macro_depth -= 1
-            self.macro_ids.pop()
-        if len(self.conds) != depth:
-            raise self.error(f"unbalanced if/endif in macro '{st.name}'")
-        self.file, self.line, self.text = saved
-
-
-def _may_be_constant(st: Statement) -> bool:
-    """Could `st`'s bytes be the same wherever it is?"""
-    if type(st) is Instruction:
-        return _constant_instruction(st) and st.mnemonic != "rep"
-    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st)
-
-
-def _constant_instruction(st: Instruction) -> bool:
-    op = st.operand
-    if op.kind == "anon":
-        return False
-    return (op.expr is None or op.expr.constant) and (op.expr2 is None or op.expr2.constant)
-
-
-def _constant_data(d: Directive) -> bool:
-    # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
-    return all(item.expr is not None and item.expr.constant for item in d.items)
-
-
 def _listing_line(row: tuple) -> ListingLine:
     address, data, file, line, text, kind, offset, info = row
     if info:
@@ -595,48 +120,6 @@ def _listing_line(row: tuple) -> ListingLine:
     return ListingLine(address, data, file, line, text, kind, None, None, None, None, None,
                        offset)
 
-
-def _first_word(text: str) -> str:
-    parts = text.split(None, 1)
-    return parts[0].lower() if parts else ""
-
-
-def _substitute_args(raw: str, args: dict[str, str], call_id: int,
-                     anons: dict[tuple[int, str], int]) -> str:
-    """A macro line with its `<param>`s replaced, and its `?label`s and `?+`/`?-` labels
-    made this call's own."""
-    out = raw
-    for name, value in args.items():
-        out = out.replace(f"<{name}>", value)
-    if "?" in out:
-        out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id), out)
-        if "?+" in out or "?-" in out:
-            out = _MACRO_ANON.sub(lambda m: _macro_anon(m, call_id, anons), out)
-    return out
-
-
-def _statement_start(m: re.Match[str]) -> bool:
-    before = m.string[:m.start()]
-    return not before[before.rfind(" : ") + 1:].strip(": \t")
-
-
-def _macro_local(m: re.Match[str], call_id: int) -> str:
-    # a definition is a `#` label: asar's `?name:` leaves the sublabel scope alone
-    return f"{'#' if _statement_start(m) else ''}__macro{call_id}_{m.group(1)}"
-
-
-def _macro_anon(m: re.Match[str], call_id: int, anons: dict[tuple[int, str], int]) -> str:
-    """`?++` in a macro: the call's own anonymous label, as a `#` label (which leaves the
-    sublabel scope alone) numbered by the definitions of that name so far in the call."""
-    name = m.group(1)
-    key = (call_id, name)
-    seen = anons.get(key, 0)
-    kind = "p" if name[0] == "+" else "m"
-    if _statement_start(m):
-        anons[key] = seen + 1
-        return f"#__macro{call_id}_{kind}{len(name)}_{seen}:"
-    index = seen if kind == "p" else seen - 1
-    return f"__macro{call_id}_{kind}{len(name)}_{index}"
 
 
 class _Assembler:
@@ -655,6 +138,9 @@ class _Assembler:
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.encoded: dict[tuple, _Encoded] = {}
+        # (mnemonic, suffix, operand kind, literal width) -> (opcode, operand size, mode):
+        # how the encoder wrote a constant instruction of that shape (`_learn_shape`).
+        self.shapes: dict[tuple, tuple[int, int, Mode]] = {}
         # (column, math pri, arch, math round off) -> statement text -> its bytes, for
         # constant statements; id -> (that dict, text, statement) for statements parsed that
         # may turn out constant. Both for one pass (later passes run most lines from their
@@ -734,10 +220,14 @@ class _Assembler:
         out += parsed
         return out
 
+    def shared(self, encoded: _Encoded) -> _Encoded:
+        """The one `_Encoded` kept for these bytes at this column (lines share it)."""
+        return self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
+                                        encoded.info), encoded)
+
     def remember(self, st: Statement, encoded: _Encoded) -> _Encoded:
         """`st` turned out constant: its text parses to `encoded` from now on (shared)."""
-        encoded = self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
-                                           encoded.info), encoded)
+        encoded = self.shared(encoded)
         entry = self.pending.pop(id(st), None)
         if entry is not None and entry[2] is st:
             entry[0][entry[1]] = encoded
@@ -754,7 +244,7 @@ class _Assembler:
         # Blank lines do nothing anywhere (even in a macro or loop body): not kept.
         out = []
         for i, raw in enumerate(source.splitlines(), start=1):
-            text = strip_comment(raw)
+            text = strip_comment(raw) if ";" in raw else raw
             if text and not text.isspace():
                 out.append(_Line(file, i, text))
         return out
@@ -820,7 +310,11 @@ def assemble(source: str, *, filename: str = "<input>", base: int | None = None,
                      want_listing=listing, rom=rom)
     asm.main_file = filename
     with _collector_paused():
-        return asm.run(asm.lines_of(source, filename))
+        result = asm.run(asm.lines_of(source, filename))
+        # Freed now, by reference counting: the collector, resumed, would otherwise scan the
+        # whole parse (every line's statements) once before it goes.
+        del asm
+        return result
 
 
 _pause_lock = threading.Lock()

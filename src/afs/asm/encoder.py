@@ -74,11 +74,49 @@ def _le(value: int, size: int) -> bytes:
     return (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
 
 
+def _plan(mnemonic: str, kind: str, suffix: str | None) -> tuple | None:
+    """For an operand whose size picks the form: the (size, mode, opcode) picked for each
+    operand width 0..3 (all alike with a suffix, which alone decides); None for the rest."""
+    if mnemonic in BRANCHES or mnemonic in LONG_BRANCHES or kind not in _CANDIDATES:
+        return None
+    choices = candidates(mnemonic.upper(), kind)
+    if not choices:
+        return None
+    if suffix is None:
+        return tuple(next((c for c in choices if c[0] >= width), None) for width in range(4))
+    width = _SUFFIX_SIZE[suffix]
+    picked = next((c for c in choices if c[0] == width), None)
+    if picked is None and kind == "y" and width == 1:
+        picked = next((c for c in choices if c[0] == 2), None)
+    return (picked,) * 4
+
+
+_PLANS: dict[tuple[str, str, str | None], tuple | None] = {}
+_MASKS = (0, 0xFF, 0xFFFF, 0xFFFFFF)
+
+
 def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, int, int | None]:
     """Encode one instruction at the pass's current address."""
-    mnem = st.mnemonic.upper()
     op = st.operand
     kind = op.kind
+    key = (st.mnemonic, kind, st.suffix)
+    plan = _PLANS[key] if key in _PLANS else _PLANS.setdefault(key, _plan(*key))
+    if plan is not None:        # the common case, straight to the form picked
+        if kind == "anon":
+            assert op.anon is not None
+            value = state.anon_value(op.anon, st.column)
+            width = state.anon_width(op.anon, value)
+        else:
+            assert op.expr is not None
+            value = op.expr.evaluate(state)
+            width = op.expr.width(state)
+        picked = plan[0] if st.suffix is not None else plan[width] if width < 4 else None
+        if picked is None:
+            raise _size_error(state, st, width)
+        size, mode, code = picked
+        return (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, \
+            code, value
+    mnem = st.mnemonic.upper()
     if st.mnemonic in BRANCHES or st.mnemonic in LONG_BRANCHES:
         return _branch(state, st, mnem)
     if kind == "none" or kind == "acc":
@@ -139,11 +177,18 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
     else:
         picked = next((c for c in choices if c[0] >= width), None)
     if picked is None:
-        sizes = "/".join(f"{s}" for s, _, _ in choices)
-        raise state.error(f"'{st.mnemonic}{_sfx(st)} {_SYNTAX[kind]}' cannot take a "
-                          f"{width}-byte operand (has {sizes}-byte forms)")
+        raise _size_error(state, st, width)
     size, mode, code = picked
     return bytes((code,)) + _le(value, size), mode, code, value
+
+
+def _size_error(state: PassState, st: Instruction, width: int) -> Exception:
+    if st.suffix is not None:
+        width = _SUFFIX_SIZE[st.suffix]
+    kind = st.operand.kind
+    sizes = "/".join(f"{s}" for s, _, _ in candidates(st.mnemonic.upper(), kind))
+    return state.error(f"'{st.mnemonic}{_sfx(st)} {_SYNTAX[kind]}' cannot take a "
+                       f"{width}-byte operand (has {sizes}-byte forms)")
 
 
 def _repeat(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
@@ -189,13 +234,19 @@ def _immediate(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mod
     return bytes((code,)) + _le(value, size), mode, code, value
 
 
+_BRANCH_FORMS: dict[str, tuple[Mode, int, int]] = {}
+
+
 def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, int, int]:
     op = st.operand
-    long = st.mnemonic in LONG_BRANCHES
-    mode = Mode.RELATIVE16 if long else Mode.RELATIVE8
-    code = opcode_for(mnem, mode)
-    assert code is not None
-    size = 2 if long else 1
+    form = _BRANCH_FORMS.get(mnem)
+    if form is None:
+        long = st.mnemonic in LONG_BRANCHES
+        mode = Mode.RELATIVE16 if long else Mode.RELATIVE8
+        code = opcode_for(mnem, mode)
+        assert code is not None
+        form = _BRANCH_FORMS[mnem] = (mode, code, 2 if long else 1)
+    mode, code, size = form
     if op.kind == "anon":
         assert op.anon is not None
         target = state.anon_value(op.anon, st.column)
@@ -217,4 +268,5 @@ def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, 
             f"relative branch out of range: distance {distance} (target ${target & 0xFFFFFF:06X}"
             f" from ${origin:06X}; allowed {-limit}..{limit - 1})"))
         distance = 0
-    return bytes((code,)) + _le(distance, size), mode, code, target
+    return (((distance & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, code, \
+        target

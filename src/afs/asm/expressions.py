@@ -58,6 +58,15 @@ _SIMPLE = re.compile(r"""
   | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
 """, re.VERBOSE)
 
+# A whole expression that is two literals or labels around one operator (most that are not
+# one alone): parsed without the tokenizer (same atoms and rules as `_TOKEN`; `%` after a
+# value is the modulo operator there too).
+_ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^']'"
+         r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_BINARY = re.compile(rf"\s*({_ATOM})\s*(\*\*|<<|>>|[-+*/%&|^])\s*({_ATOM})\s*")
+# ... and one literal or label after a unary operator (`-$12`, `~%101`, `<:label`)
+_UNARY = re.compile(rf"\s*(<:|[-+~])\s*({_ATOM})\s*")
+
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
@@ -127,16 +136,22 @@ def tokenize(text: str, column: int, file: str, line: int, *,
     tokens: list[Token] = []
     pos = 0
     n = len(text)
+    match = _TOKEN.match
     while pos < n:
-        m = _TOKEN.match(text, pos)
+        m = match(text, pos)
         col = column + pos
         if m is None:
             raise AsmError(f"invalid character {text[pos]!r} in expression", file, line, col)
         kind = m.lastgroup
         pos = m.end()
-        if kind == "ws":
+        # (the kinds are exclusive: the most common first)
+        if kind == "name":
+            tokens.append(Token("name", m[0], col))
+        elif kind == "op":
+            tokens.append(Token("op", m[0], col))
+        elif kind == "ws":
             continue
-        if kind == "hex":
+        elif kind == "hex":
             digits = m.group("hex")
             if not digits:
                 raise AsmError("invalid hex value '$'", file, line, col)
@@ -170,12 +185,8 @@ def tokenize(text: str, column: int, file: str, line: int, *,
             if len(body) != 1:
                 raise AsmError(f"invalid character literal {m.group(0)!r}", file, line, col)
             tokens.append(Token("num", m.group(0), col, ord(body), value_width(ord(body))))
-        elif kind == "name":
-            tokens.append(Token("name", m.group(0), col))
-        elif kind == "str":
-            tokens.append(Token("str", m.group("str").replace('""', '"'), col))
         else:
-            tokens.append(Token("op", m.group(0), col))
+            tokens.append(Token("str", m.group("str").replace('""', '"'), col))
     return tokens
 
 
@@ -242,7 +253,7 @@ class _Parser:
         while (t := self.peek()) is not None and t.text in _PRECEDENCE:
             self.i += 1
             right = self.parse_unary()
-            left = _binary(t.text, left, right, self, t.column)
+            left = _binary(t.text, left, right, self.file, self.line, t.column)
         return left
 
     def parse_binary(self, level: int) -> Evaluator:
@@ -250,7 +261,7 @@ class _Parser:
         while (t := self.peek()) is not None and _PRECEDENCE.get(t.text, 0) >= level:
             self.i += 1
             right = self.parse_binary(_PRECEDENCE[t.text] + 1)
-            left = _binary(t.text, left, right, self, t.column)
+            left = _binary(t.text, left, right, self.file, self.line, t.column)
         return left
 
     def parse_struct_array(self, t: Token) -> Evaluator:
@@ -356,9 +367,8 @@ class _Parser:
         return call
 
 
-def _binary(op: str, left: Evaluator, right: Evaluator, parser: _Parser,
+def _binary(op: str, left: Evaluator, right: Evaluator, file: str, line: int,
             column: int) -> Evaluator:
-    file, line = parser.file, parser.line
     if op == "+":
         return lambda ctx: left(ctx) + right(ctx)
     if op == "-":
@@ -469,18 +479,30 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     simple = _SIMPLE.fullmatch(stripped)
     if simple is not None:
         return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
+    if not condition:
+        pair = _BINARY.fullmatch(text)
+        if pair is not None:
+            return _binary_expr(pair, stripped, column, file, line)
+        pair = _UNARY.fullmatch(text)
+        if pair is not None:
+            return _unary_expr(pair, stripped, column)
     if condition and " = " in text:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
         text = _LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line, fractions=fractions)
+    fraction = False
     for tok in tokens:
-        if tok.kind == "op" and tok.text in _CONDITION_OPS and not condition:
-            raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
-                           file, line, tok.column)
+        kind = tok.kind
+        if kind == "op":
+            if tok.text in _CONDITION_OPS and not condition:
+                raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
+                               file, line, tok.column)
+        elif kind == "num" and "." in tok.text:
+            fraction = True
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     fn = parser.parse_condition() if condition else parser.parse_math()
-    if any(tok.kind == "num" and "." in tok.text for tok in tokens):
+    if fraction:
         fn = _truncated_literal(fn, file, line, column)
     rest = parser.peek()
     if rest is not None:
@@ -497,15 +519,11 @@ _LITERALS: dict[tuple[str, int], Expr] = {}
 def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr:
     """The `Expr` of a lone literal or label (`col`: where it starts), as the parser builds it."""
     kind = m.lastgroup
-    if kind != "name":
-        hit = _LITERALS.get((stripped, column))
-        if hit is not None:
-            return hit
     if kind == "name":
-        def label(ctx: EvalContext) -> int:
-            return ctx.label_value(stripped, col)
-
-        return Expr(stripped, column, label, 0, (stripped,))
+        return _label_expr(stripped, column, col)
+    hit = _LITERALS.get((stripped, column))
+    if hit is not None:
+        return hit
     digits = m.group(kind)
     if kind == "hex":
         value, width = int(digits, 16), literal_width_hex(digits)
@@ -514,7 +532,77 @@ def _simple_expr(m: re.Match[str], stripped: str, column: int, col: int) -> Expr
     else:
         value = int(digits)
         width = value_width(value)
-    expr = Expr(stripped, column, lambda ctx: value, width, (), True)
+    return _literal_expr(stripped, column, value, width)
+
+
+def atom_expr(text: str, column: int) -> Expr:
+    """What `parse_expression` gives for `text` at `column`, where `text` is already known to
+    be one `$hex`, `%binary`, decimal or `'c'` literal or one label (no space around it)."""
+    hit = _LITERALS.get((text, column))
+    if hit is not None:
+        return hit
+    first = text[0]
+    if first in "$%'" or "0" <= first <= "9":
+        return _literal_expr(text, column, *literal_value(text))
+    return _label_expr(text, column, column)
+
+
+def literal_value(text: str) -> tuple[int, int]:
+    """(value, width) of one `$hex`, `%binary`, decimal or `'c'` literal, known to be one."""
+    first = text[0]
+    if first == "$":
+        return int(text[1:], 16), literal_width_hex(text[1:])
+    if first == "%":
+        return int(text[1:], 2), min(3, (len(text) + 6) // 8)
+    value = ord(text[1]) if first == "'" else int(text)
+    return value, value_width(value)
+
+
+def _binary_expr(m: re.Match[str], stripped: str, column: int, file: str, line: int) -> Expr:
+    """The `Expr` of `a op b` (a `_BINARY` match), as the parser builds it."""
+    width = 0
+    labels: list[str] = []
+    sides: list[Evaluator] = []
+    for group in (1, 3):
+        text, col = m.group(group), column + m.start(group)
+        first = text[0]
+        if first in "$%'" or "0" <= first <= "9":
+            value, size = literal_value(text)
+            width = max(width, size)
+            sides.append(lambda ctx, value=value: value)
+        else:
+            labels.append(text)
+            sides.append(lambda ctx, name=text, col=col: ctx.label_value(name, col))
+    fn = _binary(m.group(2), sides[0], sides[1], file, line, column + m.start(2))
+    return Expr(stripped, column, fn, width, tuple(labels), not labels)
+
+
+_UNARY_OPS: dict[str, Callable[[int], int]] = {
+    "-": lambda v: -v, "+": lambda v: v, "~": lambda v: ~v, "<:": lambda v: v >> 16}
+
+
+def _unary_expr(m: re.Match[str], stripped: str, column: int) -> Expr:
+    """The `Expr` of `op a` (a `_UNARY` match), as the parser builds it."""
+    apply = _UNARY_OPS[m.group(1)]
+    text = m.group(2)
+    first = text[0]
+    if first in "$%'" or "0" <= first <= "9":
+        value, width = literal_value(text)
+        result = apply(value)
+        return Expr(stripped, column, lambda ctx: result, width, (), True)
+    col = column + m.start(2)
+    return Expr(stripped, column, lambda ctx: apply(ctx.label_value(text, col)), 0, (text,))
+
+
+def _label_expr(name: str, column: int, col: int) -> Expr:
+    def label(ctx: EvalContext) -> int:
+        return ctx.label_value(name, col)
+
+    return Expr(name, column, label, 0, (name,))
+
+
+def _literal_expr(text: str, column: int, value: int, width: int) -> Expr:
+    expr = Expr(text, column, lambda ctx: value, width, (), True)
     if len(_LITERALS) < 20_000:
-        _LITERALS[(stripped, column)] = expr
+        _LITERALS[(text, column)] = expr
     return expr

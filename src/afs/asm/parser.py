@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from afs.asm.errors import AsmError
-from afs.asm.expressions import Expr, parse_expression
+from afs.asm.expressions import Expr, atom_expr, parse_expression
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -69,6 +69,32 @@ _IND_X_RE = re.compile(r"\((.*),\s*[xX]\s*\)$")
 _IND_Y_RE = re.compile(r"\((.*)\)\s*,\s*[yY]$")
 _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 
+
+# A whole line that is one instruction whose operand is one expression without spaces in
+# any addressing-mode syntax (most lines): one match, past the statement splitter and the
+# general statement parser (`plain_instruction`); a lone literal or label (`at`, `pt`, `bt`)
+# also past the expression parser. No `!` (defines come first) and no quotes.
+_ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
+         r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+_EXPR = r"""[^\s!"=,()\[\]#]+"""
+# usdasm's `#_008000: ` before the statement: a `#` label (see `afs.asm.assembler`'s parse)
+_HASH_PREFIX = r"(?:(?P<hl>\#[A-Za-z_][A-Za-z0-9_]*):[ \t]+)?"
+PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
+    (?:[ \t]+(?P<op>
+        (?P<anon>\++|-+)
+      | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=]+)
+      | (?P<a>(?P<at>{_ATOM})|{_EXPR})(?:,(?P<ix>[xXyYsS]))?
+      | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
+      | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
+    ))?[ \t]*$""", re.VERBOSE)
+# A whole line that is one `db`/`dw`/`dl`/`dd` without quotes, defines or ` : `.
+DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
+                          r"(?P<args>[^\s!\"':=][^!\"':=]*?)[ \t]*$")
+# A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
+LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
+                           r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
+_PAREN_KIND = {(None, None): "ind", ("x", None): "ind_x", ("X", None): "ind_x",
+               (None, "y"): "ind_y", (None, "Y"): "ind_y"}
 
 @dataclass(slots=True)
 class Statement:
@@ -548,6 +574,87 @@ def _fast_instruction(text: str, column: int, file: str, line: int,
     operand_col = column + end + len(rest) - len(rest.lstrip())
     operand = parse_operand(word, operand_text, operand_col, file, line, precedence, suffix)
     return Instruction(column, word, suffix, operand, text)
+
+
+# What `plain_form` gives: mnemonic, suffix, operand kind, the operand's expression text
+# (the anonymous label's name for "anon") and column, and ATOM_* for that text.
+PlainForm = tuple[str, "str | None", str, "str | None", int, int]
+ATOM_NONE, ATOM_LABEL, ATOM_NUMBER = 0, 1, 2
+
+
+def plain_form(m: re.Match[str]) -> PlainForm | None:
+    """What a line `PLAIN_RE` matched holds, classified as `parse_statement` classifies it;
+    None where the general path must decide (`rep N`, MVN/MVP, forms that are errors)."""
+    (_, mnemonic, suffix, op, anon, imm, imm_atom, addr, addr_atom, index, par, par_atom,
+     inner, outer, bracket, bracket_atom, bracket_y) = m.groups()
+    word = mnemonic.lower()
+    if word not in MNEMONICS or word in ("mvn", "mvp"):
+        return None
+    if suffix is not None:
+        suffix = suffix.lower()
+    if op is None:
+        return word, suffix, "none", None, 0, ATOM_NONE
+    if word == "rep" and imm is None:   # asar's `rep N : statement` (the assembler runs it)
+        return None
+    if anon is not None:
+        return word, suffix, "anon", anon, 0, ATOM_NONE
+    if imm is not None:
+        kind, text, atom, group = "imm", imm, imm_atom, "i"
+    elif addr is not None:
+        if index is not None:
+            kind = index.lower()
+        elif addr in ("a", "A") and word in ACCUMULATOR_OPS:
+            return word, suffix, "acc", None, 0, ATOM_NONE
+        else:
+            kind = "addr"
+        text, atom, group = addr, addr_atom, "a"
+    elif par is not None:
+        found = "sr_ind_y" if inner in ("s", "S") and outer is not None else \
+            _PAREN_KIND.get((inner, outer))
+        if found is None:
+            return None
+        kind, text, atom, group = found, par, par_atom, "p"
+    else:
+        kind = "long_ind_y" if bracket_y is not None else "long_ind"
+        text, atom, group = bracket, bracket_atom, "b"
+    # (an atom alternative that matched less than the whole operand was backtracked over)
+    if atom != text:
+        found_atom = ATOM_NONE
+    elif text[0] in "$%'" or "0" <= text[0] <= "9":
+        found_atom = ATOM_NUMBER
+    else:
+        found_atom = ATOM_LABEL
+    return word, suffix, kind, text, m.start(group) + 1, found_atom
+
+
+def plain_instruction(m: re.Match[str], form: PlainForm, file: str, line: int,
+                      precedence: bool) -> Instruction:
+    """The statement of a line `PLAIN_RE` matched (at column 1) with its `plain_form`,
+    exactly as `parse_statement` parses it."""
+    word, suffix, kind, text, column, atom = form
+    if kind == "anon":
+        operand = Operand("anon", anon=text)
+    elif text is None:
+        operand = Operand(kind)
+    elif atom:
+        operand = Operand(kind, atom_expr(text, column))
+    else:
+        operand = Operand(kind, parse_expression(text, column=column, file=file, line=line,
+                                                 precedence=precedence,
+                                                 fractions=suffix is not None))
+    start = m.start("mn")
+    return Instruction(start + 1, word, suffix, operand, m.string[start:].rstrip(" \t"))
+
+
+def label_line(m: re.Match[str]) -> Label | AnonLabel:
+    """The statement of a line `LABEL_LINE_RE` matched (at column 1), as `parse_statement`
+    parses it."""
+    anon = m.group("anon")
+    if anon is not None:
+        return AnonLabel(m.start("anon") + 1, anon)
+    if m.group("name") is not None:
+        return Label(m.start("name") + 1, m.group("name"))
+    return Label(m.start("sub") + 1, m.group("sub"))
 
 
 def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,

@@ -1,7 +1,7 @@
 """The state of one assembler pass, shared by the assembler, directives and encoders.
 
 `PassState` holds what a pass knows (labels, defines, the program counter, segments) and
-the helpers every statement needs (label lookup, `emit`); `afs.asm.assembler._Pass` adds
+the helpers every statement needs (label lookup, `emit`); `afs.asm.passes._Pass` adds
 the execution of statements. Directives and encoders see only this module, so every import
 between them and the assembler points one way.
 """
@@ -152,6 +152,10 @@ class PassState:
         self.macro_ids: list[int] = [0]
         self.macro_anons: dict[tuple[int, str], int] = {}   # `?+` labels defined per call
         self.fs = asm.freespace.new_pass(number)     # `freespace` blocks (afs.asm.freespace)
+        # the 32 KB chunk `emit` last wrote to, under which mapper, and its file offset
+        self._map_chunk = -1
+        self._map_mapper = ""
+        self._map_base: int | None = None
 
     # --- EvalContext ---------------------------------------------------------------------------
     def resolve_name(self, name: str) -> str:
@@ -164,6 +168,12 @@ class PassState:
         return name
 
     def lookup(self, name: str) -> int | None:
+        if not self.namespace and name[0] != ".":       # most names: no scope to resolve
+            if not self.frozen:
+                value = self.labels.get(name)
+                if value is not None:
+                    return value
+            return self.prev_labels.get(name)
         full = self.resolve_name(name)
         candidates = (f"{self.namespace}{full}", full) if self.namespace else (full,)
         if not self.frozen:
@@ -282,17 +292,25 @@ class PassState:
             assert real is not None
         address = (real + self.base_delta) & 0xFFFFFF
         offset = None
-        if data and self.struct is not None:
-            raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
         if data:
-            offset = mapping.snes_to_pc(real, self.mapper)
+            if self.struct is not None:
+                raise self.error(f"a struct ('{self.struct[0]}') holds no data; use 'skip'")
+            # Every mapper maps each 32 KB-aligned chunk as a whole, linearly: the chunk's
+            # offset is looked up once, not at every write.
+            chunk = real >> 15
+            if chunk != self._map_chunk or self.mapper is not self._map_mapper:
+                self._map_chunk, self._map_mapper = chunk, self.mapper
+                self._map_base = mapping.snes_to_pc(chunk << 15, self.mapper)
+            if self._map_base is not None:
+                offset = self._map_base + (real & 0x7FFF)
             if offset is None:
                 raise self.error(f"SNES address ${real:06X} does not map to ROM "
                                  f"({self.mapper})")
             end = real + len(data)
-            if (real >> 16) != ((end - 1) >> 16) and self.bankcross:
+            bank = real >> 16
+            if (end - 1) >> 16 != bank and self.bankcross:
                 raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
-            if (real >> 16) != (end >> 16) and not self.bankcross:
+            if end >> 16 != bank and not self.bankcross:
                 # `check bankcross off`: asar writes on in the file; the address is the file
                 # position's again, but under `base` the logical address runs on linearly.
                 after = mapping.pc_to_snes(offset + len(data), self.mapper)

@@ -1,0 +1,750 @@
+"""One pass of the assembler over the source: lines, statements and the constructs between
+them (macros, conditionals, loops), executed in order (`_Pass`, driven by
+`afs.asm.assembler`).
+
+Most lines take a fast path: a whole line that is one plain instruction, one `db`..`dd` or
+one label is recognised by one regex (`afs.asm.parser.PLAIN_RE`, `DATA_LINE_RE`,
+`LABEL_LINE_RE`) and run without the statement splitter and the general statement parser;
+a constant instruction whose operand is one number literal is written by the encoding learnt
+for its shape (`_shape`). Every line keeps a compact parse that later passes run again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
+from afs.asm.encoder import REPEATABLE, encode_instruction
+from afs.asm.expressions import literal_value
+from afs.asm.freespace import forward_labels, label_tag
+from afs.asm.functions import call as call_function
+from afs.asm.isa import Mode
+from afs.asm.parser import (
+    ATOM_NUMBER,
+    DATA_LINE_RE,
+    LABEL_LINE_RE,
+    PLAIN_RE,
+    AnonLabel,
+    Assign,
+    Conditional,
+    DefineSet,
+    Directive,
+    EndMacro,
+    Instruction,
+    Label,
+    MacroCall,
+    MacroDef,
+    PlainForm,
+    SpcInstruction,
+    Statement,
+    label_line,
+    parse_conditional,
+    parse_directive,
+    parse_line_construct,
+    plain_form,
+    plain_instruction,
+    split_statements,
+    strip_comment,
+    substitute_defines,
+)
+from afs.asm.passstate import (
+    PassState,
+    _BareLabel,
+    _BodyLine,
+    _Encoded,
+    _Line,
+)
+
+# `_first_word(text) in (...)` for the words checked on every line, without splitting it.
+_MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
+_LOOP_WORD = re.compile(r"\s*(while|for|endwhile|endfor)(?:\s|$)", re.IGNORECASE)
+_FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
+_MAX_LOOP = 100_000
+# `?name`: a label local to one macro call.
+_MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
+_MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
+_MATH_MODES = {(p, e): (p, e) for p in (False, True) for e in (False, True)}
+_MASKS = (0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF)
+# `db`..`dd` arguments that are number literals only (`$hex`, `%binary`, decimal)
+_LITERAL_LIST = re.compile(r"(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+)"
+                           r"(?:[ \t]*,[ \t]*(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+))*")
+
+
+@dataclass
+class _Loop:
+    kind: str                  # "while" or "for"
+    header: str
+    file: str
+    line: int
+    depth: int = 0             # nested loops inside the body
+    lines: list[_Line] = field(default_factory=list)
+
+
+class _Pass(PassState):
+    """One pass over the source (the assembler runs several): statements executed."""
+
+    loop: _Loop | None = None  # a `while`/`for` body being collected
+
+    def __init__(self, asm: Any, number: int, *, frozen: bool = False) -> None:
+        # `asm`: the `afs.asm.assembler._Assembler` running the pass (typed loosely: that
+        # module imports this one)
+        super().__init__(asm, number, frozen=frozen)
+        # Constant statements keep their bytes for later passes; not under `strict`, whose
+        # range errors each pass raises anew.
+        self.cacheable = not asm.strict
+
+    def call_function(self, name: str, args: list[int | str], column: int) -> int:
+        return call_function(self, name, args, column)
+
+    @property
+    def math_mode(self) -> tuple[bool, bool]:
+        """What a kept parse depends on besides the arch: `math pri`, `math round off`."""
+        # One shared tuple per mode: every kept line holds it (a new one each would cost MBs).
+        return _MATH_MODES[self.precedence, self.exact_math]
+
+    # --- lines ---------------------------------------------------------------------------------
+    def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
+        modes = _MATH_MODES
+        for ln in lines:
+            self.file = ln.file
+            self.line = ln.number
+            self.column = 1
+            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
+            if (active and ln.parsed.__class__ is tuple and self.loop is None
+                    and ln.prec is modes[self.precedence, self.exact_math]
+                    and ln.arch == self.arch):
+                kept = ln.parsed[0] if len(ln.parsed) == 1 else None  # type: ignore[arg-type]
+                if kept.__class__ is _Encoded and self.pc is not None \
+                        and not self.asm.want_listing:     # most lines: bytes written again
+                    self.column = kept.column  # type: ignore[union-attr]
+                    self.emit(kept.data, kept.kind, kept.info)
+                else:
+                    self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
+                continue
+            raw = ln.raw
+            if raw is None:
+                raw = ln.raw = self.asm.source_line(ln)
+            if args is not None and ("<" in raw or "?" in raw):
+                raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
+            text = strip_comment(raw) if ";" in raw else raw
+            if self.loop is not None:
+                self.collect_loop_line(ln, raw, text)
+                continue
+            if active and ln.pieces is not None:
+                self.run_pieces(ln.pieces, ln)
+                continue
+            if self.collecting is not None:
+                construct = parse_line_construct(text, ln.file, ln.number) \
+                    if _first_word(text) in ("macro", "endmacro") else None
+                if isinstance(construct, EndMacro):
+                    self.finish_macro()
+                elif isinstance(construct, MacroDef):
+                    raise self.error("nested macro definitions are not allowed",
+                                     construct.column)
+                else:
+                    self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
+                continue
+            if self.conds and not self.conds[-1][0]:
+                self.skip_inactive(text)
+                continue
+            if raw is ln.raw:
+                plain = PLAIN_RE.match(text) if self.arch == "65816" else None
+                if plain is not None and self.run_plain(plain, ln):
+                    continue
+                plain = DATA_LINE_RE.match(text)
+                if plain is not None:
+                    self.run_data_line(plain, ln)
+                    continue
+                plain = LABEL_LINE_RE.match(text)
+                if plain is not None:
+                    self.run_label_line(plain, ln)
+                    continue
+            loop = _LOOP_WORD.match(text)
+            if loop is not None:
+                word = loop.group(1).lower()
+                if word in ("endwhile", "endfor"):
+                    raise self.error(f"'{word}' without '{word[3:]}'")
+                self.loop = _Loop(word, text.strip(), ln.file, ln.number)
+                continue
+            if "!" in text or _MACRO_WORD.match(text):
+                construct = parse_line_construct(text, ln.file, ln.number)
+                if construct is not None:
+                    self.run_construct(construct)
+                    continue
+                if "!" in text:
+                    text = substitute_defines(text, self.defines, ln.file, ln.number)
+                self.run_pieces(split_statements(text))
+                continue
+            pieces = split_statements(text)
+            if raw is ln.raw:
+                ln.pieces = pieces
+                self.run_pieces(pieces, ln)
+            else:
+                self.run_pieces(pieces)
+
+    def run_plain(self, m: re.Match[str], ln: _Line) -> bool:
+        """Run a line that `PLAIN_RE` matched (one instruction, maybe after a `#label:`) and
+        keep it compact, as `run_pieces` would; False: not such a line after all (the general
+        path runs it)."""
+        start = m.start("mn")
+        text = m.string[start:].rstrip(" \t")        # the instruction
+        column = start + 1
+        asm = self.asm
+        memo = self.line_memo(column)
+        kept = memo.get(text)
+        st = shape = None
+        if kept is None:
+            form = plain_form(m)
+            if form is None:
+                return False
+            shape = _shape(form) if self.cacheable else None
+            if shape is None or shape[0] not in asm.shapes:
+                # (parsed before the label runs, as in `_Assembler.parse`)
+                st = plain_instruction(m, form, self.file, self.line, self.precedence)
+        label = self.hash_label(m, text)
+        self.column = column
+        if kept is not None:
+            self.write_kept(kept)
+        elif st is None:
+            assert shape is not None
+            kept = memo[text] = self.run_shape(shape, column)
+        else:
+            data, info = self.asm_instruction(st)
+            kept = st
+            if self.cacheable and _constant_instruction(st):
+                kept = memo[text] = asm.remember(st, _Encoded(
+                    column, data, "instruction", info if asm.want_listing else ()))
+                if shape is not None:
+                    _learn_shape(asm.shapes, shape, data, info)
+        self.keep(ln, (kept,) if label is None else (label, kept), m)
+        return True
+
+    def run_data_line(self, m: re.Match[str], ln: _Line) -> None:
+        """Run a line that `DATA_LINE_RE` matched (one `db`..`dd`, maybe after a `#label:`)
+        and keep it compact."""
+        start = m.start("dn")
+        text = m.string[start:].rstrip(" \t")
+        column = start + 1
+        memo = self.line_memo(column)
+        kept = memo.get(text)
+        st = data = None
+        if kept is None:
+            name = m.group("dn").lower()
+            if self.cacheable and _LITERAL_LIST.fullmatch(m.group("args")):
+                # numbers only: their bytes, as `data_bytes` writes them
+                size = _DATA_SIZE[name]
+                data = b"".join((literal_value(item.strip())[0] & _MASKS[size]).to_bytes(
+                    size, "little") for item in m.group("args").split(","))
+            else:
+                # (parsed first: a line in error defines no label, as in `_Assembler.parse`)
+                st = parse_directive(name, m.group("args"), column, m.start("args") + 1,
+                                     self.file, self.line, self.precedence)
+        label = self.hash_label(m, text)
+        self.column = column
+        if data is not None:
+            self.emit(data, "data")
+            kept = memo[text] = self.asm.shared(_Encoded(column, data, "data", ()))
+        elif st is None:
+            self.write_kept(kept)
+        elif self.cacheable and _constant_data(st):
+            data = data_bytes(self, st, _DATA_SIZE[st.name])
+            self.emit(data, "data")
+            kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", ()))
+        else:
+            self.execute(st)
+            kept = st
+        self.keep(ln, (kept,) if label is None else (label, kept), m)
+
+    def hash_label(self, m: re.Match[str], text: str) -> str | _BareLabel | None:
+        """Define the `#label:` before a line's statement (`_HASH_PREFIX` in the parser), and
+        set the line's text; what the line keeps of the label (see `_Assembler.compact`)."""
+        name = m.group("hl")
+        if name is None:
+            self.text = text
+            return None
+        self.text = m.string.strip(" \t")
+        column = m.start("hl") + 1
+        self.column = column
+        # as `asm_label` defines a `#` label (its name has no leading `.` to resolve)
+        self.define_label(self.namespace + name[1:], self.logical_pc + label_tag(self))
+        if self.asm.want_listing:
+            self.emit(b"", "label")
+        return name[1:] if column == 1 else _BareLabel(column, name[1:])
+
+    def line_memo(self, column: int) -> dict[str, _Encoded]:
+        """Statement text -> bytes of the constant statements met at `column` in this pass
+        (see `_Assembler.parse`)."""
+        key = (column, self.precedence, self.arch, self.exact_math)
+        memo = self.asm.memo.get(key)
+        if memo is None:
+            memo = self.asm.memo[key] = {}
+        return memo
+
+    def write_kept(self, kept: _Encoded) -> None:
+        if self.pc is None:
+            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        self.emit(kept.data, kept.kind, kept.info)
+
+    def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded:
+        """Write a constant instruction by the encoding learnt for its shape (see `_shape`),
+        without parsing it."""
+        key, value = shape
+        code, size, mode = self.asm.shapes[key]
+        data = (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little")
+        info = (key[0].upper(), mode, code, value, key[1]) if self.asm.want_listing else ()
+        if self.pc is None:
+            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        self.emit(data, "instruction", info)
+        return self.asm.shared(_Encoded(column, data, "instruction", info))
+
+    def run_label_line(self, m: re.Match[str], ln: _Line) -> None:
+        """Run a line that is one label (`LABEL_LINE_RE`) and keep it compact."""
+        st = label_line(m)
+        self.column = st.column
+        self.text = m.string.strip(" \t")
+        if type(st) is Label:
+            self.asm_label(st)
+        else:
+            self.execute(st)
+        self.keep(ln, (st,), m)
+
+    def keep(self, ln: _Line, kept: tuple, m: re.Match[str]) -> None:
+        """What a line the fast path `m` matched keeps for later passes (see `run_pieces`)."""
+        ln.parsed = kept
+        ln.prec, ln.arch = _MATH_MODES[self.precedence, self.exact_math], self.arch
+        if self.asm.want_listing:
+            text = m.string
+            ln.pieces = [(self.text, len(text) - len(text.lstrip(" \t")) + 1)]
+        else:
+            ln.pieces = None
+            if type(ln) is _Line and ln.file in self.asm.files:
+                ln.raw = None
+
+    def collect_loop_line(self, ln: _Line, raw: str, text: str) -> None:
+        """A line of a `while`/`for` body; its `endwhile`/`endfor` runs the loop."""
+        loop = self.loop
+        assert loop is not None
+        m = _LOOP_WORD.match(text)
+        word = m.group(1).lower() if m else ""
+        if word in ("while", "for"):
+            loop.depth += 1
+        elif word in ("endwhile", "endfor"):
+            if loop.depth == 0:
+                self.loop = None
+                self.run_loop(loop, word)
+                return
+            loop.depth -= 1
+        loop.lines.append(_BodyLine(ln.file, ln.number, raw))
+
+    def run_loop(self, loop: _Loop, end: str) -> None:
+        """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
+        self.file, self.line = loop.file, loop.line
+        if end[3:] != loop.kind:
+            raise self.error(f"'{loop.kind}' closed by '{end}'")
+        saved = (self.file, self.line, self.text)
+        if loop.kind == "for":
+            m = _FOR_RE.match(loop.header)
+            if m is None:
+                raise self.error("expected 'for name = start..end'")
+            start, stop = (self.asm.evaluate_text(self, substitute_defines(
+                t, self.defines, self.file, self.line), 1) for t in (m.group(2), m.group(3)))
+            for value in range(start, stop):
+                self.defines[m.group(1)] = str(value)
+                self.run_lines(loop.lines)
+                self.file, self.line, self.text = saved
+            return
+        condition = loop.header[len("while"):].strip()
+        if not condition:
+            raise self.error("'while' needs a condition")
+        for _ in range(_MAX_LOOP):
+            text = substitute_defines(condition, self.defines, self.file, self.line)
+            expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
+            assert expr is not None and expr.expr is not None
+            if not expr.expr.evaluate(self):
+                return
+            self.run_lines(loop.lines)
+            self.file, self.line, self.text = saved
+        raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
+
+    def run_compact(self, statements: tuple, ln: _Line) -> None:
+        """Run a line from the parse it kept (see `_Assembler.compact`)."""
+        if self.asm.want_listing:
+            self.text = ln.pieces[0][0] if ln.pieces else ""
+        for st in statements:
+            kind = type(st)
+            if kind is str:
+                self.column = 1
+                self.define_label(self.namespace + (st if st[0] != "." else
+                                                    self.resolve_name(st)),
+                                  self.logical_pc + label_tag(self))
+                if self.asm.want_listing:
+                    self.emit(b"", "label")
+                continue
+            self.column = st.column
+            if kind is _Encoded:
+                if self.pc is None:
+                    self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+                self.emit(st.data, st.kind, st.info)
+            elif kind is _BareLabel:
+                self.define_label(self.namespace + self.resolve_name(st.name),
+                                  self.logical_pc + label_tag(self))
+                if self.asm.want_listing:
+                    self.emit(b"", "label")
+            elif kind is Label:
+                self.asm_label(st)
+            elif kind is Instruction:
+                self.asm_instruction(st)
+            else:
+                self.execute(st)
+            if self.conds and not self.conds[-1][0]:
+                break
+
+    def run_pieces(self, pieces: list[tuple[str, int]], ln: _Line | None = None) -> None:
+        """Run a line's statements; `ln`: the source line, which keeps their parse."""
+        parsed = None
+        if ln is not None:
+            cache = ln.parsed
+            if cache.__class__ is list and cache[0] == self.math_mode and cache[1] == self.arch:
+                parsed = cache[2]
+            else:
+                ln.parsed = [self.math_mode, self.arch, []]
+        self.run_statements(pieces, ln, parsed)
+        # Kept compact: a line whose statements all ran (not after `rep N`), with one
+        # statement (several: not when listing, which shows each one's text).
+        if ln is not None and (len(pieces) <= 1 or not self.asm.want_listing):
+            cache = ln.parsed
+            assert cache.__class__ is list
+            if len(cache[2]) != len(pieces):
+                return
+            compact = self.asm.compact([st for part in cache[2] for st in part],
+                                       len(pieces) > 1)
+            if compact is not None:
+                ln.prec, ln.arch = cache[0], cache[1]
+                ln.parsed = compact
+                if not self.asm.want_listing:
+                    ln.pieces = None    # split again only if ever run another way
+                    if type(ln) is _Line and ln.file in self.asm.files:
+                        ln.raw = None   # read again only if ever run another way
+
+    def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
+                       parsed: list | None) -> None:
+        parse_cached = self.asm.parse_cached
+        for index, (piece, col) in enumerate(pieces):
+            self.column = col
+            self.text = piece
+            if parsed is not None and index < len(parsed):
+                statements = parsed[index]
+            elif ln is not None and ln.parsed is not None:
+                statements = self.asm.parse(piece, col, self.file, self.line, self.precedence,
+                                            self.arch, self.exact_math)
+                ln.parsed[2].append(statements)
+            else:
+                statements = parse_cached(piece, col, self.file, self.line, self.precedence,
+                                          self.arch, self.exact_math)
+            for position, st in enumerate(statements):
+                self.column = st.column
+                # Instructions are most statements: straight to them, past `execute`.
+                kind = type(st)
+                if kind is _Encoded:
+                    if self.pc is None:
+                        self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+                    self.emit(st.data, st.kind, st.info)
+                elif kind is Label:
+                    self.asm_label(st)
+                elif kind is Instruction:
+                    if st.mnemonic == "rep" and st.operand.kind not in ("imm", "none"):
+                        self.repeat(st, pieces[index + 1:index + 2])
+                        self.run_pieces(pieces[index + 2:])
+                        return
+                    info = self.asm_instruction(st)
+                    if self.cacheable and _constant_instruction(st):
+                        encoded = self.asm.remember(st, _Encoded(
+                            st.column, info[0], "instruction",
+                            info[1] if self.asm.want_listing else ()))
+                        if ln is not None:
+                            statements[position] = encoded
+                elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
+                      and _constant_data(st)):
+                    data = data_bytes(self, st, _DATA_SIZE[st.name])
+                    self.emit(data, "data")
+                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
+                    if ln is not None:
+                        statements[position] = encoded
+                else:
+                    self.execute(st)
+                if self.conds and not self.conds[-1][0]:
+                    break
+
+    def repeat(self, st: Instruction, rest: list[tuple[str, int]]) -> None:
+        """asar's deprecated `rep N : statement`: run the next statement N times."""
+        expr = st.operand.expr
+        if expr is None or st.operand.kind not in ("addr", "ind"):
+            raise self.error("'rep' needs a repeat count or an immediate '#value'")
+        count = expr.evaluate(self)
+        if not rest:
+            return
+        if count > 0x10000:
+            raise self.error(f"repeat count {count} too large", expr.column)
+        for _ in range(max(0, count)):
+            self.run_pieces(rest)
+
+    def skip_inactive(self, text: str) -> None:
+        word = _first_word(text)
+        if word == "if":
+            self.conds.append([False, True])
+            self.cond_sites.append((self.file, self.line))
+        elif word in ("elseif", "else", "endif"):
+            col = len(text) - len(text.lstrip()) + 1
+            parent_active = len(self.conds) < 2 or self.conds[-2][0]
+            if not parent_active:
+                if word == "endif":
+                    self.conds.pop()
+                    self.cond_sites.pop()
+                return
+            if "!" in text:
+                text = substitute_defines(text, self.defines, self.file, self.line)
+            cond = parse_conditional(text.strip(), col, self.file, self.line, self.precedence)
+            assert cond is not None
+            self.column = col
+            self.execute(cond)
+
+    def run_construct(self, st: Statement) -> None:
+        self.column = st.column
+        if isinstance(st, DefineSet):
+            value = st.value
+            if st.op == "?=":
+                if st.name not in self.defines:
+                    self.defines[st.name] = value
+            elif st.op == "=":
+                self.defines[st.name] = value
+            elif st.op == "+=":
+                if st.name not in self.defines:
+                    raise self.error(f"define '!{st.name}' not found")
+                self.defines[st.name] += value
+            else:
+                value = substitute_defines(value, self.defines, self.file, self.line)
+                if st.op == "#=":
+                    value = str(self.asm.evaluate_text(self, value, st.column))
+                self.defines[st.name] = value
+            if st.rest:     # `!a = 1 : db !a`
+                rest = st.rest
+                if "!" in rest:
+                    rest = substitute_defines(rest, self.defines, self.file, self.line)
+                self.run_pieces(split_statements(rest))
+        elif isinstance(st, MacroDef):
+            if st.name in self.macros:
+                raise self.error(f"macro '{st.name}' redefined")
+            self.collecting = st
+            self.collect_lines = []
+            self.collect_site = (self.file, self.line)
+        elif isinstance(st, EndMacro):
+            raise self.error("'endmacro' without 'macro'")
+
+    def finish_macro(self) -> None:
+        assert self.collecting is not None
+        self.macros[self.collecting.name] = self.collecting
+        self.macro_lines[self.collecting.name] = self.collect_lines
+        self.collecting = None
+
+    # --- statements ----------------------------------------------------------------------------
+    def execute(self, st: Statement) -> None:
+        if isinstance(st, Instruction):
+            self.asm_instruction(st)
+        elif isinstance(st, Label):
+            self.asm_label(st)
+        elif isinstance(st, Directive):
+            run_directive(self, st)
+        elif isinstance(st, AnonLabel):
+            value = self.logical_pc
+            (self.minus if st.name[0] == "-" else self.plus).setdefault(st.name, []).append(value)
+            if self.asm.want_listing:
+                self.emit(b"", "label")
+        elif isinstance(st, Assign):
+            name = self.label_name(st.name)
+            self.define_label(name, st.expr.evaluate(self))
+            self.found_label = st.expr.has_labels
+        elif isinstance(st, Conditional):
+            self.asm_conditional(st)
+        elif isinstance(st, MacroCall):
+            self.call_macro(st)
+        elif isinstance(st, SpcInstruction):
+            if self.arch == "superfx":
+                from afs.asm.superfx import encode_superfx  # only for `arch superfx` sources
+
+                self.emit(encode_superfx(self, st), "instruction")
+            else:
+                from afs.asm.spc700 import encode_spc  # only for `arch spc700` sources
+
+                self.emit(encode_spc(self, st), "instruction")
+        else:
+            raise self.error(f"unexpected statement {type(st).__name__}")
+
+    def label_name(self, name: str) -> str:
+        if self.struct is not None and name.startswith(".") and not name.startswith(".."):
+            return f"{self.namespace}{self.struct[0]}.{name[1:]}"     # `struct S`: S.field
+        if name.startswith("."):
+            depth = len(name) - len(name.lstrip("."))
+            if depth > len(self.scope):
+                raise self.error(f"sublabel '{name}' has no parent label")
+            self.scope = [*self.scope[:depth], name[depth:]]
+            return self.namespace + "_".join(self.scope)
+        self.scope = [name]
+        return self.namespace + name
+
+    def asm_label(self, st: Label) -> None:
+        value = self.logical_pc + label_tag(self)
+        if st.name[0] == "#":       # asar: a `#` label does not open a sublabel scope
+            self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
+        else:
+            self.define_label(self.label_name(st.name), value)
+        if self.asm.want_listing:
+            self.emit(b"", "label")
+
+    def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
+        """Encode and write `st`; its bytes and listing info."""
+        if self.pc is None:
+            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
+        if self.fs.ident and not self.number:
+            forward_labels(self, st)
+        data, mode, opcode, value = encode_instruction(self, st)
+        info = (st.mnemonic.upper(), mode, opcode, value, st.suffix)
+        self.emit(data, "instruction", info)
+        return data, info
+
+    def asm_conditional(self, st: Conditional) -> None:
+        if st.keyword == "if":
+            assert st.expr is not None
+            taken = bool(st.expr.evaluate(self))
+            self.found_label = st.expr.has_labels
+            self.conds.append([taken, taken])
+            self.cond_sites.append((self.file, self.line))
+            return
+        if not self.conds:
+            raise self.error(f"'{st.keyword}' without 'if'")
+        top = self.conds[-1]
+        if st.keyword == "endif":
+            self.conds.pop()
+            self.cond_sites.pop()
+        elif st.keyword == "else":
+            top[0] = not top[1]
+            top[1] = True
+        else:
+            if top[1]:
+                top[0] = False
+            else:
+                assert st.expr is not None
+                taken = bool(st.expr.evaluate(self))
+                top[0] = taken
+                top[1] = taken
+
+    def call_macro(self, st: MacroCall) -> None:
+        macro = self.macros.get(st.name)
+        if macro is None:
+            raise self.error(f"macro '{st.name}' not defined")
+        if len(st.args) != len(macro.params):
+            raise self.error(f"macro '{st.name}' takes {len(macro.params)} argument"
+                             f"{'s' if len(macro.params) != 1 else ''}, got {len(st.args)}")
+        if self.macro_depth >= 64:
+            raise self.error("macro recursion deeper than 64 levels")
+        saved = (self.file, self.line, self.text)
+        depth = len(self.conds)
+        self.macro_depth += 1
+        self.macro_calls += 1
+        self.macro_ids.append(self.macro_calls)
+        try:
+            # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
+            self.run_lines(self.macro_lines[st.name], {
+                p: a[1:-1].replace('""', '"') if len(a) >= 2 and a[0] == a[-1] == '"' else a
+                for p, a in zip(macro.params, st.args, strict=True)})
+        finally:
+            self.macro_depth -= 1
+            self.macro_ids.pop()
+        if len(self.conds) != depth:
+            raise self.error(f"unbalanced if/endif in macro '{st.name}'")
+        self.file, self.line, self.text = saved
+
+
+def _may_be_constant(st: Statement) -> bool:
+    """Could `st`'s bytes be the same wherever it is?"""
+    if type(st) is Instruction:
+        return _constant_instruction(st) and st.mnemonic != "rep"
+    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st)
+
+
+def _constant_instruction(st: Instruction) -> bool:
+    op = st.operand
+    if op.kind == "anon":
+        return False
+    return (op.expr is None or op.expr.constant) and (op.expr2 is None or op.expr2.constant)
+
+
+def _constant_data(d: Directive) -> bool:
+    # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
+    return all(item.expr is not None and item.expr.constant for item in d.items)
+
+
+def _shape(form: PlainForm) -> tuple[tuple, int] | None:
+    """A plain instruction whose operand is one number literal: ((mnemonic, suffix, operand
+    kind, literal width), value). Its bytes are the opcode and the value at the size that
+    the shape alone decides (not `asl #n`, whose count repeats the opcode)."""
+    word, suffix, kind, text, _, atom = form
+    if atom != ATOM_NUMBER or (kind == "imm" and word in REPEATABLE):
+        return None
+    assert text is not None
+    value, width = literal_value(text)
+    return (word, suffix, kind, width), value
+
+
+def _learn_shape(shapes: dict[tuple, tuple[int, int, Mode]], shape: tuple[tuple, int],
+                 data: bytes, info: tuple) -> None:
+    """Keep how the encoder wrote an instruction of `shape`, if it is the opcode and the
+    value truncated to the rest of the bytes (what `_Pass.run_shape` writes)."""
+    key, value = shape
+    size = len(data) - 1
+    if size >= 1 and data == bytes((info[2],)) + (value & _MASKS[size]).to_bytes(size, "little"):
+        shapes[key] = (info[2], size, info[1])
+
+
+def _first_word(text: str) -> str:
+    parts = text.split(None, 1)
+    return parts[0].lower() if parts else ""
+
+
+def _substitute_args(raw: str, args: dict[str, str], call_id: int,
+                     anons: dict[tuple[int, str], int]) -> str:
+    """A macro line with its `<param>`s replaced, and its `?label`s and `?+`/`?-` labels
+    made this call's own."""
+    out = raw
+    for name, value in args.items():
+        out = out.replace(f"<{name}>", value)
+    if "?" in out:
+        out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id), out)
+        if "?+" in out or "?-" in out:
+            out = _MACRO_ANON.sub(lambda m: _macro_anon(m, call_id, anons), out)
+    return out
+
+
+def _statement_start(m: re.Match[str]) -> bool:
+    before = m.string[:m.start()]
+    return not before[before.rfind(" : ") + 1:].strip(": \t")
+
+
+def _macro_local(m: re.Match[str], call_id: int) -> str:
+    # a definition is a `#` label: asar's `?name:` leaves the sublabel scope alone
+    return f"{'#' if _statement_start(m) else ''}__macro{call_id}_{m.group(1)}"
+
+
+def _macro_anon(m: re.Match[str], call_id: int, anons: dict[tuple[int, str], int]) -> str:
+    """`?++` in a macro: the call's own anonymous label, as a `#` label (which leaves the
+    sublabel scope alone) numbered by the definitions of that name so far in the call."""
+    name = m.group(1)
+    key = (call_id, name)
+    seen = anons.get(key, 0)
+    kind = "p" if name[0] == "+" else "m"
+    if _statement_start(m):
+        anons[key] = seen + 1
+        return f"#__macro{call_id}_{kind}{len(name)}_{seen}:"
+    index = seen if kind == "p" else seen - 1
+    return f"__macro{call_id}_{kind}{len(name)}_{index}"
