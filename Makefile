@@ -49,6 +49,8 @@ test: setup browser
 
 bench: setup
 	mkdir -p bench/results
+	@# Timed as an installed package runs: byte-compiled (even if PYTHONDONTWRITEBYTECODE is set).
+	$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python -m bench.run_all
 
 # Property tests at random with many examples (AFS_FUZZ_EXAMPLES, default 5000 each) to find
