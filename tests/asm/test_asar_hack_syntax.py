@@ -280,11 +280,37 @@ WARNING_CASES = {
     "push_without_pull": "lorom\nwarnings push\ndb 1\nnop\n",
     "pull_without_push": "lorom\nwarnings pull\ndb 1\n",
     "unknown_id": "lorom\nwarnings disable Wbogus\ndb 1\n",
+    "warn_without_text": "lorom\norg $008000\nwarn\n",
+    # asar's deprecations and 65816 warnings, where AFS emits them
+    "db_hash": "lorom\norg $008000\ndb #$12, $34, #3\ndw #$1234\ndl #1 : dd #2\ndb #$12\n",
+    "db_hash_disabled": "lorom\norg $008000\nwarnings disable Wfeature_deprecated\ndb #1\n"
+                        "warnings enable Wfeature_deprecated\ndb #1\n",
+    "if_equals": "lorom\norg $008000\nif 1 = 1\nnop\nelseif 2 = 2\nnop\nendif\n"
+                 "if 1 = 0\nif 3 = 3\nendif\nelseif 2 = 2\nelseif 4 = 4\nendif\n"
+                 "!i = 0\nwhile !i = 0\n!i #= !i+1\nendwhile\nif 1 == 1\nendif\n",
+    "table_warnpc_math": "lorom\norg $008000\ntable tbl.txt\nwarnpc $018000\nmath pri on\n"
+                         "math round off\nmath pri off\ndb 1\n",
+    "index_widths": "lorom\norg $008000\nLDA.b $12,y\nLda $12,y\nsta.w $12,y\nldx $12,y\n"
+                    "lda $1234,y\nadc $12,y\nlda ($12),x\nlda ($12)+1,x\nlda (($12)),x\n"
+                    "lda.w ($12),x\nlda $12+($12),x\nlda $12,y\nlda $12,y\n",
+    "in_macro_twice": "lorom\norg $008000\nmacro m()\ndb #1\nlda $12,y\nif 1 = 1\nendif\n"
+                      "endmacro\n%m()\n%m()\ndb #1\n",
+    "rep_and_loops": "lorom\norg $008000\nrep 2 : db #3\nfor i = 0..3\ndb #!i\nendfor\n",
+    "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
-_ASAR_WARNING = re.compile(r"^(?:\S+?):(\d+)(?: \(.*?\))?: warning: \(W(missing_org|"
-                           r"freespace_leaked|warn_command)\)")
-_AFS_WARNING = {"missing org": "missing_org", "appears to be leaked": "freespace_leaked",
-                "warn command": "warn_command"}
+# `file:line[ (called from file:line)]: warning: (Wname): message[ [statement]]`
+_ASAR_WARNING = re.compile(r"^\S+?:(\d+)( \(called from [^)]*\))?: warning: \(W(\w+)\): (.*)$")
+
+
+def _asar_warnings(output: str) -> list[tuple[int, str, str, bool]]:
+    """asar's warnings: (line, id, message with its ` [statement]`, in a macro)."""
+    return [(int(m[1]), m[3], m[4], m[2] is not None)
+            for m in map(_ASAR_WARNING.match, output.splitlines()) if m]
+
+
+def _same_text(theirs: str, mine: str) -> bool:
+    # asar adds the statement, ` [db #$12,$34]`, to most
+    return theirs == mine or theirs.startswith(mine + " [")
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
@@ -293,6 +319,7 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path) -> None:
     source = WARNING_CASES[name]
     src = tmp_path / "patch.asm"
     src.write_text(source)
+    (tmp_path / "tbl.txt").write_text("A=41\n")
     rom = tmp_path / "rom.sfc"
     rom.write_bytes(_FREE_ROM)
     try:
@@ -302,11 +329,29 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path) -> None:
             assemble_file(src, rom=_FREE_ROM)
         assert ours.value.line == exc.errors[0].line
         return
-    theirs = sorted((int(m[1]), m[2]) for m in map(_ASAR_WARNING.match, output.splitlines())
-                    if m)
-    mine = sorted((int(w.split(":")[1]), kind) for w in assemble_file(src, rom=_FREE_ROM).warnings
-                  for text, kind in _AFS_WARNING.items() if text in w)
-    assert mine == theirs
+    theirs = _asar_warnings(output)
+    mine = assemble_file(src, rom=_FREE_ROM).warnings
+    # asar numbers a macro's lines from the line after `macro` minus one: in a macro, the
+    # ids and texts are compared, not the lines
+    assert sorted((0 if macro else line, wid) for line, wid, _, macro in theirs) == sorted(
+        (0 if line in _macro_lines(source) else line, wid)
+        for line, wid in ((w.line, w.name) for w in mine))
+    for text in {w.message for w in mine}:
+        assert any(_same_text(t, text) for _, _, t, _ in theirs), text
+    assert all(str(w) == f"{src}:{w.line}: warning: (W{w.name}): {w.message}" for w in mine)
+
+
+def _macro_lines(source: str) -> set[int]:
+    inside, out = False, set()
+    for number, line in enumerate(source.splitlines(), start=1):
+        word = line.split(None, 1)[0].lower() if line.strip() else ""
+        if word == "endmacro":
+            inside = False
+        if inside:
+            out.add(number)
+        if word == "macro":
+            inside = True
+    return out
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

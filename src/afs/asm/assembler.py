@@ -223,7 +223,7 @@ class _Assembler:
     def shared(self, encoded: _Encoded) -> _Encoded:
         """The one `_Encoded` kept for these bytes at this column (lines share it)."""
         return self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
-                                        encoded.info), encoded)
+                                        encoded.info, encoded.raised), encoded)
 
     def remember(self, st: Statement, encoded: _Encoded) -> _Encoded:
         """`st` turned out constant: its text parses to `encoded` from now on (shared)."""

@@ -153,6 +153,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         value = _value(state, d, 0) & ((1 << 8 * size) - 1)
         setattr(state, kind + "byte", value.to_bytes(size, "little"))
     elif name == "table":
+        asar_warnings.feature(state, "table")
         if not d.args or len(d.args) > 2:
             raise state.error("expected 'table \"file\"'")
         if len(d.args) == 2 and d.args[1].strip().lower() != "ltr":
@@ -306,6 +307,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         if target > here:
             state.emit(_pattern(state.padbyte, target - here), "data")
     elif name == "warnpc":
+        asar_warnings.feature(state, "warnpc")
         _args(state, d, 1, 1)
         if state.fs.ident:
             raise state.error("warnpc used in freespace")
@@ -331,6 +333,7 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"unsupported math setting {d.args[0]!r} "
                               "(supported: 'math pri on|off', 'math round on|off')",
                               d.arg_columns[0])
+        asar_warnings.feature(state, "math_" + parts[0])
         if parts[0] == "pri":
             state.precedence = parts[1] == "on" or state.asar_version >= (1, 90)
         else:
@@ -355,7 +358,7 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":
-        asar_warnings.warn(state, "warn_command", f"warn command: {_text(state, d, 0)}")
+        asar_warnings.warn(state, "warn_command", f": {_text(state, d, 0)}" if d.args else ".")
     elif name == "error":
         raise state.error(f"error command: {_text(state, d, 0)}")
     elif name == "assert":
@@ -412,6 +415,8 @@ def data_bytes(state: PassState, d: Directive, size: int) -> bytes:
     out = bytearray()
     mask = (1 << (8 * size)) - 1
     for item in d.items:
+        if item.hashed:
+            asar_warnings.feature(state, "db_hash")
         if item.string is not None:
             table = state.table
             for ch in item.string.decode("utf-8"):

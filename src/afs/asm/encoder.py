@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from afs.asm.asar_warnings import warn
 from afs.asm.isa import OPCODES, Mode
 from afs.asm.parser import BRANCHES, LONG_BRANCHES, Instruction
 
@@ -113,6 +114,8 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
         picked = plan[0] if st.suffix is not None else plan[width] if width < 4 else None
         if picked is None:
             raise _size_error(state, st, width)
+        if kind == "y" or kind == "x":
+            _index_warnings(state, st, width)
         size, mode, code = picked
         return (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, \
             code, value
@@ -180,6 +183,39 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
         raise _size_error(state, st, width)
     size, mode, code = picked
     return bytes((code,)) + _le(value, size), mode, code, value
+
+
+# asar widens `$xx,y` to `$xxxx,y` for these (no `dp,y` form), with a warning
+_WIDENED_Y = frozenset(["ora", "and", "eor", "adc", "sta", "lda", "cmp", "sbc"])
+
+
+def _index_warnings(state: PassState, st: Instruction, width: int) -> None:
+    """asar's warnings for `lda $12,y` (widened to 16 bits) and `lda ($12),x` (read as
+    `$12,x`)."""
+    if st.operand.kind == "y":
+        if st.mnemonic in _WIDENED_Y and (width if st.suffix is None else
+                                          _SUFFIX_SIZE[st.suffix]) <= 1:
+            # the mnemonic as written, without its suffix
+            written = st.text[:len(st.mnemonic)] if st.text else st.mnemonic.upper()
+            warn(state, "65816_xx_y_assume_16_bit", written)
+        return
+    expr = st.operand.expr
+    assert expr is not None
+    text = expr.text.strip()
+    if text[:1] == "(" and text[-1:] == ")" and _balanced(text[1:-1]):
+        warn(state, "65816_yy_x_does_not_exist")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
 
 
 def _size_error(state: PassState, st: Instruction, width: int) -> Exception:

@@ -71,7 +71,7 @@ _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "%": 6, "**": 7}
-_LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
+LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
 _CMP_OPS = frozenset({"==", "!=", "<", ">", "<=", ">="})
 
 
@@ -488,7 +488,7 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
             return _unary_expr(pair, stripped, column)
     if condition and " = " in text:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
-        text = _LONE_EQUALS.sub("== ", text)
+        text = LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line, fractions=fractions)
     fraction = False
     for tok in tokens:

@@ -534,8 +534,7 @@ def _open(state: PassState, d: Directive) -> None:
         if not (static and block.orgpos == -1):
             shared.resize(pos, block.length, mapper)
             if block.leak and not cleaned:
-                warn(state, "freespace_leaked", "this freespace appears to be leaked (no "
-                     "autoclean or prot points into it)")
+                warn(state, "freespace_leaked")
             if static and block.orgpos > 0 and block.length > block.orglen:
                 state.defer(state.error("a static freespace may not grow"))
             fs.use += 8 + block.length
@@ -582,8 +581,7 @@ def incbin_to(state: PassState, data: bytes, target: str, column: int) -> None:
     state.define_label(target, (block.pos & 0xFFFFFF) + ident * TAG)
     if fs.number >= 2:
         if block.leak:
-            warn(state, "freespace_leaked", "this freespace appears to be leaked (no "
-                 "autoclean or prot points into it)")
+            warn(state, "freespace_leaked")
         offset = mapping.snes_to_pc(block.pos, state.mapper)
         if data and offset is not None:
             state.segments.append(Segment(block.pos & 0xFFFFFF, bytearray(data), offset,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from afs.asm.errors import AsmError
-from afs.asm.expressions import Expr, atom_expr, parse_expression
+from afs.asm.expressions import LONE_EQUALS, Expr, atom_expr, parse_expression
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -153,6 +153,7 @@ class DataItem:
     expr: Expr | None = None
     string: bytes | None = None
     anon: str | None = None
+    hashed: bool = False        # `db #$12`: asar warns (`feature_deprecated`)
 
 
 @dataclass(slots=True)
@@ -186,6 +187,7 @@ class EndMacro(Statement):
 class Conditional(Statement):
     keyword: str               # if, elseif, else, endif
     expr: Expr | None = None
+    equals: int = 0            # asar's older `a = b` comparisons in it (each warns)
 
 
 @dataclass(slots=True)
@@ -432,7 +434,8 @@ def parse_conditional(text: str, column: int, file: str, line: int,
     lead = len(rest) - len(rest.lstrip())
     expr = parse_expression(rest.strip(), column=column + len(parts[0]) + lead, file=file,
                             line=line, precedence=precedence, condition=True)
-    return Conditional(column, word, expr)
+    return Conditional(column, word, expr, len(LONE_EQUALS.findall(rest)) if " = " in rest
+                       else 0)
 
 
 def parse_statement(text: str, column: int, file: str, line: int,
@@ -751,7 +754,8 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
                 d.items.append(DataItem(col, anon=arg))
             elif arg.startswith("#"):       # asar (deprecated): `db #$12` is `db $12`
                 d.items.append(DataItem(col + 1, expr=parse_expression(
-                    arg[1:], column=col + 1, file=file, line=line, precedence=precedence)))
+                    arg[1:], column=col + 1, file=file, line=line, precedence=precedence),
+                    hashed=True))
             else:
                 d.items.append(DataItem(col, expr=parse_expression(
                     arg, column=col, file=file, line=line, precedence=precedence)))

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from afs.asm.asar_warnings import feature, replay
 from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
 from afs.asm.encoder import REPEATABLE, encode_instruction
 from afs.asm.expressions import literal_value
@@ -120,6 +121,8 @@ class _Pass(PassState):
                         and not self.asm.want_listing:     # most lines: bytes written again
                     self.column = kept.column  # type: ignore[union-attr]
                     self.emit(kept.data, kept.kind, kept.info)
+                    if kept.raised:  # type: ignore[union-attr]
+                        replay(self, kept.raised)  # type: ignore[union-attr]
                 else:
                     self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
                 continue
@@ -211,12 +214,14 @@ class _Pass(PassState):
             assert shape is not None
             kept = memo[text] = self.run_shape(shape, column)
         else:
+            mark = len(self.raised)
             data, info = self.asm_instruction(st)
             kept = st
             if self.cacheable and _constant_instruction(st):
+                raised = self.raised_since(mark)
                 kept = memo[text] = asm.remember(st, _Encoded(
-                    column, data, "instruction", info if asm.want_listing else ()))
-                if shape is not None:
+                    column, data, "instruction", info if asm.want_listing else (), raised))
+                if shape is not None and not raised:
                     _learn_shape(asm.shapes, shape, data, info)
         self.keep(ln, (kept,) if label is None else (label, kept), m)
         return True
@@ -249,9 +254,11 @@ class _Pass(PassState):
         elif st is None:
             self.write_kept(kept)
         elif self.cacheable and _constant_data(st):
+            mark = len(self.raised)
             data = data_bytes(self, st, _DATA_SIZE[st.name])
             self.emit(data, "data")
-            kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", ()))
+            kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", (),
+                                                               self.raised_since(mark)))
         else:
             self.execute(st)
             kept = st
@@ -286,6 +293,16 @@ class _Pass(PassState):
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         self.emit(kept.data, kept.kind, kept.info)
+        if kept.raised:
+            replay(self, kept.raised)
+
+    def raised_since(self, mark: int) -> tuple[tuple[str, tuple], ...]:
+        """The warnings a statement raised since `raised` was `mark` long: what its
+        `_Encoded` raises again. Not a missing org, which is the pass's, not the statement's."""
+        raised = self.raised
+        if len(raised) == mark:
+            return ()
+        return tuple(w for w in raised[mark:] if w[0] != "missing_org")
 
     def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded:
         """Write a constant instruction by the encoding learnt for its shape (see `_shape`),
@@ -362,6 +379,8 @@ class _Pass(PassState):
             text = substitute_defines(condition, self.defines, self.file, self.line)
             expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
             assert expr is not None and expr.expr is not None
+            for _ in range(expr.equals):
+                feature(self, "if_equals")
             if not expr.expr.evaluate(self):
                 return
             self.run_lines(loop.lines)
@@ -387,6 +406,8 @@ class _Pass(PassState):
                 if self.pc is None:
                     self.logical_pc  # noqa: B018 - sets the default org (with its warning)
                 self.emit(st.data, st.kind, st.info)
+                if st.raised:
+                    replay(self, st.raised)
             elif kind is _BareLabel:
                 self.define_label(self.namespace + self.resolve_name(st.name),
                                   self.logical_pc + label_tag(self))
@@ -451,6 +472,8 @@ class _Pass(PassState):
                     if self.pc is None:
                         self.logical_pc  # noqa: B018 - sets the default org (with its warning)
                     self.emit(st.data, st.kind, st.info)
+                    if st.raised:
+                        replay(self, st.raised)
                 elif kind is Label:
                     self.asm_label(st)
                 elif kind is Instruction:
@@ -458,18 +481,21 @@ class _Pass(PassState):
                         self.repeat(st, pieces[index + 1:index + 2])
                         self.run_pieces(pieces[index + 2:])
                         return
+                    mark = len(self.raised)
                     info = self.asm_instruction(st)
                     if self.cacheable and _constant_instruction(st):
                         encoded = self.asm.remember(st, _Encoded(
                             st.column, info[0], "instruction",
-                            info[1] if self.asm.want_listing else ()))
+                            info[1] if self.asm.want_listing else (), self.raised_since(mark)))
                         if ln is not None:
                             statements[position] = encoded
                 elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
                       and _constant_data(st)):
+                    mark = len(self.raised)
                     data = data_bytes(self, st, _DATA_SIZE[st.name])
                     self.emit(data, "data")
-                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
+                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", (),
+                                                             self.raised_since(mark)))
                     if ln is not None:
                         statements[position] = encoded
                 else:
@@ -483,6 +509,7 @@ class _Pass(PassState):
         if expr is None or st.operand.kind not in ("addr", "ind"):
             raise self.error("'rep' needs a repeat count or an immediate '#value'")
         count = expr.evaluate(self)
+        feature(self, "rep_command")
         if not rest:
             return
         if count > 0x10000:
@@ -614,6 +641,8 @@ class _Pass(PassState):
         return data, info
 
     def asm_conditional(self, st: Conditional) -> None:
+        for _ in range(st.equals):     # (an `elseif` after a branch taken too, as asar)
+            feature(self, "if_equals")
         if st.keyword == "if":
             assert st.expr is not None
             taken = bool(st.expr.evaluate(self))
