@@ -296,6 +296,13 @@ WARNING_CASES = {
     "in_macro_twice": "lorom\norg $008000\nmacro m()\ndb #1\nlda $12,y\nif 1 = 1\nendif\n"
                       "endmacro\n%m()\n%m()\ndb #1\n",
     "rep_and_loops": "lorom\norg $008000\nrep 2 : db #3\nfor i = 0..3\ndb #!i\nendfor\n",
+    "left_to_right_math": "lorom\norg $008000\ndb 1+2*3\ndb 2*3+1\ndb 1+2+3\ndb (1+2)*3\n"
+                          "db 1+(2*3+1)\nlda #1+2*3\ndw 1+2*3, 4*5+6, 2*(3+4*5)\ndb 1<<2+1\n"
+                          "db 8/2*2\nif 1+2*3 == 9\nendif\nmacro m(a)\ndb <a>*2+1\n"
+                          "db 1+<a>*2\nendmacro\n%m(1)\n%m(1)\n%m(0)\nL = 1+2*0\ndb L\n"
+                          "math pri on\ndb 1+2*3\n",
+    "assert_equals": "lorom\norg $008000\nA1 = 5\nassert A1 = 5, \"no\"\nassert A1 == 5\n"
+                     "macro chk(l, v)\nassert <l> = <v>\nendmacro\n%chk(A1, 5)\n%chk(A1, 5)\n",
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 # `file:line[ (called from file:line)]: warning: (Wname): message[ [statement]]`

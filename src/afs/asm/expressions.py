@@ -204,6 +204,8 @@ class _Parser:
         self.width = 0
         self.labels: list[str] = []
         self.calls = False
+        # left to right, a chain of operators C precedence would group otherwise
+        self.mixed = False
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -250,10 +252,14 @@ class _Parser:
         if self.precedence:
             return self.parse_binary(1)
         left = self.parse_unary()
+        level = 0
         while (t := self.peek()) is not None and t.text in _PRECEDENCE:
             self.i += 1
             right = self.parse_unary()
             left = _binary(t.text, left, right, self.file, self.line, t.column)
+            if level != _PRECEDENCE[t.text]:
+                self.mixed = self.mixed or level != 0
+                level = _PRECEDENCE[t.text]
         return left
 
     def parse_binary(self, level: int) -> Evaluator:
@@ -468,6 +474,23 @@ def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
     return lambda ctx: int(bool(right(ctx))) if left(ctx) else 0
 
 
+def _order_checked(fn: Evaluator, precedence: Evaluator) -> Evaluator:
+    """`fn` (left to right), telling the context (its `math_order_differs`, if any) when C
+    precedence gives another value, or fails (asar: `xkas style left to right math`)."""
+    def evaluate(ctx: EvalContext) -> int:
+        value = fn(ctx)
+        report = getattr(ctx, "math_order_differs", None)
+        if report is not None:
+            try:
+                differs = precedence(ctx) != value
+            except AsmError:
+                differs = True
+            if differs:
+                report()
+        return value
+    return evaluate
+
+
 def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line: int = 1,
                      precedence: bool = False, condition: bool = False,
                      fractions: bool = True) -> Expr:
@@ -502,6 +525,10 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     fn = parser.parse_condition() if condition else parser.parse_math()
+    if parser.mixed:
+        # asar evaluates it with C precedence too and warns where the values differ
+        other = _Parser(tokens, text, column, file, line, True, condition)
+        fn = _order_checked(fn, other.parse_condition() if condition else other.parse_math())
     if fraction:
         fn = _truncated_literal(fn, file, line, column)
     rest = parser.peek()

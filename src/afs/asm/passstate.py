@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afs.asm import mapping
-from afs.asm.asar_warnings import warn
+from afs.asm.asar_warnings import feature, warn
 from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
 
@@ -163,6 +163,10 @@ class PassState:
         self._map_base: int | None = None
 
     # --- EvalContext ---------------------------------------------------------------------------
+    def math_order_differs(self) -> None:
+        """An expression evaluated left to right has another value under C precedence."""
+        feature(self, "left_to_right")
+
     def resolve_name(self, name: str) -> str:
         if name.startswith("."):
             depth = len(name) - len(name.lstrip("."))
