@@ -303,6 +303,14 @@ WARNING_CASES = {
                           "math pri on\ndb 1+2*3\n",
     "assert_equals": "lorom\norg $008000\nA1 = 5\nassert A1 = 5, \"no\"\nassert A1 == 5\n"
                      "macro chk(l, v)\nassert <l> = <v>\nendmacro\n%chk(A1, 5)\n%chk(A1, 5)\n",
+    "at_prefix": "lorom\norg $008000\n@nop\n;@nop\n@ db 1 : @db 2\nnop : ;@ nop\n  ;@  nop\n"
+                 "macro m()\n;@ db 3\nendmacro\n%m()\n%m()\n",
+    "labels_in_fill": "lorom\norg $008000\nfillbyte Lab\nLab:\nx = 5\npadbyte x\nfillbyte x\n"
+                      "fillword Lab : fill 4\npadword Lab+x\npadbyte 3\n",
+    "optimization_settings": "lorom\norg $008000\nDp = $7E0012\nLo = $7E1234\nMir = $001234\n"
+                             "Far = $7F1234\nadc Dp\nlda Lo\nlda Mir,x\nlda Far\nlda.w Dp\n"
+                             "lda #Dp\nrep #Dp\nlda #Mir\noptimize dp always\nlda Dp\nlda Lo\n"
+                             "optimize address ram\nlda Lo\nlda Mir\n",
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 # `file:line[ (called from file:line)]: warning: (Wname): message[ [statement]]`

@@ -77,6 +77,8 @@ FEATURES = {
                    "behavior of never rounding intermediate results. Call the round(), floor() "
                    "or ceil() functions in places where intermediate rounding is required"),
     "at_prefix": ("prefixing Asar commands with @ or ;@", "remove the @ or ;@ prefix"),
+    "fillbyte_label": ("labels in fillbyte", "just... don't"),
+    "padbyte_label": ("labels in padbyte", "just... don't."),
     "left_to_right": ("xkas style left to right math ", "apply order of operations"),
     "header": ("header", "Remove command, unnecessary."),
     "fastrom": ("fastrom", "This feature has been disabled for years and is a lie. Sorry."),

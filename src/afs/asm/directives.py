@@ -39,6 +39,19 @@ def _value(state: PassState, d: Directive, index: int) -> int:
     return expr.evaluate(state)
 
 
+def _fill_value(state: PassState, d: Directive, kind: str) -> int:
+    """The value of `fillbyte`..`paddword`: asar warns when it uses a label that is not
+    static (one not set by `name = value`)."""
+    value = _value(state, d, 0)
+    if state.found_label:
+        expr = parse_expression(d.args[0], column=d.arg_columns[0], file=state.file,
+                                line=state.line, precedence=state.precedence)
+        if any(state.namespace + name not in state.assigned and name not in state.assigned
+               for name in expr.labels):
+            asar_warnings.feature(state, kind + "byte_label")
+    return value
+
+
 _RANGE = re.compile(r'^(".*")\s*:\s*(.+?)\s*(\.\.|-)\s*(.+)$')
 
 
@@ -78,6 +91,8 @@ def run_directive(state: PassState, d: Directive) -> None:
                               f"{d.args[0]!r}", d.arg_columns[0])
     elif name == "warnings":
         asar_warnings.run(state, d)
+    elif name == "@":
+        asar_warnings.feature(state, "at_prefix")
     elif name in _FREESPACE:
         freespace.run(state, d)
     elif name == "org":
@@ -150,7 +165,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         _args(state, d, 1, 1)
         kind = "fill" if name.startswith("fill") else "pad"
         size = {"word": 2, "long": 3, "dword": 4}[name.removeprefix(kind)]
-        value = _value(state, d, 0) & ((1 << 8 * size) - 1)
+        value = _fill_value(state, d, kind) & ((1 << 8 * size) - 1)
         setattr(state, kind + "byte", value.to_bytes(size, "little"))
     elif name == "table":
         asar_warnings.feature(state, "table")
@@ -286,7 +301,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.pc, state.base_delta = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
-        setattr(state, name, bytes((_value(state, d, 0) & 0xFF,)))
+        setattr(state, name, bytes((_fill_value(state, d, name[:-4]) & 0xFF,)))
     elif name == "fill":
         _args(state, d, 1, 1)
         count = _value(state, d, 0)

@@ -243,19 +243,20 @@ def _quoted_mask(text: str) -> list[bool]:
 
 
 def strip_comment(text: str) -> str:
-    """`text` up to its first `;` outside quotes (asar runs what follows a `;@`)."""
+    """`text` up to its first `;` outside quotes (asar runs what follows a `;@`, as a
+    statement with asar's older `@` prefix)."""
     if ";" not in text:
         return text
     if '"' not in text and "'" not in text:
         if ";@" in text:
-            text = text.replace(";@", "  ")
+            text = text.replace(";@", " @")
         return text[:text.index(";")] if ";" in text else text
     mask = _quoted_mask(text)
     out = text
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
             if text[i + 1:i + 2] == "@":
-                out = out[:i] + "  " + out[i + 2:]
+                out = out[:i] + " @" + out[i + 2:]
                 continue
             return out[:i]
     return out
@@ -446,6 +447,13 @@ def parse_statement(text: str, column: int, file: str, line: int,
         fast = _fast_instruction(text, column, file, line, precedence)
         if fast is not None:
             return [fast]
+    if text[:1] == "@":
+        # asar's older `@command` (and `;@command`): the command, after an `@` statement
+        # that only warns
+        rest = text[1:].lstrip()
+        at = [Directive(column, "@")]
+        return at + parse_statement(rest, column + len(text) - len(rest), file, line,
+                                    precedence, arch) if rest else at
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)

@@ -591,6 +591,7 @@ class _Pass(PassState):
         elif isinstance(st, Assign):
             name = self.label_name(st.name)
             self.define_label(name, st.expr.evaluate(self))
+            self.assigned.add(name)
             self.found_label = st.expr.has_labels
         elif isinstance(st, Conditional):
             self.asm_conditional(st)

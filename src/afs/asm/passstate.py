@@ -146,6 +146,7 @@ class PassState:
         self.warnings: list[str] = []     # `afs.asm.asar_warnings.AsarWarning`s
         # every warning raised, even turned off: (id, template arguments), see `replay`
         self.raised: list[tuple[str, tuple]] = []
+        self.assigned: set[str] = set()     # labels set by `name = value` (asar: static)
         self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
         self.warnings_stack: list[set[str]] = []
         self.file = "<input>"
