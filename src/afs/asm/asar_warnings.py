@@ -27,6 +27,7 @@ class _Warned(Protocol):
     warnings: list[str]
     warnings_off: set[str]
     raised: list[tuple[str, tuple]]
+    macro_site: tuple[str, int] | None
     warnings_stack: list[set[str]]
     asm: Any
 
@@ -95,25 +96,29 @@ FEATURES = {
 
 class AsarWarning(str):
     """One warning, as asar prints it (`file:line: warning: (Wname): message`); `file`,
-    `line`, `name` (asar's id without the `W`) and `message` as attributes."""
+    `line` (the source line), `name` (asar's id without the `W`), `message` and
+    `called_from` as attributes. In a macro, asar prints the line before the body line and
+    the line outside any macro that called it: `file:line-1 (called from file:line)`."""
 
     file: str
     line: int
     name: str
     message: str
+    called_from: tuple[str, int] | None
 
-    def __new__(cls, file: str, line: int, name: str, message: str) -> AsarWarning:
-        self = super().__new__(cls, f"{file}:{line}: warning: (W{name}): {message}")
+    def __new__(cls, file: str, line: int, name: str, message: str,
+                called_from: tuple[str, int] | None = None) -> AsarWarning:
+        where = f"{file}:{line}" if called_from is None else \
+            f"{file}:{line - 1} (called from {called_from[0]}:{called_from[1]})"
+        self = super().__new__(cls, f"{where}: warning: (W{name}): {message}")
         self.file, self.line, self.name, self.message = file, line, name, message
+        self.called_from = called_from
         return self
 
     def __reduce__(self) -> tuple:
         # `str.__reduce__` would rebuild a plain str from the text alone
-        return (_rebuild, (self.file, self.line, self.name, self.message))
-
-
-def _rebuild(file: str, line: int, name: str, message: str) -> AsarWarning:
-    return AsarWarning(file, line, name, message)
+        return (AsarWarning, (self.file, self.line, self.name, self.message,
+                              self.called_from))
 
 
 def warning_name(text: str) -> str | None:
@@ -161,7 +166,8 @@ def warn(state: _Warned, name: str, *args: object) -> None:
     if name not in state.warnings_off:
         template = MESSAGES[name]
         state.warnings.append(AsarWarning(state.file, state.line, name,
-                                          template % args if args else template))
+                                          template % args if args else template,
+                                          state.macro_site))
 
 
 def feature(state: _Warned, key: str) -> None:

@@ -679,6 +679,9 @@ class _Pass(PassState):
         if self.macro_depth >= 64:
             raise self.error("macro recursion deeper than 64 levels")
         saved = (self.file, self.line, self.text)
+        site = self.macro_site
+        if site is None:
+            self.macro_site = (self.file, self.line)
         depth = len(self.conds)
         self.macro_depth += 1
         self.macro_calls += 1
@@ -691,6 +694,7 @@ class _Pass(PassState):
         finally:
             self.macro_depth -= 1
             self.macro_ids.pop()
+            self.macro_site = site
         if len(self.conds) != depth:
             raise self.error(f"unbalanced if/endif in macro '{st.name}'")
         self.file, self.line, self.text = saved

@@ -147,6 +147,7 @@ class PassState:
         # every warning raised, even turned off: (id, template arguments), see `replay`
         self.raised: list[tuple[str, tuple]] = []
         self.assigned: set[str] = set()     # labels set by `name = value` (asar: static)
+        self.macro_site: tuple[str, int] | None = None   # the outermost macro call running
         self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
         self.warnings_stack: list[set[str]] = []
         self.file = "<input>"
