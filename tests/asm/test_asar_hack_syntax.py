@@ -4,7 +4,6 @@ among them), each case compared byte for byte with the asar binary."""
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
