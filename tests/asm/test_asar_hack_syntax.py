@@ -308,8 +308,20 @@ WARNING_CASES = {
                       "fillword Lab : fill 4\npadword Lab+x\npadbyte 3\n",
     "optimization_settings": "lorom\norg $008000\nDp = $7E0012\nLo = $7E1234\nMir = $001234\n"
                              "Far = $7F1234\nadc Dp\nlda Lo\nlda Mir,x\nlda Far\nlda.w Dp\n"
-                             "lda #Dp\nrep #Dp\nlda #Mir\noptimize dp always\nlda Dp\nlda Lo\n"
+                             "lda #Dp\nlda #Mir\noptimize dp always\nlda Dp\nlda Lo\n"
                              "optimize address ram\nlda Lo\nlda Mir\n",
+    "header_fastrom": "lorom\nheader\nfastrom\norg $008000\nHeader:\ndb 1\n",
+    "autoclear": "lorom\norg $008000\nautoclear Foo\nfreecode\nFoo:\nrtl\n",
+    "freecode_fixed": "lorom\norg $008000\nautoclean jsl Foo\nfreecode fixed\nFoo:\nrtl\n",
+    "function_again": "lorom\norg $008000\nfunction f(a) = a+1\nfunction f(a) = a+2\ndb f(1)\n",
+    "incbin_forms": "lorom\norg $008000\nincbin \"tbl.txt\":1-2\nincbin \"tbl.txt\":1..2\n"
+                    "incbin \"tbl.txt\" -> $018000\n",
+    "mismatched_ends": "lorom\norg $008000\n!i = 0\nwhile !i < 2\n!i #= !i+1\nendfor\n"
+                       "for j = 0..2\ndb !j\nendwhile\nwhile 0\nendwhile\n",
+    "for_closed_by_endwhile": "lorom\norg $008000\nfor j = 0..2\ndb !j\nendwhile\n",
+    "numerical_ids": "lorom\norg $008000\nwarnings disable 1008\nwarnings enable 1008\n"
+                     "warnings disable Wmissing_org\ndb 1\n",
+    "mappers": "lorom\nhirom\nlorom\nlorom\nexlorom\norg $008000\ndb 1\n",
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

@@ -84,8 +84,9 @@ FEATURES = {
     "header": ("header", "Remove command, unnecessary."),
     "fastrom": ("fastrom", "This feature has been disabled for years and is a lie. Sorry."),
     "fixed": ("freespace/code/data fixed", "freespace/code/data static"),
-    "jmp_long": ("usage of jmp instead of jml ", "use jml instead"),
-    "d_suffix": (".d opcode suffix", "this doesn't even make sense"),
+    "function_again": ("overwriting a previously defined function", "change the function name"),
+    "while_end": ("mismatched terminators", "use endwhile to terminate a while statement"),
+    "for_end": ("mismatched terminators", "use endfor to terminate a for statement"),
     "rep_command": ("rep X : {command}",
                     "Use while loops, unrolled loops, pseudo opcodes or for loops"),
     "incbin_target": ("incbin with target location", "put an org before the incbin"),
@@ -146,6 +147,8 @@ def run(state: _Warned, d: Directive) -> None:
         return          # asar ignores any other single word
     if len(words) == 2 and words[0].lower() in ("enable", "disable"):
         name = warning_name(words[1])
+        if name is not None and words[1].isdigit():
+            feature(state, "numerical_ids")
         if name is None:
             raise state.error(f"warnings {words[0].lower()}: unknown warning id {words[1]!r} "
                               f"(asar's names, e.g. Wmissing_org or Wfreespace_leaked)",

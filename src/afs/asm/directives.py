@@ -112,7 +112,13 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.emit(b"", "directive")
     elif name in mapping.MAPPERS:
         _args(state, d, 0, 0)
+        if state.mapper_set and state.mapper != name:
+            asar_warnings.warn(state, "mapper_already_set")
         state.mapper = name
+        state.mapper_set = True
+    elif name in ("header", "fastrom"):       # asar ignores them, with a warning
+        _args(state, d, 0, 0)
+        asar_warnings.feature(state, name)
     elif name == "incsrc":
         path = _path(state, d)
         if state.include_once and str(path.resolve()) in state.include_once:
@@ -140,6 +146,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         head, quote, tail = text.rpartition('"')
         if "->" in tail:
             # asar's deprecated `incbin "file" -> target`: to an address, or to freespace
+            asar_warnings.feature(state, "incbin_target")
             before, _, target = tail.partition("->")
             text, target = head + quote + before.rstrip(), target.strip()
         m = _RANGE.match(text)
@@ -148,6 +155,8 @@ def run_directive(state: PassState, d: Directive) -> None:
         else:
             # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
             data = _path(state, d, m.group(1)).read_bytes()
+            if m.group(3) == "-":
+                asar_warnings.feature(state, "old_incbin_range")
             col = d.arg_columns[0] + m.start(2)
             start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
                                            precedence=state.precedence).evaluate(state)

@@ -39,7 +39,8 @@ DIRECTIVES = frozenset([
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
-    "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset",
+    "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset", "header",
+    "fastrom",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([

@@ -81,6 +81,7 @@ class _Loop:
     line: int
     depth: int = 0             # nested loops inside the body
     lines: list[_Line] = field(default_factory=list)
+    end_site: tuple[str, int] = ("", 0)        # where its `endwhile`/`endfor` is
 
 
 class _Pass(PassState):
@@ -349,6 +350,7 @@ class _Pass(PassState):
             loop.depth += 1
         elif word in ("endwhile", "endfor"):
             if loop.depth == 0:
+                loop.end_site = (ln.file, ln.number)
                 self.loop = None
                 self.run_loop(loop, word)
                 return
@@ -358,8 +360,12 @@ class _Pass(PassState):
     def run_loop(self, loop: _Loop, end: str) -> None:
         """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
         self.file, self.line = loop.file, loop.line
-        if end[3:] != loop.kind:
-            raise self.error(f"'{loop.kind}' closed by '{end}'")
+        if end[3:] != loop.kind and not self.terminator_warned:
+            # asar closes it all the same, warning at the first such end of the pass
+            self.terminator_warned = True
+            self.file, self.line = loop.end_site
+            feature(self, f"{loop.kind}_end")
+            self.file, self.line = loop.file, loop.line
         saved = (self.file, self.line, self.text)
         if loop.kind == "for":
             m = _FOR_RE.match(loop.header)

@@ -148,6 +148,8 @@ class PassState:
         self.raised: list[tuple[str, tuple]] = []
         self.assigned: set[str] = set()     # labels set by `name = value` (asar: static)
         self.macro_site: tuple[str, int] | None = None   # the outermost macro call running
+        self.mapper_set = False         # a mapper command ran (asar warns at another)
+        self.terminator_warned = False  # asar warns at the first `while ... endfor` only
         self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
         self.warnings_stack: list[set[str]] = []
         self.file = "<input>"
