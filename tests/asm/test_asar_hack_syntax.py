@@ -322,6 +322,7 @@ WARNING_CASES = {
     "numerical_ids": "lorom\norg $008000\nwarnings disable 1008\nwarnings enable 1008\n"
                      "warnings disable Wmissing_org\ndb 1\n",
     "mappers": "lorom\nhirom\nlorom\nlorom\nexlorom\norg $008000\ndb 1\n",
+    "byte_order_marks": "\ufefflorom\norg $008000\ndb 1\nincsrc \"bom.asm\"\nincsrc \"bom.asm\"\n",
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
@@ -331,6 +332,7 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) ->
     monkeypatch.chdir(tmp_path)         # both name the file as given: patch.asm
     Path("patch.asm").write_text(source)
     Path("tbl.txt").write_text("A=41\n")
+    Path("bom.asm").write_text("\ufeffdb #2\n")
     Path("rom.sfc").write_bytes(_FREE_ROM)
     try:
         output = run_asar(Path("patch.asm"), Path("rom.sfc"), fix_checksum=False)

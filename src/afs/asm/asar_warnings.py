@@ -109,8 +109,10 @@ class AsarWarning(str):
 
     def __new__(cls, file: str, line: int, name: str, message: str,
                 called_from: tuple[str, int] | None = None) -> AsarWarning:
-        where = f"{file}:{line}" if called_from is None else \
-            f"{file}:{line - 1} (called from {called_from[0]}:{called_from[1]})"
+        # line 0: the file as a whole
+        where = f"{file}:{line}" if line else file
+        if called_from is not None:
+            where = f"{file}:{line - 1} (called from {called_from[0]}:{called_from[1]})"
         self = super().__new__(cls, f"{where}: warning: (W{name}): {message}")
         self.file, self.line, self.name, self.message = file, line, name, message
         self.called_from = called_from
@@ -171,6 +173,16 @@ def warn(state: _Warned, name: str, *args: object) -> None:
         state.warnings.append(AsarWarning(state.file, state.line, name,
                                           template % args if args else template,
                                           state.macro_site))
+
+
+def file_warning(state: _Warned, file: str, name: str) -> None:
+    """Warning `name` about `file` as a whole (asar prints no line)."""
+    saved = state.file, state.line, state.macro_site
+    state.file, state.line, state.macro_site = file, 0, None
+    try:
+        warn(state, name)
+    finally:
+        state.file, state.line, state.macro_site = saved
 
 
 def feature(state: _Warned, key: str) -> None:

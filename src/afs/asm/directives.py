@@ -131,6 +131,9 @@ def run_directive(state: PassState, d: Directive) -> None:
                 raise state.error(f"incsrc: cannot read {path}: {exc}") from None
             lines = state.asm.lines_of(source, str(path))
             state.asm.files[str(path)] = lines
+        if str(path) in state.asm.boms and str(path) not in state.bom_warned:
+            state.bom_warned.add(str(path))     # asar reads a file once
+            asar_warnings.file_warning(state, str(path), "byte_order_mark_utf8")
         if state.macro_depth >= 64:
             raise state.error("incsrc nested more than 64 deep")
         saved = (state.file, state.line, state.text)
