@@ -17,6 +17,13 @@ from afs.asm.errors import AsmError
 from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
 
 CASES = {
+    # one-line conditionals: after an `if` not taken, only conditionals run on the line;
+    # an `if` with statements after it and no `endif` closes at the end of the line
+    "inline_conditionals": "lorom\norg $008000\nif 0 : db 5 : endif\ndb 6\n"
+                           "if 0 : db 5 : else : db 7 : endif\nif 0 : nop : endif\n"
+                           "if 1 : db 8\nif 0 : db 9\nif 0\ndb 1\nelse : db $0A : endif\n"
+                           "if 1 : db $0B : elseif 1 : db $0C : else : db $0D : endif\n"
+                           "if 0 : db $0E : endif : db $10\n",
     "braces_group_lines": """\
 lorom
 org $008000
@@ -323,6 +330,8 @@ WARNING_CASES = {
                      "warnings disable Wmissing_org\ndb 1\n",
     "mappers": "lorom\nhirom\nlorom\nlorom\nexlorom\norg $008000\ndb 1\n",
     "byte_order_marks": "\ufefflorom\norg $008000\ndb 1\nincsrc \"bom.asm\"\nincsrc \"bom.asm\"\n",
+    "inline_if": "lorom\norg $008000\nif 1 : db 5\nif 0 : db 5\nif 0 : db 1 : endif\n"
+                 "macro m()\nif 1 : db 2\nendmacro\n%m()\n%m()\ndb 3 : if 1\nendif\n",
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

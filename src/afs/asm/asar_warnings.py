@@ -89,6 +89,7 @@ FEATURES = {
     "for_end": ("mismatched terminators", "use endfor to terminate a for statement"),
     "rep_command": ("rep X : {command}",
                     "Use while loops, unrolled loops, pseudo opcodes or for loops"),
+    "inline_if": ("inline if statements without endif", 'Add an " : endif" at the end of the line'),
     "incbin_target": ("incbin with target location", "put an org before the incbin"),
     "old_incbin_range": ("old style incbin ranges", "use the :start..end syntax instead"),
     "numerical_ids": ("Numerical warnings", "Please transition to Wwarning_name"),

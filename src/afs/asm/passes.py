@@ -60,6 +60,9 @@ from afs.asm.passstate import (
 
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
 _MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
+_IF_WORD = re.compile(r"if\s", re.IGNORECASE)
+_END_WORD = re.compile(r"end(?:if|while|for)", re.IGNORECASE)
+_BRANCH_WORD = re.compile(r"(?:elseif|else|endif|endwhile)(?:\s|$)", re.IGNORECASE)
 _LOOP_WORD = re.compile(r"\s*(while|for|endwhile|endfor)(?:\s|$)", re.IGNORECASE)
 _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
 _MAX_LOOP = 100_000
@@ -151,7 +154,10 @@ class _Pass(PassState):
                     self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
                 continue
             if self.conds and not self.conds[-1][0]:
-                self.skip_inactive(text)
+                if " : " in text:       # `else : db 1 : endif`: each statement in turn
+                    self.run_pieces(split_statements(text))
+                else:
+                    self.skip_inactive(text)
                 continue
             if raw is ln.raw:
                 plain = PLAIN_RE.match(text) if self.arch == "65816" else None
@@ -458,9 +464,31 @@ class _Pass(PassState):
     def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
                        parsed: list | None) -> None:
         parse_cached = self.asm.parse_cached
+        inline_ifs = 0      # `if`s with statements after them on the line, not closed on it
+        # asar: after an `if` not taken, the rest of the line runs only its `elseif`, `else`,
+        # `endif` (the statements after that `endif` too), until an `else` or a branch taken
+        rest_off = False
+        last = len(pieces) - 1
         for index, (piece, col) in enumerate(pieces):
             self.column = col
             self.text = piece
+            if last:
+                if _IF_WORD.match(piece) and index < last:
+                    inline_ifs += 1
+                elif inline_ifs and _END_WORD.fullmatch(piece):
+                    inline_ifs -= 1
+                if rest_off and not _BRANCH_WORD.match(piece):
+                    ln = None
+                    continue
+            if self.conds and not self.conds[-1][0]:
+                # after an `if` not taken on this line: only the conditionals run; the
+                # line's parse is kept no further (it may run otherwise in another pass)
+                self.skip_inactive(piece)
+                if rest_off:
+                    word = _first_word(piece)
+                    rest_off = not (word == "else" or (word == "elseif" and self.conds[-1][0]))
+                ln = None
+                continue
             if parsed is not None and index < len(parsed):
                 statements = parsed[index]
             elif ln is not None and ln.parsed is not None:
@@ -508,6 +536,18 @@ class _Pass(PassState):
                     self.execute(st)
                 if self.conds and not self.conds[-1][0]:
                     break
+            if last and statements and type(statements[-1]) is Conditional:
+                keyword = statements[-1].keyword
+                if keyword == "else" or (keyword == "elseif" and self.conds[-1][0]):
+                    rest_off = False
+                elif keyword == "if" and index < last and not self.conds[-1][0]:
+                    rest_off = True
+        if inline_ifs:
+            # asar closes it at the end of the line, with a warning
+            self.text = pieces[0][0]
+            feature(self, "inline_if")
+            self.conds.pop()
+            self.cond_sites.pop()
 
     def repeat(self, st: Instruction, rest: list[tuple[str, int]]) -> None:
         """asar's deprecated `rep N : statement`: run the next statement N times."""
