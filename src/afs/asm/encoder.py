@@ -116,8 +116,9 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
             raise _size_error(state, st, width)
         if kind == "y" or kind == "x":
             _index_warnings(state, st, width)
-        if st.suffix is None and kind != "anon" and op.expr.labels \
-                and len(state.fs.optimize_set) < 2:  # type: ignore[union-attr]
+        # (those settings only narrow an operand: one byte stays one byte)
+        if picked[0] > 1 and st.suffix is None and kind != "anon" \
+                and op.expr.labels and len(state.fs.optimize_set) < 2:  # type: ignore[union-attr]
             _settings_warning(state, st, plan, picked[0])
         size, mode, code = picked
         return (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, \
@@ -293,7 +294,7 @@ def _immediate(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mod
         raise state.error(f"'{st.mnemonic}' has no immediate addressing mode")
     value = expr.evaluate(state)
     size = 2 if st.suffix in ("w", "l") else 1 if st.suffix == "b" else min(2, expr.width(state))
-    if st.suffix is None and expr.labels and len(state.fs.optimize_set) < 2:
+    if size > 1 and st.suffix is None and expr.labels and len(state.fs.optimize_set) < 2:
         _settings_warning(state, st, _IMMEDIATE_SIZES, size)
     state.check_range(value, size, expr.column, "immediate")
     return bytes((code,)) + _le(value, size), mode, code, value
