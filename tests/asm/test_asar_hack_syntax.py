@@ -332,6 +332,9 @@ WARNING_CASES = {
     "byte_order_marks": "\ufefflorom\norg $008000\ndb 1\nincsrc \"bom.asm\"\nincsrc \"bom.asm\"\n",
     "inline_if": "lorom\norg $008000\nif 1 : db 5\nif 0 : db 5\nif 0 : db 1 : endif\n"
                  "macro m()\nif 1 : db 2\nendmacro\n%m()\n%m()\ndb 3 : if 1\nendif\n",
+    "middle_byte_bankcheck_rep_special": "lorom\norg $400000\norg $708000\norg $600000\n"
+                                         "org $008000\ncheck bankcross on\nrep -1 : nop\n"
+                                         "@foo\n@nop\ndb 1\n",
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

@@ -50,6 +50,9 @@ MESSAGES = {
     "65816_yy_x_does_not_exist": "($yy),x does not exist, assuming $yy,x.",
     "65816_xx_y_assume_16_bit": "%s $xx,y is not valid with 8-bit parameters, assuming 16-bit.",
     "missing_org": "Missing org or freespace command.",
+    "set_middle_byte": "It would be wise to set the 008000 bit of this address.",
+    "unrecognized_special_command": "Unrecognized special command - your version of Asar "
+                                    "might be outdated.",
     "freespace_leaked": "This freespace appears to be leaked.",
     "warn_command": "warn command%s",
     "autoclear_deprecated": "'autoclear' is deprecated - please use 'autoclean' instead.",
@@ -87,6 +90,8 @@ FEATURES = {
     "function_again": ("overwriting a previously defined function", "change the function name"),
     "while_end": ("mismatched terminators", "use endwhile to terminate a while statement"),
     "for_end": ("mismatched terminators", "use endfor to terminate a for statement"),
+    "bankcheck_on": ("bankcheck on", "bankcheck full or bankcheck half"),
+    "rep_below_zero": ("rep condition < 0", "You probably want conditionals"),
     "rep_command": ("rep X : {command}",
                     "Use while loops, unrolled loops, pseudo opcodes or for loops"),
     "inline_if": ("inline if statements without endif", 'Add an " : endif" at the end of the line'),

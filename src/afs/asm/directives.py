@@ -93,12 +93,17 @@ def run_directive(state: PassState, d: Directive) -> None:
         asar_warnings.run(state, d)
     elif name == "@":
         asar_warnings.feature(state, "at_prefix")
+    elif name == "@?":          # `@word` asar does not know: a warning, not an error
+        asar_warnings.warn(state, "unrecognized_special_command")
     elif name in _FREESPACE:
         freespace.run(state, d)
     elif name == "org":
         _args(state, d, 1, 1)
         freespace.end_block(state)
         state.pc = _value(state, d, 0) & 0xFFFFFF
+        if (state.mapper in ("lorom", "exlorom") and state.pc & 0x408000 == 0x400000
+                and state.pc & 0x700000 != 0x700000):
+            asar_warnings.warn(state, "set_middle_byte")
         state.base_delta = 0
         state.emit(b"", "directive")
     elif name == "base":
@@ -380,6 +385,8 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"unsupported check {d.args[0]!r} (supported: 'check bankcross "
                               "off|half|full')", d.arg_columns[0])
         state.bankcross = parts[1] != "off"
+        if parts[1] == "on":
+            asar_warnings.feature(state, "bankcheck_on")
     elif name == "function":
         define_function(state, d.args[0], d.args[1:], d.exprs[0])
     elif name == "print":

@@ -452,9 +452,16 @@ def parse_statement(text: str, column: int, file: str, line: int,
         # asar's older `@command` (and `;@command`): the command, after an `@` statement
         # that only warns
         rest = text[1:].lstrip()
-        at = [Directive(column, "@")]
-        return at + parse_statement(rest, column + len(text) - len(rest), file, line,
-                                    precedence, arch) if rest else at
+        at: list[Statement] = [Directive(column, "@")]
+        if not rest:
+            return at
+        where = column + len(text) - len(rest)
+        try:
+            return at + parse_statement(rest, where, file, line, precedence, arch)
+        except AsmError as exc:
+            if not exc.message.startswith("unknown command"):
+                raise
+            return [*at, Directive(where, "@?")]       # asar only warns
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)

@@ -555,6 +555,8 @@ class _Pass(PassState):
         if expr is None or st.operand.kind not in ("addr", "ind"):
             raise self.error("'rep' needs a repeat count or an immediate '#value'")
         count = expr.evaluate(self)
+        if count < 0:
+            feature(self, "rep_below_zero")
         feature(self, "rep_command")
         if not rest:
             return
