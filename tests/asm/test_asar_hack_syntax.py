@@ -306,6 +306,9 @@ WARNING_CASES = {
                           "db 1+(2*3+1)\nlda #1+2*3\ndw 1+2*3, 4*5+6, 2*(3+4*5)\ndb 1<<2+1\n"
                           "db 8/2*2\nif 1+2*3 == 9\nendif\nmacro m(a)\ndb <a>*2+1\n"
                           "db 1+<a>*2\nendmacro\n%m(1)\n%m(1)\n%m(0)\nL = 1+2*0\ndb L\n"
+                          "if 1+2*3 == 1+2*3\nendif\nif 1+2*3 == 9 && 2*3+1 == 7\nendif\n"
+                          "assert 1+2*3 == 9\nwhile 1+2*3 == 7\nendwhile\n"
+                          "if (1+2*3) == 9\nendif\n!x = 1+2*3\nif !x == 9\nendif\n"
                           "math pri on\ndb 1+2*3\n",
     "assert_equals": "lorom\norg $008000\nA1 = 5\nassert A1 = 5, \"no\"\nassert A1 == 5\n"
                      "macro chk(l, v)\nassert <l> = <v>\nendmacro\n%chk(A1, 5)\n%chk(A1, 5)\n",

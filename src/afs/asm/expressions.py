@@ -239,13 +239,25 @@ class _Parser:
             self.i += 1
             inner = self.parse_compare()
             return lambda ctx: int(not inner(ctx))
-        left = self.parse_math()
+        left = self.parse_operand()
         t = self.peek()
         if t is not None and t.text in _CMP_OPS:
             self.i += 1
-            right = self.parse_math()
+            right = self.parse_operand()
             return _compare(t.text, left, right)
         return left
+
+    def parse_operand(self) -> Evaluator:
+        """One side of a comparison, whose math order asar checks alone (`_order_checked`)."""
+        start = self.i
+        self.mixed = False
+        fn = self.parse_math()
+        if self.mixed:
+            other = _Parser(self.tokens[start:self.i], self.text, self.column, self.file,
+                            self.line, True, False)
+            fn = _order_checked(fn, other.parse_math())
+            self.mixed = False
+        return fn
 
     # --- arithmetic ------------------------------------------------------------------------------
     def parse_math(self) -> Evaluator:
@@ -525,10 +537,10 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     fn = parser.parse_condition() if condition else parser.parse_math()
-    if parser.mixed:
+    if parser.mixed:    # (a condition's operands are checked each alone: `parse_operand`)
         # asar evaluates it with C precedence too and warns where the values differ
         other = _Parser(tokens, text, column, file, line, True, condition)
-        fn = _order_checked(fn, other.parse_condition() if condition else other.parse_math())
+        fn = _order_checked(fn, other.parse_math())
     if fraction:
         fn = _truncated_literal(fn, file, line, column)
     rest = parser.peek()
