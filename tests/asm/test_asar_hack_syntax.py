@@ -16,7 +16,13 @@ from afs.asm.build import build
 from afs.asm.errors import AsmError
 from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
 
+# SPC700 one-byte operands given wider values: asar writes the low byte (with a warning)
+SPC700_WIDE = ("lorom\norg $008000\narch spc700\nmov a, #$1234\nmov a, #$12\n"
+               "adc a, #$100\nmov x, #$1FF\nand a, #-1\nand a, #-300\nmov a, $1234\n"
+               "mov a, $12\nmov $12, #$345\nmov a, $12+x\nmov.b a, #$1234\n"
+               "mov a, ($1234)+y\nmov a, ($1234+x)\ncmp x, #$1234\nmov a, (x)\n")
 CASES = {
+    "spc700_wide_values": SPC700_WIDE,
     # one-line conditionals: after an `if` not taken, only conditionals run on the line;
     # an `if` with statements after it and no `endif` closes at the end of the line
     "inline_conditionals": "lorom\norg $008000\nif 0 : db 5 : endif\ndb 6\n"
@@ -338,6 +344,7 @@ WARNING_CASES = {
     "middle_byte_bankcheck_rep_special": "lorom\norg $400000\norg $708000\norg $600000\n"
                                          "org $008000\ncheck bankcross on\nrep -1 : nop\n"
                                          "@foo\n@nop\ndb 1\n",
+    "spc700_wide_values": SPC700_WIDE,
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
 }
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

@@ -49,6 +49,8 @@ _FIRST_NUMBER = 1001
 MESSAGES = {
     "65816_yy_x_does_not_exist": "($yy),x does not exist, assuming $yy,x.",
     "65816_xx_y_assume_16_bit": "%s $xx,y is not valid with 8-bit parameters, assuming 16-bit.",
+    "spc700_assuming_8_bit": "This opcode does not exist with 16-bit parameters, assuming "
+                             "8-bit.",
     "missing_org": "Missing org or freespace command.",
     "set_middle_byte": "It would be wise to set the 008000 bit of this address.",
     "unrecognized_special_command": "Unrecognized special command - your version of Asar "
