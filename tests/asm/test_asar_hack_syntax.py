@@ -299,7 +299,10 @@ WARNING_CASES = {
                         "warnings enable Wfeature_deprecated\ndb #1\n",
     "if_equals": "lorom\norg $008000\nif 1 = 1\nnop\nelseif 2 = 2\nnop\nendif\n"
                  "if 1 = 0\nif 3 = 3\nendif\nelseif 2 = 2\nelseif 4 = 4\nendif\n"
-                 "!i = 0\nwhile !i = 0\n!i #= !i+1\nendwhile\nif 1 == 1\nendif\n",
+                 "!i = 0\nwhile !i = 0\n!i #= !i+1\nendwhile\nif 1 == 1\nendif\n"
+                 "if 1 = 0 && 2 = 2\nendif\nif 1 = 1 || 2 = 2\nendif\nif 1 = 1 && 2 = 2\n"
+                 "endif\nif 0\nelseif 1 = 0 && 2 = 2\nendif\nif 1\nelseif 1 = 1 && 2 = 2\n"
+                 "endif\nassert 1 = 1 && 2 = 2\n",
     "table_warnpc_math": "lorom\norg $008000\ntable tbl.txt\nwarnpc $018000\nmath pri on\n"
                          "math round off\nmath pri off\ndb 1\n",
     "index_widths": "lorom\norg $008000\nLDA.b $12,y\nLda $12,y\nsta.w $12,y\nldx $12,y\n"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from afs.asm import asar_warnings, freespace, mapping
 from afs.asm.errors import AsmError
-from afs.asm.expressions import LONE_EQUALS, parse_expression
+from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function
 from afs.asm.parser import Directive, split_args
 from afs.asm.structs import close_struct, open_struct
@@ -398,9 +398,6 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "assert":
         if not d.args or not d.args[0]:
             raise state.error("'assert' needs a condition")
-        if " = " in d.args[0]:
-            for _ in LONE_EQUALS.findall(d.args[0]):
-                asar_warnings.feature(state, "if_equals")
         expr = parse_expression(d.args[0], column=d.arg_columns[0], file=state.file,
                                 line=state.line, precedence=state.precedence, condition=True)
         if expr.evaluate(state) <= 0:

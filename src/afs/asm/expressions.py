@@ -206,6 +206,7 @@ class _Parser:
         self.calls = False
         # left to right, a chain of operators C precedence would group otherwise
         self.mixed = False
+        self.old_equals: frozenset[int] = frozenset()   # columns of `=` written for `==`
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -244,6 +245,8 @@ class _Parser:
         if t is not None and t.text in _CMP_OPS:
             self.i += 1
             right = self.parse_operand()
+            if t.column in self.old_equals:
+                return _old_equals(_compare(t.text, left, right))
             return _compare(t.text, left, right)
         return left
 
@@ -486,6 +489,17 @@ def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
     return lambda ctx: int(bool(right(ctx))) if left(ctx) else 0
 
 
+def _old_equals(fn: Evaluator) -> Evaluator:
+    """`a = b`: `fn`, telling the context (its `old_equals_used`, if any) each time it is
+    evaluated (asar warns then: a condition short-circuits past some)."""
+    def evaluate(ctx: EvalContext) -> int:
+        report = getattr(ctx, "old_equals_used", None)
+        if report is not None:
+            report()
+        return fn(ctx)
+    return evaluate
+
+
 def _order_checked(fn: Evaluator, precedence: Evaluator) -> Evaluator:
     """`fn` (left to right), telling the context (its `math_order_differs`, if any) when C
     precedence gives another value, or fails (asar: `xkas style left to right math`)."""
@@ -521,8 +535,11 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         pair = _UNARY.fullmatch(text)
         if pair is not None:
             return _unary_expr(pair, stripped, column)
+    old_equals: frozenset[int] = frozenset()
     if condition and " = " in text:
-        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
+        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone; where
+        # (each `==` it becomes warns when evaluated: `_old_equals`)
+        old_equals = frozenset(column + m.start() for m in LONE_EQUALS.finditer(text))
         text = LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line, fractions=fractions)
     fraction = False
@@ -536,6 +553,7 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
             fraction = True
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
+    parser.old_equals = old_equals
     fn = parser.parse_condition() if condition else parser.parse_math()
     if parser.mixed:    # (a condition's operands are checked each alone: `parse_operand`)
         # asar evaluates it with C precedence too and warns where the values differ

@@ -188,7 +188,7 @@ class EndMacro(Statement):
 class Conditional(Statement):
     keyword: str               # if, elseif, else, endif
     expr: Expr | None = None
-    equals: int = 0            # asar's older `a = b` comparisons in it (each warns)
+    equals: int = 0            # asar's older `a = b` comparisons in it (they warn)
 
 
 @dataclass(slots=True)

@@ -11,6 +11,7 @@ for its shape (`_shape`). Every line keeps a compact parse that later passes run
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from afs.asm.asar_warnings import feature, replay
 from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
 from afs.asm.encoder import REPEATABLE, encode_instruction
+from afs.asm.errors import AsmError
 from afs.asm.expressions import literal_value
 from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
@@ -391,8 +393,6 @@ class _Pass(PassState):
             text = substitute_defines(condition, self.defines, self.file, self.line)
             expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
             assert expr is not None and expr.expr is not None
-            for _ in range(expr.equals):
-                feature(self, "if_equals")
             if not expr.expr.evaluate(self):
                 return
             self.run_lines(loop.lines)
@@ -690,8 +690,6 @@ class _Pass(PassState):
         return data, info
 
     def asm_conditional(self, st: Conditional) -> None:
-        for _ in range(st.equals):     # (an `elseif` after a branch taken too, as asar)
-            feature(self, "if_equals")
         if st.keyword == "if":
             assert st.expr is not None
             taken = bool(st.expr.evaluate(self))
@@ -711,6 +709,10 @@ class _Pass(PassState):
         else:
             if top[1]:
                 top[0] = False
+                if st.equals:   # asar evaluates it all the same: its `a = b` warn
+                    assert st.expr is not None
+                    with contextlib.suppress(AsmError):    # (only for the warnings)
+                        st.expr.evaluate(self)
             else:
                 assert st.expr is not None
                 taken = bool(st.expr.evaluate(self))

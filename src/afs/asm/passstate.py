@@ -168,6 +168,10 @@ class PassState:
         self._map_base: int | None = None
 
     # --- EvalContext ---------------------------------------------------------------------------
+    def old_equals_used(self) -> None:
+        """A condition compared with asar's older `a = b`."""
+        feature(self, "if_equals")
+
     def math_order_differs(self) -> None:
         """An expression evaluated left to right has another value under C precedence."""
         feature(self, "left_to_right")
