@@ -165,3 +165,24 @@ def test_concurrent_assemblies_leave_the_garbage_collector_as_they_found_it():
         assert not gc.isenabled()  # a caller that had it off keeps it off
     finally:
         gc.enable()
+
+
+def test_cli_prints_warnings_as_asar_lines(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # line 100: rich would turn `:100:` into an emoji; the line is longer than a terminal
+    src = tmp_path / "p.asm"
+    src.write_text("lorom\norg $008000\n" + "nop\n" * 97 + "db #1\nmacro m()\ndb 1+2*3\n"
+                   "endmacro\n%m()\n")
+    proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src), "-o",
+                           str(tmp_path / "p.sfc")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    notice = ("DEPRECATION NOTIFICATION: Feature \"{}\" is deprecated and will be REMOVED in "
+              "the future. Please update your code to conform to newer styles. Suggested "
+              "work around: {}.")
+    assert proc.stderr.splitlines() == [
+        f"{src}:100: warning: (Wfeature_deprecated): "
+        + notice.format("# before numbers in db/dw/...", "remove the #"),
+        f"{src}:101 (called from {src}:104): warning: (Wfeature_deprecated): "
+        + notice.format("xkas style left to right math ", "apply order of operations")]

@@ -1,20 +1,37 @@
-"""asar's `warnings push|pull|enable|disable`: which of asar's warnings a source turns off.
+"""asar's warnings: their ids and texts, and `warnings push|pull|enable|disable`.
 
-AFS prints the warnings asar prints where they apply to it (`missing_org`,
-`freespace_leaked`, `warn_command`); each is silenced as asar silences it. The names are
-asar 1.91's (`src/asar/warnings.cpp`), with or without the leading `W`; a number (asar's
-older spelling) counts from 1001 in the same order.
+A warning is asar's line, `file:line: warning: (Wname): message` (`AsarWarning`), the
+message rendered from asar 1.91's template (`src/asar/warnings.cpp`, quoted in `MESSAGES`).
+The names are asar 1.91's, with or without the leading `W`; a number (asar's older
+spelling) counts from 1001 in the same order. Every warning raised in a pass is also kept
+in `PassState.raised` (even when turned off), so that a statement whose bytes later passes
+replay (`afs.asm.passstate._Encoded`) raises its warnings again (`replay`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from afs.asm.errors import AsmError
 
 if TYPE_CHECKING:
     from afs.asm.parser import Directive
-    from afs.asm.passstate import PassState
+
+
+class _Warned(Protocol):
+    """What the warnings need of a pass (`afs.asm.passstate.PassState`, which
+    imports this module)."""
+
+    file: str
+    line: int
+    warnings: list[str]
+    warnings_off: set[str]
+    raised: list[tuple[str, tuple]]
+    macro_site: tuple[str, int] | None
+    warnings_stack: list[set[str]]
+    asm: Any
+
+    def error(self, message: str, column: int | None = None) -> AsmError: ...
 
 NAMES = (
     "relative_path_used", "rom_too_short", "rom_title_incorrect", "65816_yy_x_does_not_exist",
@@ -28,6 +45,91 @@ NAMES = (
     "feature_deprecated", "byte_order_mark_utf8", "optimization_settings",
 )
 _FIRST_NUMBER = 1001
+# asar 1.91's message templates (src/asar/warnings.cpp), for the warnings AFS raises
+MESSAGES = {
+    "65816_yy_x_does_not_exist": "($yy),x does not exist, assuming $yy,x.",
+    "65816_xx_y_assume_16_bit": "%s $xx,y is not valid with 8-bit parameters, assuming 16-bit.",
+    "spc700_assuming_8_bit": "This opcode does not exist with 16-bit parameters, assuming "
+                             "8-bit.",
+    "missing_org": "Missing org or freespace command.",
+    "set_middle_byte": "It would be wise to set the 008000 bit of this address.",
+    "unrecognized_special_command": "Unrecognized special command - your version of Asar "
+                                    "might be outdated.",
+    "freespace_leaked": "This freespace appears to be leaked.",
+    "warn_command": "warn command%s",
+    "autoclear_deprecated": "'autoclear' is deprecated - please use 'autoclean' instead.",
+    "function_redefined": "Function '%s' redefined.",
+    "mapper_already_set": "A mapper has already been selected.",
+    "feature_deprecated": "DEPRECATION NOTIFICATION: Feature \"%s\" is deprecated and will be "
+                          "REMOVED in the future. Please update your code to conform to newer "
+                          "styles. Suggested work around: %s.",
+    "byte_order_mark_utf8": "UTF-8 byte order mark detected and skipped.",
+    "optimization_settings": "In Asar 2.0, the default optimization settings will change to "
+                             "`optimize dp always` and `optimize address mirrors`, which "
+                             "changes this instruction's argument from %d to %d bytes. Either "
+                             "specify the desired settings manually or use explicit length "
+                             "suffixes to silence this warning.",
+}
+# `feature_deprecated`'s (feature, work around) pairs, as asar's calls pass them
+FEATURES = {
+    "db_hash": ("# before numbers in db/dw/...", "remove the #"),
+    "if_equals": ("if a = b", 'use "if a == b" instead'),
+    "table": ("table command", "Use direct character assignments. For example: 'a' = $61"),
+    "warnpc": ("warnpc", 'use "assert pc() <= $xxxxxx" instead'),
+    "math_pri": ("math pri", "Rewrite your math statements using parentheses where needed "
+                 "and put \"asar 1.90\" in your patch to enable the future behavior of always "
+                 "enforcing math prioritization rules"),
+    "math_round": ("math round", "Put \"asar 1.90\" in your patch to enable the future "
+                   "behavior of never rounding intermediate results. Call the round(), floor() "
+                   "or ceil() functions in places where intermediate rounding is required"),
+    "at_prefix": ("prefixing Asar commands with @ or ;@", "remove the @ or ;@ prefix"),
+    "fillbyte_label": ("labels in fillbyte", "just... don't"),
+    "padbyte_label": ("labels in padbyte", "just... don't."),
+    "left_to_right": ("xkas style left to right math ", "apply order of operations"),
+    "header": ("header", "Remove command, unnecessary."),
+    "fastrom": ("fastrom", "This feature has been disabled for years and is a lie. Sorry."),
+    "fixed": ("freespace/code/data fixed", "freespace/code/data static"),
+    "function_again": ("overwriting a previously defined function", "change the function name"),
+    "while_end": ("mismatched terminators", "use endwhile to terminate a while statement"),
+    "for_end": ("mismatched terminators", "use endfor to terminate a for statement"),
+    "bankcheck_on": ("bankcheck on", "bankcheck full or bankcheck half"),
+    "rep_below_zero": ("rep condition < 0", "You probably want conditionals"),
+    "rep_command": ("rep X : {command}",
+                    "Use while loops, unrolled loops, pseudo opcodes or for loops"),
+    "inline_if": ("inline if statements without endif", 'Add an " : endif" at the end of the line'),
+    "incbin_target": ("incbin with target location", "put an org before the incbin"),
+    "old_incbin_range": ("old style incbin ranges", "use the :start..end syntax instead"),
+    "numerical_ids": ("Numerical warnings", "Please transition to Wwarning_name"),
+}
+
+
+class AsarWarning(str):
+    """One warning, as asar prints it (`file:line: warning: (Wname): message`); `file`,
+    `line` (the source line), `name` (asar's id without the `W`), `message` and
+    `called_from` as attributes. In a macro, asar prints the line before the body line and
+    the line outside any macro that called it: `file:line-1 (called from file:line)`."""
+
+    file: str
+    line: int
+    name: str
+    message: str
+    called_from: tuple[str, int] | None
+
+    def __new__(cls, file: str, line: int, name: str, message: str,
+                called_from: tuple[str, int] | None = None) -> AsarWarning:
+        # line 0: the file as a whole
+        where = f"{file}:{line}" if line else file
+        if called_from is not None:
+            where = f"{file}:{line - 1} (called from {called_from[0]}:{called_from[1]})"
+        self = super().__new__(cls, f"{where}: warning: (W{name}): {message}")
+        self.file, self.line, self.name, self.message = file, line, name, message
+        self.called_from = called_from
+        return self
+
+    def __reduce__(self) -> tuple:
+        # `str.__reduce__` would rebuild a plain str from the text alone
+        return (AsarWarning, (self.file, self.line, self.name, self.message,
+                              self.called_from))
 
 
 def warning_name(text: str) -> str | None:
@@ -41,7 +143,7 @@ def warning_name(text: str) -> str | None:
     return None
 
 
-def run(state: PassState, d: Directive) -> None:
+def run(state: _Warned, d: Directive) -> None:
     """`warnings push`, `warnings pull`, `warnings enable|disable ID`."""
     words = d.args[0].split() if len(d.args) == 1 else []
     if len(words) == 1:
@@ -55,6 +157,8 @@ def run(state: PassState, d: Directive) -> None:
         return          # asar ignores any other single word
     if len(words) == 2 and words[0].lower() in ("enable", "disable"):
         name = warning_name(words[1])
+        if name is not None and words[1].isdigit():
+            feature(state, "numerical_ids")
         if name is None:
             raise state.error(f"warnings {words[0].lower()}: unknown warning id {words[1]!r} "
                               f"(asar's names, e.g. Wmissing_org or Wfreespace_leaked)",
@@ -68,13 +172,39 @@ def run(state: PassState, d: Directive) -> None:
         raise state.error("expected 'warnings push|pull' or 'warnings enable|disable ID'")
 
 
-def warn(state: PassState, name: str, message: str) -> None:
-    """Add warning `name` at the current line unless the source turned it off."""
+def warn(state: _Warned, name: str, *args: object) -> None:
+    """Raise warning `name` (its template filled with `args`) at the current line: printed
+    unless the source turned it off."""
+    state.raised.append((name, args))
     if name not in state.warnings_off:
-        state.warnings.append(f"{state.file}:{state.line}: {message}")
+        template = MESSAGES[name]
+        state.warnings.append(AsarWarning(state.file, state.line, name,
+                                          template % args if args else template,
+                                          state.macro_site))
 
 
-def finish(state: PassState, main_lines: int) -> None:
+def file_warning(state: _Warned, file: str, name: str) -> None:
+    """Warning `name` about `file` as a whole (asar prints no line)."""
+    saved = state.file, state.line, state.macro_site
+    state.file, state.line, state.macro_site = file, 0, None
+    try:
+        warn(state, name)
+    finally:
+        state.file, state.line, state.macro_site = saved
+
+
+def feature(state: _Warned, key: str) -> None:
+    """asar's `feature_deprecated` warning for the feature `FEATURES[key]`."""
+    warn(state, "feature_deprecated", *FEATURES[key])
+
+
+def replay(state: _Warned, raised: tuple[tuple[str, tuple], ...]) -> None:
+    """The warnings a kept statement raised when it first ran, raised again here."""
+    for name, args in raised:
+        warn(state, name, *args)
+
+
+def finish(state: _Warned, main_lines: int) -> None:
     """The end of a pass: every `warnings push` must have had its `warnings pull`. asar
     names the main file, two lines past its end (`main_lines` long)."""
     if state.warnings_stack:

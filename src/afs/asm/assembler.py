@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.asm import mapping
+from afs.asm.asar_warnings import file_warning
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block
@@ -148,6 +149,7 @@ class _Assembler:
         self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
         self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
         self.reread: dict[str, list[str]] = {}
+        self.boms: set[str] = set()     # files that began with a byte order mark
         self.main_file = "<input>"
         self.main_lines: list[_Line] = []
 
@@ -176,7 +178,7 @@ class _Assembler:
         lines = self.reread.get(ln.file)
         if lines is None:
             lines = self.reread[ln.file] = Path(ln.file).read_text(
-                encoding="utf-8").splitlines()
+                encoding="utf-8").removeprefix("\ufeff").splitlines()
         return strip_comment(lines[ln.number - 1])
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
@@ -223,7 +225,7 @@ class _Assembler:
     def shared(self, encoded: _Encoded) -> _Encoded:
         """The one `_Encoded` kept for these bytes at this column (lines share it)."""
         return self.encoded.setdefault((encoded.column, encoded.kind, encoded.data,
-                                        encoded.info), encoded)
+                                        encoded.info, encoded.raised), encoded)
 
     def remember(self, st: Statement, encoded: _Encoded) -> _Encoded:
         """`st` turned out constant: its text parses to `encoded` from now on (shared)."""
@@ -243,6 +245,9 @@ class _Assembler:
         # Comments go at once: nothing reads them, and the text is kept once, not twice.
         # Blank lines do nothing anywhere (even in a macro or loop body): not kept.
         out = []
+        if source[:1] == "\ufeff":      # asar skips a UTF-8 byte order mark, with a warning
+            source = source[1:]
+            self.boms.add(file)
         for i, raw in enumerate(source.splitlines(), start=1):
             text = strip_comment(raw) if ";" in raw else raw
             if text and not text.isspace():
@@ -253,6 +258,8 @@ class _Assembler:
         self.main_lines = lines
         for number in range(MAX_PASSES):
             state = _Pass(self, number)
+            if self.main_file in self.boms:
+                file_warning(state, self.main_file, "byte_order_mark_utf8")
             state.run_lines(lines)
             end_block(state)
             finish_warnings(state, len(lines))

@@ -39,6 +39,19 @@ def _value(state: PassState, d: Directive, index: int) -> int:
     return expr.evaluate(state)
 
 
+def _fill_value(state: PassState, d: Directive, kind: str) -> int:
+    """The value of `fillbyte`..`paddword`: asar warns when it uses a label that is not
+    static (one not set by `name = value`)."""
+    value = _value(state, d, 0)
+    if state.found_label:
+        expr = parse_expression(d.args[0], column=d.arg_columns[0], file=state.file,
+                                line=state.line, precedence=state.precedence)
+        if any(state.namespace + name not in state.assigned and name not in state.assigned
+               for name in expr.labels):
+            asar_warnings.feature(state, kind + "byte_label")
+    return value
+
+
 _RANGE = re.compile(r'^(".*")\s*:\s*(.+?)\s*(\.\.|-)\s*(.+)$')
 
 
@@ -78,12 +91,19 @@ def run_directive(state: PassState, d: Directive) -> None:
                               f"{d.args[0]!r}", d.arg_columns[0])
     elif name == "warnings":
         asar_warnings.run(state, d)
+    elif name == "@":
+        asar_warnings.feature(state, "at_prefix")
+    elif name == "@?":          # `@word` asar does not know: a warning, not an error
+        asar_warnings.warn(state, "unrecognized_special_command")
     elif name in _FREESPACE:
         freespace.run(state, d)
     elif name == "org":
         _args(state, d, 1, 1)
         freespace.end_block(state)
         state.pc = _value(state, d, 0) & 0xFFFFFF
+        if (state.mapper in ("lorom", "exlorom") and state.pc & 0x408000 == 0x400000
+                and state.pc & 0x700000 != 0x700000):
+            asar_warnings.warn(state, "set_middle_byte")
         state.base_delta = 0
         state.emit(b"", "directive")
     elif name == "base":
@@ -97,7 +117,13 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.emit(b"", "directive")
     elif name in mapping.MAPPERS:
         _args(state, d, 0, 0)
+        if state.mapper_set and state.mapper != name:
+            asar_warnings.warn(state, "mapper_already_set")
         state.mapper = name
+        state.mapper_set = True
+    elif name in ("header", "fastrom"):       # asar ignores them, with a warning
+        _args(state, d, 0, 0)
+        asar_warnings.feature(state, name)
     elif name == "incsrc":
         path = _path(state, d)
         if state.include_once and str(path.resolve()) in state.include_once:
@@ -110,6 +136,9 @@ def run_directive(state: PassState, d: Directive) -> None:
                 raise state.error(f"incsrc: cannot read {path}: {exc}") from None
             lines = state.asm.lines_of(source, str(path))
             state.asm.files[str(path)] = lines
+        if str(path) in state.asm.boms and str(path) not in state.bom_warned:
+            state.bom_warned.add(str(path))     # asar reads a file once
+            asar_warnings.file_warning(state, str(path), "byte_order_mark_utf8")
         if state.macro_depth >= 64:
             raise state.error("incsrc nested more than 64 deep")
         saved = (state.file, state.line, state.text)
@@ -125,6 +154,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         head, quote, tail = text.rpartition('"')
         if "->" in tail:
             # asar's deprecated `incbin "file" -> target`: to an address, or to freespace
+            asar_warnings.feature(state, "incbin_target")
             before, _, target = tail.partition("->")
             text, target = head + quote + before.rstrip(), target.strip()
         m = _RANGE.match(text)
@@ -133,6 +163,8 @@ def run_directive(state: PassState, d: Directive) -> None:
         else:
             # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
             data = _path(state, d, m.group(1)).read_bytes()
+            if m.group(3) == "-":
+                asar_warnings.feature(state, "old_incbin_range")
             col = d.arg_columns[0] + m.start(2)
             start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
                                            precedence=state.precedence).evaluate(state)
@@ -150,9 +182,10 @@ def run_directive(state: PassState, d: Directive) -> None:
         _args(state, d, 1, 1)
         kind = "fill" if name.startswith("fill") else "pad"
         size = {"word": 2, "long": 3, "dword": 4}[name.removeprefix(kind)]
-        value = _value(state, d, 0) & ((1 << 8 * size) - 1)
+        value = _fill_value(state, d, kind) & ((1 << 8 * size) - 1)
         setattr(state, kind + "byte", value.to_bytes(size, "little"))
     elif name == "table":
+        asar_warnings.feature(state, "table")
         if not d.args or len(d.args) > 2:
             raise state.error("expected 'table \"file\"'")
         if len(d.args) == 2 and d.args[1].strip().lower() != "ltr":
@@ -285,7 +318,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.pc, state.base_delta = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
-        setattr(state, name, bytes((_value(state, d, 0) & 0xFF,)))
+        setattr(state, name, bytes((_fill_value(state, d, name[:-4]) & 0xFF,)))
     elif name == "fill":
         _args(state, d, 1, 1)
         count = _value(state, d, 0)
@@ -306,6 +339,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         if target > here:
             state.emit(_pattern(state.padbyte, target - here), "data")
     elif name == "warnpc":
+        asar_warnings.feature(state, "warnpc")
         _args(state, d, 1, 1)
         if state.fs.ident:
             raise state.error("warnpc used in freespace")
@@ -331,6 +365,7 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"unsupported math setting {d.args[0]!r} "
                               "(supported: 'math pri on|off', 'math round on|off')",
                               d.arg_columns[0])
+        asar_warnings.feature(state, "math_" + parts[0])
         if parts[0] == "pri":
             state.precedence = parts[1] == "on" or state.asar_version >= (1, 90)
         else:
@@ -350,12 +385,14 @@ def run_directive(state: PassState, d: Directive) -> None:
             raise state.error(f"unsupported check {d.args[0]!r} (supported: 'check bankcross "
                               "off|half|full')", d.arg_columns[0])
         state.bankcross = parts[1] != "off"
+        if parts[1] == "on":
+            asar_warnings.feature(state, "bankcheck_on")
     elif name == "function":
         define_function(state, d.args[0], d.args[1:], d.exprs[0])
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":
-        asar_warnings.warn(state, "warn_command", f"warn command: {_text(state, d, 0)}")
+        asar_warnings.warn(state, "warn_command", f": {_text(state, d, 0)}" if d.args else ".")
     elif name == "error":
         raise state.error(f"error command: {_text(state, d, 0)}")
     elif name == "assert":
@@ -412,6 +449,8 @@ def data_bytes(state: PassState, d: Directive, size: int) -> bytes:
     out = bytearray()
     mask = (1 << (8 * size)) - 1
     for item in d.items:
+        if item.hashed:
+            asar_warnings.feature(state, "db_hash")
         if item.string is not None:
             table = state.table
             for ch in item.string.decode("utf-8"):

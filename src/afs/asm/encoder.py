@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from afs.asm.asar_warnings import warn
 from afs.asm.isa import OPCODES, Mode
 from afs.asm.parser import BRANCHES, LONG_BRANCHES, Instruction
 
@@ -113,6 +114,12 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
         picked = plan[0] if st.suffix is not None else plan[width] if width < 4 else None
         if picked is None:
             raise _size_error(state, st, width)
+        if kind == "y" or kind == "x":
+            _index_warnings(state, st, width)
+        # (those settings only narrow an operand: one byte stays one byte)
+        if picked[0] > 1 and st.suffix is None and kind != "anon" \
+                and op.expr.labels and len(state.fs.optimize_set) < 2:  # type: ignore[union-attr]
+            _settings_warning(state, st, plan, picked[0])
         size, mode, code = picked
         return (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, \
             code, value
@@ -182,6 +189,63 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
     return bytes((code,)) + _le(value, size), mode, code, value
 
 
+# asar widens `$xx,y` to `$xxxx,y` for these (no `dp,y` form), with a warning
+_WIDENED_Y = frozenset(["ora", "and", "eor", "adc", "sta", "lda", "cmp", "sbc"])
+
+
+def _index_warnings(state: PassState, st: Instruction, width: int) -> None:
+    """asar's warnings for `lda $12,y` (widened to 16 bits) and `lda ($12),x` (read as
+    `$12,x`)."""
+    if st.operand.kind == "y":
+        if st.mnemonic in _WIDENED_Y and (width if st.suffix is None else
+                                          _SUFFIX_SIZE[st.suffix]) <= 1:
+            # the mnemonic as written, without its suffix
+            written = st.text[:len(st.mnemonic)] if st.text else st.mnemonic.upper()
+            warn(state, "65816_xx_y_assume_16_bit", written)
+        return
+    expr = st.operand.expr
+    assert expr is not None
+    text = expr.text.strip()
+    if text[:1] == "(" and text[-1:] == ")" and _balanced(text[1:-1]):
+        warn(state, "65816_yy_x_does_not_exist")
+
+
+# the operand size of an immediate by its expression's width (0..3), as `_immediate` picks it
+_IMMEDIATE_SIZES = ((0,), (1,), (2,), (2,))
+
+
+def _settings_warning(state: PassState, st: Instruction, plan: tuple, size: int) -> None:
+    # `plan`: the form picked for each operand width (`_plan`), its size first
+    """asar sizes the operand again as if `optimize dp always` and `optimize address
+    mirrors` were set (those not set explicitly) and warns where the size differs."""
+    expr = st.operand.expr
+    assert expr is not None
+    saved = state.optimize_dp, state.optimize_address
+    if "dp" not in state.fs.optimize_set:
+        state.optimize_dp = "always"
+    if "address" not in state.fs.optimize_set:
+        state.optimize_address = "mirrors"
+    try:
+        width = expr.width(state)
+    finally:
+        state.optimize_dp, state.optimize_address = saved
+    other = plan[width] if width < 4 else None
+    if other is not None and other[0] != size:
+        warn(state, "optimization_settings", size, other[0])
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
 def _size_error(state: PassState, st: Instruction, width: int) -> Exception:
     if st.suffix is not None:
         width = _SUFFIX_SIZE[st.suffix]
@@ -230,6 +294,8 @@ def _immediate(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mod
         raise state.error(f"'{st.mnemonic}' has no immediate addressing mode")
     value = expr.evaluate(state)
     size = 2 if st.suffix in ("w", "l") else 1 if st.suffix == "b" else min(2, expr.width(state))
+    if size > 1 and st.suffix is None and expr.labels and len(state.fs.optimize_set) < 2:
+        _settings_warning(state, st, _IMMEDIATE_SIZES, size)
     state.check_range(value, size, expr.column, "immediate")
     return bytes((code,)) + _le(value, size), mode, code, value
 

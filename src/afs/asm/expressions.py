@@ -71,7 +71,7 @@ _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "%": 6, "**": 7}
-_LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
+LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
 _CMP_OPS = frozenset({"==", "!=", "<", ">", "<=", ">="})
 
 
@@ -204,6 +204,9 @@ class _Parser:
         self.width = 0
         self.labels: list[str] = []
         self.calls = False
+        # left to right, a chain of operators C precedence would group otherwise
+        self.mixed = False
+        self.old_equals: frozenset[int] = frozenset()   # columns of `=` written for `==`
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -237,23 +240,41 @@ class _Parser:
             self.i += 1
             inner = self.parse_compare()
             return lambda ctx: int(not inner(ctx))
-        left = self.parse_math()
+        left = self.parse_operand()
         t = self.peek()
         if t is not None and t.text in _CMP_OPS:
             self.i += 1
-            right = self.parse_math()
+            right = self.parse_operand()
+            if t.column in self.old_equals:
+                return _old_equals(_compare(t.text, left, right))
             return _compare(t.text, left, right)
         return left
+
+    def parse_operand(self) -> Evaluator:
+        """One side of a comparison, whose math order asar checks alone (`_order_checked`)."""
+        start = self.i
+        self.mixed = False
+        fn = self.parse_math()
+        if self.mixed:
+            other = _Parser(self.tokens[start:self.i], self.text, self.column, self.file,
+                            self.line, True, False)
+            fn = _order_checked(fn, other.parse_math())
+            self.mixed = False
+        return fn
 
     # --- arithmetic ------------------------------------------------------------------------------
     def parse_math(self) -> Evaluator:
         if self.precedence:
             return self.parse_binary(1)
         left = self.parse_unary()
+        level = 0
         while (t := self.peek()) is not None and t.text in _PRECEDENCE:
             self.i += 1
             right = self.parse_unary()
             left = _binary(t.text, left, right, self.file, self.line, t.column)
+            if level != _PRECEDENCE[t.text]:
+                self.mixed = self.mixed or level != 0
+                level = _PRECEDENCE[t.text]
         return left
 
     def parse_binary(self, level: int) -> Evaluator:
@@ -468,6 +489,34 @@ def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
     return lambda ctx: int(bool(right(ctx))) if left(ctx) else 0
 
 
+def _old_equals(fn: Evaluator) -> Evaluator:
+    """`a = b`: `fn`, telling the context (its `old_equals_used`, if any) each time it is
+    evaluated (asar warns then: a condition short-circuits past some)."""
+    def evaluate(ctx: EvalContext) -> int:
+        report = getattr(ctx, "old_equals_used", None)
+        if report is not None:
+            report()
+        return fn(ctx)
+    return evaluate
+
+
+def _order_checked(fn: Evaluator, precedence: Evaluator) -> Evaluator:
+    """`fn` (left to right), telling the context (its `math_order_differs`, if any) when C
+    precedence gives another value, or fails (asar: `xkas style left to right math`)."""
+    def evaluate(ctx: EvalContext) -> int:
+        value = fn(ctx)
+        report = getattr(ctx, "math_order_differs", None)
+        if report is not None:
+            try:
+                differs = precedence(ctx) != value
+            except AsmError:
+                differs = True
+            if differs:
+                report()
+        return value
+    return evaluate
+
+
 def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line: int = 1,
                      precedence: bool = False, condition: bool = False,
                      fractions: bool = True) -> Expr:
@@ -486,9 +535,12 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         pair = _UNARY.fullmatch(text)
         if pair is not None:
             return _unary_expr(pair, stripped, column)
+    old_equals: frozenset[int] = frozenset()
     if condition and " = " in text:
-        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone
-        text = _LONE_EQUALS.sub("== ", text)
+        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone; where
+        # (each `==` it becomes warns when evaluated: `_old_equals`)
+        old_equals = frozenset(column + m.start() for m in LONE_EQUALS.finditer(text))
+        text = LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line, fractions=fractions)
     fraction = False
     for tok in tokens:
@@ -501,7 +553,12 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
             fraction = True
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
+    parser.old_equals = old_equals
     fn = parser.parse_condition() if condition else parser.parse_math()
+    if parser.mixed:    # (a condition's operands are checked each alone: `parse_operand`)
+        # asar evaluates it with C precedence too and warns where the values differ
+        other = _Parser(tokens, text, column, file, line, True, condition)
+        fn = _order_checked(fn, other.parse_math())
     if fraction:
         fn = _truncated_literal(fn, file, line, column)
     rest = parser.peek()

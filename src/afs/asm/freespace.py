@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from afs.asm import mapping
-from afs.asm.asar_warnings import warn
+from afs.asm.asar_warnings import feature, warn
 from afs.asm.expressions import parse_expression
 from afs.asm.passstate import FREESPACE_TAG as TAG
 from afs.asm.passstate import Segment
@@ -457,6 +457,8 @@ def run(state: PassState, d: Directive) -> None:
     elif name == "prot":
         _prot(state, d)
     elif name in ("autoclean", "autoclear"):
+        if name == "autoclear":
+            warn(state, "autoclear_deprecated")
         _autoclean(state, d)
     else:
         if len(d.args) != 1 or not d.args[0]:
@@ -489,6 +491,8 @@ def _open(state: PassState, d: Directive) -> None:
                 raise state.error(f"invalid freespace request: expected {_OPTIONS}", column)
             ram = low == "ram"
         elif low in ("static", "fixed", "align", "cleaned"):
+            if low == "fixed":
+                feature(state, "fixed")
             seen = {"static": static, "fixed": static, "align": align, "cleaned": cleaned}[low]
             if seen:
                 raise state.error(f"invalid freespace request: '{word}' given twice", column)
@@ -534,8 +538,7 @@ def _open(state: PassState, d: Directive) -> None:
         if not (static and block.orgpos == -1):
             shared.resize(pos, block.length, mapper)
             if block.leak and not cleaned:
-                warn(state, "freespace_leaked", "this freespace appears to be leaked (no "
-                     "autoclean or prot points into it)")
+                warn(state, "freespace_leaked")
             if static and block.orgpos > 0 and block.length > block.orglen:
                 state.defer(state.error("a static freespace may not grow"))
             fs.use += 8 + block.length
@@ -582,8 +585,7 @@ def incbin_to(state: PassState, data: bytes, target: str, column: int) -> None:
     state.define_label(target, (block.pos & 0xFFFFFF) + ident * TAG)
     if fs.number >= 2:
         if block.leak:
-            warn(state, "freespace_leaked", "this freespace appears to be leaked (no "
-                 "autoclean or prot points into it)")
+            warn(state, "freespace_leaked")
         offset = mapping.snes_to_pc(block.pos, state.mapper)
         if data and offset is not None:
             state.segments.append(Segment(block.pos & 0xFFFFFF, bytearray(data), offset,

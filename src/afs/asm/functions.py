@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from afs.asm import mapping
+from afs.asm.asar_warnings import feature
 from afs.asm.errors import AsmError
 
 if TYPE_CHECKING:
@@ -196,6 +197,6 @@ def _readfile(state: PassState, name: str, args: list[int | str], column: int,
 def define_function(state: PassState, name: str, params: list[str], body: Expr) -> None:
     """`function name(params) = body`."""
     key = name.lower()
-    if key in state.functions:
-        raise AsmError(f"function '{name}' redefined", state.file, state.line, body.column)
+    if key in state.functions:      # asar: the new definition, with a warning
+        feature(state, "function_again")
     state.functions[key] = (params, body)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from afs.asm.errors import AsmError
-from afs.asm.expressions import Expr, atom_expr, parse_expression
+from afs.asm.expressions import LONE_EQUALS, Expr, atom_expr, parse_expression
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -39,7 +39,8 @@ DIRECTIVES = frozenset([
     "padword", "padlong", "paddword", "pushns", "pullns", "pushbase", "pullbase", "bank",
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
-    "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset",
+    "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset", "header",
+    "fastrom",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
@@ -153,6 +154,7 @@ class DataItem:
     expr: Expr | None = None
     string: bytes | None = None
     anon: str | None = None
+    hashed: bool = False        # `db #$12`: asar warns (`feature_deprecated`)
 
 
 @dataclass(slots=True)
@@ -186,6 +188,7 @@ class EndMacro(Statement):
 class Conditional(Statement):
     keyword: str               # if, elseif, else, endif
     expr: Expr | None = None
+    equals: int = 0            # asar's older `a = b` comparisons in it (they warn)
 
 
 @dataclass(slots=True)
@@ -241,19 +244,20 @@ def _quoted_mask(text: str) -> list[bool]:
 
 
 def strip_comment(text: str) -> str:
-    """`text` up to its first `;` outside quotes (asar runs what follows a `;@`)."""
+    """`text` up to its first `;` outside quotes (asar runs what follows a `;@`, as a
+    statement with asar's older `@` prefix)."""
     if ";" not in text:
         return text
     if '"' not in text and "'" not in text:
         if ";@" in text:
-            text = text.replace(";@", "  ")
+            text = text.replace(";@", " @")
         return text[:text.index(";")] if ";" in text else text
     mask = _quoted_mask(text)
     out = text
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
             if text[i + 1:i + 2] == "@":
-                out = out[:i] + "  " + out[i + 2:]
+                out = out[:i] + " @" + out[i + 2:]
                 continue
             return out[:i]
     return out
@@ -432,7 +436,8 @@ def parse_conditional(text: str, column: int, file: str, line: int,
     lead = len(rest) - len(rest.lstrip())
     expr = parse_expression(rest.strip(), column=column + len(parts[0]) + lead, file=file,
                             line=line, precedence=precedence, condition=True)
-    return Conditional(column, word, expr)
+    return Conditional(column, word, expr, len(LONE_EQUALS.findall(rest)) if " = " in rest
+                       else 0)
 
 
 def parse_statement(text: str, column: int, file: str, line: int,
@@ -443,6 +448,20 @@ def parse_statement(text: str, column: int, file: str, line: int,
         fast = _fast_instruction(text, column, file, line, precedence)
         if fast is not None:
             return [fast]
+    if text[:1] == "@":
+        # asar's older `@command` (and `;@command`): the command, after an `@` statement
+        # that only warns
+        rest = text[1:].lstrip()
+        at: list[Statement] = [Directive(column, "@")]
+        if not rest:
+            return at
+        where = column + len(text) - len(rest)
+        try:
+            return at + parse_statement(rest, where, file, line, precedence, arch)
+        except AsmError as exc:
+            if not exc.message.startswith("unknown command"):
+                raise
+            return [*at, Directive(where, "@?")]       # asar only warns
     out: list[Statement] = []
     while True:
         m = _LABEL_RE.match(text)
@@ -751,7 +770,8 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
                 d.items.append(DataItem(col, anon=arg))
             elif arg.startswith("#"):       # asar (deprecated): `db #$12` is `db $12`
                 d.items.append(DataItem(col + 1, expr=parse_expression(
-                    arg[1:], column=col + 1, file=file, line=line, precedence=precedence)))
+                    arg[1:], column=col + 1, file=file, line=line, precedence=precedence),
+                    hashed=True))
             else:
                 d.items.append(DataItem(col, expr=parse_expression(
                     arg, column=col, file=file, line=line, precedence=precedence)))

@@ -11,12 +11,15 @@ for its shape (`_shape`). Every line keeps a compact parse that later passes run
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from afs.asm.asar_warnings import feature, replay
 from afs.asm.directives import _DATA_SIZE, data_bytes, run_directive
 from afs.asm.encoder import REPEATABLE, encode_instruction
+from afs.asm.errors import AsmError
 from afs.asm.expressions import literal_value
 from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
@@ -59,6 +62,9 @@ from afs.asm.passstate import (
 
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
 _MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
+_IF_WORD = re.compile(r"if\s", re.IGNORECASE)
+_END_WORD = re.compile(r"end(?:if|while|for)", re.IGNORECASE)
+_BRANCH_WORD = re.compile(r"(?:elseif|else|endif|endwhile)(?:\s|$)", re.IGNORECASE)
 _LOOP_WORD = re.compile(r"\s*(while|for|endwhile|endfor)(?:\s|$)", re.IGNORECASE)
 _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
 _MAX_LOOP = 100_000
@@ -80,6 +86,7 @@ class _Loop:
     line: int
     depth: int = 0             # nested loops inside the body
     lines: list[_Line] = field(default_factory=list)
+    end_site: tuple[str, int] = ("", 0)        # where its `endwhile`/`endfor` is
 
 
 class _Pass(PassState):
@@ -120,6 +127,8 @@ class _Pass(PassState):
                         and not self.asm.want_listing:     # most lines: bytes written again
                     self.column = kept.column  # type: ignore[union-attr]
                     self.emit(kept.data, kept.kind, kept.info)
+                    if kept.raised:  # type: ignore[union-attr]
+                        replay(self, kept.raised)  # type: ignore[union-attr]
                 else:
                     self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
                 continue
@@ -147,7 +156,10 @@ class _Pass(PassState):
                     self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
                 continue
             if self.conds and not self.conds[-1][0]:
-                self.skip_inactive(text)
+                if " : " in text:       # `else : db 1 : endif`: each statement in turn
+                    self.run_pieces(split_statements(text))
+                else:
+                    self.skip_inactive(text)
                 continue
             if raw is ln.raw:
                 plain = PLAIN_RE.match(text) if self.arch == "65816" else None
@@ -211,12 +223,14 @@ class _Pass(PassState):
             assert shape is not None
             kept = memo[text] = self.run_shape(shape, column)
         else:
+            mark = len(self.raised)
             data, info = self.asm_instruction(st)
             kept = st
             if self.cacheable and _constant_instruction(st):
+                raised = self.raised_since(mark)
                 kept = memo[text] = asm.remember(st, _Encoded(
-                    column, data, "instruction", info if asm.want_listing else ()))
-                if shape is not None:
+                    column, data, "instruction", info if asm.want_listing else (), raised))
+                if shape is not None and not raised:
                     _learn_shape(asm.shapes, shape, data, info)
         self.keep(ln, (kept,) if label is None else (label, kept), m)
         return True
@@ -249,9 +263,11 @@ class _Pass(PassState):
         elif st is None:
             self.write_kept(kept)
         elif self.cacheable and _constant_data(st):
+            mark = len(self.raised)
             data = data_bytes(self, st, _DATA_SIZE[st.name])
             self.emit(data, "data")
-            kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", ()))
+            kept = memo[text] = self.asm.remember(st, _Encoded(column, data, "data", (),
+                                                               self.raised_since(mark)))
         else:
             self.execute(st)
             kept = st
@@ -286,6 +302,16 @@ class _Pass(PassState):
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         self.emit(kept.data, kept.kind, kept.info)
+        if kept.raised:
+            replay(self, kept.raised)
+
+    def raised_since(self, mark: int) -> tuple[tuple[str, tuple], ...]:
+        """The warnings a statement raised since `raised` was `mark` long: what its
+        `_Encoded` raises again. Not a missing org, which is the pass's, not the statement's."""
+        raised = self.raised
+        if len(raised) == mark:
+            return ()
+        return tuple(w for w in raised[mark:] if w[0] != "missing_org")
 
     def run_shape(self, shape: tuple[tuple, int], column: int) -> _Encoded:
         """Write a constant instruction by the encoding learnt for its shape (see `_shape`),
@@ -332,6 +358,7 @@ class _Pass(PassState):
             loop.depth += 1
         elif word in ("endwhile", "endfor"):
             if loop.depth == 0:
+                loop.end_site = (ln.file, ln.number)
                 self.loop = None
                 self.run_loop(loop, word)
                 return
@@ -341,8 +368,12 @@ class _Pass(PassState):
     def run_loop(self, loop: _Loop, end: str) -> None:
         """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
         self.file, self.line = loop.file, loop.line
-        if end[3:] != loop.kind:
-            raise self.error(f"'{loop.kind}' closed by '{end}'")
+        if end[3:] != loop.kind and not self.terminator_warned:
+            # asar closes it all the same, warning at the first such end of the pass
+            self.terminator_warned = True
+            self.file, self.line = loop.end_site
+            feature(self, f"{loop.kind}_end")
+            self.file, self.line = loop.file, loop.line
         saved = (self.file, self.line, self.text)
         if loop.kind == "for":
             m = _FOR_RE.match(loop.header)
@@ -387,6 +418,8 @@ class _Pass(PassState):
                 if self.pc is None:
                     self.logical_pc  # noqa: B018 - sets the default org (with its warning)
                 self.emit(st.data, st.kind, st.info)
+                if st.raised:
+                    replay(self, st.raised)
             elif kind is _BareLabel:
                 self.define_label(self.namespace + self.resolve_name(st.name),
                                   self.logical_pc + label_tag(self))
@@ -431,9 +464,31 @@ class _Pass(PassState):
     def run_statements(self, pieces: list[tuple[str, int]], ln: _Line | None,
                        parsed: list | None) -> None:
         parse_cached = self.asm.parse_cached
+        inline_ifs = 0      # `if`s with statements after them on the line, not closed on it
+        # asar: after an `if` not taken, the rest of the line runs only its `elseif`, `else`,
+        # `endif` (the statements after that `endif` too), until an `else` or a branch taken
+        rest_off = False
+        last = len(pieces) - 1
         for index, (piece, col) in enumerate(pieces):
             self.column = col
             self.text = piece
+            if last:
+                if _IF_WORD.match(piece) and index < last:
+                    inline_ifs += 1
+                elif inline_ifs and _END_WORD.fullmatch(piece):
+                    inline_ifs -= 1
+                if rest_off and not _BRANCH_WORD.match(piece):
+                    ln = None
+                    continue
+            if self.conds and not self.conds[-1][0]:
+                # after an `if` not taken on this line: only the conditionals run; the
+                # line's parse is kept no further (it may run otherwise in another pass)
+                self.skip_inactive(piece)
+                if rest_off:
+                    word = _first_word(piece)
+                    rest_off = not (word == "else" or (word == "elseif" and self.conds[-1][0]))
+                ln = None
+                continue
             if parsed is not None and index < len(parsed):
                 statements = parsed[index]
             elif ln is not None and ln.parsed is not None:
@@ -451,6 +506,8 @@ class _Pass(PassState):
                     if self.pc is None:
                         self.logical_pc  # noqa: B018 - sets the default org (with its warning)
                     self.emit(st.data, st.kind, st.info)
+                    if st.raised:
+                        replay(self, st.raised)
                 elif kind is Label:
                     self.asm_label(st)
                 elif kind is Instruction:
@@ -458,24 +515,39 @@ class _Pass(PassState):
                         self.repeat(st, pieces[index + 1:index + 2])
                         self.run_pieces(pieces[index + 2:])
                         return
+                    mark = len(self.raised)
                     info = self.asm_instruction(st)
                     if self.cacheable and _constant_instruction(st):
                         encoded = self.asm.remember(st, _Encoded(
                             st.column, info[0], "instruction",
-                            info[1] if self.asm.want_listing else ()))
+                            info[1] if self.asm.want_listing else (), self.raised_since(mark)))
                         if ln is not None:
                             statements[position] = encoded
                 elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
                       and _constant_data(st)):
+                    mark = len(self.raised)
                     data = data_bytes(self, st, _DATA_SIZE[st.name])
                     self.emit(data, "data")
-                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", ()))
+                    encoded = self.asm.remember(st, _Encoded(st.column, data, "data", (),
+                                                             self.raised_since(mark)))
                     if ln is not None:
                         statements[position] = encoded
                 else:
                     self.execute(st)
                 if self.conds and not self.conds[-1][0]:
                     break
+            if last and statements and type(statements[-1]) is Conditional:
+                keyword = statements[-1].keyword
+                if keyword == "else" or (keyword == "elseif" and self.conds[-1][0]):
+                    rest_off = False
+                elif keyword == "if" and index < last and not self.conds[-1][0]:
+                    rest_off = True
+        if inline_ifs:
+            # asar closes it at the end of the line, with a warning
+            self.text = pieces[0][0]
+            feature(self, "inline_if")
+            self.conds.pop()
+            self.cond_sites.pop()
 
     def repeat(self, st: Instruction, rest: list[tuple[str, int]]) -> None:
         """asar's deprecated `rep N : statement`: run the next statement N times."""
@@ -483,6 +555,9 @@ class _Pass(PassState):
         if expr is None or st.operand.kind not in ("addr", "ind"):
             raise self.error("'rep' needs a repeat count or an immediate '#value'")
         count = expr.evaluate(self)
+        if count < 0:
+            feature(self, "rep_below_zero")
+        feature(self, "rep_command")
         if not rest:
             return
         if count > 0x10000:
@@ -564,6 +639,7 @@ class _Pass(PassState):
         elif isinstance(st, Assign):
             name = self.label_name(st.name)
             self.define_label(name, st.expr.evaluate(self))
+            self.assigned.add(name)
             self.found_label = st.expr.has_labels
         elif isinstance(st, Conditional):
             self.asm_conditional(st)
@@ -633,6 +709,10 @@ class _Pass(PassState):
         else:
             if top[1]:
                 top[0] = False
+                if st.equals:   # asar evaluates it all the same: its `a = b` warn
+                    assert st.expr is not None
+                    with contextlib.suppress(AsmError):    # (only for the warnings)
+                        st.expr.evaluate(self)
             else:
                 assert st.expr is not None
                 taken = bool(st.expr.evaluate(self))
@@ -649,6 +729,9 @@ class _Pass(PassState):
         if self.macro_depth >= 64:
             raise self.error("macro recursion deeper than 64 levels")
         saved = (self.file, self.line, self.text)
+        site = self.macro_site
+        if site is None:
+            self.macro_site = (self.file, self.line)
         depth = len(self.conds)
         self.macro_depth += 1
         self.macro_calls += 1
@@ -661,6 +744,7 @@ class _Pass(PassState):
         finally:
             self.macro_depth -= 1
             self.macro_ids.pop()
+            self.macro_site = site
         if len(self.conds) != depth:
             raise self.error(f"unbalanced if/endif in macro '{st.name}'")
         self.file, self.line, self.text = saved

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afs.asm import mapping
+from afs.asm.asar_warnings import feature, warn
 from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
 
@@ -58,13 +59,15 @@ class _Encoded:
     numbers, without labels or function calls), kept in place of its parse: it is only
     written again."""
 
-    __slots__ = ("column", "data", "info", "kind")
+    __slots__ = ("column", "data", "info", "kind", "raised")
 
-    def __init__(self, column: int, data: bytes, kind: str, info: tuple) -> None:
+    def __init__(self, column: int, data: bytes, kind: str, info: tuple,
+                 raised: tuple = ()) -> None:
         self.column = column
         self.data = data
         self.kind = kind
         self.info = info
+        self.raised = raised    # the warnings it raised (`asar_warnings.replay`)
 
 
 class _BareLabel:
@@ -140,7 +143,14 @@ class PassState:
         self.bankcross = True
         self.segments: list[Segment] = []
         self.listing: list[tuple] = []
-        self.warnings: list[str] = []
+        self.warnings: list[str] = []     # `afs.asm.asar_warnings.AsarWarning`s
+        # every warning raised, even turned off: (id, template arguments), see `replay`
+        self.raised: list[tuple[str, tuple]] = []
+        self.assigned: set[str] = set()     # labels set by `name = value` (asar: static)
+        self.macro_site: tuple[str, int] | None = None   # the outermost macro call running
+        self.mapper_set = False         # a mapper command ran (asar warns at another)
+        self.terminator_warned = False  # asar warns at the first `while ... endfor` only
+        self.bom_warned: set[str] = set()   # included files whose byte order mark warned
         self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
         self.warnings_stack: list[set[str]] = []
         self.file = "<input>"
@@ -158,6 +168,14 @@ class PassState:
         self._map_base: int | None = None
 
     # --- EvalContext ---------------------------------------------------------------------------
+    def old_equals_used(self) -> None:
+        """A condition compared with asar's older `a = b`."""
+        feature(self, "if_equals")
+
+    def math_order_differs(self) -> None:
+        """An expression evaluated left to right has another value under C precedence."""
+        feature(self, "left_to_right")
+
     def resolve_name(self, name: str) -> str:
         if name.startswith("."):
             depth = len(name) - len(name.lstrip("."))
@@ -270,8 +288,7 @@ class PassState:
     @property
     def logical_pc(self) -> int:
         if self.pc is None:
-            if "missing_org" not in self.warnings_off:
-                self.warnings.append(f"{self.file}:{self.line}: missing org; assuming $008000")
+            warn(self, "missing_org")
             self.pc = DEFAULT_ORG
         return (self.pc + self.base_delta) & 0xFFFFFF
 

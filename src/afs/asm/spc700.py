@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
+from afs.asm.asar_warnings import warn
 from afs.asm.expressions import Expr, parse_expression
 from afs.asm.parser import SpcInstruction, split_args
 
@@ -243,6 +244,8 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
         width = max((e.width(state) for kind, e in sized if kind != "imm"), default=1)
         # a long label (another bank) takes the 16-bit form, as asar's `getlen` 3 does
         size = next((s for s in sorted(sizes) if s >= width), 2 if 2 in sizes else 0)
+        if not size and 1 in sizes and any(kind in _WARNED_KINDS for kind, _ in sized):
+            size = 1        # `($1234)+y`: asar writes the low byte, with a warning
         if not size:
             raise state.error(f"'{mnem} {st.operand}': operand too wide for the SPC700")
     code = sizes[size]
@@ -264,8 +267,15 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
     out = bytearray((code,))
     for (kind, _), value in zip(exprs, values, strict=True):
         n = 1 if kind == "imm" else size
+        if n == 1 and kind in _WARNED_KINDS and st.suffix != "b" and (
+                value & 0xFF00 if value >= 0 else value & 0xFF00 != 0xFF00):
+            warn(state, "spc700_assuming_8_bit")     # (asar: a value wider than its byte)
         out += (value & ((1 << 8 * n) - 1)).to_bytes(n, "little")
     return bytes(out)
+
+
+# the one-byte operands asar checks for a wider value (its `w1` forms)
+_WARNED_KINDS = frozenset(["imm", "(mx)", "(m)y"])
 
 
 def _relative(state: PassState, mnem: str, key: tuple[str, ...], code: int,

@@ -86,7 +86,7 @@ def build_command(
     for line in asm.prints:
         console.print(line, highlight=False, markup=False)
     for warning in asm.warnings:
-        err_console.print(f"warning: {warning}", highlight=False, markup=False)
+        err_console.print(warning, highlight=False, markup=False, emoji=False)  # `:100:`
     verb = "patched" if result.patched else "wrote"
     console.print(f"{verb} {result.output} ({result.size} bytes)", highlight=False)
 
