@@ -186,3 +186,20 @@ def test_cli_prints_warnings_as_asar_lines(tmp_path: Path) -> None:
         + notice.format("# before numbers in db/dw/...", "remove the #"),
         f"{src}:101 (called from {src}:104): warning: (Wfeature_deprecated): "
         + notice.format("xkas style left to right math ", "apply order of operations")]
+
+
+def test_cli_prints_print_output_and_the_listing_verbatim(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    # Not wrapped at a pipe's 80 columns, and `:100:` is not an emoji code.
+    long = "x" * 120
+    src = tmp_path / "p.asm"
+    src.write_text(f"lorom\norg $008000\nprint \"{long}\"\nprint \"a :100: b\"\nnop\n")
+    proc = subprocess.run([sys.executable, "-m", "afs", "asm", "build", str(src), "-o",
+                           str(tmp_path / "p.sfc"), "--listing"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[:1] == ["$008000  ea             nop"]
+    assert lines[1:3] == [long, "a :100: b"]
+    assert lines[3].startswith("wrote ")

@@ -11,6 +11,7 @@ from afs.cli.output import (
     err_console,
     fail,
     print_json,
+    print_lines,
 )
 
 asm_app = typer.Typer(help="The 65816 toolchain: build, run, lint, equiv, optimize, explain.",
@@ -75,18 +76,13 @@ def build_command(
         print_json(payload)
         return
     if listing:
-        for ln in asm.listing:
-            if ln.kind == "directive" and not ln.data:
-                continue
-            console.print(f"${ln.address:06X}  {ln.data.hex(' '):<14} {ln.text}",
-                          highlight=False, markup=False)
+        print_lines(f"${ln.address:06X}  {ln.data.hex(' '):<14} {ln.text}" for ln in asm.listing
+                    if ln.kind != "directive" or ln.data)
     if symbols:
-        for name, value in sorted(asm.symbols.items(), key=lambda kv: (kv[1], kv[0])):
-            console.print(f"${value:06X}  {name}", highlight=False, markup=False)
-    for line in asm.prints:
-        console.print(line, highlight=False, markup=False)
-    for warning in asm.warnings:
-        err_console.print(warning, highlight=False, markup=False, emoji=False)  # `:100:`
+        print_lines(f"${value:06X}  {name}" for name, value in
+                    sorted(asm.symbols.items(), key=lambda kv: (kv[1], kv[0])))
+    print_lines(asm.prints)
+    print_lines(asm.warnings, stderr=True)
     verb = "patched" if result.patched else "wrote"
     console.print(f"{verb} {result.output} ({result.size} bytes)", highlight=False)
 

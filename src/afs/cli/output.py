@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -61,6 +62,16 @@ def print_json(data: Any) -> None:
     """Print JSON to stdout (plain, so it pipes cleanly)."""
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+
+
+def print_lines(lines: Iterable[str], *, stderr: bool = False) -> None:
+    """Print `lines` exactly as they are: no markup, highlighting, emoji codes (`file:100:`
+    is not an emoji) or wrapping; in one call, since printing thousands of lines (asar's
+    warnings on a real hack) one call each costs seconds."""
+    text = "\n".join(lines)
+    if text:
+        (err_console if stderr else console).print(text, markup=False, highlight=False,
+                                                   emoji=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
