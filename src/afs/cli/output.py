@@ -65,13 +65,14 @@ def print_json(data: Any) -> None:
 
 
 def print_lines(lines: Iterable[str], *, stderr: bool = False) -> None:
-    """Print `lines` exactly as they are: no markup, highlighting, emoji codes (`file:100:`
-    is not an emoji) or wrapping; in one call, since printing thousands of lines (asar's
-    warnings on a real hack) one call each costs seconds."""
+    """Print `lines` exactly as they are, like `print_json`: no markup, highlighting, emoji
+    codes (`file:100:` is not an emoji) or wrapping, and in one write, since thousands of
+    lines (asar's warnings on a real hack) through rich cost a good part of a second."""
     text = "\n".join(lines)
     if text:
-        (err_console if stderr else console).print(text, markup=False, highlight=False,
-                                                   emoji=False, soft_wrap=True)
+        stream = sys.stderr if stderr else sys.stdout
+        stream.write(text + "\n")
+        stream.flush()
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
