@@ -20,7 +20,17 @@ from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
 SPC700_WIDE = ("lorom\norg $008000\narch spc700\nmov a, #$1234\nmov a, #$12\n"
                "adc a, #$100\nmov x, #$1FF\nand a, #-1\nand a, #-300\nmov a, $1234\n"
                "mov a, $12\nmov $12, #$345\nmov a, $12+x\nmov.b a, #$1234\n"
-               "mov a, ($1234)+y\nmov a, ($1234+x)\ncmp x, #$1234\nmov a, (x)\n")
+               "mov a, ($1234)+y\nmov a, ($1234+x)\ncmp x, #$1234\nmov a, (x)\n"
+               # forms with only a byte operand: the low byte, silently (one operand;
+               # dp,dp; branches) or with the warning (a register beside it)
+               "L:\npcall $FF12\npcall $1234\nmov $12, $345\nmov $345, $12\n"
+               "mov $1234, $5678\nor $12, $345\nincw $1234\ndecw $1234\nasl $1234+x\n"
+               "movw ya, $1234\nmovw $1234, ya\naddw ya, $1234\nmov $1234+y, x\n"
+               "mov x, $1234+y\nmov $1234+x, y\nmov y, $1234+x\ndbnz $1234, L\n"
+               "cbne $1234+x, L\n"
+               # the bit on the address: `set1 $12.3` is `set3 $12`
+               "set1 $12.3\nclr1 $12.7\nSET1 $12.7\nset1.b $12.3\nbbs $12.3, L\n"
+               "bbc $12.0, L\n")
 CASES = {
     "spc700_wide_values": SPC700_WIDE,
     # one-line conditionals: after an `if` not taken, only conditionals run on the line;
@@ -212,6 +222,10 @@ ERROR_CASES = {
     "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",
     "bad_version": "asar 1.9\nlorom\norg $008000\ndb 1\n",
     "not_at_start": "lorom\nasar 1.91\norg $008000\ndb 1\n",
+    "spc700_bit_address_past_direct_page": "lorom\norg $008000\narch spc700\nnop\n"
+                                           "set1 $1234.3\n",
+    "spc700_set_past_direct_page": "lorom\norg $008000\narch spc700\nnop\nset3 $1234\n",
+    "spc700_bbs_past_direct_page": "lorom\norg $008000\narch spc700\nL:\nbbs3 $1234, L\n",
     "incbin_target": "lorom\norg $008000\nincbin \"tbl.txt\" -> Foo\n",
     "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
 }

@@ -153,6 +153,8 @@ _IND_Y = re.compile(r"\((.*)\)\s*\+\s*[yY]$")
 _SUFFIX_SIZE = {"b": 1, "w": 2}
 _BIT = re.compile(r"(.*\S)\.([0-7])$")
 _BIT_OPS = frozenset({"and1", "or1", "eor1", "mov1", "not1"})
+# The bit written on the address (`$12.3`) rather than in the mnemonic (`set3`).
+_BIT_IN_OPERAND = frozenset({"set1", "clr1", "bbs", "bbc"})
 
 
 _ANON = re.compile(r"\++|-+")
@@ -204,6 +206,10 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
     """Encode one SPC700 instruction at the pass's current address."""
     mnem = st.mnemonic
     args = split_args(st.operand, st.operand_column) if st.operand else []
+    if mnem in _BIT_IN_OPERAND and args and (bit := _BIT.match(args[0][0])) is not None:
+        # asar's `set1 $12.3` / `bbs $12.3, target`: `set3 $12` / `bbs3 $12, target`
+        mnem = mnem[:3] + bit.group(2)
+        args[0] = (bit.group(1), args[0][1])
     shape: list[str] = []
     exprs = []
     bits: list[int] = []
@@ -244,8 +250,13 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
         width = max((e.width(state) for kind, e in sized if kind != "imm"), default=1)
         # a long label (another bank) takes the 16-bit form, as asar's `getlen` 3 does
         size = next((s for s in sorted(sizes) if s >= width), 2 if 2 in sizes else 0)
-        if not size and 1 in sizes and any(kind in _WARNED_KINDS for kind, _ in sized):
-            size = 1        # `($1234)+y`: asar writes the low byte, with a warning
+        if not size and mnem[:3] in ("set", "clr", "bbs", "bbc"):
+            raise state.error(f"'{st.mnemonic} {st.operand}': address "
+                              f"${values[0] & 0xFFFFFF:06X} out of bounds (a direct-page byte)")
+        if not size and 1 in sizes:
+            # A form with only a byte operand: asar writes the value's low byte, with a
+            # warning where it checks the width (two operands, one of them a register).
+            size = 1
         if not size:
             raise state.error(f"'{mnem} {st.operand}': operand too wide for the SPC700")
     code = sizes[size]
@@ -267,14 +278,15 @@ def encode_spc(state: PassState, st: SpcInstruction) -> bytes:
     out = bytearray((code,))
     for (kind, _), value in zip(exprs, values, strict=True):
         n = 1 if kind == "imm" else size
-        if n == 1 and kind in _WARNED_KINDS and st.suffix != "b" and (
+        if n == 1 and (kind in _WARNED_KINDS or len(key) == 2) and st.suffix != "b" and (
                 value & 0xFF00 if value >= 0 else value & 0xFF00 != 0xFF00):
             warn(state, "spc700_assuming_8_bit")     # (asar: a value wider than its byte)
         out += (value & ((1 << 8 * n) - 1)).to_bytes(n, "little")
     return bytes(out)
 
 
-# the one-byte operands asar checks for a wider value (its `w1` forms)
+# the one-byte operands asar checks for a wider value (its `w1` forms; so are the memory
+# operands of two-operand forms: `movw ya, $1234`, `mov $1234+x, y`)
 _WARNED_KINDS = frozenset(["imm", "(mx)", "(m)y"])
 
 
