@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,14 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip(f"{SHARED_DIR} is absent (it exists only in the AFS development workspace)")
     return SHARED_DIR
+
+
+@pytest.fixture
+def snes_oracle(shared_dir: Path):
+    """The bsnes reference executor (`../shared/oracle`); skips when it cannot run here."""
+    sys.path.insert(0, str(shared_dir / "oracle"))
+    oracle = pytest.importorskip("snes_oracle")
+    ok, why = oracle.available()
+    if not ok:
+        pytest.skip(f"oracle unavailable: {why}")
+    return oracle

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sys
 
 import pytest
 
@@ -94,14 +93,6 @@ def test_parsers_reject_bad_names() -> None:
 
 # --- agreement with the bsnes oracle ------------------------------------------------------
 
-def _oracle(shared_dir):
-    sys.path.insert(0, str(shared_dir / "oracle"))
-    snes_oracle = pytest.importorskip("snes_oracle")
-    ok, why = snes_oracle.available()
-    if not ok:
-        pytest.skip(f"oracle unavailable: {why}")
-    return snes_oracle
-
 
 def _state(rng: random.Random, pre: dict[str, int]) -> CpuState:
     e = pre.get("e", 0)
@@ -136,8 +127,7 @@ def _wram(a: int) -> bool:
     return 0x7E0000 <= a < 0x7FFF00
 
 
-def test_oracle_agrees_with_our_final_states(shared_dir) -> None:
-    oracle = _oracle(shared_dir)
+def test_oracle_agrees_with_our_final_states(snes_oracle) -> None:
     rng = random.Random(5)
     cases, ours, meta = [], [], []
     compared_pairs = 0
@@ -180,7 +170,7 @@ def test_oracle_agrees_with_our_final_states(shared_dir) -> None:
                 ours.append(run)
                 meta.append((pair.id, watch))
     assert compared_pairs >= 50, compared_pairs
-    results = oracle.run_cases(cases)
+    results = snes_oracle.run_cases(cases)
     mismatches = []
     for case, got, run, (pid, watch) in zip(cases, results, ours, meta, strict=True):
         assert "error" not in got, (pid, got)

@@ -4,7 +4,6 @@ code (our equivalence checker, and the real bsnes core where the oracle is insta
 from __future__ import annotations
 
 import random
-import sys
 
 import pytest
 
@@ -128,19 +127,10 @@ def test_sound_on_random_snippets():
     assert len(changed) >= 10   # the search must actually act on this code
 
 
-def _oracle(shared_dir):
-    sys.path.insert(0, str(shared_dir / "oracle"))
-    snes_oracle = pytest.importorskip("snes_oracle")
-    ok, why = snes_oracle.available()
-    if not ok:
-        pytest.skip(f"oracle unavailable: {why}")
-    return snes_oracle
 
-
-def test_rewrites_agree_on_the_bsnes_core(shared_dir):
+def test_rewrites_agree_on_the_bsnes_core(snes_oracle):
     """Every changed random snippet runs identically before and after on real bsnes: the
     bytes either version writes, from shared random states."""
-    oracle = _oracle(shared_dir)
     rng = random.Random(77)
     cases, pairs = [], 0
     for src, optimised, live in _sound_on_random_snippets(20, seed=4321):
@@ -167,7 +157,7 @@ def test_rewrites_agree_on_the_bsnes_core(shared_dir):
                                        "ram": {str(a): v for a, v in memory.items()}}})
             pairs += 1
     assert pairs >= 5
-    results = oracle.run_cases(cases)
+    results = snes_oracle.run_cases(cases)
     for before, after in zip(results[::2], results[1::2], strict=True):
         assert "error" not in before and "error" not in after
         assert before["ram"] == after["ram"]

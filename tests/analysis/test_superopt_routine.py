@@ -4,7 +4,6 @@ came with them, and a run of every transformed example on the real bsnes core.""
 from __future__ import annotations
 
 import random
-import sys
 
 import pytest
 
@@ -191,14 +190,6 @@ def test_superoptimize_reports_routine_changes_with_their_check():
 
 # --- the real core -----------------------------------------------------------------------
 
-def _oracle(shared_dir):
-    sys.path.insert(0, str(shared_dir / "oracle"))
-    snes_oracle = pytest.importorskip("snes_oracle")
-    ok, why = snes_oracle.available()
-    if not ok:
-        pytest.skip(f"oracle unavailable: {why}")
-    return snes_oracle
-
 
 def _harness(source: str) -> str:
     """The oracle runs code that falls through its end: call the routine, then stop."""
@@ -207,10 +198,9 @@ def _harness(source: str) -> str:
     return f"{call} {name}\nbra AfsOracleEnd\n{source}\nAfsOracleEnd:"
 
 
-def test_every_transformed_example_agrees_on_the_bsnes_core(shared_dir):
+def test_every_transformed_example_agrees_on_the_bsnes_core(snes_oracle):
     """Each example and its transformed version, run on bsnes from the same random states
     (entry widths as stated), leave the same bytes in every RAM range they touch."""
-    oracle = _oracle(shared_dir)
     rng = random.Random(18)
     watch = [[0x7E0000, 0x30], [0x7E0300, 0x60], [0x7E0400, 0x100], [0x7E0500, 0x40],
              [0x7E0800, 0x40], [0x7E2000, 0x40], [0x7F3000, 0x40]]
@@ -229,7 +219,7 @@ def test_every_transformed_example_agrees_on_the_bsnes_core(shared_dir):
             for code in (source, changed):
                 cases.append({"code": _harness(code), "init": init, "watch": watch})
             names.append(name)
-    results = oracle.run_cases(cases)
+    results = snes_oracle.run_cases(cases)
     for name, before, after in zip(names, results[::2], results[1::2], strict=True):
         assert "error" not in before and "error" not in after, (name, before, after)
         assert before["ram"] == after["ram"], name
