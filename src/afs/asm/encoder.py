@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from afs.asm.asar_warnings import warn
 from afs.asm.isa import OPCODES, Mode
-from afs.asm.parser import BRANCHES, LONG_BRANCHES, Instruction
+from afs.asm.parser import BRANCHES, LONG_BRANCHES, Instruction, balanced
 
 if TYPE_CHECKING:
     from afs.asm.passstate import PassState
@@ -103,14 +103,7 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
     key = (st.mnemonic, kind, st.suffix)
     plan = _PLANS[key] if key in _PLANS else _PLANS.setdefault(key, _plan(*key))
     if plan is not None:        # the common case, straight to the form picked
-        if kind == "anon":
-            assert op.anon is not None
-            value = state.anon_value(op.anon, st.column)
-            width = state.anon_width(op.anon, value)
-        else:
-            assert op.expr is not None
-            value = op.expr.evaluate(state)
-            width = op.expr.width(state)
+        value, width = _value_and_width(state, st)
         picked = plan[0] if st.suffix is not None else plan[width] if width < 4 else None
         if picked is None:
             raise _size_error(state, st, width)
@@ -168,14 +161,7 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
     choices = candidates(mnem, kind)
     if not choices:
         raise state.error(f"'{st.mnemonic}' has no {_SYNTAX[kind]} addressing mode")
-    if kind == "anon":
-        assert op.anon is not None
-        value = state.anon_value(op.anon, st.column)
-        width = state.anon_width(op.anon, value)
-    else:
-        assert op.expr is not None
-        value = op.expr.evaluate(state)
-        width = op.expr.width(state)
+    value, width = _value_and_width(state, st)
     if st.suffix is not None:
         width = _SUFFIX_SIZE[st.suffix]
         picked = next((c for c in choices if c[0] == width), None)
@@ -187,6 +173,17 @@ def encode_instruction(state: PassState, st: Instruction) -> tuple[bytes, Mode, 
         raise _size_error(state, st, width)
     size, mode, code = picked
     return bytes((code,)) + _le(value, size), mode, code, value
+
+
+def _value_and_width(state: PassState, st: Instruction) -> tuple[int, int]:
+    """The operand's value in this pass and the width asar infers for it (1..3)."""
+    op = st.operand
+    if op.kind == "anon":
+        assert op.anon is not None
+        value = state.anon_value(op.anon, st.column)
+        return value, state.anon_width(op.anon, value)
+    assert op.expr is not None
+    return op.expr.evaluate(state), op.expr.width(state)
 
 
 # asar widens `$xx,y` to `$xxxx,y` for these (no `dp,y` form), with a warning
@@ -206,7 +203,7 @@ def _index_warnings(state: PassState, st: Instruction, width: int) -> None:
     expr = st.operand.expr
     assert expr is not None
     text = expr.text.strip()
-    if text[:1] == "(" and text[-1:] == ")" and _balanced(text[1:-1]):
+    if text[:1] == "(" and text[-1:] == ")" and balanced(text[1:-1]):
         warn(state, "65816_yy_x_does_not_exist")
 
 
@@ -232,18 +229,6 @@ def _settings_warning(state: PassState, st: Instruction, plan: tuple, size: int)
     other = plan[width] if width < 4 else None
     if other is not None and other[0] != size:
         warn(state, "optimization_settings", size, other[0])
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth < 0:
-                return False
-    return depth == 0
 
 
 def _size_error(state: PassState, st: Instruction, width: int) -> Exception:

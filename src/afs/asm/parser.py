@@ -709,13 +709,13 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
         for regex, kind in ((_SR_IND_Y_RE, "sr_ind_y"), (_IND_X_RE, "ind_x"),
                             (_IND_Y_RE, "ind_y")):
             m = regex.fullmatch(text)
-            if m and _balanced(m.group(1)):
+            if m and balanced(m.group(1)):
                 return Operand(kind, expr(m.group(1), 1))
         if text.endswith(")") and _closing_paren(text) == len(text) - 1:
             return Operand("ind", expr(text[1:-1], 1))
     if text.startswith("["):
         m = _LONG_Y_RE.fullmatch(text)
-        if m and _balanced(m.group(1)):
+        if m and balanced(m.group(1)):
             return Operand("long_ind_y", expr(m.group(1), 1))
         if text.endswith("]"):
             return Operand("long_ind", expr(text[1:-1], 1))
@@ -725,7 +725,8 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
     return Operand("addr", expr(text, 0))
 
 
-def _balanced(text: str) -> bool:
+def balanced(text: str) -> bool:
+    """Whether `text`'s parentheses pair up."""
     depth = 0
     for ch in text:
         if ch == "(":

@@ -299,6 +299,7 @@ class _Pass(PassState):
         return memo
 
     def write_kept(self, kept: _Encoded) -> None:
+        """A kept statement's bytes written again, and its warnings raised again."""
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         self.emit(kept.data, kept.kind, kept.info)
@@ -415,11 +416,7 @@ class _Pass(PassState):
                 continue
             self.column = st.column
             if kind is _Encoded:
-                if self.pc is None:
-                    self.logical_pc  # noqa: B018 - sets the default org (with its warning)
-                self.emit(st.data, st.kind, st.info)
-                if st.raised:
-                    replay(self, st.raised)
+                self.write_kept(st)
             elif kind is _BareLabel:
                 self.define_label(self.namespace + self.resolve_name(st.name),
                                   self.logical_pc + label_tag(self))
@@ -503,11 +500,7 @@ class _Pass(PassState):
                 # Instructions are most statements: straight to them, past `execute`.
                 kind = type(st)
                 if kind is _Encoded:
-                    if self.pc is None:
-                        self.logical_pc  # noqa: B018 - sets the default org (with its warning)
-                    self.emit(st.data, st.kind, st.info)
-                    if st.raised:
-                        replay(self, st.raised)
+                    self.write_kept(st)
                 elif kind is Label:
                     self.asm_label(st)
                 elif kind is Instruction:
