@@ -136,15 +136,22 @@ def test_a_statement_text_met_again_matches_asar_in_each_mode() -> None:
     assert asm.symbols["_d"] - asm.symbols["_c"] == 2     # SPC700 nop is one byte
 
 
+def _same_bytes_as_asar(tmp_path: Path, source: str, files: dict[str, str]) -> None:
+    """`source` (with `files` beside it) assembles to the ROM the asar binary writes."""
+    theirs = asar_assemble(source, files=files)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "patch.asm").write_text(source)
+    ours = assemble_file(tmp_path / "patch.asm", listing=False).rom(fix_checksum=False)
+    at = first_difference(ours, theirs)
+    assert at is None, (at, ours[at:at + 8].hex(), theirs[at:at + 8].hex())
+
+
 @needs_asar
 def test_a_string_met_again_under_a_table_matches_asar(tmp_path: Path) -> None:
     source = 'org $008000\ndb "AB"\ntable "tbl.txt"\ndb "AB"\ncleartable\ndb "AB"\n'
     table = "A=10\nB=20\n"
-    theirs = asar_assemble(source, files={"tbl.txt": table})
-    (tmp_path / "tbl.txt").write_text(table)
-    (tmp_path / "patch.asm").write_text(source)
-    ours = assemble_file(tmp_path / "patch.asm", listing=False).rom(fix_checksum=False)
-    assert first_difference(ours, theirs) is None, (ours[:6].hex(), theirs[:6].hex())
+    _same_bytes_as_asar(tmp_path, source, {"tbl.txt": table})
 
 
 @needs_asar
@@ -152,11 +159,7 @@ def test_a_macro_line_with_a_string_under_a_later_table_matches_asar(tmp_path: P
     source = ('org $008000\nmacro m()\ndb "AB", 1\nendmacro\n%m()\ntable "tbl.txt"\n%m()\n'
               "cleartable\n%m()\n")
     table = "A=10\nB=20\n"
-    theirs = asar_assemble(source, files={"tbl.txt": table})
-    (tmp_path / "tbl.txt").write_text(table)
-    (tmp_path / "patch.asm").write_text(source)
-    ours = assemble_file(tmp_path / "patch.asm", listing=False).rom(fix_checksum=False)
-    assert first_difference(ours, theirs) is None, (ours[:9].hex(), theirs[:9].hex())
+    _same_bytes_as_asar(tmp_path, source, {"tbl.txt": table})
 
 
 @needs_asar
@@ -166,11 +169,7 @@ def test_a_loop_body_in_a_macro_of_an_included_file_matches_asar(tmp_path: Path)
     include = ("macro m(x)\nfor i = 0..4\nif !i == 1\ndb 1\nelseif <x> == 5\ndb 2\nelse\n"
                "db 3\nendif\nendfor\nendmacro\n%m(5)\n%m(6)\n")
     source = 'org $008000\nincsrc "inc.asm"\n'
-    theirs = asar_assemble(source, files={"inc.asm": include})
-    (tmp_path / "inc.asm").write_text(include)
-    (tmp_path / "patch.asm").write_text(source)
-    ours = assemble_file(tmp_path / "patch.asm", listing=False).rom(fix_checksum=False)
-    assert first_difference(ours, theirs) is None, (ours.hex(), theirs.hex())
+    _same_bytes_as_asar(tmp_path, source, {"inc.asm": include})
 
 
 # `math round off` (and `asar 1.90`) make asar keep fractions; a statement's bytes kept from
