@@ -77,11 +77,13 @@ def _wait_started(server: Any) -> None:
 
 async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream: bool,
                  prompt: str = "Explain what STZ does.", meter: Any = None,
-                 aiohttp: bool = False) -> tuple[float, list[float], float]:
+                 aiohttp: bool = False, check: bool = True) -> tuple[float, list[float], float]:
     """Wall time, per-request latencies and what `meter()` (CPU seconds) grew by, of `count`
     concurrent requests after a warm-up round that opens the connections (and imports what
-    the first request needs, outside the figures)."""
+    the first request needs, outside the figures). `check`: every answer must be the load
+    server's answer to its prompt (a relay that dropped or mangled answers would look fast)."""
     import openai
+    from tests.support.load_harness import realistic_answer
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=0,
                                 timeout=300,
@@ -93,10 +95,15 @@ async def _burst(base_url: str, api_key: str, model: str, count: int, *, stream:
         if stream:
             chunks = await client.chat.completions.create(model=model, messages=messages,
                                                           stream=True)
-            async for _ in chunks:
-                pass
+            parts = [chunk.choices[0].delta.content or "" async for chunk in chunks
+                     if chunk.choices]
+            text = "".join(parts)
         else:
-            await client.chat.completions.create(model=model, messages=messages)
+            reply = await client.chat.completions.create(model=model, messages=messages)
+            text = reply.choices[0].message.content or ""
+        if check and text != realistic_answer(messages[0]["content"]):
+            raise RuntimeError(f"{model} via {base_url}: not the server's answer to request "
+                               f"{i} ({len(text)} characters)")
         return time.perf_counter() - started
 
     try:
@@ -118,7 +125,8 @@ async def _offline_with_probes(gateway: str) -> dict[str, Any]:
         return latencies
 
     (wall, latencies, _), probe = await asyncio.gather(
-        _burst(gateway, "x", "din", OFFLINE_BURST, stream=False, prompt=DIN_PROMPT), probes())
+        _burst(gateway, "x", "din", OFFLINE_BURST, stream=False, prompt=DIN_PROMPT,
+               check=False), probes())
     return {"offline_requests": OFFLINE_BURST, "offline_wall_s": round(wall, 3),
             "offline_latency_p50_s": round(statistics.median(latencies), 3),
             "offline_p50_to_wall": round(statistics.median(latencies) / wall, 3),
