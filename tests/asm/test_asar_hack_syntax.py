@@ -14,7 +14,13 @@ from afs.asm.asar import AsarError, asar_assemble, run_asar
 from afs.asm.assembler import assemble, assemble_file
 from afs.asm.build import build
 from afs.asm.errors import AsmError
-from tests.asm.difftools import ASAR, SKIP_REASON, first_difference
+from tests.asm.difftools import (
+    ASAR,
+    FREE_ROM,
+    SKIP_REASON,
+    assert_warnings_as_asar,
+    first_difference,
+)
 
 # SPC700 one-byte operands given wider values: asar writes the low byte (with a warning)
 SPC700_WIDE = ("lorom\norg $008000\narch spc700\nmov a, #$1234\nmov a, #$12\n"
@@ -229,9 +235,7 @@ ERROR_CASES = {
     "incbin_target": "lorom\norg $008000\nincbin \"tbl.txt\" -> Foo\n",
     "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
 }
-# A ROM with room for freespace that asar agrees to patch.
-_FREE_ROM = bytes(0x7FC0) + b"AFS WARNINGS TEST".ljust(21) + b"\x20\x00\x0a" + bytes(4) \
-    + b"\xff\xff\x00\x00" + bytes(0x100000 - 0x7FE0)
+_FREE_ROM = FREE_ROM
 FILES = {"tbl.txt": "A=10\nB=20\nC=30\n"}
 
 
@@ -367,29 +371,9 @@ WARNING_CASES = {
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
 @pytest.mark.parametrize("name", sorted(WARNING_CASES))
 def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) -> None:
-    source = WARNING_CASES[name]
     monkeypatch.chdir(tmp_path)         # both name the file as given: patch.asm
-    Path("patch.asm").write_text(source)
-    Path("tbl.txt").write_text("A=41\n")
-    Path("bom.asm").write_text("\ufeffdb #2\n")
-    Path("rom.sfc").write_bytes(_FREE_ROM)
-    try:
-        output = run_asar(Path("patch.asm"), Path("rom.sfc"), fix_checksum=False)
-    except AsarError as exc:
-        with pytest.raises(AsmError) as ours:
-            assemble_file("patch.asm", rom=_FREE_ROM)
-        assert ours.value.line == exc.errors[0].line
-        return
-    theirs = [ln for ln in output.splitlines() if ": warning: (W" in ln]
-    mine = assemble_file("patch.asm", rom=_FREE_ROM).warnings
-    # each of ours is one of asar's lines, which most often end with the statement,
-    # ` [db #$12,$34]`; as many
-    for warning in mine:
-        match = next((ln for ln in theirs if ln == warning or ln.startswith(warning + " [")),
-                     None)
-        assert match is not None, (warning, theirs)
-        theirs.remove(match)
-    assert theirs == []
+    assert_warnings_as_asar(WARNING_CASES[name], {"tbl.txt": "A=41\n",
+                                                  "bom.asm": "\ufeffdb #2\n"})
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

@@ -63,6 +63,8 @@ MESSAGES = {
     "feature_deprecated": "DEPRECATION NOTIFICATION: Feature \"%s\" is deprecated and will be "
                           "REMOVED in the future. Please update your code to conform to newer "
                           "styles. Suggested work around: %s.",
+    "datasize_last_label": "Datasize used on last detected label '%s'.",
+    "datasize_exceeds_size": "Datasize exceeds 0xFFFF for label '%s'.",
     "byte_order_mark_utf8": "UTF-8 byte order mark detected and skipped.",
     "optimization_settings": "In Asar 2.0, the default optimization settings will change to "
                              "`optimize dp always` and `optimize address mirrors`, which "
@@ -100,6 +102,21 @@ FEATURES = {
     "incbin_target": ("incbin with target location", "put an org before the incbin"),
     "old_incbin_range": ("old style incbin ranges", "use the :start..end syntax instead"),
     "numerical_ids": ("Numerical warnings", "Please transition to Wwarning_name"),
+    "if_end": ("mismatched terminators", "use endif to terminate an if statement"),
+    "a_label": ("using A as a label name", "rename your label to _a or something, or use a+0 "
+                "to disambiguate the addressing mode"),
+    "if_not": ("old style conditional negation (if !condition) ", "the not function"),
+    "quoted_symbol": ("quoted symbolic arguments", "Remove the quotations"),
+    "startpos": ("startpos", 'Use the optional argument to "endspcblock"'),
+    "freespace_byte": ("specifying the freespacebyte in the freespace command",
+                       "use the separate freespacebyte command"),
+    "variadic_math": ("'<math>' syntax for variadic macro parameters",
+                      "Use '<...[math]>' instead."),
+    "block_comment": ("comments starting with ;[[", '";[[" marks the start of a block comments '
+                      'in Asar 2.0 - either remove the "[[", or make sure the commented line '
+                      'ends on "]]"'),
+    "non_utf8": ("non-UTF-8 source files", "Re-save the file as UTF-8 in a text editor of "
+                 "choice and avoid using non-ASCII characters in Asar versions < 2.0"),
 }
 
 
@@ -183,19 +200,64 @@ def warn(state: _Warned, name: str, *args: object) -> None:
                                           state.macro_site))
 
 
-def file_warning(state: _Warned, file: str, name: str) -> None:
+def file_warning(state: _Warned, file: str, name: str, *args: object) -> None:
     """Warning `name` about `file` as a whole (asar prints no line)."""
     saved = state.file, state.line, state.macro_site
     state.file, state.line, state.macro_site = file, 0, None
     try:
-        warn(state, name)
+        warn(state, name, *args)
     finally:
         state.file, state.line, state.macro_site = saved
+
+
+def read_source(data: bytes) -> tuple[str, list[tuple[str, tuple]]]:
+    """A source file's text as asar 1.91 reads it, and the warnings (id, template
+    arguments) asar raises about the file as a whole: a UTF-8 byte order mark (skipped);
+    text that is not UTF-8, which asar reads byte by byte (here each byte the character
+    of that code, so that strings keep their bytes)."""
+    notes: list[tuple[str, tuple]] = []
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+        notes.append(("byte_order_mark_utf8", ()))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+        notes.append(feature_args("non_utf8"))
+    return text, notes
+
+
+def block_comments(line: str) -> int:
+    """How many comments on this source line asar 1.91 warns about as starting with `;[[`
+    (Asar 2.0's block comments) without ending the line on `]]`."""
+    count = 0
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch == ";":
+            if line.startswith(";[[", i) and not line.endswith("]]"):
+                count += 1
+            if line[i + 1:i + 2] != "@":    # (asar reads on after `;@`, its older prefix)
+                break
+        elif ch == "'" and line.startswith("'''", i):
+            i += 2
+        elif ch in "\"'":
+            end = line.find(ch, i + 1)
+            if end < 0:             # an unclosed quote: no comment
+                break
+            i = end
+        i += 1
+    return count
 
 
 def feature(state: _Warned, key: str) -> None:
     """asar's `feature_deprecated` warning for the feature `FEATURES[key]`."""
     warn(state, "feature_deprecated", *FEATURES[key])
+
+
+def feature_args(key: str) -> tuple[str, tuple[str, str]]:
+    """`feature`'s warning as (id, template arguments), as `raised` keeps it."""
+    return "feature_deprecated", FEATURES[key]
 
 
 def replay(state: _Warned, raised: tuple[tuple[str, tuple], ...]) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.asm import mapping
-from afs.asm.asar_warnings import file_warning
+from afs.asm.asar_warnings import block_comments, feature_args, file_warning, read_source
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block
@@ -149,7 +149,9 @@ class _Assembler:
         self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
         self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
         self.reread: dict[str, list[str]] = {}
-        self.boms: set[str] = set()     # files that began with a byte order mark
+        # file -> the warnings (id, arguments) asar raises about it as a whole when it
+        # reads it: a byte order mark, not UTF-8, `;[[` comments
+        self.file_notes: dict[str, list[tuple[str, tuple]]] = {}
         self.main_file = "<input>"
         self.main_lines: list[_Line] = []
 
@@ -177,8 +179,8 @@ class _Assembler:
         `_Pass.run_pieces`), read again: its pass now runs it another way."""
         lines = self.reread.get(ln.file)
         if lines is None:
-            lines = self.reread[ln.file] = Path(ln.file).read_text(
-                encoding="utf-8").removeprefix("\ufeff").splitlines()
+            lines = self.reread[ln.file] = read_source(Path(ln.file).read_bytes())[0] \
+                .splitlines()
         return strip_comment(lines[ln.number - 1])
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
@@ -241,25 +243,38 @@ class _Assembler:
                                 precedence=state.precedence)
         return expr.evaluate(state)
 
-    def lines_of(self, source: str, file: str) -> list[_Line]:
+    def lines_of(self, source: str | bytes, file: str) -> list[_Line]:
+        """The lines of `file` (its text, or its bytes as read: `read_source`) that do
+        something; what asar warns about the file as a whole goes to `file_notes`."""
         # Comments go at once: nothing reads them, and the text is kept once, not twice.
         # Blank lines do nothing anywhere (even in a macro or loop body): not kept.
         out = []
-        if source[:1] == "\ufeff":      # asar skips a UTF-8 byte order mark, with a warning
-            source = source[1:]
-            self.boms.add(file)
+        if isinstance(source, bytes):
+            source, notes = read_source(source)
+        else:
+            notes = []
+            if source[:1] == "\ufeff":      # asar skips a UTF-8 byte order mark, with a warning
+                source = source[1:]
+                notes.append(("byte_order_mark_utf8", ()))
         for i, raw in enumerate(source.splitlines(), start=1):
-            text = strip_comment(raw) if ";" in raw else raw
+            if ";" in raw:
+                text = strip_comment(raw)
+                if ";[[" in raw:
+                    notes += [feature_args("block_comment")] * block_comments(raw)
+            else:
+                text = raw
             if text and not text.isspace():
                 out.append(_Line(file, i, text))
+        if notes:
+            self.file_notes[file] = notes
         return out
 
     def run(self, lines: list[_Line]) -> Assembly:
         self.main_lines = lines
         for number in range(MAX_PASSES):
             state = _Pass(self, number)
-            if self.main_file in self.boms:
-                file_warning(state, self.main_file, "byte_order_mark_utf8")
+            for name, args in self.file_notes.get(self.main_file, ()):
+                file_warning(state, self.main_file, name, *args)
             state.run_lines(lines)
             end_block(state)
             finish_warnings(state, len(lines))
@@ -300,11 +315,12 @@ class _Assembler:
                        lines[0].file if lines else "<input>", 1, 1)
 
 
-def assemble(source: str, *, filename: str = "<input>", base: int | None = None,
+def assemble(source: str | bytes, *, filename: str = "<input>", base: int | None = None,
              include_dirs: tuple[str | Path, ...] | list[str | Path] = (),
              defines: dict[str, object] | None = None, strict: bool = False,
              listing: bool = True, rom: bytes | None = None) -> Assembly:
-    """Assemble asar-syntax `source`.
+    """Assemble asar-syntax `source` (text, or a file's bytes, read as asar reads them: UTF-8,
+    else byte by byte with asar's warning).
 
     `base`: SNES address where code starts when the source has no `org` (the snippet case);
     without it, asar's default ($008000, with a warning) applies. `strict=True` turns values
@@ -357,10 +373,7 @@ def assemble_file(path: str | Path, **kwargs: object) -> Assembly:
     """Assemble the file at `path` (its directory anchors relative includes)."""
     p = Path(path)
     try:
-        source = p.read_text(encoding="utf-8")
+        source = p.read_bytes()
     except FileNotFoundError:
         raise AsmError(f"file not found: {p}", str(p), 1, 1) from None
-    except UnicodeDecodeError as exc:
-        raise AsmError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", str(p), 1,
-                       1) from None
     return assemble(source, filename=str(p), **kwargs)  # type: ignore[arg-type]

@@ -131,14 +131,16 @@ def run_directive(state: PassState, d: Directive) -> None:
         lines = state.asm.files.get(str(path))
         if lines is None:
             try:
-                source = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
+                source = path.read_bytes()
+            except OSError as exc:
                 raise state.error(f"incsrc: cannot read {path}: {exc}") from None
             lines = state.asm.lines_of(source, str(path))
             state.asm.files[str(path)] = lines
-        if str(path) in state.asm.boms and str(path) not in state.bom_warned:
+        notes = state.asm.file_notes.get(str(path))
+        if notes and str(path) not in state.bom_warned:
             state.bom_warned.add(str(path))     # asar reads a file once
-            asar_warnings.file_warning(state, str(path), "byte_order_mark_utf8")
+            for note, args in notes:
+                asar_warnings.file_warning(state, str(path), note, *args)
         if state.macro_depth >= 64:
             raise state.error("incsrc nested more than 64 deep")
         saved = (state.file, state.line, state.text)

@@ -150,7 +150,7 @@ class PassState:
         self.macro_site: tuple[str, int] | None = None   # the outermost macro call running
         self.mapper_set = False         # a mapper command ran (asar warns at another)
         self.terminator_warned = False  # asar warns at the first `while ... endfor` only
-        self.bom_warned: set[str] = set()   # included files whose byte order mark warned
+        self.bom_warned: set[str] = set()   # included files whose `file_notes` warned
         self.warnings_off: set[str] = set()          # `warnings disable` (afs.asm.asar_warnings)
         self.warnings_stack: list[set[str]] = []
         self.file = "<input>"

@@ -1,0 +1,71 @@
+"""asar 1.91's deprecation notices for older syntax (`feature_deprecated`) and its other
+warnings that AFS raises, each case compared line for line with the asar binary's output
+(`tests.asm.difftools.assert_warnings_as_asar`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar_warnings import FEATURES, MESSAGES, block_comments, read_source
+from afs.asm.assembler import assemble
+from tests.asm.difftools import ASAR, SKIP_REASON, assert_warnings_as_asar
+
+# Files beside each case's patch.asm
+FILES: dict[str, str | bytes] = {
+    "latin.asm": b'db "caf\xe9" ;[[ an Asar 2.0 block comment\n',
+    "comments.asm": "db 1 ;[[ x\ndb 2 ;[[ x ]]\n",
+    "plain.asm": "db 3\n",
+}
+
+CASES: dict[str, str | bytes] = {
+    # `;[[` (Asar 2.0's block comments) not ending the line on `]]`: asar warns when it
+    # reads the file, naming the file alone
+    "block_comments": "lorom\norg $008000\nnop ;[[ x\nnop ;[[ x]]\ndb \";[[\", 1 ; [[ x\n"
+                      ";[[\n; a ;[[ b\n;@nop ;[[ c\ndb ';', 2 ;[[\ndb ''';', 3 ;[[\n"
+                      "macro m()\nnop ;[[\nendmacro\n%m()\n%m()\nincsrc \"comments.asm\"\n"
+                      "incsrc \"comments.asm\"\n",
+    "block_comments_disabled": "lorom\norg $008000\nwarnings disable Wfeature_deprecated\n"
+                               "incsrc \"comments.asm\"\nwarnings enable Wfeature_deprecated\n"
+                               "nop ;[[\n",
+    # bytes that are not UTF-8: asar reads them byte by byte, with a warning
+    "not_utf8": b'lorom\norg $008000\ndb "caf\xe9", 1 ; \xff\nincsrc "latin.asm"\n'
+                b'incsrc "latin.asm"\n',
+    "not_utf8_disabled": "lorom\norg $008000\nwarnings disable Wfeature_deprecated\n"
+                         "incsrc \"latin.asm\"\n",
+    "utf8_is_silent": "lorom\norg $008000\ndb \"caf\u00e9\" ; \u2014\nincsrc \"plain.asm\"\n",
+}
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)         # both name the file as given: patch.asm
+    assert_warnings_as_asar(CASES[name], FILES)
+
+
+def _notice(key: str) -> str:
+    return MESSAGES["feature_deprecated"] % FEATURES[key]
+
+
+@pytest.mark.parametrize(("line", "count"), [
+    ("nop ;[[ x", 1), ("nop ;[[ x]]", 0), ("nop ;[[", 1), ("nop ;[[]", 1), ('db ";[["', 0),
+    ("nop ; [[", 0), ("; a ;[[", 0), (";@nop ;[[", 1), (";[[ ;[[", 1), ("db ''';' ;[[", 0),
+    ("db ''' ;[[", 1), ("db '\"' ;[[", 1), ('db "unclosed ;[[', 0), (";[[ x ]] ", 1),
+])
+def test_block_comments_as_asar_reads_them(line: str, count: int) -> None:
+    assert block_comments(line) == count
+
+
+def test_source_bytes_read_as_asar_reads_them() -> None:
+    assert read_source("é".encode()) == ("é", [])
+    assert read_source(b"\xef\xbb\xbfdb 1") == ("db 1", [("byte_order_mark_utf8", ())])
+    text, notes = read_source(b"db \"\xe9\"")
+    assert text == "db \"\xe9\"" and notes == [("feature_deprecated", FEATURES["non_utf8"])]
+    # each byte is written as it was in the file, as asar writes it
+    assert assemble(b'org $008000\ndb "\xe9\xff"\n').binary() == b"\xe9\xff"
+    out = assemble(b"org $008000\nnop ;[[\n;\xff\n", filename="p.asm").warnings
+    assert [w.message for w in out] == [_notice("non_utf8"), _notice("block_comment")]
+    assert [(w.file, w.line) for w in out] == [("p.asm", 0), ("p.asm", 0)]
+    assert str(out[0]).startswith("p.asm: warning: (Wfeature_deprecated): ")
