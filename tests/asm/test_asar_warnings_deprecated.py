@@ -35,6 +35,18 @@ CASES: dict[str, str | bytes] = {
     "not_utf8_disabled": "lorom\norg $008000\nwarnings disable Wfeature_deprecated\n"
                          "incsrc \"latin.asm\"\n",
     "utf8_is_silent": "lorom\norg $008000\ndb \"caf\u00e9\" ; \u2014\nincsrc \"plain.asm\"\n",
+    # the freespace byte given to `freespace`/`freecode`/`freedata`
+    "freespace_byte": "lorom\norg $008000\nfreecode $00\nnop\nfreedata align,$00\ndb 1\n"
+                      "freespace ram,$00,align\ndb 2\nfreecode\nnop\n"
+                      "warnings disable Wfeature_deprecated\nfreecode 0\nnop\nmacro m()\n"
+                      "freedata 0\ndb 1\nendmacro\nwarnings enable Wfeature_deprecated\n%m()\n",
+    # a label named A (or a) as an operand, where `A` is not the accumulator
+    "label_named_a": "lorom\norg $008000\nA:\na:\nlda A\nlda.w A\nsta a\nasl A\njmp A\n"
+                     "jsr.w a\nldx A\nlda A,x\nlda #A\nmacro m()\nlda A\nendmacro\n%m()\n%m()\n"
+                     "warnings disable Wfeature_deprecated\nlda A\nbra A\n"
+                     "warnings enable Wfeature_deprecated\nbrl A : lda A\nB = $12\nlda B\n"
+                     "lda Later\nLater:\n",
+    "constant_named_a": "lorom\norg $008000\nnop\nA = $12\nlda A\nsta A\nlda #A\nrol A\n",
 }
 
 

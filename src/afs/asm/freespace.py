@@ -503,7 +503,8 @@ def _open(state: PassState, d: Directive) -> None:
             raise state.error(f"invalid freespace request: empty option; expected {_OPTIONS}",
                               column)
         else:
-            byte = _number(state, word, column) & 0xFF     # asar's deprecated byte option
+            feature(state, "freespace_byte")      # asar's deprecated byte option
+            byte = _number(state, word, column) & 0xFF
     if ram is None:
         raise state.error(f"invalid freespace request: expected {_OPTIONS}")
     if state.mapper == "norom":

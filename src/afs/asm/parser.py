@@ -10,10 +10,10 @@ statements too, so `parse()` shows a file's whole structure; the assembler execu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from afs.asm.errors import AsmError
-from afs.asm.expressions import LONE_EQUALS, Expr, atom_expr, parse_expression
+from afs.asm.expressions import LONE_EQUALS, EvalContext, Expr, atom_expr, parse_expression
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -622,7 +622,9 @@ def plain_form(m: re.Match[str]) -> PlainForm | None:
     elif addr is not None:
         if index is not None:
             kind = index.lower()
-        elif addr in ("a", "A") and word in ACCUMULATOR_OPS:
+        elif addr in ("a", "A"):
+            if word not in ACCUMULATOR_OPS:
+                return None     # `lda A`, a label A: `parse_operand` (asar warns)
             return word, suffix, "acc", None, 0, ATOM_NONE
         else:
             kind = "addr"
@@ -701,8 +703,10 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
                                         precedence=precedence, fractions=fractions))
     if _ANON_RE.fullmatch(text):
         return Operand("anon", anon=text)
-    if text in ("a", "A") and mnemonic in ACCUMULATOR_OPS:
-        return Operand("acc")
+    if text in ("a", "A"):
+        if mnemonic in ACCUMULATOR_OPS:
+            return Operand("acc")
+        return Operand("addr", _label_a(expr(text, 0)))
     if text.startswith("#"):
         return Operand("imm", expr(text[1:], 1))
     if text.startswith("("):
@@ -723,6 +727,20 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
     if m:
         return Operand(m.group(2).lower(), expr(m.group(1), 0))
     return Operand("addr", expr(text, 0))
+
+
+def _label_a(label: Expr) -> Expr:
+    """`lda A`: the label A, telling the context (its `label_a_used`, if any) each time it is
+    evaluated (asar warns then: the name is deprecated)."""
+    fn = label.evaluate
+
+    def evaluate(ctx: EvalContext) -> int:
+        report = getattr(ctx, "label_a_used", None)
+        if report is not None:
+            report()
+        return fn(ctx)
+
+    return replace(label, evaluate=evaluate)
 
 
 def balanced(text: str) -> bool:

@@ -172,6 +172,10 @@ class PassState:
         """A condition compared with asar's older `a = b`."""
         feature(self, "if_equals")
 
+    def label_a_used(self) -> None:
+        """An instruction's operand is a label named A (`lda A`)."""
+        feature(self, "a_label")
+
     def math_order_differs(self) -> None:
         """An expression evaluated left to right has another value under C precedence."""
         feature(self, "left_to_right")
