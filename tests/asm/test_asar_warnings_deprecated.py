@@ -47,6 +47,17 @@ CASES: dict[str, str | bytes] = {
                      "warnings enable Wfeature_deprecated\nbrl A : lda A\nB = $12\nlda B\n"
                      "lda Later\nLater:\n",
     "constant_named_a": "lorom\norg $008000\nnop\nA = $12\nlda A\nsta A\nlda #A\nrol A\n",
+    # `if !condition`: a term that is one word starting with `!`, each time asar evaluates it
+    "old_negation": "lorom\norg $008000\nif !(0)\ndb 1\nendif\nif !(0) && 1\nendif\n"
+                    "if 1 || !(0)\nendif\nif 0\nelseif !(0)\nendif\nwhile !(1)\nendwhile\n"
+                    "assert !(0)\nif !(1)\ndb 2\nelse\ndb 3\nendif\nmacro m()\nif !(0)\n"
+                    "endif\nendmacro\n%m()\n%m()\nif !(1) && !(0)\nendif\nif 1\nelseif !(0)\n"
+                    "endif\nif 0\nif !(0)\nendif\nendif\nif !(0) : endif\nif !($10-1)\nendif\n"
+                    "if 1 && !(1)\nendif\nif !(0) && !(0) && !(0)\nendif\n"
+                    "assert !(0), \"msg here\"\nif 1 == 1 && !(0)\nendif\nif 1 != 0\nendif\n"
+                    "warnings disable Wfeature_deprecated\nif !(0)\nendif\n",
+    "old_negation_in_loop": "lorom\norg $008000\n!i = 0\nwhile !(!i/3)\n!i #= !i+1\ndb !i\n"
+                            "endwhile\n",
 }
 
 

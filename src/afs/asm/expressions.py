@@ -207,6 +207,7 @@ class _Parser:
         # left to right, a chain of operators C precedence would group otherwise
         self.mixed = False
         self.old_equals: frozenset[int] = frozenset()   # columns of `=` written for `==`
+        self.old_not: frozenset[int] = frozenset()      # columns of `!` asar's older negation
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -239,6 +240,8 @@ class _Parser:
         if t is not None and t.text == "!":
             self.i += 1
             inner = self.parse_compare()
+            if t.column in self.old_not:
+                return reported(lambda ctx: int(not inner(ctx)), "old_negation_used")
             return lambda ctx: int(not inner(ctx))
         left = self.parse_operand()
         t = self.peek()
@@ -246,7 +249,9 @@ class _Parser:
             self.i += 1
             right = self.parse_operand()
             if t.column in self.old_equals:
-                return _old_equals(_compare(t.text, left, right))
+                # asar's older `a = b`: it warns each time it is evaluated (a condition
+                # short-circuits past some)
+                return reported(_compare(t.text, left, right), "old_equals_used")
             return _compare(t.text, left, right)
         return left
 
@@ -489,15 +494,32 @@ def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
     return lambda ctx: int(bool(right(ctx))) if left(ctx) else 0
 
 
-def _old_equals(fn: Evaluator) -> Evaluator:
-    """`a = b`: `fn`, telling the context (its `old_equals_used`, if any) each time it is
-    evaluated (asar warns then: a condition short-circuits past some)."""
+def reported(fn: Evaluator, hook: str) -> Evaluator:
+    """`fn`, telling the context (its method `hook`, if any) each time it is evaluated."""
     def evaluate(ctx: EvalContext) -> int:
-        report = getattr(ctx, "old_equals_used", None)
+        report = getattr(ctx, hook, None)
         if report is not None:
             report()
         return fn(ctx)
     return evaluate
+
+
+_WORD = re.compile(r"\S+")
+
+
+def old_negations(text: str, column: int) -> frozenset[int]:
+    """The columns of the `!`s in condition `text` (at `column`) that asar 1.91 reads as its
+    older negation, `if !condition` (it warns): a term of the condition (between `&&` and
+    `||`; asar splits it into words at spaces) that is one word starting with `!`."""
+    words = [(m.start(), m.group()) for m in _WORD.finditer(text)]
+    found = []
+    start = 0
+    for i in range(len(words) + 1):
+        if i == len(words) or words[i][1] in ("&&", "||"):
+            if i == start + 1 and words[start][1][0] == "!":
+                found.append(column + words[start][0])
+            start = i + 1
+    return frozenset(found)
 
 
 def _order_checked(fn: Evaluator, precedence: Evaluator) -> Evaluator:
@@ -535,10 +557,11 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         pair = _UNARY.fullmatch(text)
         if pair is not None:
             return _unary_expr(pair, stripped, column)
+    old_not = old_negations(text, column) if condition and "!" in text else frozenset()
     old_equals: frozenset[int] = frozenset()
     if condition and " = " in text:
         # asar's older `if a = b` (deprecated, still accepted): `=` standing alone; where
-        # (each `==` it becomes warns when evaluated: `_old_equals`)
+        # (each `==` it becomes warns when evaluated: `reported`)
         old_equals = frozenset(column + m.start() for m in LONE_EQUALS.finditer(text))
         text = LONE_EQUALS.sub("== ", text)
     tokens = tokenize(text, column, file, line, fractions=fractions)
@@ -554,6 +577,7 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
 
     parser = _Parser(tokens, text, column, file, line, precedence, condition)
     parser.old_equals = old_equals
+    parser.old_not = old_not
     fn = parser.parse_condition() if condition else parser.parse_math()
     if parser.mixed:    # (a condition's operands are checked each alone: `parse_operand`)
         # asar evaluates it with C precedence too and warns where the values differ

@@ -13,7 +13,14 @@ import re
 from dataclasses import dataclass, field, replace
 
 from afs.asm.errors import AsmError
-from afs.asm.expressions import LONE_EQUALS, EvalContext, Expr, atom_expr, parse_expression
+from afs.asm.expressions import (
+    LONE_EQUALS,
+    Expr,
+    atom_expr,
+    old_negations,
+    parse_expression,
+    reported,
+)
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -189,6 +196,7 @@ class Conditional(Statement):
     keyword: str               # if, elseif, else, endif
     expr: Expr | None = None
     equals: int = 0            # asar's older `a = b` comparisons in it (they warn)
+    negations: int = 0         # asar's older `!condition` negations in it (they warn)
 
 
 @dataclass(slots=True)
@@ -437,7 +445,7 @@ def parse_conditional(text: str, column: int, file: str, line: int,
     expr = parse_expression(rest.strip(), column=column + len(parts[0]) + lead, file=file,
                             line=line, precedence=precedence, condition=True)
     return Conditional(column, word, expr, len(LONE_EQUALS.findall(rest)) if " = " in rest
-                       else 0)
+                       else 0, len(old_negations(rest, 1)) if "!" in rest else 0)
 
 
 def parse_statement(text: str, column: int, file: str, line: int,
@@ -730,17 +738,9 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
 
 
 def _label_a(label: Expr) -> Expr:
-    """`lda A`: the label A, telling the context (its `label_a_used`, if any) each time it is
+    """`lda A`: the label A, telling the context (its `label_a_used`) each time it is
     evaluated (asar warns then: the name is deprecated)."""
-    fn = label.evaluate
-
-    def evaluate(ctx: EvalContext) -> int:
-        report = getattr(ctx, "label_a_used", None)
-        if report is not None:
-            report()
-        return fn(ctx)
-
-    return replace(label, evaluate=evaluate)
+    return replace(label, evaluate=reported(label.evaluate, "label_a_used"))
 
 
 def balanced(text: str) -> bool:

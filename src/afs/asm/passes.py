@@ -702,7 +702,7 @@ class _Pass(PassState):
         else:
             if top[1]:
                 top[0] = False
-                if st.equals:   # asar evaluates it all the same: its `a = b` warn
+                if st.equals or st.negations:   # asar evaluates it all the same: they warn
                     assert st.expr is not None
                     with contextlib.suppress(AsmError):    # (only for the warnings)
                         st.expr.evaluate(self)

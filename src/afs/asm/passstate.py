@@ -172,6 +172,10 @@ class PassState:
         """A condition compared with asar's older `a = b`."""
         feature(self, "if_equals")
 
+    def old_negation_used(self) -> None:
+        """A condition negated with asar's older `!condition`."""
+        feature(self, "if_not")
+
     def label_a_used(self) -> None:
         """An instruction's operand is a label named A (`lda A`)."""
         feature(self, "a_label")
