@@ -10,7 +10,14 @@ import pytest
 
 from afs.asm.asar_warnings import FEATURES, MESSAGES, block_comments, read_source
 from afs.asm.assembler import assemble
-from tests.asm.difftools import ASAR, SKIP_REASON, assert_warnings_as_asar
+from afs.asm.build import build
+from tests.asm.difftools import (
+    ASAR,
+    FREE_ROM,
+    SKIP_REASON,
+    assert_warnings_as_asar,
+    first_difference,
+)
 
 # Files beside each case's patch.asm
 FILES: dict[str, str | bytes] = {
@@ -58,6 +65,22 @@ CASES: dict[str, str | bytes] = {
                     "warnings disable Wfeature_deprecated\nif !(0)\nendif\n",
     "old_negation_in_loop": "lorom\norg $008000\n!i = 0\nwhile !(!i/3)\n!i #= !i+1\ndb !i\n"
                             "endwhile\n",
+    # `datasize()`: to the next label up (any kind); asar warns at the last one and past $FFFF
+    "datasize": "lorom\norg $008000\nautoclean jsl Free\nFirst:\ndb 1,2,3\n.sub\ndb 4\n+\n"
+                "db 5\n-\ndb 6\nSecond:\nK = $00800D\nL = $7E0000\nnamespace ns\nIn:\ndb 7\n"
+                "namespace off\nmacro m()\n?ml:\ndb 8\nendmacro\n%m()\nstruct S $008018\n"
+                ".a: skip 2\n.b: skip 1\nendstruct\nThird:\ndw datasize(First), "
+                "datasize(First_sub), datasize(Second), datasize(K), datasize(ns_In), "
+                "datasize(Third)\ndb datasize(L)\nfreecode\nFree:\nnop\nFree2:\nrtl\n"
+                "dw datasize(Free)\ndl datasize(Free2)\nmacro d()\ndb datasize(Free2)\n"
+                "endmacro\n%d()\nwarnings disable Wdatasize_last_label\ndb datasize(Free2)\n"
+                "warnings disable Wdatasize_exceeds_size\ndb datasize(Free2)\n",
+    "datasize_of_no_label": "lorom\norg $008000\ndb 1\ndb datasize(Nope)\n",
+    # `sizeof("Name")`: a name in quotes
+    "quoted_symbols": "lorom\norg $008000\nstruct S $7E0000\n.a: skip 2\nendstruct\n"
+                      "db sizeof(S), sizeof(\"S\"), objectsize(\"S\")\nmacro m()\n"
+                      "db datasize(\"S\")\nendmacro\n%m()\nwarnings disable Wfeature_deprecated\n"
+                      "db sizeof(\"S\")\n",
 }
 
 
@@ -66,6 +89,17 @@ CASES: dict[str, str | bytes] = {
 def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)         # both name the file as given: patch.asm
     assert_warnings_as_asar(CASES[name], FILES)
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("name", ["datasize", "label_named_a", "constant_named_a", "not_utf8",
+                                  "freespace_byte", "quoted_symbols", "old_negation"])
+def test_bytes_as_asar_writes_them(name: str, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert_warnings_as_asar(CASES[name], FILES)         # (asar patches rom.sfc)
+    Path("ours.sfc").write_bytes(FREE_ROM)
+    build("patch.asm", "ours.sfc", fix_checksum=False)
+    assert first_difference(Path("ours.sfc").read_bytes(), Path("rom.sfc").read_bytes()) is None
 
 
 def _notice(key: str) -> str:

@@ -136,6 +136,7 @@ class _Assembler:
         self.want_listing = want_listing
         self.labels: dict[str, int] = {}
         self.plus: dict[str, list[int]] = {}
+        self.minus: dict[str, list[int]] = {}
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
         self.encoded: dict[tuple, _Encoded] = {}
@@ -291,7 +292,7 @@ class _Assembler:
             stable = state.labels == self.labels and state.plus == self.plus
             final = ((number == 0 and state.unresolved == 0) or (number > 0 and stable)) \
                 and self.freespace.settled(number)
-            self.labels, self.plus = state.labels, state.plus
+            self.labels, self.plus, self.minus = state.labels, state.plus, state.minus
             if final:
                 if state.quirks:
                     # asar fails: its labels come from a pass where some SPC700 branches

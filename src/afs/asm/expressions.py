@@ -67,6 +67,8 @@ _BINARY = re.compile(rf"\s*({_ATOM})\s*(\*\*|<<|>>|[-+*/%&|^])\s*({_ATOM})\s*")
 # ... and one literal or label after a unary operator (`-$12`, `~%101`, `<:label`)
 _UNARY = re.compile(rf"\s*(<:|[-+~])\s*({_ATOM})\s*")
 
+# the functions whose argument is a name (asar's symbolic arguments), quoted or not
+_SYMBOL_FUNCTIONS = ("sizeof", "objectsize", "datasize")
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
@@ -357,6 +359,7 @@ class _Parser:
         """`name(arg, ...)`: a built-in or `function`; string arguments stay strings."""
         self.i += 1                          # the "("
         args: list[Evaluator | str] = []
+        quoted = False
         t = self.peek()
         if t is not None and t.text == ")":
             self.i += 1
@@ -365,11 +368,14 @@ class _Parser:
                 t = self.peek()
                 nxt = self.tokens[self.i + 1] if self.i + 1 < len(self.tokens) else None
                 bare_name = (t is not None and t.kind == "name" and name_token.text.lower() in
-                             ("sizeof", "objectsize"))
+                             _SYMBOL_FUNCTIONS)
                 if t is not None and (t.kind == "str" or bare_name) and nxt is not None and \
                         nxt.text in (",", ")"):
                     self.i += 1
                     args.append(t.text)
+                    # `sizeof("Name")`: asar takes the quotes, with a warning
+                    quoted = quoted or (t.kind == "str" and name_token.text.lower() in
+                                        _SYMBOL_FUNCTIONS)
                 else:
                     args.append(self.parse_condition() if self.condition else self.parse_math())
                 t = self.peek()
@@ -390,7 +396,7 @@ class _Parser:
             values = [a if isinstance(a, str) else a(ctx) for a in args]
             return ctx.call_function(name, values, col)
 
-        return call
+        return reported(call, "quoted_symbol_used") if quoted else call
 
 
 def _binary(op: str, left: Evaluator, right: Evaluator, file: str, line: int,

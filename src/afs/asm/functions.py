@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from afs.asm import mapping
-from afs.asm.asar_warnings import feature
+from afs.asm.asar_warnings import feature, warn
 from afs.asm.errors import AsmError
 
 if TYPE_CHECKING:
@@ -107,6 +107,8 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
             raise AsmError(f"{name}(): struct '{struct}' not found (defined later?)",
                            state.file, state.line, column)
         return state.structs[struct][0 if name == "sizeof" else 1]
+    if name == "datasize":
+        return _datasize(state, _strings(name, args, 1, state, column)[0], column)
     if name == "defined":
         return int(_strings(name, args, 1, state, column)[0] in state.defines)
     if name in ("stringsequal", "stringsequalnocase"):
@@ -160,6 +162,35 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
                            state.file, state.line, column)
         return math.trunc(result)
     raise AsmError(f"unknown function '{name}'", state.file, state.line, column)
+
+
+def _datasize(state: PassState, label: str, column: int) -> int:
+    """`datasize(Label)`: from the label to the next label up (any label, `+`/`-` ones and
+    `=` constants too, as asar keeps them all alike; the 24-bit addresses of the last pass),
+    with asar's warnings where none is (it counts to $FFFFFF) or it is $10000 or more."""
+    here = state.labels.get(label)
+    if here is None:
+        here = state.prev_labels.get(label)
+    if here is None:
+        state.unresolved += 1
+        if state.number:
+            state.defer(AsmError(f"datasize(): label '{label}' not found", state.file,
+                                 state.line, column))
+        return 0
+    here &= 0xFFFFFF
+    end = 0xFFFFFF
+    anons = (*state.prev_plus.values(), *state.prev_minus.values(), *state.plus.values(),
+             *state.minus.values())
+    for values in (state.prev_labels.values(), state.labels.values(), *anons):
+        for value in values:
+            value &= 0xFFFFFF
+            if here < value < end:
+                end = value
+    if end == 0xFFFFFF:
+        warn(state, "datasize_last_label", label)
+    if end - here > 0xFFFF:
+        warn(state, "datasize_exceeds_size", label)
+    return end - here
 
 
 def _read_rom(state: PassState, address: int, count: int) -> bytes | None:

@@ -99,6 +99,7 @@ class PassState:
         self.prev_labels = asm.labels
         self.labels: dict[str, int] = {}
         self.prev_plus = asm.plus
+        self.prev_minus = asm.minus     # (for `datasize()`, which sees every label)
         self.plus: dict[str, list[int]] = {}
         self.minus: dict[str, list[int]] = {}
         self.unresolved = 0
@@ -175,6 +176,10 @@ class PassState:
     def old_negation_used(self) -> None:
         """A condition negated with asar's older `!condition`."""
         feature(self, "if_not")
+
+    def quoted_symbol_used(self) -> None:
+        """`sizeof("Name")`: a name given to a function in quotes."""
+        feature(self, "quoted_symbol")
 
     def label_a_used(self) -> None:
         """An instruction's operand is a label named A (`lda A`)."""
