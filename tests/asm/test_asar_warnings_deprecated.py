@@ -81,6 +81,14 @@ CASES: dict[str, str | bytes] = {
                       "db sizeof(S), sizeof(\"S\"), objectsize(\"S\")\nmacro m()\n"
                       "db datasize(\"S\")\nendmacro\n%m()\nwarnings disable Wfeature_deprecated\n"
                       "db sizeof(\"S\")\n",
+    # `startpos`: the execute address an `endspcblock` without one writes
+    "startpos": "lorom\norg $008000\nspcblock $0500 nspc\nstartpos $0510\ndb 1\nendspcblock\n"
+                "spcblock $0600 nspc\nstartpos $0610\ndb 1\nendspcblock execute $0620\n"
+                "spcblock $0700 nspc\nnop\nendspcblock\nmacro m()\nstartpos Lbl\nendmacro\n"
+                "spcblock $0800\nLbl:\n%m()\nnop\nendspcblock\n"
+                "warnings disable Wfeature_deprecated\nspcblock $0900\nstartpos $1234\n"
+                "endspcblock\n",
+    "startpos_outside_spcblock": "lorom\norg $008000\nstartpos $0510\n",
 }
 
 
@@ -93,7 +101,8 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) ->
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
 @pytest.mark.parametrize("name", ["datasize", "label_named_a", "constant_named_a", "not_utf8",
-                                  "freespace_byte", "quoted_symbols", "old_negation"])
+                                  "freespace_byte", "quoted_symbols", "old_negation",
+                                  "startpos"])
 def test_bytes_as_asar_writes_them(name: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert_warnings_as_asar(CASES[name], FILES)         # (asar patches rom.sfc)

@@ -224,14 +224,14 @@ def run_directive(state: PassState, d: Directive) -> None:
                                   ).evaluate(state) & 0xFFFF
         state.emit(b"\x00\x00" + target.to_bytes(2, "little"), "data")
         segment = state.segments[-1]
-        state.spcblock = (segment, len(segment.data) - 4, target, state.arch)
+        state.spcblock = (segment, len(segment.data) - 4, target, state.arch, None)
         state.arch = "spc700"
         assert state.pc is not None
         state.base_delta = target - state.pc
     elif name == "endspcblock":
         if state.spcblock is None:
             raise state.error("'endspcblock' without 'spcblock'")
-        segment, position, target, arch = state.spcblock
+        segment, position, target, arch, startpos = state.spcblock
         length = state.logical_pc - target
         segment.data[position:position + 2] = (length & 0xFFFF).to_bytes(2, "little")  # type: ignore[index]
         state.spcblock = None
@@ -244,6 +244,15 @@ def run_directive(state: PassState, d: Directive) -> None:
                                      file=state.file, line=state.line,
                                      precedence=state.precedence).evaluate(state)
             state.emit(b"\x00\x00" + (start & 0xFFFF).to_bytes(2, "little"), "data")
+        elif startpos is not None:      # asar's older `startpos`
+            state.emit(b"\x00\x00" + (startpos & 0xFFFF).to_bytes(2, "little"), "data")
+    elif name == "startpos":
+        # the execute address an `endspcblock` without one writes (deprecated)
+        asar_warnings.feature(state, "startpos")
+        _args(state, d, 1, 1)
+        if state.spcblock is None:
+            raise state.error("'startpos' outside an spcblock")
+        state.spcblock = (*state.spcblock[:4], _value(state, d, 0))
     elif name == "pushtable":
         _args(state, d, 0, 0)
         state.table_stack.append(dict(state.table) if state.table is not None else None)

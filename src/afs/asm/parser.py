@@ -47,11 +47,11 @@ DIRECTIVES = frozenset([
     "optimize", "dpbase", "table", "cleartable", "struct", "endstruct", "spcblock",
     "endspcblock", "freespace", "freecode", "freedata", "autoclean", "autoclear", "prot",
     "freespacebyte", "pushtable", "pulltable", "warnings", "asar", "reset", "header",
-    "fastrom",
+    "fastrom", "startpos",
 ])
 # asar commands AFS does not implement: a clear error instead of a misparse.
 UNSUPPORTED = frozenset([
-    "bankcross", "startpos", "rep", "align",
+    "bankcross", "rep", "align",
     "incsrcs", "loadpc", "savepc",
 ])
 

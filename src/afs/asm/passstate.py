@@ -126,8 +126,9 @@ class PassState:
         self.struct: tuple[str, int, int | None, int] | None = None
         # struct name -> (size, object size with extensions, end address): afs.asm.structs
         self.structs: dict[str, tuple[int, int, int]] = {}
-        # `spcblock`: (segment, header position, target, arch before) while inside one
-        self.spcblock: tuple[Segment, int, int, str] | None = None
+        # `spcblock`: (segment, header position, target, arch before, `startpos` address or
+        # None) while inside one
+        self.spcblock: tuple[Segment, int, int, str, int | None] | None = None
         self.table: dict[str, int] | None = None  # `table`: character -> value for strings
         self.table_stack: list[dict[str, int] | None] = []      # `pushtable`
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
