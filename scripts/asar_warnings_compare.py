@@ -29,7 +29,8 @@ from scripts.asar_corpus import placeholder_rom
 from afs.asm.asar import find_asar
 from afs.asm.assembler import assemble_file
 
-_LINE = re.compile(r"^\S+?:\d+(?: \(called from [^)]*\))?: warning: \(W(\w+)\): (.*)$")
+# (a warning about a file as a whole names no line)
+_LINE = re.compile(r"^\S+?(?::\d+(?: \(called from [^)]*\))?)?: warning: \(W(\w+)\): (.*)$")
 _FEATURE = re.compile(r'Feature "([^"]*)"')
 
 

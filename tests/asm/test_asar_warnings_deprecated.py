@@ -89,6 +89,23 @@ CASES: dict[str, str | bytes] = {
                 "warnings disable Wfeature_deprecated\nspcblock $0900\nstartpos $1234\n"
                 "endspcblock\n",
     "startpos_outside_spcblock": "lorom\norg $008000\nstartpos $0510\n",
+    # asar keeps one stack of `if`s and loops: any terminator ends the innermost (warning at
+    # the first one that is not its own)
+    "for_closed_by_endif": "lorom\norg $008000\nfor i = 0..2\ndb 1\nendif\nwhile 0\nendif\n",
+    "while_closed_by_endif": "lorom\norg $008000\n!i = 0\nwhile !i < 2\nif !i == 0\ndb 1\n"
+                             "endif\n!i #= !i+1\nendif\n",
+    "if_closed_by_endwhile": "lorom\norg $008000\nif 1\ndb 1\nendwhile\nwhile 0\nendif\n",
+    "false_if_closed_by_endwhile": "lorom\norg $008000\nif 0\nif 1\nendwhile\nendif\n",
+    "skipped_loops": "lorom\norg $008000\nif 1\nendif\nif 0\nwhile 0\nendwhile\n"
+                     "for i = 0..3\nendif\nendif\n",
+    "endwhile_in_body_ends_its_if": "lorom\norg $008000\n!i = 0\nwhile !i < 3\nif !i == 1\n"
+                                    "db $11\nendwhile\n!i #= !i+1\ndb !i\nendif\n",
+    "in_macro": "lorom\norg $008000\nmacro m()\nwhile 0\nendif\nendmacro\n%m()\n",
+    # asar reads on through a loop's body once its condition fails (its inline `if`s warn)
+    "inline_ifs_in_loops": "lorom\norg $008000\nif 0\nif 1 : db 2\nendif\nwhile 0\n"
+                           "if 1 : db 3\nendwhile\nfor i = 0..2\nif 1 : db 4\nendfor\n"
+                           "for j = 2..2\nif 1 : db 5\nendfor\n!i = 0\nwhile !i < 3\n"
+                           "if !i == 1 : db $11 : endif\nif 1 : db 2\n!i #= !i+1\nendif\n",
 }
 
 
@@ -102,7 +119,8 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) ->
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
 @pytest.mark.parametrize("name", ["datasize", "label_named_a", "constant_named_a", "not_utf8",
                                   "freespace_byte", "quoted_symbols", "old_negation",
-                                  "startpos"])
+                                  "startpos", "while_closed_by_endif",
+                                  "endwhile_in_body_ends_its_if", "inline_ifs_in_loops"])
 def test_bytes_as_asar_writes_them(name: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert_warnings_as_asar(CASES[name], FILES)         # (asar patches rom.sfc)

@@ -66,6 +66,8 @@ _IF_WORD = re.compile(r"if\s", re.IGNORECASE)
 _END_WORD = re.compile(r"end(?:if|while|for)", re.IGNORECASE)
 _BRANCH_WORD = re.compile(r"(?:elseif|else|endif|endwhile)(?:\s|$)", re.IGNORECASE)
 _LOOP_WORD = re.compile(r"\s*(while|for|endwhile|endfor)(?:\s|$)", re.IGNORECASE)
+# a line of a loop body that may open or close an `if` (`_if_balance` says)
+_IF_OR_ENDIF = re.compile(r"(?:^|\s)(?:end)?if(?:\s|$)", re.IGNORECASE)
 _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
 _MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
@@ -84,7 +86,7 @@ class _Loop:
     header: str
     file: str
     line: int
-    depth: int = 0             # nested loops inside the body
+    depth: int = 0             # loops and `if`s open inside the body
     lines: list[_Line] = field(default_factory=list)
     end_site: tuple[str, int] = ("", 0)        # where its `endwhile`/`endfor` is
 
@@ -101,6 +103,9 @@ class _Pass(PassState):
         # Constant statements keep their bytes for later passes; not under `strict`, whose
         # range errors each pass raises anew.
         self.cacheable = not asm.strict
+        # `conds` depth -> "while"/"for": the loops met where code does not run (asar keeps
+        # them on its stack of `if`s, and any terminator ends the innermost)
+        self.skipped_loops: dict[int, str] = {}
 
     def call_function(self, name: str, args: list[int | str], column: int) -> int:
         return call_function(self, name, args, column)
@@ -177,7 +182,8 @@ class _Pass(PassState):
             if loop is not None:
                 word = loop.group(1).lower()
                 if word in ("endwhile", "endfor"):
-                    raise self.error(f"'{word}' without '{word[3:]}'")
+                    self.end_if_as_loop(word, text)
+                    continue
                 self.loop = _Loop(word, text.strip(), ln.file, ln.number)
                 continue
             if "!" in text or _MACRO_WORD.match(text):
@@ -357,25 +363,42 @@ class _Pass(PassState):
         word = m.group(1).lower() if m else ""
         if word in ("while", "for"):
             loop.depth += 1
-        elif word in ("endwhile", "endfor"):
-            if loop.depth == 0:
+        elif word in ("endwhile", "endfor") or (
+                _IF_OR_ENDIF.search(text) and (word := _if_balance(text))):
+            # asar keeps one stack of `if`s and loops: any terminator ends the innermost
+            if word == "if":
+                loop.depth += 1
+            elif loop.depth == 0:
                 loop.end_site = (ln.file, ln.number)
                 self.loop = None
                 self.run_loop(loop, word)
                 return
-            loop.depth -= 1
+            else:
+                loop.depth -= 1
         loop.lines.append(_BodyLine(ln.file, ln.number, raw))
 
-    def run_loop(self, loop: _Loop, end: str) -> None:
-        """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them."""
-        self.file, self.line = loop.file, loop.line
-        if end[3:] != loop.kind and not self.terminator_warned:
-            # asar closes it all the same, warning at the first such end of the pass
+    def end_if_as_loop(self, word: str, text: str) -> None:
+        """`endwhile`/`endfor` where no loop is open: asar ends the innermost `if` with it
+        (warning at the pass's first mismatched terminator)."""
+        if not self.conds:
+            raise self.error(f"'{word}' without '{word[3:]}'")
+        if text.split()[1:]:
+            raise self.error(f"unexpected text after '{word}'")
+        if not self.terminator_warned:
             self.terminator_warned = True
-            self.file, self.line = loop.end_site
-            feature(self, f"{loop.kind}_end")
-            self.file, self.line = loop.file, loop.line
+            feature(self, "if_end")
+        self.conds.pop()
+        self.cond_sites.pop()
+
+    def run_loop(self, loop: _Loop, end: str) -> None:
+        """`while cond` ... `endwhile` and `for name = a..b` ... `endfor`, as asar runs them:
+        the body while the condition holds, then once more where code does not run (asar
+        reads on to the end; its inline `if`s warn there too)."""
+        self.file, self.line = loop.file, loop.line
         saved = (self.file, self.line, self.text)
+        # asar ends the loop with any terminator, warning when it first reaches one not its
+        # own (and only at the first such terminator of the pass)
+        mismatched = end[3:] != loop.kind
         if loop.kind == "for":
             m = _FOR_RE.match(loop.header)
             if m is None:
@@ -386,19 +409,41 @@ class _Pass(PassState):
                 self.defines[m.group(1)] = str(value)
                 self.run_lines(loop.lines)
                 self.file, self.line, self.text = saved
-            return
-        condition = loop.header[len("while"):].strip()
-        if not condition:
-            raise self.error("'while' needs a condition")
-        for _ in range(_MAX_LOOP):
-            text = substitute_defines(condition, self.defines, self.file, self.line)
-            expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
-            assert expr is not None and expr.expr is not None
-            if not expr.expr.evaluate(self):
-                return
-            self.run_lines(loop.lines)
-            self.file, self.line, self.text = saved
-        raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
+                mismatched = mismatched and self.loop_end_warning(loop)
+        else:
+            condition = loop.header[len("while"):].strip()
+            if not condition:
+                raise self.error("'while' needs a condition")
+            for _ in range(_MAX_LOOP):
+                text = substitute_defines(condition, self.defines, self.file, self.line)
+                expr = parse_conditional(f"if {text}", 1, self.file, self.line,
+                                         self.precedence)
+                assert expr is not None and expr.expr is not None
+                if not expr.expr.evaluate(self):
+                    break
+                self.run_lines(loop.lines)
+                self.file, self.line, self.text = saved
+                mismatched = mismatched and self.loop_end_warning(loop)
+            else:
+                raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
+        self.conds.append([False, True])
+        self.cond_sites.append((loop.file, loop.line))
+        self.run_lines(loop.lines)
+        self.conds.pop()
+        self.cond_sites.pop()
+        self.file, self.line, self.text = saved
+        if mismatched:
+            self.loop_end_warning(loop)
+
+    def loop_end_warning(self, loop: _Loop) -> bool:
+        """At a loop's end not its own terminator: asar's warning, if none warned yet in the
+        pass. False: the loop's end has been reached."""
+        if not self.terminator_warned:
+            self.terminator_warned = True
+            self.file, self.line = loop.end_site
+            feature(self, f"{loop.kind}_end")
+            self.file, self.line = loop.file, loop.line
+        return False
 
     def run_compact(self, statements: tuple, ln: _Line) -> None:
         """Run a line from the parse it kept (see `_Assembler.compact`)."""
@@ -560,9 +605,19 @@ class _Pass(PassState):
 
     def skip_inactive(self, text: str) -> None:
         word = _first_word(text)
-        if word == "if":
+        if word in ("if", "while", "for"):
             self.conds.append([False, True])
             self.cond_sites.append((self.file, self.line))
+            if word != "if":
+                self.skipped_loops[len(self.conds)] = word
+        elif word in ("endwhile", "endfor") or (word == "endif"
+                                                and len(self.conds) in self.skipped_loops):
+            kind = self.skipped_loops.pop(len(self.conds), "if")
+            if word[3:] != kind and not self.terminator_warned:
+                self.terminator_warned = True
+                feature(self, f"{kind}_end")
+            self.conds.pop()
+            self.cond_sites.pop()
         elif word in ("elseif", "else", "endif"):
             col = len(text) - len(text.lstrip()) + 1
             parent_active = len(self.conds) < 2 or self.conds[-2][0]
@@ -787,6 +842,27 @@ def _learn_shape(shapes: dict[tuple, tuple[int, int, Mode]], shape: tuple[tuple,
 def _first_word(text: str) -> str:
     parts = text.split(None, 1)
     return parts[0].lower() if parts else ""
+
+
+def _if_balance(text: str) -> str:
+    """What a loop body's line does to the `if`s open: "if" (it opens one), "endif" (it
+    ends one), "" (neither, or both). An `if` with statements after it on its line
+    ends at the line's end (asar's inline `if`)."""
+    inline = balance = 0
+    pieces = split_statements(text)
+    for i, (piece, _) in enumerate(pieces):
+        word = piece.split(None, 1)[0].lower()
+        if word == "if":
+            if i == len(pieces) - 1:
+                balance += 1
+            else:
+                inline += 1
+        elif word == "endif":
+            if inline:
+                inline -= 1
+            else:
+                balance -= 1
+    return "if" if balance > 0 else "endif" if balance < 0 else ""
 
 
 def _substitute_args(raw: str, args: dict[str, str], call_id: int,
