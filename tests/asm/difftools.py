@@ -27,6 +27,7 @@ def assert_warnings_as_asar(source: str | bytes, files: dict[str, str | bytes]) 
     where asar fails, AFS must fail on the same line)."""
     Path("patch.asm").write_bytes(source.encode() if isinstance(source, str) else source)
     for name, content in files.items():
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
         Path(name).write_bytes(content.encode() if isinstance(content, str) else content)
     Path("rom.sfc").write_bytes(FREE_ROM)
     try:

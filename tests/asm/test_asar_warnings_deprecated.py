@@ -24,6 +24,8 @@ FILES: dict[str, str | bytes] = {
     "latin.asm": b'db "caf\xe9" ;[[ an Asar 2.0 block comment\n',
     "comments.asm": "db 1 ;[[ x\ndb 2 ;[[ x ]]\n",
     "plain.asm": "db 3\n",
+    "sub/inc.asm": "db 6\nwarn \"in sub\"\n",
+    "sub/data.bin": "db 7\n",
 }
 
 CASES: dict[str, str | bytes] = {
@@ -101,6 +103,9 @@ CASES: dict[str, str | bytes] = {
     "endwhile_in_body_ends_its_if": "lorom\norg $008000\n!i = 0\nwhile !i < 3\nif !i == 1\n"
                                     "db $11\nendwhile\n!i #= !i+1\ndb !i\nendif\n",
     "in_macro": "lorom\norg $008000\nmacro m()\nwhile 0\nendif\nendmacro\n%m()\n",
+    # Windows paths: asar's Linux build reads `\` as `/`, silently (its Windows build warns)
+    "windows_paths": "lorom\norg $008000\nincsrc \"sub\\inc.asm\"\nincbin \"sub\\data.bin\"\n"
+                     "db filesize(\"sub\\data.bin\"), readfile1(\"sub\\data.bin\", 1)\n",
     # asar reads on through a loop's body once its condition fails (its inline `if`s warn)
     "inline_ifs_in_loops": "lorom\norg $008000\nif 0\nif 1 : db 2\nendif\nwhile 0\n"
                            "if 1 : db 3\nendwhile\nfor i = 0..2\nif 1 : db 4\nendfor\n"
@@ -120,7 +125,8 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) ->
 @pytest.mark.parametrize("name", ["datasize", "label_named_a", "constant_named_a", "not_utf8",
                                   "freespace_byte", "quoted_symbols", "old_negation",
                                   "startpos", "while_closed_by_endif",
-                                  "endwhile_in_body_ends_its_if", "inline_ifs_in_loops"])
+                                  "endwhile_in_body_ends_its_if", "inline_ifs_in_loops",
+                                  "windows_paths"])
 def test_bytes_as_asar_writes_them(name: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert_warnings_as_asar(CASES[name], FILES)         # (asar patches rom.sfc)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from afs.asm import asar_warnings, freespace, mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
-from afs.asm.functions import define_function
+from afs.asm.functions import define_function, find_file
 from afs.asm.parser import Directive, split_args
 from afs.asm.structs import close_struct, open_struct
 
@@ -63,13 +63,10 @@ def _path(state: PassState, d: Directive, text: str | None = None) -> Path:
         text = text[1:-1]
     if not text:
         raise state.error(f"'{d.name}' needs a file name", d.arg_columns[0])
-    here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
-    # asar: beside the including file, in the include folders, then from the working folder
-    for folder in (here, *state.asm.include_dirs, Path()):
-        candidate = folder / text
-        if candidate.is_file():
-            return candidate
-    raise state.error(f"{d.name}: file not found: {text}", d.arg_columns[0])
+    found = find_file(state, text)
+    if found is None:
+        raise state.error(f"{d.name}: file not found: {text}", d.arg_columns[0])
+    return found
 
 
 def run_directive(state: PassState, d: Directive) -> None:

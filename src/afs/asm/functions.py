@@ -138,7 +138,7 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         count, pos = _ints(name, args, 2, 2, state, column)
         return int(_read_rom(state, pos, count) is not None)
     if name in ("filesize", "getfilestatus"):
-        path = _file(state, _strings(name, args, 1, state, column)[0])
+        path = find_file(state, _strings(name, args, 1, state, column)[0])
         if name == "getfilestatus":
             return 0 if path is not None else 1
         if path is None:
@@ -201,7 +201,11 @@ def _read_rom(state: PassState, address: int, count: int) -> bytes | None:
     return bytes(rom[offset:offset + count])
 
 
-def _file(state: PassState, name: str) -> Path | None:
+def find_file(state: PassState, name: str) -> Path | None:
+    """The file a source names: beside the including file, in the include folders, then
+    from the working folder, as asar looks. asar reads a Windows `\\` as `/` (its Linux
+    build silently, as here; its Windows build warns)."""
+    name = name.replace("\\", "/")
     here = Path(state.file).parent if not state.file.startswith("<") else Path.cwd()
     for folder in (here, *state.asm.include_dirs, Path()):
         if (folder / name).is_file():
@@ -215,7 +219,7 @@ def _readfile(state: PassState, name: str, args: list[int | str], column: int,
         raise AsmError(f"{name}() takes a quoted file name, a position and an optional "
                        "default", state.file, state.line, column)
     nums = _ints(name, args[1:], 1, 2, state, column)
-    path = _file(state, args[0])
+    path = find_file(state, args[0])
     data = path.read_bytes()[nums[0]:nums[0] + count] if path is not None else b""
     if path is None or nums[0] < 0 or len(data) < count:
         if len(nums) == 2:
