@@ -11,6 +11,7 @@ import pytest
 from afs.asm.asar_warnings import FEATURES, MESSAGES, block_comments, read_source
 from afs.asm.assembler import assemble
 from afs.asm.build import build
+from afs.asm.errors import AsmError
 from tests.asm.difftools import (
     ASAR,
     FREE_ROM,
@@ -106,6 +107,20 @@ CASES: dict[str, str | bytes] = {
     # Windows paths: asar's Linux build reads `\` as `/`, silently (its Windows build warns)
     "windows_paths": "lorom\norg $008000\nincsrc \"sub\\inc.asm\"\nincbin \"sub\\data.bin\"\n"
                      "db filesize(\"sub\\data.bin\"), readfile1(\"sub\\data.bin\", 1)\n",
+    # variadic macros: `<...[n]>`, and `<n>` (asar warns: deprecated), `sizeof(...)`
+    "variadic_math": "lorom\norg $008000\nmacro v(a, ...)\ndb <a>, <0>, <1>, sizeof(...)\n"
+                     "db <...[1]>, <...[0]>\n!k = 1\ndb <!k>, <1-1>\nif 0\ndb <5>\nendif\n"
+                     "endmacro\n%v(1, 2, 3)\n%v(4, \"5\", 6)\nmacro w(...)\ndb sizeof(...)\n"
+                     "endmacro\n%w()\n%w(1)\nmacro m(...)\nL = 1\ndb <L>, <...[L]>\nendmacro\n"
+                     "warnings disable Wfeature_deprecated\n%m(5, 6)\n"
+                     "warnings enable Wfeature_deprecated\n",
+    "variadic_in_loops": "lorom\norg $008000\nmacro each(first, ...)\n!i = 0\n"
+                         "while !i < sizeof(...)\ndb <...[!i]>+<first>\n!i #= !i+1\nendwhile\n"
+                         "endmacro\n%each(1, 2, 3, 4)\n%each(10)\nmacro n(a, ...)\nif <a> < 2\n"
+                         "db <0>\nendif\nfor j = 0..sizeof(...)\ndb <!j>\nendfor\nendmacro\n"
+                         "%n(1, 7, 8)\n",
+    "variadic_too_few": "lorom\norg $008000\nmacro m(a, ...)\ndb 1\nendmacro\n%m()\n",
+    "variadic_not_last": "lorom\norg $008000\nmacro m(..., a)\ndb 1\nendmacro\n",
     # asar reads on through a loop's body once its condition fails (its inline `if`s warn)
     "inline_ifs_in_loops": "lorom\norg $008000\nif 0\nif 1 : db 2\nendif\nwhile 0\n"
                            "if 1 : db 3\nendwhile\nfor i = 0..2\nif 1 : db 4\nendfor\n"
@@ -126,7 +141,7 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) ->
                                   "freespace_byte", "quoted_symbols", "old_negation",
                                   "startpos", "while_closed_by_endif",
                                   "endwhile_in_body_ends_its_if", "inline_ifs_in_loops",
-                                  "windows_paths"])
+                                  "windows_paths", "variadic_math", "variadic_in_loops"])
 def test_bytes_as_asar_writes_them(name: str, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert_warnings_as_asar(CASES[name], FILES)         # (asar patches rom.sfc)
@@ -159,3 +174,10 @@ def test_source_bytes_read_as_asar_reads_them() -> None:
     assert [w.message for w in out] == [_notice("non_utf8"), _notice("block_comment")]
     assert [(w.file, w.line) for w in out] == [("p.asm", 0), ("p.asm", 0)]
     assert str(out[0]).startswith("p.asm: warning: (Wfeature_deprecated): ")
+
+
+def test_variadic_argument_out_of_range_is_refused() -> None:
+    # (asar: Evararg_out_of_bounds, which it prints a line early, as all it says in macros)
+    with pytest.raises(AsmError, match="variadic argument 1 out of range") as err:
+        assemble("org $008000\nmacro m(a, ...)\ndb <1>\nendmacro\n%m(1, 2)\n")
+    assert err.value.line == 3

@@ -390,7 +390,9 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
         if not m:
             raise AsmError("expected 'macro name(param, ...)'", file, line, col)
         params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
-        for p in params:
+        for i, p in enumerate(params):
+            if p == "..." and i == len(params) - 1:     # variadic (afs.asm.varargs)
+                continue
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
                 raise AsmError(f"invalid macro parameter name {p!r}", file, line, col)
         return MacroDef(col, m.group(1), params)

@@ -59,6 +59,7 @@ from afs.asm.passstate import (
     _Encoded,
     _Line,
 )
+from afs.asm.varargs import SIZEOF_VARARGS, VariadicArgs, unquoted
 
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
 _MACRO_WORD = re.compile(r"\s*(?:end)?macro(?:\s|$)", re.IGNORECASE)
@@ -86,6 +87,8 @@ class _Loop:
     header: str
     file: str
     line: int
+    # a variadic macro's arguments, which the body reads as it runs (`afs.asm.varargs`)
+    args: VariadicArgs | None = None
     depth: int = 0             # loops and `if`s open inside the body
     lines: list[_Line] = field(default_factory=list)
     end_site: tuple[str, int] = ("", 0)        # where its `endwhile`/`endfor` is
@@ -184,7 +187,8 @@ class _Pass(PassState):
                 if word in ("endwhile", "endfor"):
                     self.end_if_as_loop(word, text)
                     continue
-                self.loop = _Loop(word, text.strip(), ln.file, ln.number)
+                self.loop = _Loop(word, text.strip(), ln.file, ln.number,
+                                  args if type(args) is VariadicArgs else None)
                 continue
             if "!" in text or _MACRO_WORD.match(text):
                 construct = parse_line_construct(text, ln.file, ln.number)
@@ -407,7 +411,7 @@ class _Pass(PassState):
                 t, self.defines, self.file, self.line), 1) for t in (m.group(2), m.group(3)))
             for value in range(start, stop):
                 self.defines[m.group(1)] = str(value)
-                self.run_lines(loop.lines)
+                self.run_lines(loop.lines, loop.args)
                 self.file, self.line, self.text = saved
                 mismatched = mismatched and self.loop_end_warning(loop)
         else:
@@ -421,14 +425,14 @@ class _Pass(PassState):
                 assert expr is not None and expr.expr is not None
                 if not expr.expr.evaluate(self):
                     break
-                self.run_lines(loop.lines)
+                self.run_lines(loop.lines, loop.args)
                 self.file, self.line, self.text = saved
                 mismatched = mismatched and self.loop_end_warning(loop)
             else:
                 raise self.error(f"'while' loop ran {_MAX_LOOP} times (endless?)")
         self.conds.append([False, True])
         self.cond_sites.append((loop.file, loop.line))
-        self.run_lines(loop.lines)
+        self.run_lines(loop.lines, loop.args)
         self.conds.pop()
         self.cond_sites.pop()
         self.file, self.line, self.text = saved
@@ -771,9 +775,12 @@ class _Pass(PassState):
         macro = self.macros.get(st.name)
         if macro is None:
             raise self.error(f"macro '{st.name}' not defined")
-        if len(st.args) != len(macro.params):
-            raise self.error(f"macro '{st.name}' takes {len(macro.params)} argument"
-                             f"{'s' if len(macro.params) != 1 else ''}, got {len(st.args)}")
+        variadic = macro.params[-1:] == ["..."]
+        named = macro.params[:-1] if variadic else macro.params
+        if len(st.args) < len(named) or (len(st.args) != len(named) and not variadic):
+            raise self.error(f"macro '{st.name}' takes {len(named)} argument"
+                             f"{'s' if len(named) != 1 else ''}"
+                             f"{' or more' if variadic else ''}, got {len(st.args)}")
         if self.macro_depth >= 64:
             raise self.error("macro recursion deeper than 64 levels")
         saved = (self.file, self.line, self.text)
@@ -786,9 +793,15 @@ class _Pass(PassState):
         self.macro_ids.append(self.macro_calls)
         try:
             # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
-            self.run_lines(self.macro_lines[st.name], {
-                p: a[1:-1].replace('""', '"') if len(a) >= 2 and a[0] == a[-1] == '"' else a
-                for p, a in zip(macro.params, st.args, strict=True)})
+            args = {p: unquoted(a) for p, a in zip(named, st.args, strict=False)}
+            lines = self.macro_lines[st.name]
+            if variadic:
+                rest = [unquoted(a) for a in st.args[len(named):]]
+                args = VariadicArgs(args, rest, self)
+                lines = [ln if SIZEOF_VARARGS not in ln.raw else _BodyLine(
+                    ln.file, ln.number, ln.raw.replace(SIZEOF_VARARGS, str(len(rest))))
+                    for ln in lines]    # type: ignore[operator]
+            self.run_lines(lines, args)
         finally:
             self.macro_depth -= 1
             self.macro_ids.pop()
@@ -869,9 +882,12 @@ def _substitute_args(raw: str, args: dict[str, str], call_id: int,
                      anons: dict[tuple[int, str], int]) -> str:
     """A macro line with its `<param>`s replaced, and its `?label`s and `?+`/`?-` labels
     made this call's own."""
-    out = raw
-    for name, value in args.items():
-        out = out.replace(f"<{name}>", value)
+    if type(args) is VariadicArgs:
+        out = args.expand(raw)
+    else:
+        out = raw
+        for name, value in args.items():
+            out = out.replace(f"<{name}>", value)
     if "?" in out:
         out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id), out)
         if "?+" in out or "?-" in out:
