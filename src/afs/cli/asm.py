@@ -84,7 +84,7 @@ def build_command(
     print_lines(asm.prints)
     print_lines(asm.warnings, stderr=True)
     verb = "patched" if result.patched else "wrote"
-    console.print(f"{verb} {result.output} ({result.size} bytes)", highlight=False)
+    print_lines([f"{verb} {result.output} ({result.size} bytes)"])
 
 
 def _read_source(path: str) -> str:

@@ -8,10 +8,16 @@ embedding) is built on first access.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
 from collections.abc import Sequence
+
+# The imports below make only objects that live as long as the process: the cyclic collector
+# scanning them while they are made is wasted time (`main` then freezes them).
+_collector_was_enabled = gc.isenabled()
+gc.disable()
 
 # Each module exposes `register(app)`; they import heavy libraries inside commands only.
 COMMAND_MODULES = (
@@ -45,6 +51,9 @@ from afs.cli.output import (  # noqa: E402
     os_error_message,
 )
 from afs.errors import AfsError, InputError  # noqa: E402
+
+if _collector_was_enabled:
+    gc.enable()
 
 
 def _version(value: bool) -> None:
@@ -138,4 +147,7 @@ def _escape(text: str) -> str:
 
 def main() -> None:
     """The `afs` console script."""
+    # Start-up's objects (modules, the CLI) live until exit: frozen, no collection scans them
+    # again, the one at exit included (~15 ms of a short command).
+    gc.freeze()
     raise SystemExit(run())
