@@ -110,7 +110,10 @@ LINES = [
     "label", ".sub x", "#label:", "++a", "+-", "label: :",
     "db $01", " DB $01,$02 , 3", "dw label+1, $1234", "dl $123456", "dd 1,2,3", "db +", "db",
     "db = 5", "db 1 : db 2", "db 'a'", "db.b 1", "db #$12", "db 2.5", "db ,", "db 1,", "dq 1",
-    "db (1+2)*3", "db f(1,2)", "db $12\t", "dwx 1",
+    "db (1+2)*3", "db f(1,2)", "db $12\t", "dwx 1", 'db "NS"', 'db \'x\', "NV"',
+    "dd 489&'}'", 'db "a,b", 1', 'db "a""b"', 'db "abc', "db ','", 'db ";"', 'db "a" , 2',
+    "db \'\'\'\'", 'dw "ab"', 'db "', "db 'ab'", 'db "x"+1', '#a: db "q"', 'db "a b"  ',
+    'db ""',
     "#_0080B5: LDY.b $10", "#_0080B7: LDA.w .low,Y", "  #a: jml.w [$0003]", "#a:\tdb $12, $34",
     "#a: db 1 : db 2", "#a:lda $12", "#a: #b: lda $12", "#a.b: lda $12", "#a: rep 3",
     "#a: mvn $7E7F", "#a: SEI", "#a: dw label+1", "#a:  BRA +", "#9a: lda $12",
@@ -246,6 +249,20 @@ main:
   dl $123456, main+1
   dd 1, 2
   db 3*4
+  db "NS", 'x'
+  dw "ab", 'c'+1
+!v = $12
+  lda #!v
+  db !v, "!v"
+  lda !v,x
+!v = $1234
+  lda #!v
+  dw !v
+!w = main
+  lda !w
+  dw !w+1
+  db "x" : lda #!v
+  lda #!v : nop
 + nop
 -
   bra -

@@ -315,9 +315,10 @@ def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, 
     distance = target - origin
     limit = 1 << (8 * size - 1)
     if not -limit <= distance < limit:
-        state.defer(state.error(
-            f"relative branch out of range: distance {distance} (target ${target & 0xFFFFFF:06X}"
-            f" from ${origin:06X}; allowed {-limit}..{limit - 1})"))
+        if state.errors_kept:
+            state.defer(state.error(
+                f"relative branch out of range: distance {distance} (target "
+                f"${target & 0xFFFFFF:06X} from ${origin:06X}; allowed {-limit}..{limit - 1})"))
         distance = 0
     return (((distance & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little"), mode, code, \
         target

@@ -102,7 +102,7 @@ class Token:
     width: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Expr:
     """A parsed expression: evaluate it with `evaluate(ctx)`; `width(ctx)` gives its size."""
 

@@ -95,9 +95,9 @@ PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx
       | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
       | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
     ))?[ \t]*$""", re.VERBOSE)
-# A whole line that is one `db`/`dw`/`dl`/`dd` without quotes, defines or ` : `.
+# A whole line that is one `db`/`dw`/`dl`/`dd` without defines, `:` or `=` (strings too).
 DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
-                          r"(?P<args>[^\s!\"':=][^!\"':=]*?)[ \t]*$")
+                          r"(?P<args>[^\s!:=][^!:=]*?)[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
 LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
                            r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")

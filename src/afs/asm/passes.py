@@ -122,24 +122,28 @@ class _Pass(PassState):
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
         modes = _MATH_MODES
+        listing = self.asm.want_listing
+        emit = self.emit
         for ln in lines:
             self.file = ln.file
             self.line = ln.number
             self.column = 1
-            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
-            if (active and ln.parsed.__class__ is tuple and self.loop is None
+            kept = ln.parsed
+            if (kept.__class__ is tuple and self.collecting is None and self.loop is None
+                    and not (self.conds and not self.conds[-1][0])
                     and ln.prec is modes[self.precedence, self.exact_math]
                     and ln.arch == self.arch):
-                kept = ln.parsed[0] if len(ln.parsed) == 1 else None  # type: ignore[arg-type]
-                if kept.__class__ is _Encoded and self.pc is not None \
-                        and not self.asm.want_listing:     # most lines: bytes written again
-                    self.column = kept.column  # type: ignore[union-attr]
-                    self.emit(kept.data, kept.kind, kept.info)
-                    if kept.raised:  # type: ignore[union-attr]
-                        replay(self, kept.raised)  # type: ignore[union-attr]
+                first = kept[0] if len(kept) == 1 else None  # type: ignore[arg-type]
+                if first.__class__ is _Encoded and not listing \
+                        and self.pc is not None:     # most lines: bytes written again
+                    self.column = first.column
+                    emit(first.data, first.kind, first.info)
+                    if first.raised:
+                        replay(self, first.raised)
                 else:
-                    self.run_compact(ln.parsed, ln)  # type: ignore[arg-type]
+                    self.run_compact(kept, ln)  # type: ignore[arg-type]
                 continue
+            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
             raw = ln.raw
             if raw is None:
                 raw = ln.raw = self.asm.source_line(ln)

@@ -263,12 +263,15 @@ class PassState:
             return 2 if bank == self.optimize_bank else 3
         return 2 if bank == here else 3
 
+    @property
+    def errors_kept(self) -> bool:
+        """False while no error can matter: a first pass with a label not found yet is never
+        the last, and its errors are never raised (forward references make thousands)."""
+        return self.number != 0 or not self.unresolved
+
     def defer(self, error: AsmError) -> None:
-        # A first pass with a label not found yet is never the last: its errors are never
-        # raised, and keeping one per forward reference costs memory.
-        if self.number == 0 and self.unresolved:
-            return
-        self.deferred.append(error)
+        if self.errors_kept:
+            self.deferred.append(error)
 
     def anon_value(self, anon: str, column: int) -> int:
         if anon[0] == "-":
@@ -283,8 +286,9 @@ class PassState:
         if index < len(later):
             return later[index]
         self.unresolved += 1
-        self.defer(AsmError(f"anonymous label '{anon}' not found (no later '{anon}')",
-                            self.file, self.line, column))
+        if self.number:     # (see `errors_kept`)
+            self.defer(AsmError(f"anonymous label '{anon}' not found (no later '{anon}')",
+                                self.file, self.line, column))
         return 0
 
     def anon_width(self, anon: str, value: int) -> int:
@@ -321,7 +325,7 @@ class PassState:
             self.logical_pc  # noqa: B018 - sets the default org, with its warning
             real = self.pc
             assert real is not None
-        address = (real + self.base_delta) & 0xFFFFFF
+        delta = self.base_delta         # (a bank crossed under `base` changes it)
         offset = None
         if data:
             if self.struct is not None:
@@ -332,24 +336,13 @@ class PassState:
             if chunk != self._map_chunk or self.mapper is not self._map_mapper:
                 self._map_chunk, self._map_mapper = chunk, self.mapper
                 self._map_base = mapping.snes_to_pc(chunk << 15, self.mapper)
-            if self._map_base is not None:
-                offset = self._map_base + (real & 0x7FFF)
-            if offset is None:
+            if self._map_base is None:
                 raise self.error(f"SNES address ${real:06X} does not map to ROM "
                                  f"({self.mapper})")
+            offset = self._map_base + (real & 0x7FFF)
             end = real + len(data)
-            bank = real >> 16
-            if (end - 1) >> 16 != bank and self.bankcross:
-                raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
-            if end >> 16 != bank and not self.bankcross:
-                # `check bankcross off`: asar writes on in the file; the address is the file
-                # position's again, but under `base` the logical address runs on linearly.
-                after = mapping.pc_to_snes(offset + len(data), self.mapper)
-                if after is not None:
-                    after |= real & 0x800000
-                    if self.base_delta:
-                        self.base_delta += end - after
-                    end = after
+            if end >> 16 != real >> 16:
+                end = self._bank_crossed(real, end, offset, len(data))
             last = self.segments[-1] if self.segments else None
             if (last is not None and last.address + len(last.data) == real
                     and last.offset is not None and last.offset + len(last.data) == offset):
@@ -359,8 +352,24 @@ class PassState:
                                              self.fs.default_byte))
             self.pc = end
         if self.asm.want_listing:
-            self.listing.append((address, data, self.file, self.line, self.text, kind, offset,
-                                 info))
+            self.listing.append(((real + delta) & 0xFFFFFF, data, self.file, self.line,
+                                 self.text, kind, offset, info))
+
+    def _bank_crossed(self, real: int, end: int, offset: int, size: int) -> int:
+        """Where the pc goes after `size` bytes written at `real` run past its bank's end."""
+        if self.bankcross:
+            if (end - 1) >> 16 != real >> 16:
+                raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
+            return end
+        # `check bankcross off`: asar writes on in the file; the address is the file
+        # position's again, but under `base` the logical address runs on linearly.
+        after = mapping.pc_to_snes(offset + size, self.mapper)
+        if after is None:
+            return end
+        after |= real & 0x800000
+        if self.base_delta:
+            self.base_delta += end - after
+        return after
 
     def check_range(self, value: int, size: int, column: int, what: str) -> None:
         """asar 1.91 truncates silently; `strict` makes a value that does not fit an error."""
