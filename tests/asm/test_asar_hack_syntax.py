@@ -218,11 +218,37 @@ lorom
 org $008000
 db 2+3*4, 7/2*2
 """,
+    # asar resolves defines in one scan: a value is resolved in turn, what it writes is not
+    # scanned again; `\\!` is a `!` and `\\\\` a `\\`, with or without defines on the line
+    "define_resolution": """lorom
+org $008000
+!ab = 7
+!n = b
+db !{a!n}
+!a = !b
+!b = 3
+db !a
+!e = "+"
+db 5!e!b
+db "\\!x", "a\\\\b", "c\\d"
+!x = 5
+db "\\\\!x"
+!{y} = 4
+!{a!n} = 6
+db !y, !ab
+!c := 5
+!d := !c+1
+!c = 9
+db !d, pctosnes($1234)>>16, snestopc($7E0000)
+dl pctosnes($500000), pctosnes($1234)
+""",
 }
 PRINT_CASES = {
     "bytes_and_freespaceuse": "lorom\norg $008000\ndb 1,2,3\nprint bytes\nreset bytes\n"
                               "dw 4\nfreecode cleaned\nnop\nprint bytes\nprint freespaceuse\n"
                               "reset freespaceuse\nprint freespaceuse\n",
+    "double": "lorom\norg $008000\nprint double(1.5)\nprint double(7/2), double(-2)\n"
+              "print \"x\", double(10, 2), \"y\"\nprint dec(3), hex(255, 4)\n",
 }
 ERROR_CASES = {
     "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",
@@ -234,6 +260,8 @@ ERROR_CASES = {
     "spc700_bbs_past_direct_page": "lorom\norg $008000\narch spc700\nL:\nbbs3 $1234, L\n",
     "incbin_target": "lorom\norg $008000\nincbin \"tbl.txt\" -> Foo\n",
     "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
+    # `!!y` with `!y = x` is `!x`, not scanned again: not a number
+    "define_not_rescanned": "lorom\norg $008000\n!x = 1\n!y = x\ndb !!y\n",
 }
 _FREE_ROM = FREE_ROM
 FILES = {"tbl.txt": "A=10\nB=20\nC=30\n"}

@@ -143,6 +143,7 @@ function twice(a, b) = a+b+b
 L: dw kb(2), twice(1, 2), bank(L), pc(), defined("inc"), defined("nope"), min(3, 7), max(3,7)
 db select(1, 5, 6), not(0), stringsequal("a", "a"), stringsequalnocase("A","a"), clamp(9, 1, 4)
 dw realbase(), snestopc($018000), pctosnes($8000)
+dl pctosnes($1234), pctosnes($500000), snestopc($7E0000)
 lda #bank(L)
 lda kb(1)
 if defined("inc") && pc() > $8000

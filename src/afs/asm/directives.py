@@ -479,7 +479,7 @@ def data_bytes(state: PassState, d: Directive, size: int) -> bytes:
 
 def _text(state: PassState, d: Directive, start: int) -> str:
     """asar's print text from arguments `start`...: strings, `hex(x[, digits])`, `dec(x)`,
-    `pc` and `bytes`."""
+    `double(x[, digits])`, `pc` and `bytes`."""
     out = []
     for text, col in zip(d.args[start:], d.arg_columns[start:], strict=True):
         low = text.lower()
@@ -491,15 +491,17 @@ def _text(state: PassState, d: Directive, start: int) -> str:
             out.append(str(_bytes(state) - state.bytes_reset))
         elif low == "freespaceuse":
             out.append(str(state.fs.use))
-        elif (low.startswith(("hex(", "dec(")) and text.endswith(")")):
-            inner = split_args(text[4:-1], col + 4)
-            if not inner[0][0] or len(inner) > (2 if low[0] == "h" else 1):
-                raise state.error(f"expected {text[:3]}(value{', digits' * (low[0] == 'h')})",
-                                  col)
+        elif (low.startswith(("hex(", "dec(", "double(")) and text.endswith(")")):
+            name = low[:low.index("(")]
+            inner = split_args(text[len(name) + 1:-1], col + len(name) + 1)
+            if not inner[0][0] or len(inner) > (1 if name == "dec" else 2):
+                raise state.error(f"expected {text[:len(name)]}(value"
+                                  f"{'' if name == 'dec' else ', digits'})", col)
             value = parse_expression(inner[0][0], column=inner[0][1], file=state.file,
                                      line=state.line, precedence=state.precedence
                                      ).evaluate(state)
-            if low[0] == "d":
+            if name != "hex":
+                # `double`: asar's digits after the point, none for AFS's whole numbers
                 out.append(str(value))
                 continue
             digits = 0
@@ -508,8 +510,8 @@ def _text(state: PassState, d: Directive, start: int) -> str:
                                           line=state.line).evaluate(state)
             out.append(f"{value & 0xFFFFFFFFFFFFFFFF:0{max(0, digits)}X}")
         else:
-            raise state.error(f"print: expected a string, hex(...), dec(...), pc or bytes, "
-                              f"not {text!r}", col)
+            raise state.error(f"print: expected a string, hex(...), dec(...), double(...), pc "
+                              f"or bytes, not {text!r}", col)
     return "".join(out)
 
 

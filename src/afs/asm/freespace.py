@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from afs.asm import mapping
 from afs.asm.asar_warnings import feature, warn
 from afs.asm.expressions import parse_expression
+from afs.asm.mapping import asar_pc_to_snes
 from afs.asm.passstate import FREESPACE_TAG as TAG
 from afs.asm.passstate import Segment
 
@@ -40,34 +41,6 @@ STANDIN = 0x008000     # where pass 0 assembles every block (asar's `(id << 24) 
 MAX_BLOCKS = 125       # asar: "A patch may not contain more than 125 freespaces."
 _RATS = b"STAR"
 _SA1_BANKS = (0x000000, 0x100000, 0x200000, 0x300000)   # asar's sa1banks the search tries
-
-
-def asar_pc_to_snes(offset: int, mapper: str) -> int:
-    """asar's `pctosnes` (LoROM answers in the FastROM banks $80+); -1 when unmapped."""
-    if offset < 0:
-        return -1
-    if mapper == "lorom":
-        if offset >= 0x400000:
-            return -1
-        return ((offset << 1) & 0x7F0000) | (offset & 0x7FFF) | 0x8000 | 0x800000
-    if mapper == "hirom":
-        return offset | 0xC00000 if offset < 0x400000 else -1
-    if mapper == "exhirom":
-        if offset >= 0x800000:
-            return -1
-        return offset if offset & 0x400000 else offset | 0xC00000
-    if mapper == "exlorom":
-        if offset >= 0x800000:
-            return -1
-        fast = 0 if offset & 0x400000 else 0x800000
-        offset &= 0x3FFFFF
-        return ((offset << 1) & 0x7F0000) | (offset & 0x7FFF) | 0x8000 | fast
-    if mapper == "sfxrom":
-        if offset >= 0x200000:
-            return -1
-        return ((offset << 1) & 0x7F0000) | (offset & 0x7FFF) | 0x8000
-    got = mapping.pc_to_snes(offset, mapper)
-    return -1 if got is None else got
 
 
 @dataclass

@@ -114,14 +114,13 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
     if name in ("stringsequal", "stringsequalnocase"):
         a, b = _strings(name, args, 2, state, column)
         return int(a == b if name == "stringsequal" else a.lower() == b.lower())
-    if name in ("snestopc", "pctosnes"):
+    if name == "snestopc":      # as asar: -1 for an address no ROM byte is at
         (value,) = _ints(name, args, 1, 1, state, column)
-        out = (mapping.snes_to_pc(value, state.mapper) if name == "snestopc"
-               else mapping.pc_to_snes(value, state.mapper))
-        if out is None:
-            raise AsmError(f"{name}(${value:X}): no such address in {state.mapper}",
-                           state.file, state.line, column)
-        return out
+        out = mapping.snes_to_pc(value, state.mapper)
+        return -1 if out is None else out
+    if name == "pctosnes":
+        (value,) = _ints(name, args, 1, 1, state, column)
+        return mapping.asar_pc_to_snes(value, state.mapper)
     if name[:4] == "read" and name[4:] in ("1", "2", "3", "4"):
         nums = _ints(name, args, 1, 2, state, column)
         data = _read_rom(state, nums[0], int(name[4]))

@@ -86,6 +86,34 @@ def pc_to_snes(offset: int, mapper: str) -> int | None:
     raise ValueError(f"unknown mapper {mapper!r}")
 
 
+def asar_pc_to_snes(offset: int, mapper: str) -> int:
+    """asar's `pctosnes` (LoROM answers in the FastROM banks $80+); -1 when unmapped."""
+    if offset < 0:
+        return -1
+    if mapper == "lorom":
+        if offset >= 0x400000:
+            return -1
+        return ((offset << 1) & 0x7F0000) | (offset & 0x7FFF) | 0x8000 | 0x800000
+    if mapper == "hirom":
+        return offset | 0xC00000 if offset < 0x400000 else -1
+    if mapper == "exhirom":
+        if offset >= 0x800000:
+            return -1
+        return offset if offset & 0x400000 else offset | 0xC00000
+    if mapper == "exlorom":
+        if offset >= 0x800000:
+            return -1
+        fast = 0 if offset & 0x400000 else 0x800000
+        offset &= 0x3FFFFF
+        return ((offset << 1) & 0x7F0000) | (offset & 0x7FFF) | 0x8000 | fast
+    if mapper == "sfxrom":
+        if offset >= 0x200000:
+            return -1
+        return ((offset << 1) & 0x7F0000) | (offset & 0x7FFF) | 0x8000
+    got = pc_to_snes(offset, mapper)
+    return -1 if got is None else got
+
+
 def header_offset(mapper: str) -> int | None:
     """File offset of the internal header's checksum complement ($00:FFDC), if any."""
     if mapper == "norom":

@@ -64,8 +64,11 @@ _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 # asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
 _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
-_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
-_DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
+# `!name = value` (`:=`, `#=`, `+=`, `?=`); the name may be `{...}` holding defines
+_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+|\{[^{}]*\})\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
+# asar's define syntax: `\\!` and `\\\\` escapes, `!name`, `!{` (a name in braces)
+_DEFINE_SCAN_RE = re.compile(r"\\[\\!]|!(?:([A-Za-z0-9_]+)|\{)")
+_DEFINE_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
                           re.IGNORECASE)
@@ -84,20 +87,21 @@ _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 # also past the expression parser. No `!` (defines come first) and no quotes.
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
          r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_EXPR = r"""[^\s!"=,()\[\]#]+"""
+_EXPR = r"""[^\s!"=,()\[\]#\\]+"""
 # usdasm's `#_008000: ` before the statement: a `#` label (see `afs.asm.assembler`'s parse)
 _HASH_PREFIX = r"(?:(?P<hl>\#[A-Za-z_][A-Za-z0-9_]*):[ \t]+)?"
 PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
     (?:[ \t]+(?P<op>
         (?P<anon>\++|-+)
-      | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=]+)
+      | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=\\]+)
       | (?P<a>(?P<at>{_ATOM})|{_EXPR})(?:,(?P<ix>[xXyYsS]))?
       | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
       | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
     ))?[ \t]*$""", re.VERBOSE)
-# A whole line that is one `db`/`dw`/`dl`/`dd` without defines, `:` or `=` (strings too).
+# A whole line that is one `db`/`dw`/`dl`/`dd` without defines (or their `\` escapes), `:`
+# or `=` (strings too).
 DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
-                          r"(?P<args>[^\s!:=][^!:=]*?)[ \t]*$")
+                          r"(?P<args>[^\s!:=\\][^!:=\\]*?)[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
 LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
                            r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
@@ -347,26 +351,57 @@ def parse_string(text: str, file: str, line: int, column: int) -> bytes:
         raise AsmError(f"string cannot be encoded: {exc}", file, line, column) from None
 
 
-def substitute_defines(text: str, defines: dict[str, str], file: str, line: int) -> str:
-    """Replace `!name` and `!{name}` repeatedly (asar defines are lazy text)."""
-    for _ in range(64):
-        if "!" not in text:
-            return text
-        changed = False
+def substitute_defines(text: str, defines: dict[str, str], file: str, line: int,
+                       column: int = 0, depth: int = 0) -> str:
+    """Resolve defines as asar does, in one scan: `!name` and `!{name}` (whose name may hold
+    defines) become the define's value, itself resolved the same way; `\\!` is a `!` and
+    `\\\\` a `\\`. What a replacement writes is not scanned again: with `!y = x`,
+    `!!y` is `!x`. `column`: where errors point inside a define's value (its `!`)."""
+    if "!" not in text and "\\" not in text:
+        return text
+    if depth > 64:
+        raise AsmError("define substitution does not terminate (recursive define?)", file,
+                       line, column or 1)
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _DEFINE_SCAN_RE.search(text, pos)
+        if m is None:
+            out.append(text[pos:])
+            return "".join(out)
+        out.append(text[pos:m.start()])
+        where = column or m.start() + 1
+        token = m.group(0)
+        if token[0] == "\\":
+            out.append(token[1])
+            pos = m.end()
+            continue
+        name = m.group(1)
+        pos = m.end()
+        if name is None:        # `!{...}`: the name between balanced braces, resolved first
+            level = 1
+            while pos < len(text) and level:
+                level += {"{": 1, "}": -1}.get(text[pos], 0)
+                pos += 1
+            if level:
+                raise AsmError("mismatched braces in a define name", file, line, where)
+            name = substitute_defines(text[m.end():pos - 1], defines, file, line, where,
+                                      depth + 1)
+            if not _DEFINE_NAME_RE.fullmatch(name):
+                raise AsmError(f"invalid define name {name!r}", file, line, where)
+        if name not in defines:
+            raise AsmError(f"define '!{name}' not found", file, line, where)
+        out.append(substitute_defines(defines[name], defines, file, line, where, depth + 1))
 
-        def repl(m: re.Match[str]) -> str:
-            nonlocal changed
-            name = m.group(1) or m.group(2)
-            if name not in defines:
-                raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
-            changed = True
-            return defines[name]
 
-        # `!=` is an operator, not a define; the regex needs a name character after `!`.
-        text = _DEFINE_USE_RE.sub(repl, text)
-        if not changed:
-            return text
-    raise AsmError("define substitution does not terminate (recursive define?)", file, line, 1)
+def define_set_name(st: DefineSet, defines: dict[str, str], file: str, line: int) -> str:
+    """The name a `DefineSet` sets: `!{...}` resolves its braces first, as asar does."""
+    if st.name[0] != "{":
+        return st.name
+    name = substitute_defines(st.name[1:-1], defines, file, line, st.column)
+    if not _DEFINE_NAME_RE.fullmatch(name):
+        raise AsmError(f"invalid define name {name!r}", file, line, st.column)
+    return name
 
 
 # --- statements ----------------------------------------------------------------------------------
@@ -822,7 +857,7 @@ def parse(source: str, *, filename: str = "<input>") -> Program:
                 value = construct.value
                 if construct.op != "=":
                     value = substitute_defines(value, defines, filename, number)
-                defines[construct.name] = value
+                defines[define_set_name(construct, defines, filename, number)] = value
             elif isinstance(construct, MacroDef):
                 macro = construct
             statements.append(construct)

@@ -42,6 +42,7 @@ from afs.asm.parser import (
     PlainForm,
     SpcInstruction,
     Statement,
+    define_set_name,
     label_line,
     parse_conditional,
     parse_directive,
@@ -194,13 +195,12 @@ class _Pass(PassState):
                 self.loop = _Loop(word, text.strip(), ln.file, ln.number,
                                   args if type(args) is VariadicArgs else None)
                 continue
-            if "!" in text or _MACRO_WORD.match(text):
+            if "!" in text or "\\" in text or _MACRO_WORD.match(text):
                 construct = parse_line_construct(text, ln.file, ln.number)
                 if construct is not None:
                     self.run_construct(construct)
                     continue
-                if "!" in text:
-                    text = substitute_defines(text, self.defines, ln.file, ln.number)
+                text = substitute_defines(text, self.defines, ln.file, ln.number)
                 self.run_pieces(split_statements(text))
                 continue
             pieces = split_statements(text)
@@ -645,20 +645,21 @@ class _Pass(PassState):
         self.column = st.column
         if isinstance(st, DefineSet):
             value = st.value
+            name = define_set_name(st, self.defines, self.file, self.line)
             if st.op == "?=":
-                if st.name not in self.defines:
-                    self.defines[st.name] = value
+                if name not in self.defines:
+                    self.defines[name] = value
             elif st.op == "=":
-                self.defines[st.name] = value
+                self.defines[name] = value
             elif st.op == "+=":
-                if st.name not in self.defines:
-                    raise self.error(f"define '!{st.name}' not found")
-                self.defines[st.name] += value
+                if name not in self.defines:
+                    raise self.error(f"define '!{name}' not found")
+                self.defines[name] += value
             else:
                 value = substitute_defines(value, self.defines, self.file, self.line)
                 if st.op == "#=":
                     value = str(self.asm.evaluate_text(self, value, st.column))
-                self.defines[st.name] = value
+                self.defines[name] = value
             if st.rest:     # `!a = 1 : db !a`
                 rest = st.rest
                 if "!" in rest:
