@@ -220,6 +220,47 @@ db 2+3*4, 7/2*2
 """,
     # asar resolves defines in one scan: a value is resolved in turn, what it writes is not
     # scanned again; `\\!` is a `!` and `\\\\` a `\\`, with or without defines on the line
+    "namespaces_nested": """lorom
+org $008000
+namespace nested on
+namespace A
+namespace B
+x:
+namespace off
+y:
+pushns
+namespace C
+w:
+pullns
+namespace off
+z:
+namespace nested maybe
+namespace D
+namespace E
+v:
+namespace off
+dw A_B_x, A_y, C_w, z, E_v
+""",
+    "skip_and_fill_align": """lorom
+org $008000
+db 1
+skip align 8
+db 2
+skip align 16 offset 3
+db 3
+fillbyte $EE
+fill align 4
+db 4
+fill align 8 offset 2
+db 5
+skip align 1
+base $7E0003
+skip align 16
+L: dw L
+base off
+db canreadfile1("tbl.txt", 3), canreadfile2("tbl.txt", 14), canreadfile("tbl.txt", 1, 4)
+db canreadfile4("nope.bin", 0)
+""",
     "define_resolution": """lorom
 org $008000
 !ab = 7
@@ -260,6 +301,8 @@ ERROR_CASES = {
     "spc700_bbs_past_direct_page": "lorom\norg $008000\narch spc700\nL:\nbbs3 $1234, L\n",
     "incbin_target": "lorom\norg $008000\nincbin \"tbl.txt\" -> Foo\n",
     "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
+    "skip_align_not_power_of_two": "lorom\norg $008000\nskip align 3\n",
+    "skip_align_bad_word": "lorom\norg $008000\nskip align 4 foo 2\n",
     # `!!y` with `!y = x` is `!x`, not scanned again: not a number
     "define_not_rescanned": "lorom\norg $008000\n!x = 1\n!y = x\ndb !!y\n",
 }

@@ -58,7 +58,7 @@ CASES = [
     ('pullpc', "'pullpc' without 'pushpc'", 2, 1),
     ('math round maybe', "unsupported math setting 'round maybe' (supported: 'math pri on|off', 'math round on|off')", 2, 6),
     ('math round off\ndb 7/2', "this operation gives a fraction, which asar keeps under 'asar 1.90'/'math round off' and AFS's integer math cannot (round it: floor(), or reorder the math)", 3, 5),
-    ('namespace 1abc', "invalid namespace name '1abc'", 2, 11),
+    ('namespace 1abc', "invalid namespace name '1abc' (expected a name, 'off' or 'nested on|off')", 2, 11),
     ('error "custom stop"', 'error command: custom stop', 2, 1),
     ('db 1 << 99', 'shift count 99 out of range 0..63', 2, 6),
     ("lda #'ab'", 'invalid character literal "\'ab\'"', 2, 6),

@@ -283,12 +283,14 @@ def run_directive(state: PassState, d: Directive) -> None:
                               "'includefrom')")
     elif name in ("pushns", "pullns"):
         _args(state, d, 0, 0)
-        if name == "pushns":
-            state.ns_stack.append(state.namespace)
+        if name == "pushns":        # as asar: saved, then no namespace (and not nested)
+            state.ns_stack.append((state.namespaces, state.nested_namespaces))
+            state.namespaces, state.nested_namespaces = [], False
         elif not state.ns_stack:
             raise state.error("'pullns' without 'pushns'")
         else:
-            state.namespace = state.ns_stack.pop()
+            state.namespaces, state.nested_namespaces = state.ns_stack.pop()
+        state.namespace = "".join(f"{ns}_" for ns in state.namespaces)
     elif name in ("pushbase", "pullbase"):
         _args(state, d, 0, 0)
         if name == "pushbase":
@@ -329,15 +331,16 @@ def run_directive(state: PassState, d: Directive) -> None:
         setattr(state, name, bytes((_fill_value(state, d, name[:-4]) & 0xFF,)))
     elif name == "fill":
         _args(state, d, 1, 1)
-        count = _value(state, d, 0)
+        count = _skip_amount(state, d)
         if count < 0:
             raise state.error(f"fill count {count} is negative", d.arg_columns[0])
         state.emit(_pattern(state.fillbyte, count), "data")
     elif name == "skip":
         _args(state, d, 1, 1)
+        amount = _skip_amount(state, d)
         state.logical_pc  # noqa: B018
         assert state.pc is not None
-        state.pc = (state.pc + _value(state, d, 0)) & 0xFFFFFF
+        state.pc = (state.pc + amount) & 0xFFFFFF
     elif name == "pad":
         _args(state, d, 1, 1)
         if state.fs.ident:
@@ -357,14 +360,7 @@ def run_directive(state: PassState, d: Directive) -> None:
             state.defer(state.error(f"warnpc failed: current position ${here:06X} is after "
                                     f"end position ${limit:06X}"))
     elif name == "namespace":
-        _args(state, d, 1, 1)
-        word = d.args[0]
-        if word.lower() == "off":
-            state.namespace = ""
-        elif word.replace("_", "a").isalnum() and not word[0].isdigit():
-            state.namespace = f"{word}_"
-        else:
-            raise state.error(f"invalid namespace name {word!r}", d.arg_columns[0])
+        _namespace(state, d)
     elif name == "math":
         _args(state, d, 1, 1)
         parts = d.args[0].lower().split()
@@ -448,6 +444,46 @@ def _asar_version(state: PassState, d: Directive) -> None:
 
 def _data(state: PassState, d: Directive, size: int) -> None:
     state.emit(data_bytes(state, d, size), "data")
+
+
+def _skip_amount(state: PassState, d: Directive) -> int:
+    """The bytes `skip`/`fill` step over: a count, or `align N [offset M]` (to the next
+    address that is M past a multiple of N, a power of two), as asar computes it."""
+    words = d.args[0].split()
+    if words[0].lower() != "align":
+        return _value(state, d, 0)
+    if len(words) not in (2, 4) or (len(words) == 4 and words[2].lower() != "offset"):
+        raise state.error(f"expected '{d.name} align N' or '{d.name} align N offset M'",
+                          d.arg_columns[0])
+    alignment, offset = (state.asm.evaluate_text(state, word, d.arg_columns[0])
+                         for word in (words[1], words[3] if len(words) == 4 else "0"))
+    if not 1 <= alignment <= 0x800000 or alignment & (alignment - 1):
+        raise state.error(f"{d.name} align {alignment}: the alignment must be a power of two "
+                          "from 1 to $800000", d.arg_columns[0])
+    return (alignment - ((state.logical_pc - offset) & (alignment - 1))) & (alignment - 1)
+
+
+def _namespace(state: PassState, d: Directive) -> None:
+    """`namespace NAME`, `namespace off` and `namespace nested on|off`: with nesting on, a
+    namespace opens inside the one in force and `off` leaves only the innermost (asar)."""
+    _args(state, d, 1, 1)
+    words = d.args[0].split()
+    if len(words) == 2 and words[0].lower() == "nested":
+        if words[1].lower() in ("on", "off"):    # (asar ignores any other word there)
+            state.nested_namespaces = words[1].lower() == "on"
+        return
+    word = words[0] if len(words) == 1 else ""
+    if word.lower() == "off":
+        if state.nested_namespaces:
+            state.namespaces = state.namespaces[:-1]
+        else:
+            state.namespaces = []
+    elif word.replace("_", "a").isalnum() and not word[0].isdigit():
+        state.namespaces = [*state.namespaces, word] if state.nested_namespaces else [word]
+    else:
+        raise state.error(f"invalid namespace name {d.args[0]!r} (expected a name, 'off' or "
+                          "'nested on|off')", d.arg_columns[0])
+    state.namespace = "".join(f"{ns}_" for ns in state.namespaces)
 
 
 def data_bytes(state: PassState, d: Directive, size: int) -> bytes:

@@ -146,6 +146,17 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         return path.stat().st_size
     if name[:8] == "readfile" and name[8:] in ("1", "2", "3", "4"):
         return _readfile(state, name, args, column, int(name[8]))
+    if name[:11] == "canreadfile" and name[11:] in ("", "1", "2", "3", "4"):
+        # `canreadfile(file, pos, length)`, `canreadfileN(file, pos)`: 1 when those bytes are
+        # in the file, 0 otherwise (a missing file too)
+        if len(args) != (3 if name == "canreadfile" else 2) or not isinstance(args[0], str):
+            raise AsmError(f"{name}() takes a quoted file name, a position"
+                           f"{', a length' if name == 'canreadfile' else ''}", state.file,
+                           state.line, column)
+        nums = _ints(name, args[1:], len(args) - 1, len(args) - 1, state, column)
+        length = nums[1] if name == "canreadfile" else int(name[11])
+        path = find_file(state, args[0])
+        return int(path is not None and nums[0] >= 0 and nums[0] + length <= path.stat().st_size)
     if name in _FLOAT:
         (value,) = _ints(name, args, 1, 1, state, column)
         try:

@@ -121,7 +121,9 @@ class PassState:
         self.namespace = ""
         self.fillbyte = b"\x00"          # the fill/pad pattern (fillword: two bytes...)
         self.padbyte = b"\x00"
-        self.ns_stack: list[str] = []
+        self.namespaces: list[str] = []     # `namespace`s in force (several: `nested on`)
+        self.nested_namespaces = False
+        self.ns_stack: list[tuple[list[str], bool]] = []
         # `struct`: (name, start address, saved pc, saved base delta) while inside one
         self.struct: tuple[str, int, int | None, int] | None = None
         # struct name -> (size, object size with extensions, end address): afs.asm.structs
