@@ -261,6 +261,38 @@ base off
 db canreadfile1("tbl.txt", 3), canreadfile2("tbl.txt", 14), canreadfile("tbl.txt", 1, 4)
 db canreadfile4("nope.bin", 0)
 """,
+    # labels asar calls static (set by `name = value`, or in a struct at a fixed address)
+    # may stand in conditions, assignments and amounts; `assert` takes any label
+    "static_labels": """lorom
+org $008000
+X = 2
+if X == 2
+db 1
+endif
+skip X
+fill X
+struct S2 $1000
+.a: skip 2
+endstruct
+struct S3 extends S2
+.b: skip 1
+endstruct
+Y = S2.S3.b
+if S2.a == $1000 && Y > 0
+dw Y
+endif
+namespace N
+Z = 1
+if Z == 1
+db 5
+endif
+namespace off
+if N_Z == 1
+db 6
+endif
+L: db 7
+assert L == $8009
+""",
     "define_resolution": """lorom
 org $008000
 !ab = 7
@@ -303,6 +335,23 @@ ERROR_CASES = {
     "unknown_math_setting": "lorom\norg $008000\nmath foo on\n",
     "skip_align_not_power_of_two": "lorom\norg $008000\nskip align 3\n",
     "skip_align_bad_word": "lorom\norg $008000\nskip align 4 foo 2\n",
+    # a label set by its position is not static: asar refuses it in these places
+    "nonstatic_in_if": "lorom\norg $008000\nL: db 1\nif L\ndb 1\nendif\n",
+    "nonstatic_in_elseif": "lorom\norg $008000\nL: db 1\nif 0\nelseif L == 1\nendif\n",
+    "nonstatic_forward_in_if": "lorom\norg $008000\nif Fwd == 1\nendif\nFwd:\n",
+    "nonstatic_in_while": "lorom\norg $008000\nL: db 1\nwhile L < 0\nendwhile\n",
+    "nonstatic_in_for": "lorom\norg $008000\nL: db 1\nfor i = 0..L\nendfor\n",
+    "nonstatic_bank_in_if": "lorom\norg $008000\nL: db 1\nif bank(L) == 0\nendif\n",
+    "nonstatic_assigned": "lorom\norg $008000\nL: db 1\nX = L+1\n",
+    "nonstatic_define_math": "lorom\norg $008000\nL: db 1\n!d #= L\n",
+    "nonstatic_skip": "lorom\norg $008000\nL: db 1\nskip L&1\n",
+    "nonstatic_fill": "lorom\norg $008000\nL: db 1\nfill L&1\n",
+    "nonstatic_skip_align": "lorom\norg $008000\nL: db 1\nskip align L&4\n",
+    "nonstatic_incbin_range": "lorom\norg $008000\nL: db 1\nincbin \"tbl.txt\":0..L&3\n",
+    "nonstatic_freespacebyte": "lorom\norg $008000\nL: db 1\nfreespacebyte L\n",
+    "nonstatic_struct_base": "lorom\norg $008000\nL: db 1\nstruct S L\n.a: skip 2\n"
+                             "endstruct\nX = S.a\n",
+    "sublabel_assigned": "lorom\norg $008000\nTop:\n.sub = 3\n",
     # `!!y` with `!y = x` is `!x`, not scanned again: not a number
     "define_not_rescanned": "lorom\norg $008000\n!x = 1\n!y = x\ndb !!y\n",
 }

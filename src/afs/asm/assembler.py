@@ -238,11 +238,17 @@ class _Assembler:
             entry[0][entry[1]] = encoded
         return encoded
 
-    def evaluate_text(self, state: _Pass, text: str, column: int) -> int:
+    def evaluate_text(self, state: _Pass, text: str, column: int,
+                      static_in: str | None = None) -> int:
+        """The value of expression `text`; `static_in`: where it stands, if asar refuses
+        non-static labels there (`PassState.refuse_nonstatic`)."""
         from afs.asm.expressions import parse_expression
         expr = parse_expression(text, column=column, file=state.file, line=state.line,
                                 precedence=state.precedence)
-        return expr.evaluate(state)
+        value = expr.evaluate(state)
+        if static_in is not None and expr.labels:
+            state.refuse_nonstatic(expr, static_in)
+        return value
 
     def lines_of(self, source: str | bytes, file: str) -> list[_Line]:
         """The lines of `file` (its text, or its bytes as read: `read_source`) that do

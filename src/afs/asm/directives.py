@@ -29,14 +29,18 @@ def _args(state: PassState, d: Directive, low: int, high: int) -> None:
                           f"got {n}")
 
 
-def _value(state: PassState, d: Directive, index: int) -> int:
+def _value(state: PassState, d: Directive, index: int, static: bool = False) -> int:
+    """Argument `index` of `d`, evaluated; `static`: asar refuses non-static labels in it."""
     text, col = d.args[index], d.arg_columns[index]
     if not text:
         raise state.error(f"'{d.name}' needs a value", col)
     expr = parse_expression(text, column=col, file=state.file, line=state.line,
                             precedence=state.precedence)
     state.found_label = expr.has_labels
-    return expr.evaluate(state)
+    value = expr.evaluate(state)
+    if static and expr.labels:
+        state.refuse_nonstatic(expr, f"'{d.name}'")
+    return value
 
 
 def _fill_value(state: PassState, d: Directive, kind: str) -> int:
@@ -165,8 +169,7 @@ def run_directive(state: PassState, d: Directive) -> None:
             if m.group(3) == "-":
                 asar_warnings.feature(state, "old_incbin_range")
             col = d.arg_columns[0] + m.start(2)
-            start, end = (parse_expression(t, column=col, file=state.file, line=state.line,
-                                           precedence=state.precedence).evaluate(state)
+            start, end = (state.asm.evaluate_text(state, t, col, "an 'incbin' range")
                           for t in (m.group(2), m.group(4)))
             if not 0 <= start <= end <= len(data):
                 raise state.error(f"incbin range {start}..{end} is outside the file "
@@ -451,11 +454,11 @@ def _skip_amount(state: PassState, d: Directive) -> int:
     address that is M past a multiple of N, a power of two), as asar computes it."""
     words = d.args[0].split()
     if words[0].lower() != "align":
-        return _value(state, d, 0)
+        return _value(state, d, 0, static=True)
     if len(words) not in (2, 4) or (len(words) == 4 and words[2].lower() != "offset"):
         raise state.error(f"expected '{d.name} align N' or '{d.name} align N offset M'",
                           d.arg_columns[0])
-    alignment, offset = (state.asm.evaluate_text(state, word, d.arg_columns[0])
+    alignment, offset = (state.asm.evaluate_text(state, word, d.arg_columns[0], f"'{d.name}'")
                          for word in (words[1], words[3] if len(words) == 4 else "0"))
     if not 1 <= alignment <= 0x800000 or alignment & (alignment - 1):
         raise state.error(f"{d.name} align {alignment}: the alignment must be a power of two "

@@ -436,7 +436,8 @@ def run(state: PassState, d: Directive) -> None:
     else:
         if len(d.args) != 1 or not d.args[0]:
             raise state.error("expected 'freespacebyte value'")
-        state.fs.default_byte = _number(state, d.args[0], d.arg_columns[0]) & 0xFF
+        state.fs.default_byte = state.asm.evaluate_text(state, d.args[0], d.arg_columns[0],
+                                                        "'freespacebyte'") & 0xFF
 
 
 def _number(state: PassState, text: str, column: int) -> int:

@@ -412,7 +412,8 @@ class _Pass(PassState):
             if m is None:
                 raise self.error("expected 'for name = start..end'")
             start, stop = (self.asm.evaluate_text(self, substitute_defines(
-                t, self.defines, self.file, self.line), 1) for t in (m.group(2), m.group(3)))
+                t, self.defines, self.file, self.line), 1, "a 'for' range")
+                for t in (m.group(2), m.group(3)))
             for value in range(start, stop):
                 self.defines[m.group(1)] = str(value)
                 self.run_lines(loop.lines, loop.args)
@@ -427,7 +428,10 @@ class _Pass(PassState):
                 expr = parse_conditional(f"if {text}", 1, self.file, self.line,
                                          self.precedence)
                 assert expr is not None and expr.expr is not None
-                if not expr.expr.evaluate(self):
+                taken = expr.expr.evaluate(self)
+                if expr.expr.labels:
+                    self.refuse_nonstatic(expr.expr, "a 'while' condition")
+                if not taken:
                     break
                 self.run_lines(loop.lines, loop.args)
                 self.file, self.line, self.text = saved
@@ -658,7 +662,8 @@ class _Pass(PassState):
             else:
                 value = substitute_defines(value, self.defines, self.file, self.line)
                 if st.op == "#=":
-                    value = str(self.asm.evaluate_text(self, value, st.column))
+                    value = str(self.asm.evaluate_text(self, value, st.column,
+                                                       "'!define #= value'"))
                 self.defines[name] = value
             if st.rest:     # `!a = 1 : db !a`
                 rest = st.rest
@@ -694,8 +699,14 @@ class _Pass(PassState):
             if self.asm.want_listing:
                 self.emit(b"", "label")
         elif isinstance(st, Assign):
+            if st.name[0] == ".":
+                raise self.error(f"invalid label name '{st.name}': asar 1.91 sets no sublabel "
+                                 "with 'name = value'")
             name = self.label_name(st.name)
-            self.define_label(name, st.expr.evaluate(self))
+            value = st.expr.evaluate(self)
+            if st.expr.labels:
+                self.refuse_nonstatic(st.expr, "'name = value'")
+            self.define_label(name, value)
             self.assigned.add(name)
             self.found_label = st.expr.has_labels
         elif isinstance(st, Conditional):
@@ -729,9 +740,12 @@ class _Pass(PassState):
     def asm_label(self, st: Label) -> None:
         value = self.logical_pc + label_tag(self)
         if st.name[0] == "#":       # asar: a `#` label does not open a sublabel scope
-            self.define_label(self.namespace + self.resolve_name(st.name[1:]), value)
+            name = self.namespace + self.resolve_name(st.name[1:])
         else:
-            self.define_label(self.label_name(st.name), value)
+            name = self.label_name(st.name)
+        self.define_label(name, value)
+        if self.struct is not None and self.struct_static:
+            self.assigned.add(name)
         if self.asm.want_listing:
             self.emit(b"", "label")
 
@@ -750,6 +764,8 @@ class _Pass(PassState):
         if st.keyword == "if":
             assert st.expr is not None
             taken = bool(st.expr.evaluate(self))
+            if st.expr.labels:
+                self.refuse_nonstatic(st.expr, "an 'if' condition")
             self.found_label = st.expr.has_labels
             self.conds.append([taken, taken])
             self.cond_sites.append((self.file, self.line))
@@ -773,6 +789,8 @@ class _Pass(PassState):
             else:
                 assert st.expr is not None
                 taken = bool(st.expr.evaluate(self))
+                if st.expr.labels:
+                    self.refuse_nonstatic(st.expr, "an 'elseif' condition")
                 top[0] = taken
                 top[1] = taken
 

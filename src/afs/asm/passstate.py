@@ -14,6 +14,7 @@ from typing import Any
 from afs.asm import mapping
 from afs.asm.asar_warnings import feature, warn
 from afs.asm.errors import AsmError
+from afs.asm.expressions import Expr
 from afs.asm.parser import MacroDef
 
 DEFAULT_ORG = 0x008000
@@ -150,7 +151,10 @@ class PassState:
         self.warnings: list[str] = []     # `afs.asm.asar_warnings.AsarWarning`s
         # every warning raised, even turned off: (id, template arguments), see `replay`
         self.raised: list[tuple[str, tuple]] = []
-        self.assigned: set[str] = set()     # labels set by `name = value` (asar: static)
+        # asar's static labels: set by `name = value`, or in a struct at a fixed address
+        self.assigned: set[str] = set()
+        self.struct_static = False          # the struct open now lays out static labels
+        self.static_structs: set[str] = set()
         self.macro_site: tuple[str, int] | None = None   # the outermost macro call running
         self.mapper_set = False         # a mapper command ran (asar warns at another)
         self.terminator_warned = False  # asar warns at the first `while ... endfor` only
@@ -264,6 +268,25 @@ class PassState:
         if self.optimize_bank is not None:
             return 2 if bank == self.optimize_bank else 3
         return 2 if bank == here else 3
+
+    def nonstatic_label(self, expr: Expr) -> str | None:
+        """The first label in `expr` that asar calls non-static (one set by its position, or
+        not defined yet), which asar refuses in conditions, `name = value`, `!d #= ...` and
+        the amounts of some commands; None when there is none."""
+        for name in expr.labels:
+            full = self.resolve_name(name) if name[0] == "." else name
+            if full not in self.assigned and self.namespace + full not in self.assigned:
+                return name
+        return None
+
+    def refuse_nonstatic(self, expr: Expr, where: str) -> None:
+        """Raise asar's error when `expr` holds a non-static label (`nonstatic_label`);
+        `where`: what refuses it (e.g. "an 'if' condition")."""
+        name = self.nonstatic_label(expr)
+        if name is not None:
+            raise self.error(f"'{name}' is a label set by its position (or not defined yet); "
+                             f"asar 1.91 refuses it in {where} (a label set by 'name = value' "
+                             "is allowed)", expr.column)
 
     @property
     def errors_kept(self) -> bool:

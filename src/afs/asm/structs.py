@@ -38,15 +38,22 @@ def open_struct(state: PassState, d: Directive) -> None:
         if parent not in state.structs:
             raise state.error(f"struct '{parent}' not found", d.arg_columns[0])
         start = state.structs[parent][2]
+        static = parent in state.static_structs
         name = f"{parent}.{name}"
     elif len(words) == 2:
         column = d.arg_columns[0] + text.index(words[1], len(words[0]))
-        start = parse_expression(" ".join(words[1:]), column=column, file=state.file,
-                                 line=state.line, precedence=state.precedence
-                                 ).evaluate(state) & 0xFFFFFF
+        base = parse_expression(" ".join(words[1:]), column=column, file=state.file,
+                                line=state.line, precedence=state.precedence)
+        start = base.evaluate(state) & 0xFFFFFF
+        static = state.nonstatic_label(base) is None
     else:
         start = state.logical_pc
+        static = False
+    # asar: a struct at an address without labels set by position lays out static labels
+    state.struct_static = static
     state.define_label(state.namespace + name, start)
+    if static:
+        state.assigned.add(state.namespace + name)
     state.struct = (name, start, state.pc, state.base_delta)
     state.pc, state.base_delta = start, 0
 
@@ -69,6 +76,8 @@ def close_struct(state: PassState, d: Directive) -> None:
     end = state.pc or 0
     size = align * ((end - start + align - 1) // align)
     state.structs[name] = (size, size, end)
+    if state.struct_static:
+        state.static_structs.add(name)
     if "." in name:
         parent = name.split(".", 1)[0]
         p_size, p_object, p_end = state.structs[parent]
