@@ -293,6 +293,41 @@ endif
 L: db 7
 assert L == $8009
 """,
+    # found building spannerisms/lttphack: labels with dots, sublabels that begin with a
+    # digit, `.field` inside a struct, `org --`, macro arguments without their spaces and a
+    # `;` an argument brings
+    "lttphack_forms": """lorom
+org $008000
+Main:
+.a.b: db 1
+.4digit
+db 2
+.4digit_start: db 3
+..2x db 4
+dw .a.b, Main_a.b, .4digit, .4digit_start, Main_4digit, ..2x
+bra .4digit
+Foo.bar: db 5
+dw Foo.bar
+struct S $1000
+.x.y: skip 2
+.z skip 1
+print dec(.z-.x.y)
+endstruct
+dw S.x.y, S.z
+--
+db 6
+org --
+db 7
+macro inner(a, b)
+db "<a>", <b>
+endmacro
+macro outer(name, v)
+%inner(<name>, <v>)
+endmacro
+%outer("HUD font", 3)
+%outer("Gold; Silvers", 1 + 2)
+%inner(' ', 0)
+""",
     "define_resolution": """lorom
 org $008000
 !ab = 7
@@ -352,6 +387,8 @@ ERROR_CASES = {
     "nonstatic_struct_base": "lorom\norg $008000\nL: db 1\nstruct S L\n.a: skip 2\n"
                              "endstruct\nX = S.a\n",
     "sublabel_assigned": "lorom\norg $008000\nTop:\n.sub = 3\n",
+    "anonymous_label_assigned": "lorom\norg $008000\n-\nX = -\n",
+    "global_label_begins_with_digit": "lorom\norg $008000\n4abc: db 1\n",
     # `!!y` with `!y = x` is `!x`, not scanned again: not a number
     "define_not_rescanned": "lorom\norg $008000\n!x = 1\n!y = x\ndb !!y\n",
 }

@@ -35,40 +35,48 @@ class EvalContext(Protocol):
 
     def call_function(self, name: str, args: list[int | str], column: int) -> int: ...
 
+    def anon_value(self, anon: str, column: int) -> int: ...
+
 
 Evaluator = Callable[[EvalContext], int]
 
-_TOKEN = re.compile(r"""
+# A label as written: a sublabel's part after its dots may begin with a digit (`.4digit`),
+# and a name may hold dots after its first character (`Struct.field`, `.a.b`), as in asar.
+SUBLABEL_NAME = r"\.+[A-Za-z0-9_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+LABEL_NAME = rf"(?:{SUBLABEL_NAME}|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+
+_TOKEN = re.compile(rf"""
     (?P<ws>\s+)
   | \$(?P<hex>[0-9A-Fa-f]*)
   | %(?P<bin>[01]+)
   | (?P<dec>[0-9]+(?:\.[0-9.]*)?)
   | '(?P<char>'(?=')|[^']*)'
   | "(?P<str>(?:[^"]|"")*)"
-  | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<name>{LABEL_NAME})
   | (?P<op>\*\*|<<|>>|<=|>=|==|!=|&&|\|\||<:|[-+*/%&|^~()<>!,\[\]])
 """, re.VERBOSE)
 
 # A whole expression that is one literal or one label: most operands, parsed without the
 # tokenizer and parser (same groups and rules as `_TOKEN`).
-_SIMPLE = re.compile(r"""
+_SIMPLE = re.compile(rf"""
     \$(?P<hex>[0-9A-Fa-f]+)
   | %(?P<bin>[01]+)
   | (?P<dec>[0-9]+)
-  | (?P<name>\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)
+  | (?P<name>{LABEL_NAME})
 """, re.VERBOSE)
 
 # A whole expression that is two literals or labels around one operator (most that are not
 # one alone): parsed without the tokenizer (same atoms and rules as `_TOKEN`; `%` after a
 # value is the modulo operator there too).
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^']'"
-         r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+         rf"|{LABEL_NAME}")
 _BINARY = re.compile(rf"\s*({_ATOM})\s*(\*\*|<<|>>|[-+*/%&|^])\s*({_ATOM})\s*")
 # ... and one literal or label after a unary operator (`-$12`, `~%101`, `<:label`)
 _UNARY = re.compile(rf"\s*(<:|[-+~])\s*({_ATOM})\s*")
 
 # the functions whose argument is a name (asar's symbolic arguments), quoted or not
 _SYMBOL_FUNCTIONS = ("sizeof", "objectsize", "datasize")
+_ANON_NAME = re.compile(r"\++|-+")
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
@@ -556,6 +564,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     simple = _SIMPLE.fullmatch(stripped)
     if simple is not None:
         return _simple_expr(simple, stripped, column, column + len(text) - len(text.lstrip()))
+    if _ANON_NAME.fullmatch(stripped):      # `org --`: an anonymous label's address
+        col = column + len(text) - len(text.lstrip())
+        return Expr(stripped, column, lambda ctx: ctx.anon_value(stripped, col), 2, (stripped,))
     if not condition:
         pair = _BINARY.fullmatch(text)
         if pair is not None:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field, replace
 
 from afs.asm.errors import AsmError
 from afs.asm.expressions import (
+    LABEL_NAME,
     LONE_EQUALS,
+    SUBLABEL_NAME,
     Expr,
     atom_expr,
     old_negations,
@@ -56,10 +58,10 @@ UNSUPPORTED = frozenset([
 ])
 
 # `#name:` is asar's label that leaves the sublabel scope alone.
-_LABEL_RE = re.compile(r"(#?\.*[A-Za-z_][A-Za-z0-9_]*):(?=\s|$)")
-_SUBLABEL_RE = re.compile(r"(?:#\.*|\.+)[A-Za-z_][A-Za-z0-9_]*$")
+_LABEL_RE = re.compile(rf"(#?{LABEL_NAME}):(?=\s|$)")
+_SUBLABEL_RE = re.compile(rf"(?:#{LABEL_NAME}|{SUBLABEL_NAME})$")
 # asar: a sublabel needs no colon before a statement (`.row0 dw 1`), unless one of `=`.
-_BARE_SUBLABEL_RE = re.compile(r"(\.+[A-Za-z_][A-Za-z0-9_]*)(?=\s+(?!=\s))")
+_BARE_SUBLABEL_RE = re.compile(rf"({SUBLABEL_NAME})(?=\s+(?!=\s))")
 _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 # asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
@@ -86,7 +88,7 @@ _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 # general statement parser (`plain_instruction`); a lone literal or label (`at`, `pt`, `bt`)
 # also past the expression parser. No `!` (defines come first) and no quotes.
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
-         r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+         rf"|{LABEL_NAME}")
 _EXPR = r"""[^\s!"=,()\[\]#\\]+"""
 # usdasm's `#_008000: ` before the statement: a `#` label (see `afs.asm.assembler`'s parse)
 _HASH_PREFIX = r"(?:(?P<hl>\#[A-Za-z_][A-Za-z0-9_]*):[ \t]+)?"
@@ -103,8 +105,8 @@ PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx
 DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
                           r"(?P<args>[^\s!:=\\][^!:=\\]*?)[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
-LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
-                           r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
+LABEL_LINE_RE = re.compile(rf"[ \t]*(?:(?P<name>{LABEL_NAME}):|"
+                           rf"(?P<sub>{SUBLABEL_NAME})|(?P<anon>\++|-+):?)[ \t]*$")
 _PAREN_KIND = {(None, None): "ind", ("x", None): "ind_x", ("X", None): "ind_x",
                (None, "y"): "ind_y", (None, "Y"): "ind_y"}
 

@@ -42,6 +42,7 @@ from afs.asm.parser import (
     PlainForm,
     SpcInstruction,
     Statement,
+    _quoted_mask,
     define_set_name,
     label_line,
     parse_conditional,
@@ -149,8 +150,11 @@ class _Pass(PassState):
             if raw is None:
                 raw = ln.raw = self.asm.source_line(ln)
             if args is not None and ("<" in raw or "?" in raw):
-                raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
-            text = strip_comment(raw) if ";" in raw else raw
+                # (the body's comments went when its file was read: a `;` an argument
+                # brings is text, as in asar)
+                text = raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
+            else:
+                text = strip_comment(raw) if ";" in raw else raw
             if self.loop is not None:
                 self.collect_loop_line(ln, raw, text)
                 continue
@@ -816,10 +820,10 @@ class _Pass(PassState):
         self.macro_ids.append(self.macro_calls)
         try:
             # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
-            args = {p: unquoted(a) for p, a in zip(named, st.args, strict=False)}
+            args = {p: unquoted(_unspaced(a)) for p, a in zip(named, st.args, strict=False)}
             lines = self.macro_lines[st.name]
             if variadic:
-                rest = [unquoted(a) for a in st.args[len(named):]]
+                rest = [unquoted(_unspaced(a)) for a in st.args[len(named):]]
                 args = VariadicArgs(args, rest, self)
                 lines = [ln if SIZEOF_VARARGS not in ln.raw else _BodyLine(
                     ln.file, ln.number, ln.raw.replace(SIZEOF_VARARGS, str(len(rest))))
@@ -899,6 +903,15 @@ def _if_balance(text: str) -> str:
             else:
                 balance -= 1
     return "if" if balance > 0 else "endif" if balance < 0 else ""
+
+
+def _unspaced(arg: str) -> str:
+    """A macro argument as asar reads it: without spaces outside quotes (`%m(a b)` is `ab`)."""
+    if " " not in arg and "\t" not in arg:
+        return arg
+    mask = _quoted_mask(arg)
+    return "".join(ch for ch, quoted in zip(arg, mask, strict=True)
+                   if quoted or ch not in " \t")
 
 
 def _substitute_args(raw: str, args: dict[str, str], call_id: int,

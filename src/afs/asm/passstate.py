@@ -198,6 +198,8 @@ class PassState:
 
     def resolve_name(self, name: str) -> str:
         if name.startswith("."):
+            if self.struct is not None and name[1:2] != ".":
+                return f"{self.struct[0]}.{name[1:]}"    # in a struct, its `.field` (asar)
             depth = len(name) - len(name.lstrip("."))
             if depth > len(self.scope):
                 raise AsmError(f"sublabel '{name}' has no parent label", self.file, self.line,
