@@ -64,6 +64,8 @@ _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 # asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
 _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
+# `'c' = value` (a value with a space, `' '` aside, is more words: not one)
+_CHAR_ASSIGN_RE = re.compile(r"('{3}|'[^']*')[ \t]+=[ \t]+((?:'[^']*'|[^\s'])+)$")
 _DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
 _DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
@@ -122,6 +124,14 @@ class AnonLabel(Statement):
 @dataclass(slots=True)
 class Assign(Statement):
     name: str
+    expr: Expr
+
+
+@dataclass(slots=True)
+class CharAssign(Statement):
+    """`'c' = value`: the character table's entry for byte `code` (`afs.asm.tables`)."""
+
+    code: int
     expr: Expr
 
 
@@ -510,6 +520,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         args = [a for a, _ in split_args(args_text, column)] if args_text.strip() else []
         out.append(MacroCall(column, mc.group(1), args))
         return out
+    if text[:1] == "'":
+        out.append(_parse_char_assign(text, column, file, line, precedence))
+        return out
     m = _ASSIGN_RE.match(text)
     if m and m.group(1).lower() not in DIRECTIVES:
         expr_col = column + m.start(2)
@@ -580,6 +593,21 @@ def _parse_function(text: str, column: int, file: str, line: int,
     return Directive(column, "function", [m.group(1), *params], exprs=[body])
 
 
+def _parse_char_assign(text: str, column: int, file: str, line: int,
+                       precedence: bool) -> CharAssign:
+    """`'c' = value`: asar's three words (the value one word, any math); `'c'` one ASCII
+    character (anything else quoted is asar's invalid label name)."""
+    m = _CHAR_ASSIGN_RE.match(text)
+    if m is None:
+        raise AsmError(f"unknown command {text.split()[0]!r}", file, line, column)
+    quoted = m.group(1)
+    if len(quoted) != 3 or ord(quoted[1]) > 0xFF:   # (0x80..0xFF: `afs.asm.tables` checks)
+        raise AsmError(f"invalid character assignment {quoted}: expected one ASCII character "
+                       "in quotes ('c' = value)", file, line, column)
+    return CharAssign(column, ord(quoted[1]), parse_expression(
+        m.group(2), column=column + m.start(2), file=file, line=line, precedence=precedence))
+
+
 def _fast_instruction(text: str, column: int, file: str, line: int,
                       precedence: bool) -> Instruction | None:
     """The common case, a plain `mnemonic[.b/.w/.l] [operand]`, without the label, macro and
@@ -608,7 +636,7 @@ def _fast_instruction(text: str, column: int, file: str, line: int,
 # What `plain_form` gives: mnemonic, suffix, operand kind, the operand's expression text
 # (the anonymous label's name for "anon") and column, and ATOM_* for that text.
 PlainForm = tuple[str, "str | None", str, "str | None", int, int]
-ATOM_NONE, ATOM_LABEL, ATOM_NUMBER = 0, 1, 2
+ATOM_NONE, ATOM_LABEL, ATOM_NUMBER, ATOM_CHAR = 0, 1, 2, 3
 
 
 def plain_form(m: re.Match[str]) -> PlainForm | None:
@@ -651,7 +679,9 @@ def plain_form(m: re.Match[str]) -> PlainForm | None:
     # (an atom alternative that matched less than the whole operand was backtracked over)
     if atom != text:
         found_atom = ATOM_NONE
-    elif text[0] in "$%'" or "0" <= text[0] <= "9":
+    elif text[0] == "'":
+        found_atom = ATOM_CHAR      # (not constant: its value is the table's)
+    elif text[0] in "$%" or "0" <= text[0] <= "9":
         found_atom = ATOM_NUMBER
     else:
         found_atom = ATOM_LABEL

@@ -31,6 +31,7 @@ from afs.asm.parser import (
     PLAIN_RE,
     AnonLabel,
     Assign,
+    CharAssign,
     Conditional,
     DefineSet,
     Directive,
@@ -59,6 +60,7 @@ from afs.asm.passstate import (
     _Encoded,
     _Line,
 )
+from afs.asm.tables import assign_char
 from afs.asm.varargs import SIZEOF_VARARGS, VariadicArgs, unquoted
 
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
@@ -699,6 +701,8 @@ class _Pass(PassState):
             self.found_label = st.expr.has_labels
         elif isinstance(st, Conditional):
             self.asm_conditional(st)
+        elif isinstance(st, CharAssign):
+            assign_char(self, st)
         elif isinstance(st, MacroCall):
             self.call_macro(st)
         elif isinstance(st, SpcInstruction):
@@ -830,7 +834,8 @@ def _constant_instruction(st: Instruction) -> bool:
 
 
 def _constant_data(d: Directive) -> bool:
-    # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
+    # Not a string (nor a `'c'`, not constant): the table may map it otherwise (even on the
+    # same line, in a macro).
     return all(item.expr is not None and item.expr.constant for item in d.items)
 
 

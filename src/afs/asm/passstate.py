@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from afs.asm import mapping
+from afs.asm import mapping, tables
 from afs.asm.asar_warnings import feature, warn
 from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
@@ -129,8 +129,9 @@ class PassState:
         # `spcblock`: (segment, header position, target, arch before, `startpos` address or
         # None) while inside one
         self.spcblock: tuple[Segment, int, int, str, int | None] | None = None
-        self.table: dict[str, int] | None = None  # `table`: character -> value for strings
-        self.table_stack: list[dict[str, int] | None] = []      # `pushtable`
+        # the character table (`afs.asm.tables`): byte -> value, None for the identity
+        self.table: list[int] | None = None
+        self.table_stack: list[list[int] | None] = []      # `pushtable`
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
         self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
@@ -189,6 +190,12 @@ class PassState:
     def math_order_differs(self) -> None:
         """An expression evaluated left to right has another value under C precedence."""
         feature(self, "left_to_right")
+
+    def char_value(self, code: int, column: int) -> int:
+        """A `'c'` literal's value: its character through the table in force."""
+        if self.table is None and code < 0x80:
+            return code
+        return tables.char_value(self, code, column)
 
     def resolve_name(self, name: str) -> str:
         if name.startswith("."):
