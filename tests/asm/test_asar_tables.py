@@ -75,6 +75,13 @@ CASES: dict[str, str] = {
     "utf8_strings": "db \"éa\"\ndw \"éa\"\ndl \"é\"\ndd \"é\"\n",
     "utf8_through_table": "'a' = $20\ndb \"éa\"\n",
     "string_quotes": "db \"something \"\"cool\"\"\"\n",
+    # asar's escapes (on the whole line, as it substitutes defines): `\!` is a `!` that is
+    # no define, `\\` one backslash; a define's value is resolved when used, once
+    "escapes_manual": '!define = "text"\ndb "!define"\ndb "\\!define"\ndb "\\\\!define"\n',
+    "escapes_bare": 'db "a\\\\b", "a\\b", "\\\\\\\\", "\\"\nlda #\'\\\\\'\ndb \'\\\\\'+1\n',
+    "escapes_in_values": '!e = "\\!"\n!x = 5\ndb "!{e}x"\n!y := "\\\\!x"\ndb "!y"\n',
+    "escapes_in_print": 'print "a\\\\b\\!"\ndb 0\n',
+    "defines_nested_name": "!n = ab\n!ab = 7\ndb !{!n}\n!a = 1\n!b = !a\n!a = 2\ndb !b\n",
     # table files
     "table_ltr": "table \"t1.tbl\"\ndb \"ABC\"\ndb 'A'\nlda #'B'\n",
     "table_manual": "table \"t1.tbl\",ltr\ndb \"ABC\"\npushtable\ntable \"t2.tbl\",rtl\n"
@@ -140,6 +147,9 @@ def test_prints_through_the_table(tmp_path: Path) -> None:
     src = _write(tmp_path, "'A' = $20\nprint dec('A'), \" \", hex('A'+1)\ndb 0\n")
     output = run_asar(src, tmp_path / "out.sfc", fix_checksum=False)
     assert assemble_file(src).prints == output.strip().splitlines() == ["32 21"]
+    src = _write(tmp_path, '!x = 5\nprint "a\\\\b\\!x !x"\ndb 0\n')
+    output = run_asar(src, tmp_path / "out.sfc", fix_checksum=False)
+    assert assemble_file(src).prints == output.strip().splitlines() == ["a\\b!x 5"]
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)

@@ -67,7 +67,9 @@ _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
 # `'c' = value` (a value with a space, `' '` aside, is more words: not one)
 _CHAR_ASSIGN_RE = re.compile(r"('{3}|'[^']*')[ \t]+=[ \t]+((?:'[^']*'|[^\s'])+)$")
 _DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
-_DEFINE_USE_RE = re.compile(r"!(?:\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))")
+# a define's use (`!name`, `!{` starting `!{name}`) or one of asar's escapes, `\!` `\\`
+_DEFINE_SCAN = re.compile(r"\\[\\!]|!(?:\{|([A-Za-z0-9_]+))?")
+_DEFINE_NAME = re.compile(r"[A-Za-z0-9_]+")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
                           re.IGNORECASE)
@@ -83,23 +85,24 @@ _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 # A whole line that is one instruction whose operand is one expression without spaces in
 # any addressing-mode syntax (most lines): one match, past the statement splitter and the
 # general statement parser (`plain_instruction`); a lone literal or label (`at`, `pt`, `bt`)
-# also past the expression parser. No `!` (defines come first) and no quotes.
+# also past the expression parser. No `!` (defines come first), no `\` (nor asar's escapes)
+# and no quotes.
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
          r"|\.*[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
-_EXPR = r"""[^\s!"=,()\[\]#]+"""
+_EXPR = r"""[^\s!"=,()\[\]#\\]+"""
 # usdasm's `#_008000: ` before the statement: a `#` label (see `afs.asm.assembler`'s parse)
 _HASH_PREFIX = r"(?:(?P<hl>\#[A-Za-z_][A-Za-z0-9_]*):[ \t]+)?"
 PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx>[bwlBWL]))?
     (?:[ \t]+(?P<op>
         (?P<anon>\++|-+)
-      | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=]+)
+      | \#(?P<i>(?P<it>{_ATOM})|[^\s!"=\\]+)
       | (?P<a>(?P<at>{_ATOM})|{_EXPR})(?:,(?P<ix>[xXyYsS]))?
       | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
       | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
     ))?[ \t]*$""", re.VERBOSE)
-# A whole line that is one `db`/`dw`/`dl`/`dd` without defines, `:` or `=` (strings too).
+# A whole line that is one `db`/`dw`/`dl`/`dd` without defines, `\`, `:` or `=` (strings too).
 DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
-                          r"(?P<args>[^\s!:=][^!:=]*?)[ \t]*$")
+                          r"(?P<args>[^\s!:=\\][^!:=\\]*?)[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
 LABEL_LINE_RE = re.compile(r"[ \t]*(?:(?P<name>\.*[A-Za-z_][A-Za-z0-9_]*):|"
                            r"(?P<sub>\.+[A-Za-z_][A-Za-z0-9_]*)|(?P<anon>\++|-+):?)[ \t]*$")
@@ -358,25 +361,59 @@ def parse_string(text: str, file: str, line: int, column: int) -> bytes:
 
 
 def substitute_defines(text: str, defines: dict[str, str], file: str, line: int) -> str:
-    """Replace `!name` and `!{name}` repeatedly (asar defines are lazy text)."""
-    for _ in range(64):
-        if "!" not in text:
-            return text
-        changed = False
+    r"""`text` with its `!name` and `!{name}` replaced by their values, each resolved in turn
+    (asar defines are lazy text; what a value becomes is not read again), and asar's escapes:
+    `\!` is a `!` that is no define, `\\` one backslash."""
+    if "!" not in text and "\\" not in text:
+        return text
+    return _resolve_defines(text, defines, file, line, 0)
 
-        def repl(m: re.Match[str]) -> str:
-            nonlocal changed
-            name = m.group(1) or m.group(2)
-            if name not in defines:
-                raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
-            changed = True
-            return defines[name]
 
-        # `!=` is an operator, not a define; the regex needs a name character after `!`.
-        text = _DEFINE_USE_RE.sub(repl, text)
-        if not changed:
-            return text
-    raise AsmError("define substitution does not terminate (recursive define?)", file, line, 1)
+def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
+                     depth: int) -> str:
+    if depth > 64:
+        raise AsmError("define substitution does not terminate (recursive define?)", file,
+                       line, 1)
+    out = []
+    pos = 0
+    search = _DEFINE_SCAN.search
+    while (m := search(text, pos)) is not None:
+        out.append(text[pos:m.start()])
+        pos = m.end()
+        token = m.group(0)
+        if token[0] == "\\":
+            out.append(token[1])
+            continue
+        name = m.group(1)
+        if token == "!{":
+            close = _closing_brace(text, pos)
+            if close < 0:
+                raise AsmError("mismatched braces in '!{...}'", file, line, m.start() + 1)
+            name = _resolve_defines(text[pos:close], defines, file, line, depth + 1)
+            if not _DEFINE_NAME.fullmatch(name):
+                raise AsmError(f"invalid define name {name!r}", file, line, m.start() + 1)
+            pos = close + 1
+        elif name is None:
+            out.append("!")     # (`!=`, `!(`: no define)
+            continue
+        if name not in defines:
+            raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
+        out.append(_resolve_defines(defines[name], defines, file, line, depth + 1))
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _closing_brace(text: str, pos: int) -> int:
+    """Where the `}` closing a `{` just before `pos` is; -1 if none."""
+    depth = 1
+    for i in range(pos, len(text)):
+        if text[i] == "{":
+            depth += 1
+        elif text[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 # --- statements ----------------------------------------------------------------------------------

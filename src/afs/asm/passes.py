@@ -196,13 +196,13 @@ class _Pass(PassState):
                 self.loop = _Loop(word, text.strip(), ln.file, ln.number,
                                   args if type(args) is VariadicArgs else None)
                 continue
-            if "!" in text or _MACRO_WORD.match(text):
+            if "!" in text or "\\" in text or _MACRO_WORD.match(text):
                 construct = parse_line_construct(text, ln.file, ln.number)
                 if construct is not None:
                     self.run_construct(construct)
                     continue
-                if "!" in text:
-                    text = substitute_defines(text, self.defines, ln.file, ln.number)
+                # (asar's escapes `\!` and `\\` too)
+                text = substitute_defines(text, self.defines, ln.file, ln.number)
                 self.run_pieces(split_statements(text))
                 continue
             pieces = split_statements(text)

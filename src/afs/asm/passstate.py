@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from afs.asm import mapping, tables
-from afs.asm.asar_warnings import feature, warn
+from afs.asm import mapping
+from afs.asm.asar_warnings import feature, feature_args, warn
 from afs.asm.errors import AsmError
 from afs.asm.parser import MacroDef
 
@@ -78,6 +78,11 @@ class _BareLabel:
     def __init__(self, column: int, name: str) -> None:
         self.column = column
         self.name = name
+
+
+# a character table's entry that a `table` file left out (asar: a garbage value)
+TABLE_UNSET = -1
+_NOT_UTF8 = feature_args("non_utf8")
 
 
 class PassState:
@@ -192,10 +197,32 @@ class PassState:
         feature(self, "left_to_right")
 
     def char_value(self, code: int, column: int) -> int:
-        """A `'c'` literal's value: its character through the table in force."""
+        """A `'c'` literal's value: its character through the table in force. One byte: an
+        ASCII character, or any in a file that is not UTF-8 (asar reads it byte by byte)."""
         if self.table is None and code < 0x80:
             return code
-        return tables.char_value(self, code, column)
+        if code >= 0x80 and (code > 0xFF or not self.not_utf8):
+            raise self.error(f"invalid character literal '{chr(code)}': asar takes one byte "
+                             "(an ASCII character) between single quotes", column)
+        return self.table_value(code, column)
+
+    def table_value(self, byte: int, column: int) -> int:
+        """What the table in force maps `byte` to (`afs.asm.tables`)."""
+        table = self.table
+        if table is None:
+            return byte
+        value = table[byte]
+        if value == TABLE_UNSET:
+            shown = chr(byte) if 0x20 <= byte < 0x7F else f"${byte:02X}"
+            raise self.error(f"character '{shown}' is not in the table file (asar writes a "
+                             "garbage value for it: map it there, or with 'c' = value)", column)
+        return value
+
+    @property
+    def not_utf8(self) -> bool:
+        """Whether the file running is not UTF-8: asar reads it byte by byte, and so does
+        `afs.asm.asar_warnings.read_source` (one character per byte)."""
+        return _NOT_UTF8 in self.asm.file_notes.get(self.file, ())
 
     def resolve_name(self, name: str) -> str:
         if name.startswith("."):

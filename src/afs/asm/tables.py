@@ -16,7 +16,7 @@ Behaviour checked against the asar 1.91 binary:
   to 10 characters, an even count, is `c=hex` (ltr: the value is C `strtol` of what follows
   the second character, so `A= 1` and `AB12` both set A) or `hex=c` (rtl). asar fills every
   entry the file leaves out with a garbage value, "so people will notice" (its source says):
-  AFS refuses to write one instead (see `char_value`).
+  AFS refuses to write one instead (`PassState.table_value`).
 - `pushtable`/`pulltable` save and restore the whole table.
 """
 
@@ -25,42 +25,22 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from afs.asm.asar_warnings import feature_args
+from afs.asm.passstate import TABLE_UNSET
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from afs.asm.parser import CharAssign, Directive
     from afs.asm.passstate import PassState
 
-# an entry a `table` file left out (asar: a garbage value)
-UNSET = -1
-_NON_UTF8 = feature_args("non_utf8")
 _STRTOL16 = re.compile(r"[ \t\n\v\f\r]*([-+]?)(?:0[xX](?=[0-9A-Fa-f]))?([0-9A-Fa-f]*)")
-
-
-def char_value(state: PassState, code: int, column: int) -> int:
-    """The value of the char literal of character `code` in `state` (its table in force)."""
-    if code >= 0x80 and (code > 0xFF or not _latin1(state)):
-        raise state.error(f"invalid character literal '{chr(code)}': asar takes one byte "
-                          "(an ASCII character) between single quotes", column)
-    return _lookup(state, code, column)
-
-
-def _lookup(state: PassState, code: int, column: int) -> int:
-    table = state.table
-    if table is None:
-        return code
-    value = table[code]
-    if value == UNSET:
-        shown = chr(code) if 0x20 <= code < 0x7F else f"${code:02X}"
-        raise state.error(f"character '{shown}' is not in the table file (asar writes a "
-                          "garbage value for it: map it there, or with 'c' = value)", column)
-    return value
 
 
 def string_bytes(state: PassState, text: bytes, size: int, column: int) -> bytes:
     """The bytes `db`..`dd` (`size` bytes per value) write for a string whose text is
     `text` (UTF-8): each byte through the table."""
-    if not text.isascii() and _latin1(state):
+    if not text.isascii() and state.not_utf8:
         text = text.decode("utf-8").encode("latin-1")   # (the file's own bytes)
     table = state.table
     if table is None and size == 1:
@@ -68,20 +48,14 @@ def string_bytes(state: PassState, text: bytes, size: int, column: int) -> bytes
     mask = (1 << (8 * size)) - 1
     out = bytearray()
     for byte in text:
-        value = byte if table is None else _lookup(state, byte, column)
+        value = byte if table is None else state.table_value(byte, column)
         out += (value & mask).to_bytes(size, "little")
     return bytes(out)
 
 
-def _latin1(state: PassState) -> bool:
-    """Whether the file running is not UTF-8 (asar reads it byte by byte, and so does
-    `afs.asm.asar_warnings.read_source`: one character per byte)."""
-    return _NON_UTF8 in state.asm.file_notes.get(state.file, ())
-
-
 def assign_char(state: PassState, st: CharAssign) -> None:
     """`'c' = value`."""
-    if st.code >= 0x80 and not _latin1(state):
+    if st.code >= 0x80 and not state.not_utf8:
         raise state.error(f"invalid character assignment '{chr(st.code)}': expected one "
                           "ASCII character in quotes ('c' = value)")
     value = st.expr.evaluate(state)
@@ -96,7 +70,8 @@ def assign_char(state: PassState, st: CharAssign) -> None:
     table[st.code] = value & 0xFFFFFFFF
 
 
-def load_table(state: PassState, d: Directive, path_of: object) -> None:
+def load_table(state: PassState, d: Directive,
+               path_of: Callable[[PassState, Directive, str], Path]) -> None:
     """`table "file"[,ltr|,rtl]`; `path_of(state, d, text)` finds the file."""
     if not d.args or len(d.args) > 2:
         raise state.error("expected 'table \"file\"[,ltr|,rtl]'")
@@ -107,8 +82,8 @@ def load_table(state: PassState, d: Directive, path_of: object) -> None:
             raise state.error(f"table direction {d.args[1]!r}: expected ltr or rtl",
                               d.arg_columns[1])
         rtl = direction == "rtl"
-    path = path_of(state, d, d.args[0])  # type: ignore[operator]
-    table = [UNSET] * 256
+    path = path_of(state, d, d.args[0])
+    table = [TABLE_UNSET] * 256
     for number, entry in enumerate(path.read_bytes().split(b"\n"), 1):
         entry = entry.removesuffix(b"\r")
         if not entry:
