@@ -117,6 +117,9 @@ class Expr:
     labels: tuple[str, ...]
     # No label, no function call: the same value in every pass (and every state).
     constant: bool = False
+    # Constant but for its `'c'` literals, whose values are the table's (the assembler keeps
+    # them as constants until a table is set: `afs.asm.tables.table_set`).
+    chars: bool = False
 
     def width(self, ctx: EvalContext) -> int:
         """The operand size asar infers for this expression (1..3)."""
@@ -604,8 +607,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     if rest is not None:
         what = "','" if rest.text == "," else f"'{rest.text}'"
         raise AsmError(f"unexpected {what} in expression", file, line, rest.column)
+    fixed = not parser.labels and not parser.calls
     return Expr(stripped, column, fn, parser.width, tuple(parser.labels),
-                not parser.labels and not parser.calls and not parser.chars)
+                fixed and not parser.chars, fixed and parser.chars)
 
 
 # Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.
@@ -641,7 +645,7 @@ def atom_expr(text: str, column: int) -> Expr:
     if first in "$%" or "0" <= first <= "9":
         return _literal_expr(text, column, *literal_value(text))
     if first == "'":
-        expr = Expr(text, column, _char(ord(text[1]), column), 1, ())
+        expr = Expr(text, column, _char(ord(text[1]), column), 1, (), False, True)
         if len(_LITERALS) < 20_000:
             _LITERALS[(text, column)] = expr
         return expr
@@ -685,7 +689,8 @@ def _binary_expr(m: re.Match[str], stripped: str, column: int, file: str, line: 
             labels.append(text)
             sides.append(lambda ctx, name=text, col=col: ctx.label_value(name, col))
     fn = _binary(m.group(2), sides[0], sides[1], file, line, column + m.start(2))
-    return Expr(stripped, column, fn, width, tuple(labels), not labels and not chars)
+    return Expr(stripped, column, fn, width, tuple(labels), not labels and not chars,
+                chars and not labels)
 
 
 _UNARY_OPS: dict[str, Callable[[int], int]] = {
@@ -704,7 +709,7 @@ def _unary_expr(m: re.Match[str], stripped: str, column: int) -> Expr:
     col = column + m.start(2)
     if first == "'":
         char = _char(ord(text[1]), col)
-        return Expr(stripped, column, lambda ctx: apply(char(ctx)), 1, ())
+        return Expr(stripped, column, lambda ctx: apply(char(ctx)), 1, (), False, True)
     return Expr(stripped, column, lambda ctx: apply(ctx.label_value(text, col)), 0, (text,))
 
 

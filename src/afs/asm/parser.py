@@ -68,7 +68,9 @@ _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
 _CHAR_ASSIGN_RE = re.compile(r"('{3}|'[^']*')[ \t]+=[ \t]+((?:'[^']*'|[^\s'])+)$")
 _DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+)\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
 # a define's use (`!name`, `!{` starting `!{name}`) or one of asar's escapes, `\!` `\\`
-_DEFINE_SCAN = re.compile(r"\\[\\!]|!(?:\{|([A-Za-z0-9_]+))?")
+_DEFINE_SCAN = re.compile(r"\\[\\!]|!(?:\{([A-Za-z0-9_]+)\}|\{|([A-Za-z0-9_]+))?")
+# `!{...}` with more than a name inside (`!{!n}`): braces read in order
+_NESTED_BRACES = re.compile(r"!\{(?![A-Za-z0-9_]+\})")
 _DEFINE_NAME = re.compile(r"[A-Za-z0-9_]+")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
@@ -374,6 +376,22 @@ def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
     if depth > 64:
         raise AsmError("define substitution does not terminate (recursive define?)", file,
                        line, 1)
+    if "!{" not in text or not _NESTED_BRACES.search(text):     # (most: one substitution)
+        def replace(m: re.Match[str]) -> str:
+            token = m.group(0)
+            if token[0] == "\\":
+                return token[1]
+            name = m.group(1) or m.group(2)
+            if name is None:
+                return "!"      # (`!=`, `!(`: no define)
+            value = defines.get(name)
+            if value is None:
+                raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
+            if "!" in value or "\\" in value:
+                return _resolve_defines(value, defines, file, line, depth + 1)
+            return value
+
+        return _DEFINE_SCAN.sub(replace, text)
     out = []
     pos = 0
     search = _DEFINE_SCAN.search
@@ -384,7 +402,7 @@ def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
         if token[0] == "\\":
             out.append(token[1])
             continue
-        name = m.group(1)
+        name = m.group(1) or m.group(2)
         if token == "!{":
             close = _closing_brace(text, pos)
             if close < 0:

@@ -37,6 +37,20 @@ if TYPE_CHECKING:
 _STRTOL16 = re.compile(r"[ \t\n\v\f\r]*([-+]?)(?:0[xX](?=[0-9A-Fa-f]))?([0-9A-Fa-f]*)")
 
 
+class TableSet(Exception):
+    """A table was set in an assembly that kept `'c'` literals as constants (as it does until
+    one is set): `afs.asm.assembler.assemble` starts it again without."""
+
+
+def table_set(state: PassState) -> None:
+    """A table other than the identity may be in force from here on (see `TableSet`)."""
+    asm = state.asm
+    if asm.chars_fixed:
+        asm.chars_fixed = False
+        if asm.chars_kept:
+            raise TableSet
+
+
 def string_bytes(state: PassState, text: bytes, size: int, column: int) -> bytes:
     """The bytes `db`..`dd` (`size` bytes per value) write for a string whose text is
     `text` (UTF-8): each byte through the table."""
@@ -64,6 +78,7 @@ def assign_char(state: PassState, st: CharAssign) -> None:
             raise state.error(f"'{chr(st.code)}' = ...: a character's value may only use "
                               f"labels set by 'name = value' before it, not '{name}'",
                               st.expr.column)
+    table_set(state)
     table = state.table
     if table is None:
         table = state.table = list(range(256))
@@ -94,6 +109,7 @@ def load_table(state: PassState, d: Directive,
                               f"{'hex=c' if rtl else 'c=hex'} ({entry.decode('latin-1')!r})",
                               d.arg_columns[0])
         table[parsed[0]] = parsed[1] & 0xFFFFFFFF
+    table_set(state)
     state.table = table
 
 
