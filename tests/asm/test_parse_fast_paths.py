@@ -32,6 +32,9 @@ class _Ctx:
     def call_function(self, name: str, args: list[int | str], column: int) -> int:
         return len(name) * 100 + sum(a for a in args if isinstance(a, int)) + column
 
+    def char_value(self, code: int, column: int) -> int:
+        return code * 1000 + column
+
 
 def _expr_view(e: Expr | None) -> tuple | None:
     if e is None:
@@ -251,6 +254,22 @@ main:
   db 3*4
   db "NS", 'x'
   dw "ab", 'c'+1
+  lda #'q'
+  db 'q'
+  lda 'q',y
+'q' = $7E
+  lda #'q'
+  db 'q'
+  lda 'q',y
+  dw "q", 'q'+1
+pushtable
+'q' = $56
+  lda #'q'
+pulltable
+  lda #'q'
+cleartable
+  lda #'q'
+  db 'q'
 !v = $12
   lda #!v
   db !v, "!v"

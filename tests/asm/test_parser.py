@@ -31,6 +31,9 @@ class _NoLabels:
     def label_width(self, name: str) -> int:
         return 2
 
+    def char_value(self, code: int, column: int) -> int:
+        return code         # (no table)
+
 
 def value(text: str, precedence: bool = False) -> int:
     return parse_expression(text, precedence=precedence).evaluate(_NoLabels())

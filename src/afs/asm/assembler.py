@@ -39,6 +39,7 @@ from afs.asm.passstate import (
     _Encoded,
     _Line,
 )
+from afs.asm.tables import TableSet
 
 __all__ = ["DEFAULT_ORG", "Assembly", "ListingLine", "Segment", "assemble", "assemble_file"]
 
@@ -149,6 +150,10 @@ class _Assembler:
         # kept parse).
         self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
         self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
+        # `'c'` literals are constant until a character table is set (`afs.asm.tables`);
+        # whether one was kept so (then setting a table starts the assembly again)
+        self.chars_fixed = True
+        self.chars_kept = False
         self.reread: dict[str, list[str]] = {}
         # file -> the warnings (id, arguments) asar raises about it as a whole when it
         # reads it: a byte order mark, not UTF-8, `;[[` comments
@@ -220,7 +225,7 @@ class _Assembler:
             out.append(hit)
             return out
         parsed = parse_statement(text, column, file, line, precedence, arch)
-        if len(parsed) == 1 and _may_be_constant(parsed[0]):
+        if len(parsed) == 1 and _may_be_constant(parsed[0], self):
             self.pending[id(parsed[0])] = (memo, text, parsed[0])
         out += parsed
         return out
@@ -335,12 +340,22 @@ def assemble(source: str | bytes, *, filename: str = "<input>", base: int | None
     paths resolve against the including file, then `include_dirs`. `rom`: the ROM being
     patched, which `read1()`..`read4()` and `canread()` read.
     """
-    asm = _Assembler(base=base, include_dirs=tuple(Path(d) for d in include_dirs),
-                     defines={k: str(v) for k, v in (defines or {}).items()}, strict=strict,
-                     want_listing=listing, rom=rom)
-    asm.main_file = filename
+    def assembler() -> _Assembler:
+        asm = _Assembler(base=base, include_dirs=tuple(Path(d) for d in include_dirs),
+                         defines={k: str(v) for k, v in (defines or {}).items()},
+                         strict=strict, want_listing=listing, rom=rom)
+        asm.main_file = filename
+        return asm
+
+    asm = assembler()
     with _collector_paused():
-        result = asm.run(asm.lines_of(source, filename))
+        try:
+            result = asm.run(asm.lines_of(source, filename))
+        except TableSet:
+            # a table set after `'c'` literals were kept as constants: again, without
+            asm = assembler()
+            asm.chars_fixed = False
+            result = asm.run(asm.lines_of(source, filename))
         # Freed now, by reference counting: the collector, resumed, would otherwise scan the
         # whole parse (every line's statements) once before it goes.
         del asm

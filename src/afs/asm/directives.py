@@ -12,6 +12,7 @@ from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function, find_file
 from afs.asm.parser import Directive, split_args
 from afs.asm.structs import close_struct, open_struct
+from afs.asm.tables import load_table, string_bytes
 
 if TYPE_CHECKING:
     from afs.asm.passstate import PassState
@@ -188,25 +189,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         setattr(state, kind + "byte", value.to_bytes(size, "little"))
     elif name == "table":
         asar_warnings.feature(state, "table")
-        if not d.args or len(d.args) > 2:
-            raise state.error("expected 'table \"file\"'")
-        if len(d.args) == 2 and d.args[1].strip().lower() != "ltr":
-            raise state.error(f"unsupported table direction {d.args[1]!r} (supported: ltr)",
-                              d.arg_columns[1])
-        path = _path(state, d, d.args[0])
-        table: dict[str, int] = {}
-        for number, entry in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not entry.strip():
-                continue
-            if len(entry) < 3 or entry[1] != "=":
-                raise AsmError(f"expected 'c=hex' in table file, not {entry!r}", str(path),
-                               number, 1)
-            try:
-                table[entry[0]] = int(entry[2:].strip(), 16)
-            except ValueError:
-                raise AsmError(f"expected 'c=hex' in table file, not {entry!r}", str(path),
-                               number, 3) from None
-        state.table = table
+        load_table(state, d, _path)
     elif name == "struct":
         open_struct(state, d)
     elif name == "endstruct":
@@ -255,7 +238,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.spcblock = (*state.spcblock[:4], _value(state, d, 0))
     elif name == "pushtable":
         _args(state, d, 0, 0)
-        state.table_stack.append(dict(state.table) if state.table is not None else None)
+        state.table_stack.append(list(state.table) if state.table is not None else None)
     elif name == "pulltable":
         _args(state, d, 0, 0)
         if not state.table_stack:
@@ -499,10 +482,7 @@ def data_bytes(state: PassState, d: Directive, size: int) -> bytes:
         if item.hashed:
             asar_warnings.feature(state, "db_hash")
         if item.string is not None:
-            table = state.table
-            for ch in item.string.decode("utf-8"):
-                code = table.get(ch, ord(ch)) if table is not None else ord(ch)
-                out += (code & mask).to_bytes(size, "little")
+            out += string_bytes(state, item.string, size, item.column)
             continue
         if item.anon is not None:
             value = state.anon_value(item.anon, item.column)

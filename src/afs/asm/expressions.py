@@ -9,11 +9,13 @@ Behaviour checked against the asar 1.91 binary:
 - By default asar evaluates binary operators strictly left to right (xkas style:
   `5+6*2` is 22); `math pri on` switches to C precedence: `**` > `* / %` > `+ -` > `<< >>` >
   `&` > `^` > `|`. Unary `- + ~ <:` bind tightest. Parentheses work in both modes.
-- Literals: `$hex`, `%binary`, decimal, `'c'`. Comparisons and `&& ||` exist only in
+- Literals: `$hex`, `%binary`, decimal, `'c'` (its value is the character's through the
+  table in force, `afs.asm.tables`: never constant). Comparisons and `&& ||` exist only in
   conditions (`if`, `elseif`, `assert`).
 - An expression's *width* (how many operand bytes asar picks when no `.b/.w/.l` is given) is
-  the widest atom in it: a hex or binary literal by its digit count, a decimal or character
-  literal by its value, a label by 2 when it is in the bank of the code using it, else 3.
+  the widest atom in it: a hex or binary literal by its digit count, a decimal literal by
+  its value, a character literal 1 (whatever the table maps it to), a label by 2 when it is
+  in the bank of the code using it, else 3.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ class EvalContext(Protocol):
     def call_function(self, name: str, args: list[int | str], column: int) -> int: ...
 
     def anon_value(self, anon: str, column: int) -> int: ...
+
+    def char_value(self, code: int, column: int) -> int: ...
 
 
 Evaluator = Callable[[EvalContext], int]
@@ -103,7 +107,7 @@ def value_width(value: int) -> int:
 # Not frozen: a frozen dataclass's __init__ is several times slower, and tokens are hot.
 @dataclass(slots=True)
 class Token:
-    kind: str          # "num", "name", "op"
+    kind: str          # "num", "chr" (a `'c'` literal), "name", "op", "str"
     text: str
     column: int        # 1-based column in the source line
     value: int = 0
@@ -121,6 +125,9 @@ class Expr:
     labels: tuple[str, ...]
     # No label, no function call: the same value in every pass (and every state).
     constant: bool = False
+    # Constant but for its `'c'` literals, whose values are the table's (the assembler keeps
+    # them as constants until a table is set: `afs.asm.tables.table_set`).
+    chars: bool = False
 
     def width(self, ctx: EvalContext) -> int:
         """The operand size asar infers for this expression (1..3)."""
@@ -194,7 +201,7 @@ def tokenize(text: str, column: int, file: str, line: int, *,
             body = m.group("char")
             if len(body) != 1:
                 raise AsmError(f"invalid character literal {m.group(0)!r}", file, line, col)
-            tokens.append(Token("num", m.group(0), col, ord(body), value_width(ord(body))))
+            tokens.append(Token("chr", m.group(0), col, ord(body), 1))
         else:
             tokens.append(Token("str", m.group("str").replace('""', '"'), col))
     return tokens
@@ -214,6 +221,7 @@ class _Parser:
         self.width = 0
         self.labels: list[str] = []
         self.calls = False
+        self.chars = False          # a `'c'` literal: its value depends on the table
         # left to right, a chain of operators C precedence would group otherwise
         self.mixed = False
         self.old_equals: frozenset[int] = frozenset()   # columns of `=` written for `==`
@@ -330,6 +338,10 @@ class _Parser:
             self.width = max(self.width, t.width)
             value = t.value
             return lambda ctx: value
+        if t.kind == "chr":
+            self.width = max(self.width, 1)
+            self.chars = True
+            return _char(t.value, t.column)
         if t.kind == "name":
             nxt = self.peek()
             if nxt is not None and nxt.text == "(" and nxt.column == t.column + len(t.text):
@@ -606,8 +618,9 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     if rest is not None:
         what = "','" if rest.text == "," else f"'{rest.text}'"
         raise AsmError(f"unexpected {what} in expression", file, line, rest.column)
+    fixed = not parser.labels and not parser.calls
     return Expr(stripped, column, fn, parser.width, tuple(parser.labels),
-                not parser.labels and not parser.calls)
+                fixed and not parser.chars, fixed and parser.chars)
 
 
 # Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.
@@ -640,20 +653,30 @@ def atom_expr(text: str, column: int) -> Expr:
     if hit is not None:
         return hit
     first = text[0]
-    if first in "$%'" or "0" <= first <= "9":
+    if first in "$%" or "0" <= first <= "9":
         return _literal_expr(text, column, *literal_value(text))
+    if first == "'":
+        expr = Expr(text, column, _char(ord(text[1]), column), 1, (), False, True)
+        if len(_LITERALS) < 20_000:
+            _LITERALS[(text, column)] = expr
+        return expr
     return _label_expr(text, column, column)
 
 
 def literal_value(text: str) -> tuple[int, int]:
-    """(value, width) of one `$hex`, `%binary`, decimal or `'c'` literal, known to be one."""
+    """(value, width) of one `$hex`, `%binary` or decimal literal, known to be one."""
     first = text[0]
     if first == "$":
         return int(text[1:], 16), literal_width_hex(text[1:])
     if first == "%":
         return int(text[1:], 2), min(3, (len(text) + 6) // 8)
-    value = ord(text[1]) if first == "'" else int(text)
+    value = int(text)
     return value, value_width(value)
+
+
+def _char(code: int, column: int) -> Evaluator:
+    """A `'c'` literal of character `code` (at `column`): its value in the table in force."""
+    return lambda ctx: ctx.char_value(code, column)
 
 
 def _binary_expr(m: re.Match[str], stripped: str, column: int, file: str, line: int) -> Expr:
@@ -661,18 +684,24 @@ def _binary_expr(m: re.Match[str], stripped: str, column: int, file: str, line: 
     width = 0
     labels: list[str] = []
     sides: list[Evaluator] = []
+    chars = False
     for group in (1, 3):
         text, col = m.group(group), column + m.start(group)
         first = text[0]
-        if first in "$%'" or "0" <= first <= "9":
+        if first in "$%" or "0" <= first <= "9":
             value, size = literal_value(text)
             width = max(width, size)
             sides.append(lambda ctx, value=value: value)
+        elif first == "'":
+            width = max(width, 1)
+            chars = True
+            sides.append(_char(ord(text[1]), col))
         else:
             labels.append(text)
             sides.append(lambda ctx, name=text, col=col: ctx.label_value(name, col))
     fn = _binary(m.group(2), sides[0], sides[1], file, line, column + m.start(2))
-    return Expr(stripped, column, fn, width, tuple(labels), not labels)
+    return Expr(stripped, column, fn, width, tuple(labels), not labels and not chars,
+                chars and not labels)
 
 
 _UNARY_OPS: dict[str, Callable[[int], int]] = {
@@ -684,11 +713,14 @@ def _unary_expr(m: re.Match[str], stripped: str, column: int) -> Expr:
     apply = _UNARY_OPS[m.group(1)]
     text = m.group(2)
     first = text[0]
-    if first in "$%'" or "0" <= first <= "9":
+    if first in "$%" or "0" <= first <= "9":
         value, width = literal_value(text)
         result = apply(value)
         return Expr(stripped, column, lambda ctx: result, width, (), True)
     col = column + m.start(2)
+    if first == "'":
+        char = _char(ord(text[1]), col)
+        return Expr(stripped, column, lambda ctx: apply(char(ctx)), 1, (), False, True)
     return Expr(stripped, column, lambda ctx: apply(ctx.label_value(text, col)), 0, (text,))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from afs.asm.defines import substitute_defines
 from afs.asm.errors import AsmError
 from afs.asm.expressions import (
     LABEL_NAME,
@@ -66,10 +67,10 @@ _ANON_RE = re.compile(r"(\++|-+)$")
 _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 # asar 1.91 wants spaces around `=` (`X=$10` is an unknown command, `!a=1` uses define !a).
 _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
+# `'c' = value` (a value with a space, `' '` aside, is more words: not one)
+_CHAR_ASSIGN_RE = re.compile(r"('{3}|'[^']*')[ \t]+=[ \t]+((?:'[^']*'|[^\s'])+)$")
 # `!name = value` (`:=`, `#=`, `+=`, `?=`); the name may be `{...}` holding defines
 _DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+|\{[^{}]*\})\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
-# asar's define syntax: `\\!` and `\\\\` escapes, `!name`, `!{` (a name in braces)
-_DEFINE_SCAN_RE = re.compile(r"\\[\\!]|!(?:([A-Za-z0-9_]+)|\{)")
 _DEFINE_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
@@ -86,7 +87,8 @@ _LONG_Y_RE = re.compile(r"\[(.*)\]\s*,\s*[yY]$")
 # A whole line that is one instruction whose operand is one expression without spaces in
 # any addressing-mode syntax (most lines): one match, past the statement splitter and the
 # general statement parser (`plain_instruction`); a lone literal or label (`at`, `pt`, `bt`)
-# also past the expression parser. No `!` (defines come first) and no quotes.
+# also past the expression parser. No `!` (defines come first), no `\` (nor asar's escapes)
+# and no quotes.
 _ATOM = (r"\$[0-9A-Fa-f]+|%[01]+|[0-9]+|'[^'\s,]'"
          rf"|{LABEL_NAME}")
 _EXPR = r"""[^\s!"=,()\[\]#\\]+"""
@@ -100,8 +102,7 @@ PLAIN_RE = re.compile(rf"""[ \t]*{_HASH_PREFIX}(?P<mn>[A-Za-z]{{3}})(?:\.(?P<sfx
       | \((?P<p>(?P<pt>{_ATOM})|{_EXPR})(?:,(?P<pi>[xXsS]))?\)(?:,(?P<py>[yY]))?
       | \[(?P<b>(?P<bt>{_ATOM})|{_EXPR})\](?:,(?P<by>[yY]))?
     ))?[ \t]*$""", re.VERBOSE)
-# A whole line that is one `db`/`dw`/`dl`/`dd` without defines (or their `\` escapes), `:`
-# or `=` (strings too).
+# A whole line that is one `db`/`dw`/`dl`/`dd` without defines, `\`, `:` or `=` (strings too).
 DATA_LINE_RE = re.compile(r"[ \t]*" + _HASH_PREFIX + r"(?P<dn>[dD][bBwWlLdD])[ \t]+"
                           r"(?P<args>[^\s!:=\\][^!:=\\]*?)[ \t]*$")
 # A whole line that is one label: `name:`, `.sub`, `+`, `--:` (`label_line`).
@@ -128,6 +129,14 @@ class AnonLabel(Statement):
 @dataclass(slots=True)
 class Assign(Statement):
     name: str
+    expr: Expr
+
+
+@dataclass(slots=True)
+class CharAssign(Statement):
+    """`'c' = value`: the character table's entry for byte `code` (`afs.asm.tables`)."""
+
+    code: int
     expr: Expr
 
 
@@ -353,54 +362,11 @@ def parse_string(text: str, file: str, line: int, column: int) -> bytes:
         raise AsmError(f"string cannot be encoded: {exc}", file, line, column) from None
 
 
-def substitute_defines(text: str, defines: dict[str, str], file: str, line: int,
-                       column: int = 0, depth: int = 0) -> str:
-    """Resolve defines as asar does, in one scan: `!name` and `!{name}` (whose name may hold
-    defines) become the define's value, itself resolved the same way; `\\!` is a `!` and
-    `\\\\` a `\\`. What a replacement writes is not scanned again: with `!y = x`,
-    `!!y` is `!x`. `column`: where errors point inside a define's value (its `!`)."""
-    if "!" not in text and "\\" not in text:
-        return text
-    if depth > 64:
-        raise AsmError("define substitution does not terminate (recursive define?)", file,
-                       line, column or 1)
-    out: list[str] = []
-    pos = 0
-    while True:
-        m = _DEFINE_SCAN_RE.search(text, pos)
-        if m is None:
-            out.append(text[pos:])
-            return "".join(out)
-        out.append(text[pos:m.start()])
-        where = column or m.start() + 1
-        token = m.group(0)
-        if token[0] == "\\":
-            out.append(token[1])
-            pos = m.end()
-            continue
-        name = m.group(1)
-        pos = m.end()
-        if name is None:        # `!{...}`: the name between balanced braces, resolved first
-            level = 1
-            while pos < len(text) and level:
-                level += {"{": 1, "}": -1}.get(text[pos], 0)
-                pos += 1
-            if level:
-                raise AsmError("mismatched braces in a define name", file, line, where)
-            name = substitute_defines(text[m.end():pos - 1], defines, file, line, where,
-                                      depth + 1)
-            if not _DEFINE_NAME_RE.fullmatch(name):
-                raise AsmError(f"invalid define name {name!r}", file, line, where)
-        if name not in defines:
-            raise AsmError(f"define '!{name}' not found", file, line, where)
-        out.append(substitute_defines(defines[name], defines, file, line, where, depth + 1))
-
-
 def define_set_name(st: DefineSet, defines: dict[str, str], file: str, line: int) -> str:
     """The name a `DefineSet` sets: `!{...}` resolves its braces first, as asar does."""
     if st.name[0] != "{":
         return st.name
-    name = substitute_defines(st.name[1:-1], defines, file, line, st.column)
+    name = substitute_defines(st.name[1:-1], defines, file, line)
     if not _DEFINE_NAME_RE.fullmatch(name):
         raise AsmError(f"invalid define name {name!r}", file, line, st.column)
     return name
@@ -547,6 +513,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         args = [a for a, _ in split_args(args_text, column)] if args_text.strip() else []
         out.append(MacroCall(column, mc.group(1), args))
         return out
+    if text[:1] == "'":
+        out.append(_parse_char_assign(text, column, file, line, precedence))
+        return out
     m = _ASSIGN_RE.match(text)
     if m and m.group(1).lower() not in DIRECTIVES:
         expr_col = column + m.start(2)
@@ -617,6 +586,21 @@ def _parse_function(text: str, column: int, file: str, line: int,
     return Directive(column, "function", [m.group(1), *params], exprs=[body])
 
 
+def _parse_char_assign(text: str, column: int, file: str, line: int,
+                       precedence: bool) -> CharAssign:
+    """`'c' = value`: asar's three words (the value one word, any math); `'c'` one ASCII
+    character (anything else quoted is asar's invalid label name)."""
+    m = _CHAR_ASSIGN_RE.match(text)
+    if m is None:
+        raise AsmError(f"unknown command {text.split()[0]!r}", file, line, column)
+    quoted = m.group(1)
+    if len(quoted) != 3 or ord(quoted[1]) > 0xFF:   # (0x80..0xFF: `afs.asm.tables` checks)
+        raise AsmError(f"invalid character assignment {quoted}: expected one ASCII character "
+                       "in quotes ('c' = value)", file, line, column)
+    return CharAssign(column, ord(quoted[1]), parse_expression(
+        m.group(2), column=column + m.start(2), file=file, line=line, precedence=precedence))
+
+
 def _fast_instruction(text: str, column: int, file: str, line: int,
                       precedence: bool) -> Instruction | None:
     """The common case, a plain `mnemonic[.b/.w/.l] [operand]`, without the label, macro and
@@ -645,7 +629,7 @@ def _fast_instruction(text: str, column: int, file: str, line: int,
 # What `plain_form` gives: mnemonic, suffix, operand kind, the operand's expression text
 # (the anonymous label's name for "anon") and column, and ATOM_* for that text.
 PlainForm = tuple[str, "str | None", str, "str | None", int, int]
-ATOM_NONE, ATOM_LABEL, ATOM_NUMBER = 0, 1, 2
+ATOM_NONE, ATOM_LABEL, ATOM_NUMBER, ATOM_CHAR = 0, 1, 2, 3
 
 
 def plain_form(m: re.Match[str]) -> PlainForm | None:
@@ -688,7 +672,9 @@ def plain_form(m: re.Match[str]) -> PlainForm | None:
     # (an atom alternative that matched less than the whole operand was backtracked over)
     if atom != text:
         found_atom = ATOM_NONE
-    elif text[0] in "$%'" or "0" <= text[0] <= "9":
+    elif text[0] == "'":
+        found_atom = ATOM_CHAR      # (not constant: its value is the table's)
+    elif text[0] in "$%" or "0" <= text[0] <= "9":
         found_atom = ATOM_NUMBER
     else:
         found_atom = ATOM_LABEL

@@ -25,12 +25,14 @@ from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
 from afs.asm.isa import Mode
 from afs.asm.parser import (
+    ATOM_CHAR,
     ATOM_NUMBER,
     DATA_LINE_RE,
     LABEL_LINE_RE,
     PLAIN_RE,
     AnonLabel,
     Assign,
+    CharAssign,
     Conditional,
     DefineSet,
     Directive,
@@ -61,6 +63,7 @@ from afs.asm.passstate import (
     _Encoded,
     _Line,
 )
+from afs.asm.tables import assign_char
 from afs.asm.varargs import SIZEOF_VARARGS, VariadicArgs, unquoted
 
 # `_first_word(text) in (...)` for the words checked on every line, without splitting it.
@@ -204,6 +207,7 @@ class _Pass(PassState):
                 if construct is not None:
                     self.run_construct(construct)
                     continue
+                # (asar's escapes `\!` and `\\` too)
                 text = substitute_defines(text, self.defines, ln.file, ln.number)
                 self.run_pieces(split_statements(text))
                 continue
@@ -229,7 +233,7 @@ class _Pass(PassState):
             form = plain_form(m)
             if form is None:
                 return False
-            shape = _shape(form) if self.cacheable else None
+            shape = _shape(form, asm) if self.cacheable else None
             if shape is None or shape[0] not in asm.shapes:
                 # (parsed before the label runs, as in `_Assembler.parse`)
                 st = plain_instruction(m, form, self.file, self.line, self.precedence)
@@ -244,7 +248,7 @@ class _Pass(PassState):
             mark = len(self.raised)
             data, info = self.asm_instruction(st)
             kept = st
-            if self.cacheable and _constant_instruction(st):
+            if self.cacheable and _constant_instruction(st, asm):
                 raised = self.raised_since(mark)
                 kept = memo[text] = asm.remember(st, _Encoded(
                     column, data, "instruction", info if asm.want_listing else (), raised))
@@ -280,7 +284,7 @@ class _Pass(PassState):
             kept = memo[text] = self.asm.shared(_Encoded(column, data, "data", ()))
         elif st is None:
             self.write_kept(kept)
-        elif self.cacheable and _constant_data(st):
+        elif self.cacheable and _constant_data(st, self.asm):
             mark = len(self.raised)
             data = data_bytes(self, st, _DATA_SIZE[st.name])
             self.emit(data, "data")
@@ -571,14 +575,14 @@ class _Pass(PassState):
                         return
                     mark = len(self.raised)
                     info = self.asm_instruction(st)
-                    if self.cacheable and _constant_instruction(st):
+                    if self.cacheable and _constant_instruction(st, self.asm):
                         encoded = self.asm.remember(st, _Encoded(
                             st.column, info[0], "instruction",
                             info[1] if self.asm.want_listing else (), self.raised_since(mark)))
                         if ln is not None:
                             statements[position] = encoded
                 elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
-                      and _constant_data(st)):
+                      and _constant_data(st, self.asm)):
                     mark = len(self.raised)
                     data = data_bytes(self, st, _DATA_SIZE[st.name])
                     self.emit(data, "data")
@@ -715,6 +719,8 @@ class _Pass(PassState):
             self.found_label = st.expr.has_labels
         elif isinstance(st, Conditional):
             self.asm_conditional(st)
+        elif isinstance(st, CharAssign):
+            assign_char(self, st)
         elif isinstance(st, MacroCall):
             self.call_macro(st)
         elif isinstance(st, SpcInstruction):
@@ -838,34 +844,53 @@ class _Pass(PassState):
         self.file, self.line, self.text = saved
 
 
-def _may_be_constant(st: Statement) -> bool:
-    """Could `st`'s bytes be the same wherever it is?"""
+def _may_be_constant(st: Statement, asm: Any) -> bool:
+    """Could `st`'s bytes be the same wherever it is (in the assembly `asm`)?"""
     if type(st) is Instruction:
-        return _constant_instruction(st) and st.mnemonic != "rep"
-    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st)
+        return _constant_instruction(st, asm) and st.mnemonic != "rep"
+    return type(st) is Directive and st.name in _DATA_SIZE and _constant_data(st, asm)
 
 
-def _constant_instruction(st: Instruction) -> bool:
+def _constant_instruction(st: Instruction, asm: Any) -> bool:
     op = st.operand
     if op.kind == "anon":
         return False
-    return (op.expr is None or op.expr.constant) and (op.expr2 is None or op.expr2.constant)
+    expr, expr2 = op.expr, op.expr2
+    return (expr is None or expr.constant or _fixed_chars(expr, asm)) and \
+        (expr2 is None or expr2.constant or _fixed_chars(expr2, asm))
 
 
-def _constant_data(d: Directive) -> bool:
-    # Not a string: a `table` may map it otherwise (even on the same line, in a macro).
-    return all(item.expr is not None and item.expr.constant for item in d.items)
+def _constant_data(d: Directive, asm: Any) -> bool:
+    # Not a string: the table may map it otherwise (even on the same line, in a macro).
+    return all(item.expr is not None and (item.expr.constant or _fixed_chars(item.expr, asm))
+               for item in d.items)
 
 
-def _shape(form: PlainForm) -> tuple[tuple, int] | None:
-    """A plain instruction whose operand is one number literal: ((mnemonic, suffix, operand
-    kind, literal width), value). Its bytes are the opcode and the value at the size that
-    the shape alone decides (not `asl #n`, whose count repeats the opcode)."""
+def _fixed_chars(expr: Any, asm: Any) -> bool:
+    """Whether `expr`, constant but for its `'c'` literals, is constant in `asm`: while no
+    table was set there, and then `afs.asm.tables.table_set` starts it again if one is."""
+    if expr.chars and asm.chars_fixed:
+        asm.chars_kept = True
+        return True
+    return False
+
+
+def _shape(form: PlainForm, asm: Any) -> tuple[tuple, int] | None:
+    """A plain instruction whose operand is one number literal (or `'c'` literal, while
+    `_fixed_chars`): ((mnemonic, suffix, operand kind, literal width), value). Its bytes are
+    the opcode and the value at the size that the shape alone decides (not `asl #n`, whose
+    count repeats the opcode)."""
     word, suffix, kind, text, _, atom = form
-    if atom != ATOM_NUMBER or (kind == "imm" and word in REPEATABLE):
+    if not atom or (kind == "imm" and word in REPEATABLE):
         return None
     assert text is not None
-    value, width = literal_value(text)
+    if atom == ATOM_NUMBER:
+        value, width = literal_value(text)
+    elif atom == ATOM_CHAR and asm.chars_fixed and text[1] < "\x80":
+        asm.chars_kept = True
+        value, width = ord(text[1]), 1
+    else:
+        return None
     return (word, suffix, kind, width), value
 
 

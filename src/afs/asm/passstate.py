@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from afs.asm import mapping
-from afs.asm.asar_warnings import feature, warn
+from afs.asm.asar_warnings import feature, feature_args, warn
 from afs.asm.errors import AsmError
 from afs.asm.expressions import Expr
 from afs.asm.parser import MacroDef
@@ -81,6 +81,11 @@ class _BareLabel:
         self.name = name
 
 
+# a character table's entry that a `table` file left out (asar: a garbage value)
+TABLE_UNSET = -1
+_NOT_UTF8 = feature_args("non_utf8")
+
+
 class PassState:
     """State of one pass over the source (the assembler runs several)."""
 
@@ -132,8 +137,9 @@ class PassState:
         # `spcblock`: (segment, header position, target, arch before, `startpos` address or
         # None) while inside one
         self.spcblock: tuple[Segment, int, int, str, int | None] | None = None
-        self.table: dict[str, int] | None = None  # `table`: character -> value for strings
-        self.table_stack: list[dict[str, int] | None] = []      # `pushtable`
+        # the character table (`afs.asm.tables`): byte -> value, None for the identity
+        self.table: list[int] | None = None
+        self.table_stack: list[list[int] | None] = []      # `pushtable`
         self.include_once: set[str] = set()       # resolved paths of `includeonce` files
         self.base_stack: list[int] = []
         self.optimize_bank: int | None = None     # `bank`: None auto, 0x100 noassume
@@ -195,6 +201,34 @@ class PassState:
     def math_order_differs(self) -> None:
         """An expression evaluated left to right has another value under C precedence."""
         feature(self, "left_to_right")
+
+    def char_value(self, code: int, column: int) -> int:
+        """A `'c'` literal's value: its character through the table in force. One byte: an
+        ASCII character, or any in a file that is not UTF-8 (asar reads it byte by byte)."""
+        if self.table is None and code < 0x80:
+            return code
+        if code >= 0x80 and (code > 0xFF or not self.not_utf8):
+            raise self.error(f"invalid character literal '{chr(code)}': asar takes one byte "
+                             "(an ASCII character) between single quotes", column)
+        return self.table_value(code, column)
+
+    def table_value(self, byte: int, column: int) -> int:
+        """What the table in force maps `byte` to (`afs.asm.tables`)."""
+        table = self.table
+        if table is None:
+            return byte
+        value = table[byte]
+        if value == TABLE_UNSET:
+            shown = chr(byte) if 0x20 <= byte < 0x7F else f"${byte:02X}"
+            raise self.error(f"character '{shown}' is not in the table file (asar writes a "
+                             "garbage value for it: map it there, or with 'c' = value)", column)
+        return value
+
+    @property
+    def not_utf8(self) -> bool:
+        """Whether the file running is not UTF-8: asar reads it byte by byte, and so does
+        `afs.asm.asar_warnings.read_source` (one character per byte)."""
+        return _NOT_UTF8 in self.asm.file_notes.get(self.file, ())
 
     def resolve_name(self, name: str) -> str:
         if name.startswith("."):
