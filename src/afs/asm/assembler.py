@@ -21,6 +21,7 @@ from afs.asm.asar_warnings import file_warning
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block
+from afs.asm.grammar import join_continued
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     Conditional,
@@ -114,6 +115,14 @@ class Assembly:
         return bytes(rom)
 
 
+def _texts(source: str) -> list[str]:
+    """A file's lines as asar reads them: comments stripped, continuation lines (ending with
+    `,`) joined onto the first, which keeps its number (the others are left empty)."""
+    texts = [strip_comment(raw) if ";" in raw else raw for raw in source.splitlines()]
+    join_continued(texts)
+    return texts
+
+
 def _listing_line(row: tuple) -> ListingLine:
     address, data, file, line, text, kind, offset, info = row
     if info:
@@ -177,9 +186,9 @@ class _Assembler:
         `_Pass.run_pieces`), read again: its pass now runs it another way."""
         lines = self.reread.get(ln.file)
         if lines is None:
-            lines = self.reread[ln.file] = Path(ln.file).read_text(
-                encoding="utf-8").removeprefix("\ufeff").splitlines()
-        return strip_comment(lines[ln.number - 1])
+            lines = self.reread[ln.file] = _texts(Path(ln.file).read_text(
+                encoding="utf-8").removeprefix("\ufeff"))
+        return lines[ln.number - 1]
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816", exact: bool = False
@@ -248,8 +257,7 @@ class _Assembler:
         if source[:1] == "\ufeff":      # asar skips a UTF-8 byte order mark, with a warning
             source = source[1:]
             self.boms.add(file)
-        for i, raw in enumerate(source.splitlines(), start=1):
-            text = strip_comment(raw) if ";" in raw else raw
+        for i, text in enumerate(_texts(source), start=1):
             if text and not text.isspace():
                 out.append(_Line(file, i, text))
         return out

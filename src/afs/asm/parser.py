@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 
 from afs.asm.errors import AsmError
 from afs.asm.expressions import LONE_EQUALS, Expr, atom_expr, parse_expression
+from afs.asm.grammar import (
+    check_arguments,
+    check_assignment,
+    check_condition,
+    check_function,
+    check_operand,
+    join_continued,
+    squeeze,
+)
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
 MNEMONICS = frozenset([
@@ -434,7 +443,10 @@ def parse_conditional(text: str, column: int, file: str, line: int,
         raise AsmError(f"'{word}' needs a condition", file, line, column + len(word))
     rest = text[len(parts[0]):]
     lead = len(rest) - len(rest.lstrip())
-    expr = parse_expression(rest.strip(), column=column + len(parts[0]) + lead, file=file,
+    condition = rest.strip()
+    if " " in condition or "\t" in condition:
+        check_condition(word, condition, column + len(parts[0]) + lead, file, line)
+    expr = parse_expression(condition, column=column + len(parts[0]) + lead, file=file,
                             line=line, precedence=precedence, condition=True)
     return Conditional(column, word, expr, len(LONE_EQUALS.findall(rest)) if " = " in rest
                        else 0)
@@ -497,7 +509,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         if not mc:
             raise AsmError("expected '%name(args)'", file, line, column)
         args_text = mc.group(2)
-        args = [a for a, _ in split_args(args_text, column)] if args_text.strip() else []
+        # asar drops whitespace outside quotes from a macro call (`%m(1 + 2)` passes `1+2`)
+        args = [squeeze(a) for a, _ in split_args(args_text, column)] \
+            if args_text.strip() else []
         out.append(MacroCall(column, mc.group(1), args))
         return out
     m = _ASSIGN_RE.match(text)
@@ -505,6 +519,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
         expr_col = column + m.start(2)
         if not m.group(2).strip():
             raise AsmError(f"expected a value after '{m.group(1)} ='", file, line, expr_col)
+        if " " in m.group(2) or "\t" in m.group(2):
+            check_assignment(m.group(1), m.group(2).strip(), expr_col, file, line)
         out.append(Assign(column, m.group(1),
                           parse_expression(m.group(2), column=expr_col, file=file, line=line,
                                            precedence=precedence)))
@@ -528,6 +544,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
             if suffix is not None and suffix not in ("b", "w"):
                 raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
                                file, line, column + len(w.group(1)))
+            if " " in operand_text or "\t" in operand_text:
+                check_operand(text[:w.end()], operand_text, operand_col, file, line)
             out.append(SpcInstruction(column, word, suffix, operand_text, operand_col))
             return out
     elif word in MNEMONICS:
@@ -561,6 +579,7 @@ def _parse_function(text: str, column: int, file: str, line: int,
     m = _FUNCTION_RE.match(text)
     if not m:
         raise AsmError("expected 'function name(param, ...) = expression'", file, line, column)
+    check_function(text, column, file, line)
     params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
     for p in params:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
@@ -688,6 +707,8 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
 
     if not text:
         return Operand("none")
+    if " " in text or "\t" in text:
+        check_operand(mnemonic + ("." + suffix if suffix else ""), text, column, file, line)
     if mnemonic in ("mvn", "mvp"):
         args = split_args(text, column)
         if len(args) == 1:
@@ -756,6 +777,11 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
     d = Directive(column, name)
     if not text:
         return d
+    if " " in text or "\t" in text:
+        if name == "assert":
+            check_condition(name, text, args_col, file, line)
+        else:
+            check_arguments(name, text, args_col, file, line)
     for arg, col in split_args(text, args_col):
         d.args.append(arg)
         d.arg_columns.append(col)
@@ -784,8 +810,10 @@ def parse(source: str, *, filename: str = "<input>") -> Program:
     lines: list[ParsedLine] = []
     defines: dict[str, str] = {}
     macro: MacroDef | None = None
-    for number, raw in enumerate(source.splitlines(), start=1):
-        text = strip_comment(raw)
+    raws = source.splitlines()
+    texts = [strip_comment(raw) for raw in raws]
+    join_continued(texts)       # asar's continuation lines (ending with `,`)
+    for number, (raw, text) in enumerate(zip(raws, texts, strict=True), start=1):
         statements: list[Statement] = []
         if macro is not None:
             construct = parse_line_construct(text, filename, number)

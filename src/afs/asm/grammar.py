@@ -1,0 +1,228 @@
+"""asar 1.91's line grammar where it is stricter than an expression parser.
+
+Two rules of asar's reader (src/asar/main.cpp, asar.h `clean`, assembleblock.cpp):
+
+* Continuation lines: a line that ends with `,` (comment stripped, trimmed) is joined with
+  the next line(s); the joined lines become empty, errors name the first one.
+* Words: each statement is "cleaned" outside quotes (whitespace after a comma dropped, runs
+  of whitespace made one space, ends trimmed) and split into words at the spaces left; each
+  command takes a fixed number of words (`db 1 + 2` is three words: an unknown command).
+
+The checks here run only on text that holds whitespace, so lines without any cost nothing.
+"""
+
+from __future__ import annotations
+
+from afs.asm.errors import AsmError
+
+_SPACE = " \t"
+
+# The argument words each directive takes (asar 1.91 assembleblock.cpp's is0/is1/is2/is3 and
+# numwords tests): shapes of words, None for any word, else the keyword asar wants there. A
+# directive not listed is left to its own argument checks.
+_ONE = ((None,),)
+DIRECTIVE_WORDS: dict[str, tuple[tuple[str | None, ...], ...]] = {
+    **dict.fromkeys(("db", "dw", "dl", "dd", "org", "base", "dpbase", "bank", "warnpc",
+                     "incsrc", "fillbyte", "fillword", "filllong", "filldword", "padbyte",
+                     "padword", "padlong", "paddword", "pad", "freespacebyte", "prot",
+                     "table", "undef", "reset", "includefrom", "arch", "print", "global"),
+                    _ONE),
+    # `skip align 4 offset 2`
+    **dict.fromkeys(("skip", "fill"), ((None,), ("align", None),
+                                        ("align", None, "offset", None))),
+    **dict.fromkeys(("math", "optimize", "check"), ((None, None),)),
+    **dict.fromkeys(("warnings", "namespace", "autoclean", "autoclear"),
+                    ((None,), (None, None))),
+    "incbin": ((None,), (None, "->", None)),
+    **dict.fromkeys(("struct", "spcblock"), ((None,), (None, None), (None, None, None))),
+    "endstruct": ((), ("align", None)),
+    "endspcblock": ((), ("execute", None)),
+    **dict.fromkeys(("freespace", "freecode", "freedata", "error", "asar"), ((), (None,))),
+    "warn": ((), (None,), (None, None)),
+}
+_COMPARISONS = frozenset((">", "<", ">=", "<=", "=", "==", "!="))
+_CONNECTORS = ("&&", "||")
+
+
+def continued(text: str) -> bool:
+    """Does this comment-free line end with `,` (asar joins the next line to it)?"""
+    return text.rstrip(_SPACE)[-1:] == ","
+
+
+def join_continued(texts: list[str]) -> None:
+    """asar's continuation lines, in place: each line ending with `,` gets the following
+    lines (trimmed) appended while it still ends with `,`; those lines become empty.
+    `texts`: a file's lines, comments already stripped."""
+    i = 0
+    n = len(texts)
+    while i < n:
+        text = texts[i]
+        if text[-1:] == "," or (text[-1:] in (" ", "\t") and continued(text)):
+            joined = text.rstrip(_SPACE)
+            j = i + 1
+            while j < n and joined[-1] == ",":
+                joined += texts[j].strip(_SPACE)
+                texts[j] = ""
+                j += 1
+            texts[i] = joined
+            i = j
+        else:
+            i += 1
+
+
+def words(text: str) -> list[tuple[str, int]]:
+    """`text` as asar splits it into words after cleaning: (word, offset in `text`) pairs.
+    Whitespace after a comma joins (`5, 3` is one word; `5 ,3` two), quotes are kept whole."""
+    out: list[tuple[str, int]] = []
+    pieces: list[str] = []      # of the word being read, whitespace after commas left out
+    start = piece = -1
+    quote = ""
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+            i += 1
+            continue
+        if ch in _SPACE:
+            j = i
+            while j < n and text[j] in _SPACE:
+                j += 1
+            if start >= 0:
+                if text[i - 1] == ",":      # cleaned away: the word goes on
+                    pieces.append(text[piece:i])
+                    piece = j
+                else:
+                    pieces.append(text[piece:i])
+                    out.append(("".join(pieces), start))
+                    pieces = []
+                    start = -1
+            i = j
+            continue
+        if start < 0:
+            start = piece = i
+        if ch == "'" and text.startswith("'''", i):      # the quote character literal
+            i += 3
+            continue
+        if ch in "\"'":
+            quote = ch
+        i += 1
+    if start >= 0:
+        pieces.append(text[piece:])
+        out.append(("".join(pieces), start))
+    return out
+
+
+def squeeze(text: str) -> str:
+    """`text` without whitespace outside quotes (asar's `clean_and_trim`, for a macro call)."""
+    return "".join(w for w, _ in words(text)) if any(c in text for c in _SPACE) else text
+
+
+def check_operand(command: str, text: str, column: int, file: str, line: int) -> None:
+    """An instruction's operand `text` (at `column`) must be one word: asar tries a
+    mnemonic only with one operand word, then finds no command of that name."""
+    found = words(text)
+    if len(found) > 1:
+        fixed = "".join(w for w, _ in found)
+        raise AsmError(f"asar reads '{command} {text}' as an unknown command: no spaces "
+                       f"inside an operand, only after a comma (write '{command} {fixed}')",
+                       file, line, column + found[1][1])
+
+
+def check_arguments(name: str, text: str, column: int, file: str, line: int) -> None:
+    """A directive's argument `text` (at `column`) must be words of a shape asar's `name`
+    takes (`DIRECTIVE_WORDS`)."""
+    shapes = DIRECTIVE_WORDS.get(name)
+    if shapes is None:
+        return
+    found = words(text)
+    for shape in shapes:
+        if len(shape) == len(found) and all(
+                want is None or want == got.lower() for want, (got, _) in zip(
+                    shape, found, strict=True)):
+            return
+    where = column + found[1 if len(found) > 1 else 0][1]
+    if shapes == _ONE:
+        fixed = "".join(w for w, _ in found)
+        raise AsmError(f"asar reads '{name} {text}' as an unknown command: no spaces inside "
+                       f"a value, only after a comma (write '{name} {fixed}')",
+                       file, line, where)
+    forms = " or ".join(f"'{name}{''.join(' ' + (w or 'x') for w in shape)}'"
+                        for shape in shapes)
+    raise AsmError(f"asar refuses '{name} {text}': it takes {forms}, each x one word "
+                   f"(no spaces inside a value, only after a comma)", file, line, where)
+
+
+def check_assignment(name: str, text: str, column: int, file: str, line: int) -> None:
+    """`name = value`: asar takes it only as three words (the value without spaces)."""
+    found = words(text)
+    if len(found) > 1:
+        fixed = "".join(w for w, _ in found)
+        raise AsmError(f"asar reads '{name} = {text}' as an unknown command: no spaces "
+                       f"inside the value (write '{name} = {fixed}')",
+                       file, line, column + found[1][1])
+
+
+def check_function(text: str, column: int, file: str, line: int) -> None:
+    """`function name(params) = body`: asar takes it only as four words."""
+    found = words(text)
+    if len(found) != 4 or found[2][0] != "=":
+        at = found[min(len(found) - 1, 4 if len(found) > 4 else 2)][1]
+        raise AsmError(f"asar reads '{text}' as an unknown command: write 'function "
+                       f"name(a,b) = body' with no spaces inside the name, its parameters "
+                       f"or the body", file, line, column + at)
+
+
+def check_condition(keyword: str, text: str, column: int, file: str, line: int) -> None:
+    """An `if`/`elseif`/`while`/`assert` condition (`text`, at `column`) as asar reads its
+    words: `a`, or `a OP b` (OP a comparison), joined by `&&` or `||`, each side one word.
+    (asar stops reading at a condition that decides the result; this reads them all.)"""
+    found = words(text)
+    if keyword == "assert" and found:
+        # the message after the last word's first comma is no part of the condition
+        last, at = found[-1]
+        comma = _top_comma(last)
+        if comma > 0:
+            found[-1] = (last[:comma], at)
+    i = 0
+    n = len(found)
+    while True:
+        if i >= n:
+            break
+        if i + 1 >= n or found[i + 1][0] in _CONNECTORS:
+            connector = i + 1
+        else:
+            if i + 2 >= n or found[i + 1][0] not in _COMPARISONS:
+                break
+            connector = i + 3
+        if connector >= n:
+            return
+        if found[connector][0] not in _CONNECTORS:
+            i = connector
+            break
+        i = connector + 1
+    at = column + (found[i][1] if i < n else len(text))
+    raise AsmError(f"asar reads '{keyword} {text}' as a broken condition: write 'a', or "
+                   f"'a == b' (also != < > <= >=), joined by && or ||, with no spaces inside "
+                   f"a side", file, line, at)
+
+
+def _top_comma(text: str) -> int:
+    """Index of the first comma outside quotes and parentheses, or -1."""
+    depth = 0
+    quote = ""
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return i
+    return -1

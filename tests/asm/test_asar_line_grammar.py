@@ -1,0 +1,202 @@
+"""asar 1.91's line grammar, differential: continuation lines and whitespace inside statements.
+
+Each case is a small source (after `org $008000`). Where the asar binary assembles it, AFS
+must write the same bytes; where asar refuses it, AFS must refuse it at the same line, with
+one line naming file, line and column.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from afs.asm.asar import AsarError, run_asar
+from afs.asm.assembler import assemble_file
+from afs.asm.errors import AsmError
+from afs.asm.grammar import join_continued, words
+from tests.asm.difftools import ASAR, SKIP_REASON
+
+CASES = [
+    # --- continuation lines: a line ending with `,` takes the next one(s)
+    "db 1,\n   2, 3,\n 4",
+    "db 1, ; a comment\n 2",
+    "db 1,\n\n 2",                              # a blank line is taken too (and skipped)
+    'db "a,",\n 2',
+    "dw $1234,\n $5678",
+    "db 1,\n 2,\n zz",                          # an error in a joined line: the first line
+    "nop\ndb 1,\n 2 + 3",
+    "macro m(a)\ndb <a>,\n 3\nendmacro\n%m(1)",   # macro bodies are file lines too
+    "macro m(a)\ndb <a>,\n 3 + 1\nendmacro\n%m(1)",
+    "macro m(a)\ndb <a>\nendmacro\n%m(1,\n 2)",
+    "lda ($12,\n x)",
+    "db 1,\nnop",                               # joined: `db 1,nop` (a label not found)
+    "print \"a\",\n \"b\"\ndb 0",
+    # --- instructions: one operand word (whitespace only after a comma)
+    "lda #1 + 2",
+    "lda #1+2",
+    "lda $12 ,x",
+    "lda $12, x",
+    "lda ( $12 ),y",
+    "lda ($12, x)",
+    "lda ($12),  y",
+    "lda [$12], y",
+    "lda ($12 ,x)",
+    "lda.b  $12 , x",
+    "lda.w $1234,   y",
+    "sta ($12, s), y",
+    "jmp ($1234 , x)",
+    "mvn $7e, $7f",
+    "mvn $7e ,$7f",
+    "lda\t\t#1",
+    "lda     #$12",
+    "lda #' '",
+    "lda #1 ; a b c",
+    "rep #$30",
+    "rep 1 + 1 : nop",
+    "rep 2 : nop",
+    "label: lda #1",
+    "label: lda #1 + 1",
+    "#_008000: lda #1",
+    "#_008000: lda #1 + 2",
+    ".sub lda #1 + 2",
+    "nop : lda #1 + 2",
+    # --- data
+    "db 1 + 2",
+    "db 5 ,3",
+    "db 5, 3",
+    "db 5,\t3",
+    "db (1 + 2)",
+    'db "a b", 3',
+    "db ' ', 3",
+    "dw 1 << 2",
+    "dl $123456 , 1",
+    "dd 1,    2",
+    # --- directives
+    "org $8000 + 2",
+    "org $8000+2\ndb 1",
+    "skip 1 + 1",
+    "skip 1+1\ndb 1",
+    "base $8000 + 1",
+    "fillbyte 1 + 1",
+    "fillbyte $EA\nfill 2",
+    "fill 1 + 1",
+    "warnpc $8000 + 4",
+    "pad $8000 + 4",
+    "print \"a\", \"b\"\ndb 0",
+    "print \"a\" , \"b\"",
+    "print \"a b\"\ndb 0",
+    "print dec(1 + 2)",
+    "print dec(1+2)\ndb 0",
+    "namespace foo bar baz",
+    "incsrc \"a b.asm\"",
+    "math pri on\ndb 1+2*3",
+    # --- assignments and functions
+    "X = 1 + 2",
+    "X = 1+2\ndb X",
+    "X  =  3\ndb X",
+    "function f(a, b) = a+b\ndb f(1, 2)",
+    "function f(a) = a + 1\ndb f(1)",
+    "function f( a ) = a+1\ndb f(1)",
+    # --- conditions
+    "if 1 + 1 == 2\ndb 1\nendif",
+    "if 1+1 == 2\ndb 1\nendif",
+    "if 1 == 1 && 2 == 2\ndb 1\nendif",
+    "if 1 == 1 && 2\ndb 1\nendif",
+    "if 1 == 1 2\ndb 1\nendif",
+    "if 1 + 1 == 2 : db 1 : endif",
+    "if 1\ndb 1\nelseif 1 + 1 == 2\ndb 2\nendif",
+    "assert 1 + 1 == 2",
+    "assert 1+1 == 2\ndb 1",
+    "assert 1 == 1, \"a b\"\ndb 1",
+    "assert 1 == 1 ,\"a\"",
+    "!a = 1\nwhile !a < 3\ndb !a\n!a #= !a+1\nendwhile",
+    "!a = 1\nwhile !a + 0 < 3\ndb !a\n!a #= !a+1\nendwhile",
+    # --- defines are resolved after cleaning: a value with spaces breaks the statement
+    '!x = "1 + 2"\nlda #!x',
+    '!x = "1+2"\nlda #!x',
+    '!x = "1, 2"\ndb !x',
+    '!x = "5 ,3"\ndb !x',
+    '!x = "1 + 1"\nif !x == 2\nendif',
+    # --- macro calls: asar drops whitespace outside quotes from the call
+    "macro m(a)\ndb <a>\nendmacro\n%m(1 + 2)",
+    "macro m(a)\ndb <a>\nendmacro\n%m( 1 )",
+    "macro m(a, b)\ndb <a>, <b>\nendmacro\n%m(1 ,2)",
+    'macro m(a)\nlda #<a>\nendmacro\n%m("1 + 2")',
+    "macro m(a)\ndb <a>\ndb 1 + 1\nendmacro\n%m(1)",
+    "macro m( a )\ndb <a>\nendmacro\n%m(1)",
+    # --- SPC700: the same word rule
+    "arch spc700\nmov a, #$12",
+    "arch spc700\nmov a , #$12",
+    "arch spc700\nmov a,#1 + 2",
+    "arch spc700\nmov a, #1+2\nnop",
+    # --- struct
+    "struct S $7E0000\n.a: skip 1 + 1\nendstruct",
+    "struct S $7E0000\n.a: skip 2\nendstruct\ndb sizeof(S)",
+]
+
+
+def _id(body: str) -> str:
+    return body.replace("\n", "|")[:40]
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("body", CASES, ids=[_id(c) for c in CASES])
+def test_same_as_asar(body: str, tmp_path: Path) -> None:
+    src = tmp_path / "g.asm"
+    src.write_text(f"org $008000\n{body}\n")
+    theirs: bytes | None = None
+    try:
+        run_asar(src, tmp_path / "asar.sfc", fix_checksum=False)
+        theirs = (tmp_path / "asar.sfc").read_bytes()
+    except AsarError as exc:
+        first = exc.errors[0]
+        # in a macro body asar names the line before the body line (see
+        # `afs.asm.asar_warnings.AsarWarning`); AFS names the body line. (A call that
+        # fails itself names the call, "called from" itself.)
+        called = re.search(r":(\d+) \(called from .*?:(\d+)\): error: ", exc.output)
+        in_macro = called is not None and called.group(1) != called.group(2)
+    if theirs is not None:
+        ours = assemble_file(src).rom(fix_checksum=False)
+        assert ours == theirs
+        return
+    with pytest.raises(AsmError) as ours_error:
+        assemble_file(src)
+    err = ours_error.value
+    expected = (Path(first.file).name, first.line + in_macro)
+    assert (Path(err.file).name, err.line) == expected, str(err)
+    assert err.column >= 1 and "\n" not in str(err)
+
+
+# --- without the binary ---------------------------------------------------------------------------
+def test_words_follow_asar_cleaning() -> None:
+    assert [w for w, _ in words("5, 3")] == ["5,3"]
+    assert [w for w, _ in words("5 ,3")] == ["5", ",3"]
+    assert [w for w, _ in words('"a b" ,  x')] == ['"a b"', ",x"]
+    assert [w for w, _ in words("( $12 ),y")] == ["(", "$12", "),y"]
+    assert words("a  b") == [("a", 0), ("b", 3)]
+
+
+def test_continuation_joins_onto_the_first_line() -> None:
+    texts = ["db 1,", "   2, 3,  ", "", " 4", "nop"]
+    join_continued(texts)
+    assert texts == ["db 1,2, 3,4", "", "", "", "nop"]
+
+
+def test_refusal_names_line_column_and_the_fix(tmp_path: Path) -> None:
+    src = tmp_path / "r.asm"
+    src.write_text("org $008000\nnop\n  lda #1 + 2\n")
+    with pytest.raises(AsmError) as exc:
+        assemble_file(src)
+    err = exc.value
+    assert (err.line, err.column) == (3, 10)
+    assert "write 'lda #1+2'" in err.message
+
+
+def test_error_in_a_joined_line_names_its_first_line(tmp_path: Path) -> None:
+    src = tmp_path / "j.asm"
+    src.write_text("org $008000\ndb 1,\n  2,\n  nowhere\n")
+    with pytest.raises(AsmError) as exc:
+        assemble_file(src)
+    assert exc.value.line == 2
