@@ -21,7 +21,7 @@ from afs.asm.asar_warnings import file_warning
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block
-from afs.asm.grammar import join_continued
+from afs.asm.grammar import join_continued, may_continue
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     Conditional,
@@ -119,7 +119,8 @@ def _texts(source: str) -> list[str]:
     """A file's lines as asar reads them: comments stripped, continuation lines (ending with
     `,`) joined onto the first, which keeps its number (the others are left empty)."""
     texts = [strip_comment(raw) if ";" in raw else raw for raw in source.splitlines()]
-    join_continued(texts)
+    if may_continue(source):
+        join_continued(texts)
     return texts
 
 

@@ -13,6 +13,8 @@ The checks here run only on text that holds whitespace, so lines without any cos
 
 from __future__ import annotations
 
+import re
+
 from afs.asm.errors import AsmError
 
 _SPACE = " \t"
@@ -42,6 +44,24 @@ DIRECTIVE_WORDS: dict[str, tuple[tuple[str | None, ...], ...]] = {
 }
 _COMPARISONS = frozenset((">", "<", ">=", "<=", "=", "==", "!="))
 _CONNECTORS = ("&&", "||")
+
+
+# A line that may end with `,` once its comment is stripped (only a first look at a whole
+# file: lines it finds are checked again by `join_continued`).
+_MAY_CONTINUE = re.compile(r",[ \t]*(?:;[^\r\n]*)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)")
+# Whitespace that makes a word end: after anything but a comma (or more whitespace).
+_WORD_END = re.compile(r"[^,\s][ \t]")
+
+
+def may_continue(source: str) -> bool:
+    """Could any line of `source` be continued (end with `,`)? False: none can."""
+    return _MAY_CONTINUE.search(source) is not None
+
+
+def spaced(text: str) -> bool:
+    """Does `text` (stripped) hold more than one of asar's words (quotes aside, which
+    `words` then reads)? Cheap: most text has no whitespace, or only after commas."""
+    return ((" " in text or "\t" in text) and _WORD_END.search(text) is not None)
 
 
 def continued(text: str) -> bool:

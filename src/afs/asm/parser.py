@@ -21,6 +21,7 @@ from afs.asm.grammar import (
     check_function,
     check_operand,
     join_continued,
+    spaced,
     squeeze,
 )
 
@@ -444,7 +445,7 @@ def parse_conditional(text: str, column: int, file: str, line: int,
     rest = text[len(parts[0]):]
     lead = len(rest) - len(rest.lstrip())
     condition = rest.strip()
-    if " " in condition or "\t" in condition:
+    if spaced(condition):
         check_condition(word, condition, column + len(parts[0]) + lead, file, line)
     expr = parse_expression(condition, column=column + len(parts[0]) + lead, file=file,
                             line=line, precedence=precedence, condition=True)
@@ -519,7 +520,7 @@ def parse_statement(text: str, column: int, file: str, line: int,
         expr_col = column + m.start(2)
         if not m.group(2).strip():
             raise AsmError(f"expected a value after '{m.group(1)} ='", file, line, expr_col)
-        if " " in m.group(2) or "\t" in m.group(2):
+        if spaced(m.group(2).strip()):
             check_assignment(m.group(1), m.group(2).strip(), expr_col, file, line)
         out.append(Assign(column, m.group(1),
                           parse_expression(m.group(2), column=expr_col, file=file, line=line,
@@ -544,7 +545,7 @@ def parse_statement(text: str, column: int, file: str, line: int,
             if suffix is not None and suffix not in ("b", "w"):
                 raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
                                file, line, column + len(w.group(1)))
-            if " " in operand_text or "\t" in operand_text:
+            if spaced(operand_text):
                 check_operand(text[:w.end()], operand_text, operand_col, file, line)
             out.append(SpcInstruction(column, word, suffix, operand_text, operand_col))
             return out
@@ -707,7 +708,7 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
 
     if not text:
         return Operand("none")
-    if " " in text or "\t" in text:
+    if spaced(text):
         check_operand(mnemonic + ("." + suffix if suffix else ""), text, column, file, line)
     if mnemonic in ("mvn", "mvp"):
         args = split_args(text, column)
@@ -777,7 +778,7 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
     d = Directive(column, name)
     if not text:
         return d
-    if " " in text or "\t" in text:
+    if spaced(text):
         if name == "assert":
             check_condition(name, text, args_col, file, line)
         else:

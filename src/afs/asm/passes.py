@@ -23,7 +23,7 @@ from afs.asm.errors import AsmError
 from afs.asm.expressions import literal_value
 from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
-from afs.asm.grammar import check_condition
+from afs.asm.grammar import check_condition, spaced
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     ATOM_NUMBER,
@@ -393,7 +393,7 @@ class _Pass(PassState):
             raise self.error("'while' needs a condition")
         for _ in range(_MAX_LOOP):
             text = substitute_defines(condition, self.defines, self.file, self.line)
-            if " " in text:     # (named as `while` here, not as the `if` it is parsed as)
+            if spaced(text):    # (named as `while` here, not as the `if` it is parsed as)
                 check_condition("while", text, len("while ") + 1, self.file, self.line)
             expr = parse_conditional(f"if {text}", 1, self.file, self.line, self.precedence)
             assert expr is not None and expr.expr is not None
