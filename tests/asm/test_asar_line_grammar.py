@@ -113,6 +113,10 @@ CASES = [
     "assert 1 == 1 ,\"a\"",
     "!a = 1\nwhile !a < 3\ndb !a\n!a #= !a+1\nendwhile",
     "!a = 1\nwhile !a + 0 < 3\ndb !a\n!a #= !a+1\nendwhile",
+    "for i = 0..3\ndb !i\nendfor",
+    "for i = 0 .. 3\ndb !i\nendfor",
+    "for i = 0..1 + 2\ndb !i\nendfor",
+    "for i=0..3\ndb !i\nendfor",
     # --- defines are resolved after cleaning: a value with spaces breaks the statement
     '!x = "1 + 2"\nlda #!x',
     '!x = "1+2"\nlda #!x',

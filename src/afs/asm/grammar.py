@@ -195,6 +195,15 @@ def check_function(text: str, column: int, file: str, line: int) -> None:
                        f"or the body", file, line, column + at)
 
 
+def check_for(text: str, column: int, file: str, line: int) -> None:
+    """`for name = a..b` (`text`, at `column`): asar takes it only as four words."""
+    found = words(text)
+    if len(found) != 4 or found[2][0] != "=":
+        at = found[min(len(found) - 1, 4 if len(found) > 4 else 1)][1]
+        raise AsmError(f"asar reads '{text}' as a broken for loop: write 'for name = a..b' "
+                       f"with no spaces inside the name or the range", file, line, column + at)
+
+
 def check_condition(keyword: str, text: str, column: int, file: str, line: int) -> None:
     """An `if`/`elseif`/`while`/`assert` condition (`text`, at `column`) as asar reads its
     words: `a`, or `a OP b` (OP a comparison), joined by `&&` or `||`, each side one word.

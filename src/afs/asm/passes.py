@@ -23,7 +23,7 @@ from afs.asm.errors import AsmError
 from afs.asm.expressions import literal_value
 from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
-from afs.asm.grammar import check_condition, spaced
+from afs.asm.grammar import check_condition, check_for, spaced
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     ATOM_NUMBER,
@@ -378,6 +378,7 @@ class _Pass(PassState):
             self.file, self.line = loop.file, loop.line
         saved = (self.file, self.line, self.text)
         if loop.kind == "for":
+            check_for(loop.header, 1, self.file, self.line)
             m = _FOR_RE.match(loop.header)
             if m is None:
                 raise self.error("expected 'for name = start..end'")
