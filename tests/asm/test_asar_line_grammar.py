@@ -33,6 +33,10 @@ CASES = [
     "lda ($12,\n x)",
     "db 1,\nnop",                               # joined: `db 1,nop` (a label not found)
     "print \"a\",\n \"b\"\ndb 0",
+    "lda \\\n#$12",                            # a backslash joins too (and goes)
+    "db 1,\\\n 2",
+    "db 1 \\\n + 2",
+    "db 1,\\ ; a comment\n 2\nnop",
     # --- instructions: one operand word (whitespace only after a comma)
     "lda #1 + 2",
     "lda #1+2",
@@ -183,9 +187,9 @@ def test_words_follow_asar_cleaning() -> None:
 
 
 def test_continuation_joins_onto_the_first_line() -> None:
-    texts = ["db 1,", "   2, 3,  ", "", " 4", "nop"]
+    texts = ["db 1,", "   2, 3,  ", "", " 4", "nop", "lda \\", " #1"]
     join_continued(texts)
-    assert texts == ["db 1,2, 3,4", "", "", "", "nop"]
+    assert texts == ["db 1,2, 3,4", "", "", "", "nop", "lda #1", ""]
 
 
 def test_refusal_names_line_column_and_the_fix(tmp_path: Path) -> None:

@@ -3,7 +3,8 @@
 Two rules of asar's reader (src/asar/main.cpp, asar.h `clean`, assembleblock.cpp):
 
 * Continuation lines: a line that ends with `,` (comment stripped, trimmed) is joined with
-  the next line(s); the joined lines become empty, errors name the first one.
+  the next line(s), and so is one that ends with `\\` (the backslash dropped); the joined
+  lines become empty, errors name the first one.
 * Words: each statement is "cleaned" outside quotes (whitespace after a comma dropped, runs
   of whitespace made one space, ends trimmed) and split into words at the spaces left; each
   command takes a fixed number of words (`db 1 + 2` is three words: an unknown command).
@@ -18,6 +19,8 @@ import re
 from afs.asm.errors import AsmError
 
 _SPACE = " \t"
+_JOINERS = (",", "\\")
+_ENDS = (",", "\\", " ", "\t")
 
 # The argument words each directive takes (asar 1.91 assembleblock.cpp's is0/is1/is2/is3 and
 # numwords tests): shapes of words, None for any word, else the keyword asar wants there. A
@@ -46,15 +49,17 @@ _COMPARISONS = frozenset((">", "<", ">=", "<=", "=", "==", "!="))
 _CONNECTORS = ("&&", "||")
 
 
-# A line that may end with `,` once its comment is stripped (only a first look at a whole
-# file: lines it finds are checked again by `join_continued`).
-_MAY_CONTINUE = re.compile(r",[ \t]*(?:;[^\r\n]*)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)")
+# A line that may end with `,` or a backslash once its comment is stripped (only a first
+# look at a whole file: `join_continued` checks the lines again). Any line end `splitlines`
+# knows.
+_MAY_CONTINUE = re.compile(r"[,\\][ \t]*(?:;[^\r\n]*)?"
+                           r"(?:[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)")
 # Whitespace that makes a word end: after anything but a comma (or more whitespace).
 _WORD_END = re.compile(r"[^,\s][ \t]")
 
 
 def may_continue(source: str) -> bool:
-    """Could any line of `source` be continued (end with `,`)? False: none can."""
+    """Could any line of `source` be continued (end with `,` or `\\`)? False: none can."""
     return _MAY_CONTINUE.search(source) is not None
 
 
@@ -65,22 +70,26 @@ def spaced(text: str) -> bool:
 
 
 def continued(text: str) -> bool:
-    """Does this comment-free line end with `,` (asar joins the next line to it)?"""
-    return text.rstrip(_SPACE)[-1:] == ","
+    """Does this comment-free line end with `,` or `\\` (asar joins the next line to it)?"""
+    return text.rstrip(_SPACE)[-1:] in _JOINERS
 
 
 def join_continued(texts: list[str]) -> None:
-    """asar's continuation lines, in place: each line ending with `,` gets the following
-    lines (trimmed) appended while it still ends with `,`; those lines become empty.
-    `texts`: a file's lines, comments already stripped."""
+    """asar's continuation lines, in place: a line ending with `,` gets the next line
+    (trimmed) appended, one ending with `\\` gets it in place of the backslash, while the
+    result still ends so; the lines taken become empty. `texts`: a file's lines, comments
+    already stripped. (asar joins `,` lines when it reads a file and `\\` lines when it
+    runs them; one pass gives the same text but where a `,` join ends in `\\`.)"""
     i = 0
     n = len(texts)
     while i < n:
         text = texts[i]
-        if text[-1:] == "," or (text[-1:] in (" ", "\t") and continued(text)):
+        if text[-1:] in _ENDS and continued(text):
             joined = text.rstrip(_SPACE)
             j = i + 1
-            while j < n and joined[-1] == ",":
+            while j < n and joined[-1] in _JOINERS:
+                if joined[-1] == "\\":
+                    joined = joined[:-1]
                 joined += texts[j].strip(_SPACE)
                 texts[j] = ""
                 j += 1
