@@ -127,6 +127,13 @@ CASES = [
     '!x = "1, 2"\ndb !x',
     '!x = "5 ,3"\ndb !x',
     '!x = "1 + 1"\nif !x == 2\nendif',
+    '!s = "a, b"\ndb "!s"',                 # a define's value is cleaned when set
+    '!s = "a  b"\ndb "!s"',
+    '!s = " a "\ndb "!s"',
+    '!s = """a,  b"""\ndb !s',                # (not inside quotes)
+    '!s = "a,  b"\n!t := "!s,  c"\ndb "!t"',
+    '!s = "a"\n!s += ",  b"\ndb "!s"',
+    'db "a,  b"',
     # --- macro calls: asar drops whitespace outside quotes from the call
     "macro m(a)\ndb <a>\nendmacro\n%m(1 + 2)",
     "macro m(a)\ndb <a>\nendmacro\n%m( 1 )",

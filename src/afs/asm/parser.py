@@ -20,6 +20,7 @@ from afs.asm.grammar import (
     check_condition,
     check_function,
     check_operand,
+    clean,
     join_continued,
     spaced,
     squeeze,
@@ -381,6 +382,7 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
         if rest is None:
             raise AsmError("broken define declaration (a value with spaces needs quotes)",
                            file, line, col)
+        value = clean(value)        # as asar stores it (`"a, b"` is `a,b`)
         return DefineSet(col, m.group(1), m.group(2), value, rest)
     stripped = text.strip()
     if not stripped:
