@@ -15,7 +15,8 @@ import pytest
 from afs.asm.asar import AsarError, run_asar
 from afs.asm.assembler import assemble_file
 from afs.asm.errors import AsmError
-from afs.asm.grammar import join_continued, words
+from afs.asm.grammar import join_continued, may_continue, words
+from afs.asm.parser import strip_comment
 from tests.asm.difftools import ASAR, SKIP_REASON
 
 CASES = [
@@ -197,6 +198,18 @@ def test_continuation_joins_onto_the_first_line() -> None:
     texts = ["db 1,", "   2, 3,  ", "", " 4", "nop", "lda \\", " #1"]
     join_continued(texts)
     assert texts == ["db 1,2, 3,4", "", "", "", "nop", "lda #1", ""]
+
+
+@pytest.mark.parametrize("source", [
+    "db 1,\n2", "db 1, \t\r\n2", "db 1, ; c, d\n2", "db 1,", "lda \\\n#1",
+    "lda \\ ;c\r#1", "db 1,\x0c2", "db 1,\u20282", "a\nb,\n", "nop"])
+def test_the_first_look_finds_every_continued_line(source: str) -> None:
+    # `may_continue` only decides whether `join_continued` runs: it must miss no line
+    texts = [strip_comment(raw) for raw in source.splitlines()]
+    joined = list(texts)
+    join_continued(joined)
+    assert may_continue(source) or joined == texts
+    assert may_continue(source) == (source != "nop")
 
 
 def test_refusal_names_line_column_and_the_fix(tmp_path: Path) -> None:

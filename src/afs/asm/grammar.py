@@ -52,15 +52,18 @@ _CONNECTORS = ("&&", "||")
 # A line that may end with `,` or a backslash once its comment is stripped (only a first
 # look at a whole file: `join_continued` checks the lines again). Any line end `splitlines`
 # knows.
-_MAY_CONTINUE = re.compile(r"[,\\][ \t]*(?:;[^\r\n]*)?"
-                           r"(?:[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)")
+_LINE_END = r"[ \t]*(?:;[^\r\n]*)?(?:[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]|\Z)"
+# (two regexes: one that starts with a literal is searched for much faster than a class)
+_MAY_CONTINUE = re.compile("," + _LINE_END)
+_MAY_CONTINUE_BACKSLASH = re.compile(r"\\" + _LINE_END)
 # Whitespace that makes a word end: after anything but a comma (or more whitespace).
 _WORD_END = re.compile(r"[^,\s][ \t]")
 
 
 def may_continue(source: str) -> bool:
     """Could any line of `source` be continued (end with `,` or `\\`)? False: none can."""
-    return _MAY_CONTINUE.search(source) is not None
+    return _MAY_CONTINUE.search(source) is not None or (
+        "\\" in source and _MAY_CONTINUE_BACKSLASH.search(source) is not None)
 
 
 def spaced(text: str) -> bool:
