@@ -233,23 +233,25 @@ def check_condition(keyword: str, text: str, column: int, file: str, line: int) 
         comma = _top_comma(last)
         if comma > 0:
             found[-1] = (last[:comma], at)
-    i = 0
+    i = 0           # the word asar stumbles on (`n`: the condition ended too soon)
     n = len(found)
-    while True:
-        if i >= n:
-            break
+    while i < n:
         if i + 1 >= n or found[i + 1][0] in _CONNECTORS:
             connector = i + 1
+        elif found[i + 1][0] not in _COMPARISONS:
+            i += 1
+            break
+        elif i + 2 >= n:
+            i = n
+            break
         else:
-            if i + 2 >= n or found[i + 1][0] not in _COMPARISONS:
-                break
             connector = i + 3
         if connector >= n:
             return
+        i = connector
         if found[connector][0] not in _CONNECTORS:
-            i = connector
             break
-        i = connector + 1
+        i += 1
     at = column + (found[i][1] if i < n else len(text))
     raise AsmError(f"asar reads '{keyword} {text}' as a broken condition: write 'a', or "
                    f"'a == b' (also != < > <= >=), joined by && or ||, with no spaces inside "
