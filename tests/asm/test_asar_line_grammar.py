@@ -228,3 +228,27 @@ def test_error_in_a_joined_line_names_its_first_line(tmp_path: Path) -> None:
     with pytest.raises(AsmError) as exc:
         assemble_file(src)
     assert exc.value.line == 2
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize(("included", "main"), [
+    ("db 1,\n  2,\n  3\nlda \\\n  #$12\n", 'incsrc "inc.asm"\nmain:\nbra main'),
+    ("nop\ndb 1,\n  2 + 3\n", 'incsrc "inc.asm"'),
+    # included again under other math: the line let go is read again from the file, joined
+    ("db 1,\n  2+3*4\n", 'incsrc "inc.asm"\nmath pri on\nincsrc "inc.asm"'),
+])
+def test_included_file_reads_as_asar_reads_it(included: str, main: str,
+                                              tmp_path: Path) -> None:
+    (tmp_path / "inc.asm").write_text(included)
+    src = tmp_path / "main.asm"
+    src.write_text(f"org $008000\n{main}\n")
+    try:
+        run_asar(src, tmp_path / "asar.sfc", fix_checksum=False)
+    except AsarError as exc:
+        first = exc.errors[0]
+        with pytest.raises(AsmError) as ours:
+            assemble_file(src)
+        assert (Path(ours.value.file).name, ours.value.line) == ("inc.asm", first.line)
+        assert Path(first.file).name == "inc.asm"
+        return
+    assert assemble_file(src).rom(fix_checksum=False) == (tmp_path / "asar.sfc").read_bytes()
