@@ -7,17 +7,24 @@ one line naming file, line and column.
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
 import pytest
 
 from afs.asm.asar import AsarError, run_asar
-from afs.asm.assembler import assemble_file
+from afs.asm.assembler import assemble, assemble_file
 from afs.asm.errors import AsmError
 from afs.asm.grammar import join_continued, may_continue, words
 from afs.asm.parser import strip_comment
-from tests.asm.difftools import ASAR, SKIP_REASON
+from tests.asm.difftools import (
+    ASAR,
+    SKIP_REASON,
+    ProgramGenerator,
+    opcode_matrix_lines,
+    rejected_lines,
+)
 
 CASES = [
     # --- continuation lines: a line ending with `,` takes the next one(s)
@@ -252,3 +259,40 @@ def test_included_file_reads_as_asar_reads_it(included: str, main: str,
         assert Path(first.file).name == "inc.asm"
         return
     assert assemble_file(src).rom(fix_checksum=False) == (tmp_path / "asar.sfc").read_bytes()
+
+
+def _with_spaces(line: str, rng: random.Random) -> str:
+    """`line` with whitespace put somewhere in its operand: inside a value, before or after
+    a comma, around parentheses (asar accepts some of these, refuses the others)."""
+    head, _, operand = line.partition(" ")
+    if not operand:
+        return line
+    pick = rng.random()
+    if pick < 0.3 and "," in operand:
+        at = rng.choice([i for i, ch in enumerate(operand) if ch == ","])
+        gap = rng.choice((" ", "  ", "\t", " , "))
+        operand = operand[:at] + (gap if gap != " , " else " ,") + operand[at:] \
+            if pick < 0.15 else operand[:at + 1] + gap.strip(",") + operand[at + 1:]
+    else:
+        at = rng.randrange(1, len(operand) + 1)
+        operand = operand[:at] + rng.choice((" ", "  ", "\t")) + operand[at:]
+    return f"{head} {operand}"
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+def test_random_whitespace_refused_where_asar_refuses_it(tmp_path: Path) -> None:
+    rng = random.Random(17)
+    gen = ProgramGenerator(17)      # (no labels yet: instructions and data without any)
+    lines = rng.sample(opcode_matrix_lines(rng), 250)
+    lines += [gen.instruction() for _ in range(100)] + [gen.data() for _ in range(100)]
+    lines = [_with_spaces(line, rng) for line in lines]
+    theirs = rejected_lines(lines, tmp_path)
+    ours = set()
+    for index, line in enumerate(lines):
+        try:
+            assemble(f"lorom\norg $008000\n{line}\n", listing=False)
+        except AsmError:
+            ours.add(index)
+    assert 50 < len(theirs) < len(lines) - 50       # both kinds are there
+    assert {lines[i] for i in ours - theirs} == set()
+    assert {lines[i] for i in theirs - ours} == set()
