@@ -102,6 +102,13 @@ CASES = [
     "print dec(1 + 2)",
     "print dec(1+2)\ndb 0",
     "namespace foo bar baz",
+    "namespace foo bar",
+    "struct S $7E0000 + 1\n.a: skip 1\nendstruct",
+    "struct S $7E0000\n.a: skip 1\nendstruct\nstruct T extends S\n.b: skip 1\nendstruct\n"
+    "db sizeof(T)",
+    "skip 1 2",
+    "incbin \"missing.bin\" -> label",
+    "incbin \"missing.bin\" label",
     "incsrc \"a b.asm\"",
     "math pri on\ndb 1+2*3",
     # --- assignments and functions

@@ -36,14 +36,15 @@ DIRECTIVE_WORDS: dict[str, tuple[tuple[str | None, ...], ...]] = {
     **dict.fromkeys(("skip", "fill"), ((None,), ("align", None),
                                         ("align", None, "offset", None))),
     **dict.fromkeys(("math", "optimize", "check"), ((None, None),)),
-    **dict.fromkeys(("warnings", "namespace", "autoclean", "autoclear"),
-                    ((None,), (None, None))),
+    **dict.fromkeys(("warnings", "autoclean", "autoclear"), ((None,), (None, None))),
+    "namespace": ((None,), ("nested", None)),
     "incbin": ((None,), (None, "->", None)),
-    **dict.fromkeys(("struct", "spcblock"), ((None,), (None, None), (None, None, None))),
+    "struct": ((None,), (None, None), (None, "extends", None)),
+    "spcblock": ((None,), (None, None), (None, "custom", None)),
     "endstruct": ((), ("align", None)),
     "endspcblock": ((), ("execute", None)),
     **dict.fromkeys(("freespace", "freecode", "freedata", "error", "asar"), ((), (None,))),
-    "warn": ((), (None,), (None, None)),
+    "warn": ((), (None,), ("xkas", None)),
 }
 _COMPARISONS = frozenset((">", "<", ">=", "<=", "=", "==", "!="))
 _CONNECTORS = ("&&", "||")
