@@ -151,12 +151,12 @@ def words(text: str) -> list[tuple[str, int]]:
 def clean(text: str) -> str:
     """asar's `clean`: outside quotes, whitespace after a comma dropped, other runs of
     whitespace made one space, the ends trimmed (asar cleans a define's value so)."""
-    return " ".join(w for w, _ in words(text)) if any(c in text for c in _SPACE) else text
+    return " ".join(w for w, _ in words(text))
 
 
 def squeeze(text: str) -> str:
     """`text` without whitespace outside quotes (asar's `clean_and_trim`, for a macro call)."""
-    return "".join(w for w, _ in words(text)) if any(c in text for c in _SPACE) else text
+    return "".join(w for w, _ in words(text)) if " " in text or "\t" in text else text
 
 
 def check_operand(command: str, text: str, column: int, file: str, line: int) -> None:

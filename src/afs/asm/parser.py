@@ -382,7 +382,8 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
         if rest is None:
             raise AsmError("broken define declaration (a value with spaces needs quotes)",
                            file, line, col)
-        value = clean(value)        # as asar stores it (`"a, b"` is `a,b`)
+        if " " in value or "\t" in value:
+            value = clean(value)    # as asar stores it (`"a, b"` is `a,b`)
         return DefineSet(col, m.group(1), m.group(2), value, rest)
     stripped = text.strip()
     if not stripped:
