@@ -236,6 +236,15 @@ def test_refusal_names_line_column_and_the_fix(tmp_path: Path) -> None:
     assert "write 'lda #1+2'" in err.message
 
 
+def test_broken_condition_names_the_word_and_the_fix(tmp_path: Path) -> None:
+    src = tmp_path / "c.asm"
+    src.write_text("org $008000\nif 1 + 1 == 2\nendif\n")
+    with pytest.raises(AsmError) as exc:
+        assemble_file(src)
+    assert (exc.value.line, exc.value.column) == (2, 6)        # the `+`
+    assert exc.value.message.endswith("(write 'if 1+1 == 2')")
+
+
 def test_error_in_a_joined_line_names_its_first_line(tmp_path: Path) -> None:
     src = tmp_path / "j.asm"
     src.write_text("org $008000\ndb 1,\n  2,\n  nowhere\n")

@@ -234,29 +234,44 @@ def check_condition(keyword: str, text: str, column: int, file: str, line: int) 
         comma = _top_comma(last)
         if comma > 0:
             found[-1] = (last[:comma], at)
-    i = 0           # the word asar stumbles on (`n`: the condition ended too soon)
+    bad = _broken_at([w for w, _ in found])
+    if bad is None:
+        return
+    # the fix: each side's words glued together, if that reads as a condition
+    parts: list[str] = []
+    for w, _ in found:
+        if w in _COMPARISONS or w in _CONNECTORS or not parts or \
+                parts[-1] in _COMPARISONS or parts[-1] in _CONNECTORS:
+            parts.append(w)
+        else:
+            parts[-1] += w
+    fix = f" (write '{keyword} {' '.join(parts)}')" if _broken_at(parts) is None else ""
+    at = column + (found[bad][1] if bad < len(found) else len(text))
+    raise AsmError(f"asar reads '{keyword} {text}' as a broken condition: write 'a', or "
+                   f"'a == b' (also != < > <= >=), joined by && or ||, with no spaces inside "
+                   f"a side{fix}", file, line, at)
+
+
+def _broken_at(found: list[str]) -> int | None:
+    """Where asar's condition reader stumbles in these words (their count: it ended too
+    soon), or None when they read as a condition."""
+    i = 0
     n = len(found)
     while i < n:
-        if i + 1 >= n or found[i + 1][0] in _CONNECTORS:
+        if i + 1 >= n or found[i + 1] in _CONNECTORS:
             connector = i + 1
-        elif found[i + 1][0] not in _COMPARISONS:
-            i += 1
-            break
+        elif found[i + 1] not in _COMPARISONS:
+            return i + 1
         elif i + 2 >= n:
-            i = n
-            break
+            return n
         else:
             connector = i + 3
         if connector >= n:
-            return
-        i = connector
-        if found[connector][0] not in _CONNECTORS:
-            break
-        i += 1
-    at = column + (found[i][1] if i < n else len(text))
-    raise AsmError(f"asar reads '{keyword} {text}' as a broken condition: write 'a', or "
-                   f"'a == b' (also != < > <= >=), joined by && or ||, with no spaces inside "
-                   f"a side", file, line, at)
+            return None
+        if found[connector] not in _CONNECTORS:
+            return connector
+        i = connector + 1
+    return n
 
 
 def _top_comma(text: str) -> int:
