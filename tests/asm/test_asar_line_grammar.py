@@ -17,7 +17,7 @@ from afs.asm.asar import AsarError, run_asar
 from afs.asm.assembler import assemble, assemble_file
 from afs.asm.errors import AsmError
 from afs.asm.grammar import join_continued, may_continue, words
-from afs.asm.parser import strip_comment
+from afs.asm.parser import parse, strip_comment
 from tests.asm.difftools import (
     ASAR,
     SKIP_REASON,
@@ -224,6 +224,13 @@ def test_the_first_look_finds_every_continued_line(source: str) -> None:
     join_continued(joined)
     assert may_continue(source) or joined == texts
     assert may_continue(source) == (source != "nop")
+
+
+def test_parse_joins_continued_lines_too() -> None:
+    program = parse("db 1,\n  2\nnop\n")
+    first, second, _ = program.lines
+    assert [len(st.items) for st in first.statements] == [2]      # `db 1,2` on line 1
+    assert second.statements == []
 
 
 def test_refusal_names_line_column_and_the_fix(tmp_path: Path) -> None:
