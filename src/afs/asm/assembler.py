@@ -117,7 +117,8 @@ class Assembly:
 
 def _texts(source: str) -> list[str]:
     """A file's lines as asar reads them: comments stripped, continuation lines (ending with
-    `,`) joined onto the first, which keeps its number (the others are left empty)."""
+    `,` or a backslash) joined onto the first, which keeps its number (the others are left
+    empty; see `afs.asm.grammar.join_continued`)."""
     texts = [strip_comment(raw) if ";" in raw else raw for raw in source.splitlines()]
     if may_continue(source):
         join_continued(texts)

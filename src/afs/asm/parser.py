@@ -816,7 +816,7 @@ def parse(source: str, *, filename: str = "<input>") -> Program:
     macro: MacroDef | None = None
     raws = source.splitlines()
     texts = [strip_comment(raw) for raw in raws]
-    join_continued(texts)       # asar's continuation lines (ending with `,`)
+    join_continued(texts)       # asar's continuation lines (ending with `,` or `\`)
     for number, (raw, text) in enumerate(zip(raws, texts, strict=True), start=1):
         statements: list[Statement] = []
         if macro is not None:
