@@ -1,7 +1,8 @@
 """asar-syntax source into a typed AST, with file, line and column on every statement.
 
-A source line is: comment stripped at the first `;` outside quotes, then split into
-statements at ` : ` (a colon with whitespace on both sides, as asar 1.91 requires).
+A source line is: comment stripped at the first `;` outside quotes (a line then ending with
+`,` or `\\` joined with the next, `afs.asm.grammar`), then split into statements at ` : `
+(a colon with whitespace on both sides, as asar 1.91 requires).
 Line-level constructs (defines, `macro`/`endmacro`, `if`/`elseif`/`else`/`endif`) are
 statements too, so `parse()` shows a file's whole structure; the assembler executes them.
 `parse()` substitutes `!defines` in order of appearance (no macro expansion, no conditions).
