@@ -11,7 +11,9 @@ from afs.errors import InputError
 # (source after "org $008000", message, line, column); line 1 is the org line.
 # ruff: noqa: E501 - one case per line reads best as a table
 CASES = [
-    ('lda #$12 +', "expected a value at the end of '$12 +'", 2, 11),
+    ('lda #$12+', "expected a value at the end of '$12+'", 2, 10),
+    ('lda #$12 +', "asar reads 'lda #$12 +' as an unknown command: no spaces inside an "
+     "operand, only after a comma (write 'lda #$12+')", 2, 10),
     ('ldq #$10', "unknown command 'ldq'", 2, 1),
     ('lda ($1234),y', "'lda (dp),y' cannot take a 2-byte operand (has 1-byte forms)",
      2, 1),
@@ -60,10 +62,10 @@ CASES = [
     ('math round off\ndb 7/2', "this operation gives a fraction, which asar keeps under 'asar 1.90'/'math round off' and AFS's integer math cannot (round it: floor(), or reorder the math)", 3, 5),
     ('namespace 1abc', "invalid namespace name '1abc' (expected a name, 'off' or 'nested on|off')", 2, 11),
     ('error "custom stop"', 'error command: custom stop', 2, 1),
-    ('db 1 << 99', 'shift count 99 out of range 0..63', 2, 6),
+    ('db 1<<99', 'shift count 99 out of range 0..63', 2, 5),
     ("lda #'ab'", 'invalid character literal "\'ab\'"', 2, 6),
     ('db "unterminated', 'unterminated string "unterminated', 2, 4),
-    ('lda #1 == 1', "operator '==' is only allowed in conditions", 2, 8),
+    ('lda #1==1', "operator '==' is only allowed in conditions", 2, 7),
     ('sep', "'sep' needs an operand", 2, 1),
     ('lda', "'lda' needs an operand", 2, 1),
     ('jml ($1234)', "'jml' has no (addr) addressing mode", 2, 1),

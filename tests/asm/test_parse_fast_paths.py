@@ -243,7 +243,7 @@ main:
   lda #2+3*4
   db $01, $02
   db $01, $02
-  db $01,%101 , 300
+  db $01,%101, 300
   dw $12,$3456
   dl 70000
   dd $12345678, 1
@@ -317,7 +317,7 @@ def test_assembler_line_fast_paths_match_general_path(options: dict,
     # (strict: without the value it refuses)
     source = _PROGRAM
     if options.get("strict"):
-        for wide, narrow in (("lda.b #$1234", "lda.b #$34"), ("%101 , 300", "%101 , 200"),
+        for wide, narrow in (("lda.b #$1234", "lda.b #$34"), ("%101, 300", "%101, 200"),
                              ("dd $123456789", "dd $12345678")):
             source = source.replace(wide, narrow)
     fast = _assembly_view(source, **options)

@@ -21,6 +21,7 @@ from afs.asm.asar_warnings import block_comments, feature_args, file_warning, re
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block
+from afs.asm.grammar import join_continued, may_continue
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     Conditional,
@@ -115,6 +116,16 @@ class Assembly:
         return bytes(rom)
 
 
+def _texts(source: str) -> list[str]:
+    """A file's lines as asar reads them: comments stripped, continuation lines (ending with
+    `,` or a backslash) joined onto the first, which keeps its number (the others are left
+    empty; see `afs.asm.grammar.join_continued`)."""
+    texts = [strip_comment(raw) if ";" in raw else raw for raw in source.splitlines()]
+    if may_continue(source):
+        join_continued(texts)
+    return texts
+
+
 def _listing_line(row: tuple) -> ListingLine:
     address, data, file, line, text, kind, offset, info = row
     if info:
@@ -185,9 +196,8 @@ class _Assembler:
         `_Pass.run_pieces`), read again: its pass now runs it another way."""
         lines = self.reread.get(ln.file)
         if lines is None:
-            lines = self.reread[ln.file] = read_source(Path(ln.file).read_bytes())[0] \
-                .splitlines()
-        return strip_comment(lines[ln.number - 1])
+            lines = self.reread[ln.file] = _texts(read_source(Path(ln.file).read_bytes())[0])
+        return lines[ln.number - 1]
 
     def parse_cached(self, text: str, column: int, file: str, line: int,
                      precedence: bool, arch: str = "65816", exact: bool = False
@@ -268,13 +278,10 @@ class _Assembler:
             if source[:1] == "\ufeff":      # asar skips a UTF-8 byte order mark, with a warning
                 source = source[1:]
                 notes.append(("byte_order_mark_utf8", ()))
-        for i, raw in enumerate(source.splitlines(), start=1):
-            if ";" in raw:
-                text = strip_comment(raw)
-                if ";[[" in raw:
-                    notes += [feature_args("block_comment")] * block_comments(raw)
-            else:
-                text = raw
+        if ";[[" in source:
+            notes += [feature_args("block_comment")] * sum(
+                block_comments(raw) for raw in source.splitlines() if ";[[" in raw)
+        for i, text in enumerate(_texts(source), start=1):
             if text and not text.isspace():
                 out.append(_Line(file, i, text))
         if notes:

@@ -1,7 +1,8 @@
 """asar-syntax source into a typed AST, with file, line and column on every statement.
 
-A source line is: comment stripped at the first `;` outside quotes, then split into
-statements at ` : ` (a colon with whitespace on both sides, as asar 1.91 requires).
+A source line is: comment stripped at the first `;` outside quotes (a line then ending with
+`,` or `\\` joined with the next, `afs.asm.grammar`), then split into statements at ` : `
+(a colon with whitespace on both sides, as asar 1.91 requires).
 Line-level constructs (defines, `macro`/`endmacro`, `if`/`elseif`/`else`/`endif`) are
 statements too, so `parse()` shows a file's whole structure; the assembler executes them.
 `parse()` substitutes `!defines` in order of appearance (no macro expansion, no conditions).
@@ -23,6 +24,17 @@ from afs.asm.expressions import (
     old_negations,
     parse_expression,
     reported,
+)
+from afs.asm.grammar import (
+    check_arguments,
+    check_assignment,
+    check_condition,
+    check_function,
+    check_operand,
+    clean,
+    join_continued,
+    spaced,
+    squeeze,
 )
 
 # Mnemonics asar 1.91 accepts (WDC names; JML/JSL for long jumps).
@@ -382,6 +394,8 @@ def parse_line_construct(text: str, file: str, line: int) -> Statement | None:
         if rest is None:
             raise AsmError("broken define declaration (a value with spaces needs quotes)",
                            file, line, col)
+        if " " in value or "\t" in value:
+            value = clean(value)    # as asar stores it (`"a, b"` is `a,b`)
         return DefineSet(col, m.group(1), m.group(2), value, rest)
     stripped = text.strip()
     if not stripped:
@@ -447,7 +461,10 @@ def parse_conditional(text: str, column: int, file: str, line: int,
         raise AsmError(f"'{word}' needs a condition", file, line, column + len(word))
     rest = text[len(parts[0]):]
     lead = len(rest) - len(rest.lstrip())
-    expr = parse_expression(rest.strip(), column=column + len(parts[0]) + lead, file=file,
+    condition = rest.strip()
+    if spaced(condition):
+        check_condition(word, condition, column + len(parts[0]) + lead, file, line)
+    expr = parse_expression(condition, column=column + len(parts[0]) + lead, file=file,
                             line=line, precedence=precedence, condition=True)
     return Conditional(column, word, expr, len(LONE_EQUALS.findall(rest)) if " = " in rest
                        else 0, len(old_negations(rest, 1)) if "!" in rest else 0)
@@ -510,7 +527,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         if not mc:
             raise AsmError("expected '%name(args)'", file, line, column)
         args_text = mc.group(2)
-        args = [a for a, _ in split_args(args_text, column)] if args_text.strip() else []
+        # asar drops whitespace outside quotes from a macro call (`%m(1 + 2)` passes `1+2`)
+        args = [squeeze(a) for a, _ in split_args(args_text, column)] \
+            if args_text.strip() else []
         out.append(MacroCall(column, mc.group(1), args))
         return out
     if text[:1] == "'":
@@ -521,6 +540,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
         expr_col = column + m.start(2)
         if not m.group(2).strip():
             raise AsmError(f"expected a value after '{m.group(1)} ='", file, line, expr_col)
+        if spaced(m.group(2).strip()):
+            check_assignment(m.group(1), m.group(2).strip(), expr_col, file, line)
         out.append(Assign(column, m.group(1),
                           parse_expression(m.group(2), column=expr_col, file=file, line=line,
                                            precedence=precedence)))
@@ -544,6 +565,8 @@ def parse_statement(text: str, column: int, file: str, line: int,
             if suffix is not None and suffix not in ("b", "w"):
                 raise AsmError(f"invalid size suffix '.{w.group(2)}' (expected .b or .w)",
                                file, line, column + len(w.group(1)))
+            if spaced(operand_text):
+                check_operand(text[:w.end()], operand_text, operand_col, file, line)
             out.append(SpcInstruction(column, word, suffix, operand_text, operand_col))
             return out
     elif word in MNEMONICS:
@@ -577,6 +600,7 @@ def _parse_function(text: str, column: int, file: str, line: int,
     m = _FUNCTION_RE.match(text)
     if not m:
         raise AsmError("expected 'function name(param, ...) = expression'", file, line, column)
+    check_function(text, column, file, line)
     params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
     for p in params:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
@@ -723,6 +747,8 @@ def parse_operand(mnemonic: str, text: str, column: int, file: str, line: int,
 
     if not text:
         return Operand("none")
+    if spaced(text):
+        check_operand(mnemonic + ("." + suffix if suffix else ""), text, column, file, line)
     if mnemonic in ("mvn", "mvp"):
         args = split_args(text, column)
         if len(args) == 1:
@@ -799,6 +825,11 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
     d = Directive(column, name)
     if not text:
         return d
+    if spaced(text):
+        if name == "assert":
+            check_condition(name, text, args_col, file, line)
+        else:
+            check_arguments(name, text, args_col, file, line)
     for arg, col in split_args(text, args_col):
         d.args.append(arg)
         d.arg_columns.append(col)
@@ -827,8 +858,10 @@ def parse(source: str, *, filename: str = "<input>") -> Program:
     lines: list[ParsedLine] = []
     defines: dict[str, str] = {}
     macro: MacroDef | None = None
-    for number, raw in enumerate(source.splitlines(), start=1):
-        text = strip_comment(raw)
+    raws = source.splitlines()
+    texts = [strip_comment(raw) for raw in raws]
+    join_continued(texts)       # asar's continuation lines (ending with `,` or `\`)
+    for number, (raw, text) in enumerate(zip(raws, texts, strict=True), start=1):
         statements: list[Statement] = []
         if macro is not None:
             construct = parse_line_construct(text, filename, number)

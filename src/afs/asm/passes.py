@@ -23,6 +23,7 @@ from afs.asm.errors import AsmError
 from afs.asm.expressions import literal_value
 from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
+from afs.asm.grammar import check_condition, check_for, spaced
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     ATOM_CHAR,
@@ -44,7 +45,6 @@ from afs.asm.parser import (
     PlainForm,
     SpcInstruction,
     Statement,
-    _quoted_mask,
     define_set_name,
     label_line,
     parse_conditional,
@@ -83,7 +83,7 @@ _MATH_MODES = {(p, e): (p, e) for p in (False, True) for e in (False, True)}
 _MASKS = (0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF)
 # `db`..`dd` arguments that are number literals only (`$hex`, `%binary`, decimal)
 _LITERAL_LIST = re.compile(r"(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+)"
-                           r"(?:[ \t]*,[ \t]*(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+))*")
+                           r"(?:,[ \t]*(?:\$[0-9A-Fa-f]+|%[01]+|[0-9]+))*")
 
 
 @dataclass
@@ -416,6 +416,7 @@ class _Pass(PassState):
         # own (and only at the first such terminator of the pass)
         mismatched = end[3:] != loop.kind
         if loop.kind == "for":
+            check_for(loop.header, 1, self.file, self.line)
             m = _FOR_RE.match(loop.header)
             if m is None:
                 raise self.error("expected 'for name = start..end'")
@@ -433,6 +434,8 @@ class _Pass(PassState):
                 raise self.error("'while' needs a condition")
             for _ in range(_MAX_LOOP):
                 text = substitute_defines(condition, self.defines, self.file, self.line)
+                if spaced(text):    # (named as `while` here, not as the `if` it is parsed as)
+                    check_condition("while", text, len("while ") + 1, self.file, self.line)
                 expr = parse_conditional(f"if {text}", 1, self.file, self.line,
                                          self.precedence)
                 assert expr is not None and expr.expr is not None
@@ -826,10 +829,10 @@ class _Pass(PassState):
         self.macro_ids.append(self.macro_calls)
         try:
             # asar substitutes a quoted argument without its quotes (`"<t>"` with "AB")
-            args = {p: unquoted(_unspaced(a)) for p, a in zip(named, st.args, strict=False)}
+            args = {p: unquoted(a) for p, a in zip(named, st.args, strict=False)}
             lines = self.macro_lines[st.name]
             if variadic:
-                rest = [unquoted(_unspaced(a)) for a in st.args[len(named):]]
+                rest = [unquoted(a) for a in st.args[len(named):]]
                 args = VariadicArgs(args, rest, self)
                 lines = [ln if SIZEOF_VARARGS not in ln.raw else _BodyLine(
                     ln.file, ln.number, ln.raw.replace(SIZEOF_VARARGS, str(len(rest))))
@@ -928,15 +931,6 @@ def _if_balance(text: str) -> str:
             else:
                 balance -= 1
     return "if" if balance > 0 else "endif" if balance < 0 else ""
-
-
-def _unspaced(arg: str) -> str:
-    """A macro argument as asar reads it: without spaces outside quotes (`%m(a b)` is `ab`)."""
-    if " " not in arg and "\t" not in arg:
-        return arg
-    mask = _quoted_mask(arg)
-    return "".join(ch for ch, quoted in zip(arg, mask, strict=True)
-                   if quoted or ch not in " \t")
 
 
 def _substitute_args(raw: str, args: dict[str, str], call_id: int,
