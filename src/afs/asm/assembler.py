@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from afs.asm import mapping
-from afs.asm.asar_warnings import block_comments, feature_args, file_warning, read_source
+from afs.asm.asar_warnings import (
+    block_comments,
+    feature_args,
+    file_warning,
+    in_asar_order,
+    read_source,
+)
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
 from afs.asm.freespace import TAG, Freespace, end_block
@@ -328,7 +334,7 @@ class _Assembler:
                                  for k, v in state.labels.items()},
                                 [_listing_line(row) for row in state.listing],
                                 state.mapper,
-                                state.warnings, number + 1, state.prints,
+                                in_asar_order(state.warnings), number + 1, state.prints,
                                 self.freespace.result())
         raise AsmError(f"label addresses did not settle after {MAX_PASSES} passes",
                        lines[0].file if lines else "<input>", 1, 1)
