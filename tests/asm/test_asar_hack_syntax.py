@@ -328,6 +328,23 @@ endmacro
 %outer("Gold; Silvers", 1 + 2)
 %inner(' ', 0)
 """,
+    # a `for` variable is the define it was before the loop (or none) after it
+    "for_variable_restored": """lorom
+org $008000
+for i = 0..2
+db !i
+endfor
+db defined("i")
+!i = 7
+for i = 0..2
+db !i
+!i = 9
+endfor
+db !i
+for k = 0..0
+endfor
+db defined("k")
+""",
     "define_resolution": """lorom
 org $008000
 !ab = 7

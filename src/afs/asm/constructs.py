@@ -114,11 +114,18 @@ class _Flow(PassState):
             start, stop = (self.asm.evaluate_text(self, substitute_defines(
                 t, self.defines, self.file, self.line), 1, "a 'for' range")
                 for t in (m.group(2), m.group(3)))
+            name = m.group(1)
+            before = self.defines.get(name)
             for value in range(start, stop):
-                self.defines[m.group(1)] = str(value)
+                self.defines[name] = str(value)
                 self.run_lines(loop.lines, loop.args)
                 self.file, self.line, self.text = saved
                 mismatched = mismatched and self.loop_end_warning(loop)
+            # as asar: the variable's define as it was before the loop (or none)
+            if before is None:
+                self.defines.pop(name, None)
+            else:
+                self.defines[name] = before
         else:
             condition = loop.header[len("while"):].strip()
             if not condition:
