@@ -103,45 +103,56 @@ def join_continued(texts: list[str]) -> None:
             i += 1
 
 
-def words(text: str) -> list[tuple[str, int]]:
-    """`text` as asar splits it into words after cleaning: (word, offset in `text`) pairs.
-    Whitespace after a comma joins (`5, 3` is one word; `5 ,3` two), quotes are kept whole."""
-    out: list[tuple[str, int]] = []
-    pieces: list[str] = []      # of the word being read, whitespace after commas left out
-    start = piece = -1
+def quoted_mask(text: str) -> list[bool]:
+    """For each character: is it inside a string or character literal? (`'''` is a quote.)"""
+    mask = [False] * len(text)
     quote = ""
     i = 0
     n = len(text)
     while i < n:
         ch = text[i]
         if quote:
+            mask[i] = True
             if ch == quote:
                 quote = ""
-            i += 1
-            continue
-        if ch in _SPACE:
-            j = i
-            while j < n and text[j] in _SPACE:
-                j += 1
-            if start >= 0:
-                if text[i - 1] == ",":      # cleaned away: the word goes on
-                    pieces.append(text[piece:i])
-                    piece = j
-                else:
-                    pieces.append(text[piece:i])
-                    out.append(("".join(pieces), start))
-                    pieces = []
-                    start = -1
-            i = j
-            continue
-        if start < 0:
-            start = piece = i
-        if ch == "'" and text.startswith("'''", i):      # the quote character literal
+        elif ch == "'" and text.startswith("'''", i):
+            mask[i:i + 3] = [True, True, True]
             i += 3
             continue
-        if ch in "\"'":
+        elif ch in "\"'":
             quote = ch
+            mask[i] = True
         i += 1
+    return mask
+
+
+def words(text: str) -> list[tuple[str, int]]:
+    """`text` as asar splits it into words after cleaning: (word, offset in `text`) pairs.
+    Whitespace after a comma joins (`5, 3` is one word; `5 ,3` two), quotes are kept whole."""
+    out: list[tuple[str, int]] = []
+    pieces: list[str] = []      # of the word being read, whitespace after commas left out
+    start = piece = -1
+    mask = quoted_mask(text)
+    i = 0
+    n = len(text)
+    while i < n:
+        if mask[i] or text[i] not in _SPACE:
+            if start < 0:
+                start = piece = i
+            i += 1
+            continue
+        j = i
+        while j < n and text[j] in _SPACE and not mask[j]:
+            j += 1
+        if start >= 0:
+            pieces.append(text[piece:i])
+            if text[i - 1] == ",":      # cleaned away: the word goes on
+                piece = j
+            else:
+                out.append(("".join(pieces), start))
+                pieces = []
+                start = -1
+        i = j
     if start >= 0:
         pieces.append(text[piece:])
         out.append(("".join(pieces), start))

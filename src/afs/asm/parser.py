@@ -33,6 +33,7 @@ from afs.asm.grammar import (
     check_operand,
     clean,
     join_continued,
+    quoted_mask,
     spaced,
     squeeze,
 )
@@ -144,29 +145,6 @@ _PAREN_KIND = {(None, None): "ind", ("x", None): "ind_x", ("X", None): "ind_x",
 
 
 # --- text helpers --------------------------------------------------------------------------------
-def _quoted_mask(text: str) -> list[bool]:
-    """For each character: is it inside a string or character literal? (`'''` is a quote.)"""
-    mask = [False] * len(text)
-    quote = ""
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            mask[i] = True
-            if ch == quote:
-                quote = ""
-        elif ch == "'" and text.startswith("'''", i):
-            mask[i:i + 3] = [True, True, True]
-            i += 3
-            continue
-        elif ch in "\"'":
-            quote = ch
-            mask[i] = True
-        i += 1
-    return mask
-
-
 def strip_comment(text: str) -> str:
     """`text` up to its first `;` outside quotes (asar runs what follows a `;@`, as a
     statement with asar's older `@` prefix)."""
@@ -176,7 +154,7 @@ def strip_comment(text: str) -> str:
         if ";@" in text:
             text = text.replace(";@", " @")
         return text[:text.index(";")] if ";" in text else text
-    mask = _quoted_mask(text)
+    mask = quoted_mask(text)
     out = text
     for i, ch in enumerate(text):
         if ch == ";" and not mask[i]:
@@ -204,7 +182,7 @@ def split_statements(text: str) -> list[tuple[str, int]]:
                 start = i + 1
             i = text.find(":", i + 1)
     else:
-        mask = _quoted_mask(text)
+        mask = quoted_mask(text)
         for i, ch in enumerate(text):
             if mask[i]:
                 continue
@@ -233,7 +211,7 @@ def split_args(text: str, column: int) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
     depth = 0
     start = 0
-    mask = _quoted_mask(text)
+    mask = quoted_mask(text)
     for i, ch in enumerate(text):
         if mask[i]:
             continue
