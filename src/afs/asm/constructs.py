@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from afs.asm.asar_warnings import feature
+from afs.asm.defines import define_set_name
 from afs.asm.errors import AsmError
 from afs.asm.grammar import check_condition, check_for, spaced
 from afs.asm.parser import (
@@ -22,7 +23,6 @@ from afs.asm.parser import (
     MacroCall,
     MacroDef,
     Statement,
-    define_set_name,
     parse_conditional,
     split_statements,
     substitute_defines,

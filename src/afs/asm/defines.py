@@ -6,10 +6,14 @@ binary reads them (anywhere on a line, strings too).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from afs.asm.errors import AsmError
 
-__all__ = ["substitute_defines"]
+if TYPE_CHECKING:
+    from afs.asm.statements import DefineSet
+
+__all__ = ["define_set_name", "substitute_defines"]
 
 # a define's use (`!name`, `!{` starting `!{name}`) or one of asar's escapes, `\!` `\\`
 _DEFINE_SCAN = re.compile(r"\\[\\!]|!(?:\{([A-Za-z0-9_]+)\}|\{|([A-Za-z0-9_]+))?")
@@ -88,3 +92,13 @@ def _closing_brace(text: str, pos: int) -> int:
             if depth == 0:
                 return i
     return -1
+
+
+def define_set_name(st: DefineSet, defines: dict[str, str], file: str, line: int) -> str:
+    """The name a `DefineSet` sets: `!{...}` resolves its braces first, as asar does."""
+    if st.name[0] != "{":
+        return st.name
+    name = substitute_defines(st.name[1:-1], defines, file, line)
+    if not _DEFINE_NAME.fullmatch(name):
+        raise AsmError(f"invalid define name {name!r}", file, line, st.column)
+    return name

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from afs.asm.defines import substitute_defines
+from afs.asm.defines import define_set_name, substitute_defines
 from afs.asm.errors import AsmError
 from afs.asm.expressions import (
     LABEL_NAME,
@@ -103,7 +103,6 @@ _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
 _CHAR_ASSIGN_RE = re.compile(r"('{3}|'[^']*')[ \t]+=[ \t]+((?:'[^']*'|[^\s'])+)$")
 # `!name = value` (`:=`, `#=`, `+=`, `?=`); the name may be `{...}` holding defines
 _DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+|\{[^{}]*\})\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
-_DEFINE_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
                           re.IGNORECASE)
@@ -239,16 +238,6 @@ def parse_string(text: str, file: str, line: int, column: int) -> bytes:
         return body.replace('""', '"').encode("utf-8")
     except UnicodeEncodeError as exc:
         raise AsmError(f"string cannot be encoded: {exc}", file, line, column) from None
-
-
-def define_set_name(st: DefineSet, defines: dict[str, str], file: str, line: int) -> str:
-    """The name a `DefineSet` sets: `!{...}` resolves its braces first, as asar does."""
-    if st.name[0] != "{":
-        return st.name
-    name = substitute_defines(st.name[1:-1], defines, file, line)
-    if not _DEFINE_NAME_RE.fullmatch(name):
-        raise AsmError(f"invalid define name {name!r}", file, line, st.column)
-    return name
 
 
 # --- statements ----------------------------------------------------------------------------------
