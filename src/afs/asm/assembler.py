@@ -160,7 +160,7 @@ class _Assembler:
         self.encoded: dict[tuple, _Encoded] = {}
         # (mnemonic, suffix, operand kind, literal width) -> (opcode, operand size, mode):
         # how the encoder wrote a constant instruction of that shape (`_learn_shape`).
-        self.shapes: dict[tuple, tuple[int, int, Mode]] = {}
+        self.shapes: dict[tuple, tuple[int, int, Mode | None]] = {}
         # (column, math pri, arch, math round off) -> statement text -> its bytes, for
         # constant statements; id -> (that dict, text, statement) for statements parsed that
         # may turn out constant. Both for one pass (later passes run most lines from their

@@ -97,7 +97,7 @@ class _Pass(_Flow):
     # --- lines ---------------------------------------------------------------------------------
     def run_lines(self, lines: list[_Line], args: dict[str, str] | None = None) -> None:
         modes = _MATH_MODES
-        listing = self.asm.want_listing
+        listing = self.want_listing
         emit = self.emit
         for ln in lines:
             self.file = ln.file
@@ -196,7 +196,9 @@ class _Pass(_Flow):
         text = m.string[start:].rstrip(" \t")        # the instruction
         column = start + 1
         asm = self.asm
-        memo = self.line_memo(column)
+        memo = asm.memo.get((column, self.precedence, self.arch, self.exact_math))
+        if memo is None:
+            memo = self.line_memo(column)
         kept = memo.get(text)
         st = shape = None
         if kept is None:
@@ -207,10 +209,19 @@ class _Pass(_Flow):
             if shape is None or shape[0] not in asm.shapes:
                 # (parsed before the label runs, as in `_Assembler.parse`)
                 st = plain_instruction(m, form, self.file, self.line, self.precedence)
-        label = self.hash_label(m, text)
+        if m.group("hl") is None:
+            self.text = text
+            label = None
+        else:
+            label = self.hash_label(m, text)
         self.column = column
         if kept is not None:
-            self.write_kept(kept)
+            if self.pc is not None:
+                self.emit(kept.data, kept.kind, kept.info)
+                if kept.raised:
+                    replay(self, kept.raised)
+            else:
+                self.write_kept(kept)
         elif st is None:
             assert shape is not None
             kept = memo[text] = self.run_shape(shape, column)
@@ -220,10 +231,10 @@ class _Pass(_Flow):
             kept = st
             if self.cacheable and _constant_instruction(st, asm):
                 raised = self.raised_since(mark)
-                kept = memo[text] = asm.remember(st, _Encoded(
-                    column, data, "instruction", info if asm.want_listing else (), raised))
+                kept = memo[text] = asm.remember(st, _Encoded(column, data, "instruction",
+                                                                info, raised))
                 if shape is not None and not raised:
-                    _learn_shape(asm.shapes, shape, data, info)
+                    _learn_shape(asm.shapes, shape, data, info[1] if info else None)
         self.keep(ln, (kept,) if label is None else (label, kept), m)
         return True
 
@@ -277,7 +288,7 @@ class _Pass(_Flow):
         self.column = column
         # as `asm_label` defines a `#` label (its name has no leading `.` to resolve)
         self.define_label(self.namespace + name[1:], self.logical_pc + label_tag(self))
-        if self.asm.want_listing:
+        if self.want_listing:
             self.emit(b"", "label")
         return name[1:] if column == 1 else _BareLabel(column, name[1:])
 
@@ -312,7 +323,7 @@ class _Pass(_Flow):
         key, value = shape
         code, size, mode = self.asm.shapes[key]
         data = (((value & _MASKS[size]) << 8) | code).to_bytes(size + 1, "little")
-        info = (key[0].upper(), mode, code, value, key[1]) if self.asm.want_listing else ()
+        info = (key[0].upper(), mode, code, value, key[1]) if self.want_listing else ()
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         self.emit(data, "instruction", info)
@@ -333,7 +344,7 @@ class _Pass(_Flow):
         """What a line the fast path `m` matched keeps for later passes (see `run_pieces`)."""
         ln.parsed = kept
         ln.prec, ln.arch = _MATH_MODES[self.precedence, self.exact_math], self.arch
-        if self.asm.want_listing:
+        if self.want_listing:
             text = m.string
             ln.pieces = [(self.text, len(text) - len(text.lstrip(" \t")) + 1)]
         else:
@@ -343,7 +354,7 @@ class _Pass(_Flow):
 
     def run_compact(self, statements: tuple, ln: _Line) -> None:
         """Run a line from the parse it kept (see `_Assembler.compact`)."""
-        if self.asm.want_listing:
+        if self.want_listing:
             self.text = ln.pieces[0][0] if ln.pieces else ""
         for st in statements:
             kind = type(st)
@@ -352,7 +363,7 @@ class _Pass(_Flow):
                 self.define_label(self.namespace + (st if st[0] != "." else
                                                     self.resolve_name(st)),
                                   self.logical_pc + label_tag(self))
-                if self.asm.want_listing:
+                if self.want_listing:
                     self.emit(b"", "label")
                 continue
             self.column = st.column
@@ -361,7 +372,7 @@ class _Pass(_Flow):
             elif kind is _BareLabel:
                 self.define_label(self.namespace + self.resolve_name(st.name),
                                   self.logical_pc + label_tag(self))
-                if self.asm.want_listing:
+                if self.want_listing:
                     self.emit(b"", "label")
             elif kind is Label:
                 self.asm_label(st)
@@ -384,7 +395,7 @@ class _Pass(_Flow):
         self.run_statements(pieces, ln, parsed)
         # Kept compact: a line whose statements all ran (not after `rep N`), with one
         # statement (several: not when listing, which shows each one's text).
-        if ln is not None and (len(pieces) <= 1 or not self.asm.want_listing):
+        if ln is not None and (len(pieces) <= 1 or not self.want_listing):
             cache = ln.parsed
             assert cache.__class__ is list
             if len(cache[2]) != len(pieces):
@@ -394,7 +405,7 @@ class _Pass(_Flow):
             if compact is not None:
                 ln.prec, ln.arch = cache[0], cache[1]
                 ln.parsed = compact
-                if not self.asm.want_listing:
+                if not self.want_listing:
                     ln.pieces = None    # split again only if ever run another way
                     if type(ln) is _Line and ln.file in self.asm.files:
                         ln.raw = None   # read again only if ever run another way
@@ -453,8 +464,7 @@ class _Pass(_Flow):
                     info = self.asm_instruction(st)
                     if self.cacheable and _constant_instruction(st, self.asm):
                         encoded = self.asm.remember(st, _Encoded(
-                            st.column, info[0], "instruction",
-                            info[1] if self.asm.want_listing else (), self.raised_since(mark)))
+                            st.column, info[0], "instruction", info[1], self.raised_since(mark)))
                         if ln is not None:
                             statements[position] = encoded
                 elif (kind is Directive and st.name in _DATA_SIZE and self.cacheable
@@ -494,7 +504,7 @@ class _Pass(_Flow):
         elif isinstance(st, AnonLabel):
             value = self.logical_pc
             (self.minus if st.name[0] == "-" else self.plus).setdefault(st.name, []).append(value)
-            if self.asm.want_listing:
+            if self.want_listing:
                 self.emit(b"", "label")
         elif isinstance(st, Assign):
             if st.name[0] == ".":
@@ -546,7 +556,7 @@ class _Pass(_Flow):
         self.define_label(name, value)
         if self.struct is not None and self.struct_static:
             self.assigned.add(name)
-        if self.asm.want_listing:
+        if self.want_listing:
             self.emit(b"", "label")
 
     def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
@@ -556,6 +566,9 @@ class _Pass(_Flow):
         if self.fs.ident and not self.number:
             forward_labels(self, st)
         data, mode, opcode, value = encode_instruction(self, st)
+        if not self.want_listing:
+            self.emit(data, "instruction")
+            return data, ()
         info = (st.mnemonic.upper(), mode, opcode, value, st.suffix)
         self.emit(data, "instruction", info)
         return data, info
@@ -610,13 +623,14 @@ def _shape(form: PlainForm, asm: Any) -> tuple[tuple, int] | None:
     return (word, suffix, kind, width), value
 
 
-def _learn_shape(shapes: dict[tuple, tuple[int, int, Mode]], shape: tuple[tuple, int],
-                 data: bytes, info: tuple) -> None:
+def _learn_shape(shapes: dict[tuple, tuple[int, int, Mode | None]], shape: tuple[tuple, int],
+                 data: bytes, mode: Mode | None) -> None:
     """Keep how the encoder wrote an instruction of `shape`, if it is the opcode and the
-    value truncated to the rest of the bytes (what `_Pass.run_shape` writes)."""
+    value truncated to the rest of the bytes (what `_Pass.run_shape` writes); `mode`: its
+    addressing mode (None without a listing, which alone shows it)."""
     key, value = shape
     size = len(data) - 1
-    if size >= 1 and data == bytes((info[2],)) + (value & _MASKS[size]).to_bytes(size, "little"):
-        shapes[key] = (info[2], size, info[1])
+    if size >= 1 and data[1:] == (value & _MASKS[size]).to_bytes(size, "little"):
+        shapes[key] = (data[0], size, mode)
 
 

@@ -92,6 +92,7 @@ class PassState:
     def __init__(self, asm: Any, number: int, *, frozen: bool = False) -> None:
         self.asm = asm
         self.number = number
+        self.want_listing = asm.want_listing
         # `frozen`: asar's final pass, which writes with the labels of the pass before it
         # (they may differ from where this pass puts them; see `afs.asm.spc700`).
         self.frozen = frozen
@@ -404,15 +405,22 @@ class PassState:
             end = real + len(data)
             if end >> 16 != real >> 16:
                 end = self._bank_crossed(real, end, offset, len(data))
-            last = self.segments[-1] if self.segments else None
-            if (last is not None and last.address + len(last.data) == real
-                    and last.offset is not None and last.offset + len(last.data) == offset):
-                last.data += data  # type: ignore[operator]
-            else:
-                self.segments.append(Segment(real, bytearray(data), offset,  # type: ignore[arg-type]
-                                             self.fs.default_byte))
+            segments = self.segments
+            if segments:
+                last = segments[-1]
+                size = len(last.data)
+                if (last.address + size == real and last.offset is not None
+                        and last.offset + size == offset):
+                    last.data += data  # type: ignore[operator]
+                    self.pc = end
+                    if self.want_listing:
+                        self.listing.append(((real + delta) & 0xFFFFFF, data, self.file,
+                                             self.line, self.text, kind, offset, info))
+                    return
+            segments.append(Segment(real, bytearray(data), offset,  # type: ignore[arg-type]
+                                    self.fs.default_byte))
             self.pc = end
-        if self.asm.want_listing:
+        if self.want_listing:
             self.listing.append(((real + delta) & 0xFFFFFF, data, self.file, self.line,
                                  self.text, kind, offset, info))
 
