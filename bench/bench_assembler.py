@@ -10,9 +10,10 @@ slows both, but not always alike):
   `scripts/asar_corpus.py` does, without its sound engine (which asar 1.91 rejects), so both
   build the whole ROM; peak memory (max RSS) of each process is reported too.
 
-Plus `afs asm build --help` start-up time (median of 7), and the in-process `assemble()`
-time (median of 5; the CLI's time less it: start-up, reading and writing) with its top
-functions (a profile, to see where the time goes). Targets (issue 17):
+Plus `afs asm build --help` start-up time (median of 7), the start-up floor (`python -c pass`
+and `python -c "import typer"`, median of 7: what no change to AFS removes), and the
+in-process `assemble()` time (median of 5; the CLI's time less it: start-up, reading and
+writing) with its top functions (a profile, to see where the time goes). Targets (issue 17):
 at most 5x asar on both workloads, at most 200 MB on usdasm, `--help` in at most 0.3 s.
 """
 
@@ -122,14 +123,24 @@ def _help_startup(repeats: int = 7) -> dict[str, object]:
             "within_0_3s": median <= 0.3, "load_average": _load()}
 
 
+def _start_up_floor(repeats: int = 7) -> dict[str, object]:
+    """What any Python CLI built on Typer pays before it runs a line of AFS: the interpreter
+    alone, and the interpreter importing typer (median wall seconds)."""
+    bare = [_run([sys.executable, "-c", "pass"], ROOT)[0] for _ in range(repeats)]
+    typer = [_run([sys.executable, "-c", "import typer"], ROOT)[0] for _ in range(repeats)]
+    return {"python_s": round(statistics.median(bare), 3),
+            "python_import_typer_s": round(statistics.median(typer), 3)}
+
+
 def run() -> dict:
     source = _source()
     result: dict[str, object] = {"lines": source.count("\n"),
-                                 "help_startup": _help_startup()}
+                                 "help_startup": _help_startup(),
+                                 "start_up_floor": _start_up_floor()}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "bench.asm").write_text(source)
-        result["generated"] = _side_by_side(folder, "bench.asm")
+        result["generated"] = _side_by_side(folder, "bench.asm", repeats=9)
     in_process = []
     for _ in range(5):
         start = time.perf_counter()

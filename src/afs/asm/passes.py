@@ -118,7 +118,7 @@ class _Pass(_Flow):
                 else:
                     self.run_compact(kept, ln)  # type: ignore[arg-type]
                 continue
-            active = self.collecting is None and not (self.conds and not self.conds[-1][0])
+            inactive = self.conds and not self.conds[-1][0]    # in an `if` not taken
             raw = ln.raw
             if raw is None:
                 raw = ln.raw = self.asm.source_line(ln)
@@ -131,7 +131,7 @@ class _Pass(_Flow):
             if self.loop is not None:
                 self.collect_loop_line(ln, raw, text)
                 continue
-            if active and ln.pieces is not None:
+            if ln.pieces is not None and self.collecting is None and not inactive:
                 self.run_pieces(ln.pieces, ln)
                 continue
             if self.collecting is not None:
@@ -145,7 +145,7 @@ class _Pass(_Flow):
                 else:
                     self.collect_lines.append(_BodyLine(ln.file, ln.number, raw))
                 continue
-            if self.conds and not self.conds[-1][0]:
+            if inactive:
                 if " : " in text:       # `else : db 1 : endif`: each statement in turn
                     self.run_pieces(split_statements(text))
                 else:
@@ -244,7 +244,9 @@ class _Pass(_Flow):
         start = m.start("dn")
         text = m.string[start:].rstrip(" \t")
         column = start + 1
-        memo = self.line_memo(column)
+        memo = self.asm.memo.get((column, self.precedence, self.arch, self.exact_math))
+        if memo is None:
+            memo = self.line_memo(column)
         kept = memo.get(text)
         st = data = None
         if kept is None:
@@ -327,7 +329,8 @@ class _Pass(_Flow):
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         self.emit(data, "instruction", info)
-        return self.asm.shared(_Encoded(column, data, "instruction", info))
+        # (not `shared`: another text with these bytes at this column is rare)
+        return _Encoded(column, data, "instruction", info)
 
     def run_label_line(self, m: re.Match[str], ln: _Line) -> None:
         """Run a line that is one label (`LABEL_LINE_RE`) and keep it compact."""

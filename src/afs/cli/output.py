@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import json
 import os
 import sys
 from collections.abc import Iterable
@@ -60,6 +59,8 @@ JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 def print_json(data: Any) -> None:
     """Print JSON to stdout (plain, so it pipes cleanly)."""
+    import json  # (only `--json` needs it: not imported at every start-up)
+
     sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
