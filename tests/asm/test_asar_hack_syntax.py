@@ -293,6 +293,10 @@ db 6
 endif
 L: db 7
 assert L == $8009
+V = $8000
+if datasize(V) > 0
+db datasize(V)
+endif
 """,
     # found building spannerisms/lttphack: labels with dots, sublabels that begin with a
     # digit, `.field` inside a struct, `org --`, macro arguments without their spaces and a
@@ -397,6 +401,13 @@ ERROR_CASES = {
     "nonstatic_bank_in_if": "lorom\norg $008000\nL: db 1\nif bank(L) == 0\nendif\n",
     "nonstatic_assigned": "lorom\norg $008000\nL: db 1\nX = L+1\n",
     "nonstatic_define_math": "lorom\norg $008000\nL: db 1\n!d #= L\n",
+    # the label `datasize()` names is checked too (its value is not read)
+    "nonstatic_datasize_in_if": "lorom\norg $008000\nL: db 1,2\nM:\nif datasize(L) > 0\n"
+                                "endif\n",
+    "nonstatic_quoted_datasize_in_elseif": "lorom\norg $008000\nL: db 1,2\nM:\nif 0\n"
+                                           "elseif datasize(\"L\") > 0\nendif\n",
+    "nonstatic_datasize_assigned": "lorom\norg $008000\nL: db 1,2\nM:\nX = datasize(L)\n",
+    "nonstatic_datasize_define_math": "lorom\norg $008000\nL: db 1,2\nM:\n!d #= datasize(L)\n",
     "nonstatic_skip": "lorom\norg $008000\nL: db 1\nskip L&1\n",
     "nonstatic_fill": "lorom\norg $008000\nL: db 1\nfill L&1\n",
     "nonstatic_skip_align": "lorom\norg $008000\nL: db 1\nskip align L&4\n",

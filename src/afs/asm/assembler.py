@@ -267,7 +267,7 @@ class _Assembler:
         expr = parse_expression(text, column=column, file=state.file, line=state.line,
                                 precedence=state.precedence)
         value = expr.evaluate(state)
-        if static_in is not None and expr.labels:
+        if static_in is not None:
             state.refuse_nonstatic(expr, static_in)
         return value
 

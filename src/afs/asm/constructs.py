@@ -138,8 +138,7 @@ class _Flow(PassState):
                                          self.precedence)
                 assert expr is not None and expr.expr is not None
                 taken = expr.expr.evaluate(self)
-                if expr.expr.labels:
-                    self.refuse_nonstatic(expr.expr, "a 'while' condition")
+                self.refuse_nonstatic(expr.expr, "a 'while' condition")
                 if not taken:
                     break
                 self.run_lines(loop.lines, loop.args)
@@ -256,8 +255,7 @@ class _Flow(PassState):
         if st.keyword == "if":
             assert st.expr is not None
             taken = bool(st.expr.evaluate(self))
-            if st.expr.labels:
-                self.refuse_nonstatic(st.expr, "an 'if' condition")
+            self.refuse_nonstatic(st.expr, "an 'if' condition")
             self.found_label = st.expr.has_labels
             self.conds.append([taken, taken])
             self.cond_sites.append((self.file, self.line))
@@ -281,8 +279,7 @@ class _Flow(PassState):
             else:
                 assert st.expr is not None
                 taken = bool(st.expr.evaluate(self))
-                if st.expr.labels:
-                    self.refuse_nonstatic(st.expr, "an 'elseif' condition")
+                self.refuse_nonstatic(st.expr, "an 'elseif' condition")
                 top[0] = taken
                 top[1] = taken
 

@@ -39,7 +39,7 @@ def _value(state: PassState, d: Directive, index: int, static: bool = False) -> 
                             precedence=state.precedence)
     state.found_label = expr.has_labels
     value = expr.evaluate(state)
-    if static and expr.labels:
+    if static:
         state.refuse_nonstatic(expr, f"'{d.name}'")
     return value
 

@@ -128,6 +128,9 @@ class Expr:
     # Constant but for its `'c'` literals, whose values are the table's (the assembler keeps
     # them as constants until a table is set: `afs.asm.tables.table_set`).
     chars: bool = False
+    # Labels named by `datasize()`: their values are not read, but asar refuses them where a
+    # label must be static (`PassState.nonstatic_label`).
+    named: tuple[str, ...] = ()
 
     def width(self, ctx: EvalContext) -> int:
         """The operand size asar infers for this expression (1..3)."""
@@ -221,6 +224,7 @@ class _Parser:
         self.width = 0
         self.labels: list[str] = []
         self.calls = False
+        self.named: list[str] = []      # labels `datasize()` names (see `Expr.named`)
         self.chars = False          # a `'c'` literal: its value depends on the table
         # left to right, a chain of operators C precedence would group otherwise
         self.mixed = False
@@ -393,6 +397,8 @@ class _Parser:
                         nxt.text in (",", ")"):
                     self.i += 1
                     args.append(t.text)
+                    if name_token.text.lower() == "datasize":
+                        self.named.append(t.text)
                     # `sizeof("Name")`: asar takes the quotes, with a warning
                     quoted = quoted or (t.kind == "str" and name_token.text.lower() in
                                         _SYMBOL_FUNCTIONS)
@@ -620,7 +626,7 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
         raise AsmError(f"unexpected {what} in expression", file, line, rest.column)
     fixed = not parser.labels and not parser.calls
     return Expr(stripped, column, fn, parser.width, tuple(parser.labels),
-                fixed and not parser.chars, fixed and parser.chars)
+                fixed and not parser.chars, fixed and parser.chars, tuple(parser.named))
 
 
 # Lone literals repeat across a source: one immutable `Expr` per (text, column) is shared.

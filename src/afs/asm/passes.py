@@ -515,8 +515,7 @@ class _Pass(_Flow):
                                  "with 'name = value'")
             name = self.label_name(st.name)
             value = st.expr.evaluate(self)
-            if st.expr.labels:
-                self.refuse_nonstatic(st.expr, "'name = value'")
+            self.refuse_nonstatic(st.expr, "'name = value'")
             self.define_label(name, value)
             self.assigned.add(name)
             self.found_label = st.expr.has_labels

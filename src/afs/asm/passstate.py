@@ -310,7 +310,7 @@ class PassState:
         """The first label in `expr` that asar calls non-static (one set by its position, or
         not defined yet), which asar refuses in conditions, `name = value`, `!d #= ...` and
         the amounts of some commands; None when there is none."""
-        for name in expr.labels:
+        for name in expr.labels + expr.named:
             full = self.resolve_name(name) if name[0] == "." else name
             if full not in self.assigned and self.namespace + full not in self.assigned:
                 return name
