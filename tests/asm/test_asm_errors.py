@@ -65,7 +65,10 @@ CASES = [
     ('db 1<<99', 'shift count 99 out of range 0..63', 2, 5),
     ("lda #'ab'", 'invalid character literal "\'ab\'"', 2, 6),
     ('db "unterminated', 'unterminated string "unterminated', 2, 4),
-    ('lda #1==1', "operator '==' is only allowed in conditions", 2, 7),
+    ('lda #1==1', "'==' is no operator of asar's math: a condition compares or joins words "
+                  "('if a == b && c'), with spaces", 2, 7),
+    ('if 1==1\nendif', "'==' is no operator of asar's math: a condition compares or joins "
+                       "words ('if a == b && c'), with spaces", 2, 5),
     ('sep', "'sep' needs an operand", 2, 1),
     ('lda', "'lda' needs an operand", 2, 1),
     ('jml ($1234)', "'jml' has no (addr) addressing mode", 2, 1),

@@ -7,14 +7,13 @@ its `run_lines`, `run_pieces` and `execute`.
 
 from __future__ import annotations
 
-import contextlib
 import re
 from dataclasses import dataclass, field
 
 from afs.asm.asar_warnings import feature
+from afs.asm.conditions import parse_condition
 from afs.asm.defines import define_set_name
-from afs.asm.errors import AsmError
-from afs.asm.grammar import check_condition, check_for, spaced
+from afs.asm.grammar import check_for
 from afs.asm.parser import (
     Conditional,
     DefineSet,
@@ -132,14 +131,9 @@ class _Flow(PassState):
                 raise self.error("'while' needs a condition")
             for _ in range(_MAX_LOOP):
                 text = substitute_defines(condition, self.defines, self.file, self.line)
-                if spaced(text):    # (named as `while` here, not as the `if` it is parsed as)
-                    check_condition("while", text, len("while ") + 1, self.file, self.line)
-                expr = parse_conditional(f"if {text}", 1, self.file, self.line,
-                                         self.precedence)
-                assert expr is not None and expr.expr is not None
-                taken = expr.expr.evaluate(self)
-                self.refuse_nonstatic(expr.expr, "a 'while' condition")
-                if not taken:
+                expr = parse_condition("while", text, len("while ") + 1, self.file, self.line,
+                                       self.precedence)
+                if not expr.evaluate(self):
                     break
                 self.run_lines(loop.lines, loop.args)
                 self.file, self.line, self.text = saved
@@ -255,8 +249,6 @@ class _Flow(PassState):
         if st.keyword == "if":
             assert st.expr is not None
             taken = bool(st.expr.evaluate(self))
-            self.refuse_nonstatic(st.expr, "an 'if' condition")
-            self.found_label = st.expr.has_labels
             self.conds.append([taken, taken])
             self.cond_sites.append((self.file, self.line))
             return
@@ -270,16 +262,12 @@ class _Flow(PassState):
             top[0] = not top[1]
             top[1] = True
         else:
+            assert st.expr is not None
+            # (asar reads it even after a branch was taken: its warnings and errors)
+            taken = bool(st.expr.evaluate(self))
             if top[1]:
                 top[0] = False
-                if st.equals or st.negations:   # asar evaluates it all the same: they warn
-                    assert st.expr is not None
-                    with contextlib.suppress(AsmError):    # (only for the warnings)
-                        st.expr.evaluate(self)
             else:
-                assert st.expr is not None
-                taken = bool(st.expr.evaluate(self))
-                self.refuse_nonstatic(st.expr, "an 'elseif' condition")
                 top[0] = taken
                 top[1] = taken
 

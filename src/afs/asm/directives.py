@@ -388,9 +388,7 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "assert":
         if not d.args or not d.args[0]:
             raise state.error("'assert' needs a condition")
-        expr = parse_expression(d.args[0], column=d.arg_columns[0], file=state.file,
-                                line=state.line, precedence=state.precedence, condition=True)
-        if expr.evaluate(state) <= 0:
+        if not d.exprs[0].evaluate(state):
             text = _text(state, d, 1)
             state.defer(state.error(f"assertion failed: {text}" if text
                                     else "assertion failed"))

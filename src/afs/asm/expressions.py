@@ -10,8 +10,8 @@ Behaviour checked against the asar 1.91 binary:
   `5+6*2` is 22); `math pri on` switches to C precedence: `**` > `* / %` > `+ -` > `<< >>` >
   `&` > `^` > `|`. Unary `- + ~ <:` bind tightest. Parentheses work in both modes.
 - Literals: `$hex`, `%binary`, decimal, `'c'` (its value is the character's through the
-  table in force, `afs.asm.tables`: never constant). Comparisons and `&& ||` exist only in
-  conditions (`if`, `elseif`, `assert`).
+  table in force, `afs.asm.tables`: never constant). No comparison or `&& ||`: a condition
+  compares and joins whole expressions, each one word (`afs.asm.conditions`).
 - An expression's *width* (how many operand bytes asar picks when no `.b/.w/.l` is given) is
   the widest atom in it: a hex or binary literal by its digit count, a decimal literal by
   its value, a character literal 1 (whatever the table maps it to), a label by 2 when it is
@@ -85,8 +85,6 @@ _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
                "*": 6, "/": 6, "%": 6, "**": 7}
-LONE_EQUALS = re.compile(r"(?<=\S) = (?=\S)")
-_CMP_OPS = frozenset({"==", "!=", "<", ">", "<=", ">="})
 
 
 def literal_width_hex(digits: str) -> int:
@@ -212,7 +210,7 @@ def tokenize(text: str, column: int, file: str, line: int, *,
 
 class _Parser:
     def __init__(self, tokens: list[Token], text: str, column: int, file: str, line: int,
-                 precedence: bool, condition: bool) -> None:
+                 precedence: bool) -> None:
         self.tokens = tokens
         self.i = 0
         self.text = text
@@ -220,7 +218,6 @@ class _Parser:
         self.file = file
         self.line = line
         self.precedence = precedence
-        self.condition = condition
         self.width = 0
         self.labels: list[str] = []
         self.calls = False
@@ -228,8 +225,6 @@ class _Parser:
         self.chars = False          # a `'c'` literal: its value depends on the table
         # left to right, a chain of operators C precedence would group otherwise
         self.mixed = False
-        self.old_equals: frozenset[int] = frozenset()   # columns of `=` written for `==`
-        self.old_not: frozenset[int] = frozenset()      # columns of `!` asar's older negation
 
     def error(self, message: str, column: int | None = None) -> AsmError:
         return AsmError(message, self.file, self.line, self.column if column is None else column)
@@ -239,55 +234,6 @@ class _Parser:
 
     def end_column(self) -> int:
         return self.column + len(self.text.rstrip())
-
-    # --- conditions: || && comparisons ! -----------------------------------------------------
-    def parse_condition(self) -> Evaluator:
-        left = self.parse_and()
-        while (t := self.peek()) is not None and t.text == "||":
-            self.i += 1
-            right = self.parse_and()
-            left = _logic_or(left, right)
-        return left
-
-    def parse_and(self) -> Evaluator:
-        left = self.parse_compare()
-        while (t := self.peek()) is not None and t.text == "&&":
-            self.i += 1
-            right = self.parse_compare()
-            left = _logic_and(left, right)
-        return left
-
-    def parse_compare(self) -> Evaluator:
-        t = self.peek()
-        if t is not None and t.text == "!":
-            self.i += 1
-            inner = self.parse_compare()
-            if t.column in self.old_not:
-                return reported(lambda ctx: int(not inner(ctx)), "old_negation_used")
-            return lambda ctx: int(not inner(ctx))
-        left = self.parse_operand()
-        t = self.peek()
-        if t is not None and t.text in _CMP_OPS:
-            self.i += 1
-            right = self.parse_operand()
-            if t.column in self.old_equals:
-                # asar's older `a = b`: it warns each time it is evaluated (a condition
-                # short-circuits past some)
-                return reported(_compare(t.text, left, right), "old_equals_used")
-            return _compare(t.text, left, right)
-        return left
-
-    def parse_operand(self) -> Evaluator:
-        """One side of a comparison, whose math order asar checks alone (`_order_checked`)."""
-        start = self.i
-        self.mixed = False
-        fn = self.parse_math()
-        if self.mixed:
-            other = _Parser(self.tokens[start:self.i], self.text, self.column, self.file,
-                            self.line, True, False)
-            fn = _order_checked(fn, other.parse_math())
-            self.mixed = False
-        return fn
 
     # --- arithmetic ------------------------------------------------------------------------------
     def parse_math(self) -> Evaluator:
@@ -359,7 +305,7 @@ class _Parser:
             raise self.error("a string is only allowed as a function argument", t.column)
         op = t.text
         if op == "(":
-            inner = self.parse_condition() if self.condition else self.parse_math()
+            inner = self.parse_math()
             close = self.peek()
             if close is None or close.text != ")":
                 raise self.error("missing ')'", close.column if close else self.end_column())
@@ -403,7 +349,7 @@ class _Parser:
                     quoted = quoted or (t.kind == "str" and name_token.text.lower() in
                                         _SYMBOL_FUNCTIONS)
                 else:
-                    args.append(self.parse_condition() if self.condition else self.parse_math())
+                    args.append(self.parse_math())
                 t = self.peek()
                 if t is None:
                     raise self.error("missing ')'", self.end_column())
@@ -504,28 +450,6 @@ def _wrap64(v: int) -> int:
     return v - (1 << 64) if v >> 63 else v
 
 
-def _compare(op: str, left: Evaluator, right: Evaluator) -> Evaluator:
-    if op == "==":
-        return lambda ctx: int(left(ctx) == right(ctx))
-    if op == "!=":
-        return lambda ctx: int(left(ctx) != right(ctx))
-    if op == "<":
-        return lambda ctx: int(left(ctx) < right(ctx))
-    if op == ">":
-        return lambda ctx: int(left(ctx) > right(ctx))
-    if op == "<=":
-        return lambda ctx: int(left(ctx) <= right(ctx))
-    return lambda ctx: int(left(ctx) >= right(ctx))
-
-
-def _logic_or(left: Evaluator, right: Evaluator) -> Evaluator:
-    return lambda ctx: 1 if left(ctx) else int(bool(right(ctx)))
-
-
-def _logic_and(left: Evaluator, right: Evaluator) -> Evaluator:
-    return lambda ctx: int(bool(right(ctx))) if left(ctx) else 0
-
-
 def reported(fn: Evaluator, hook: str) -> Evaluator:
     """`fn`, telling the context (its method `hook`, if any) each time it is evaluated."""
     def evaluate(ctx: EvalContext) -> int:
@@ -534,24 +458,6 @@ def reported(fn: Evaluator, hook: str) -> Evaluator:
             report()
         return fn(ctx)
     return evaluate
-
-
-_WORD = re.compile(r"\S+")
-
-
-def old_negations(text: str, column: int) -> frozenset[int]:
-    """The columns of the `!`s in condition `text` (at `column`) that asar 1.91 reads as its
-    older negation, `if !condition` (it warns): a term of the condition (between `&&` and
-    `||`; asar splits it into words at spaces) that is one word starting with `!`."""
-    words = [(m.start(), m.group()) for m in _WORD.finditer(text)]
-    found = []
-    start = 0
-    for i in range(len(words) + 1):
-        if i == len(words) or words[i][1] in ("&&", "||"):
-            if i == start + 1 and words[start][1][0] == "!":
-                found.append(column + words[start][0])
-            start = i + 1
-    return frozenset(found)
 
 
 def _order_checked(fn: Evaluator, precedence: Evaluator) -> Evaluator:
@@ -572,8 +478,7 @@ def _order_checked(fn: Evaluator, precedence: Evaluator) -> Evaluator:
 
 
 def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line: int = 1,
-                     precedence: bool = False, condition: bool = False,
-                     fractions: bool = True) -> Expr:
+                     precedence: bool = False, fractions: bool = True) -> Expr:
     """Parse `text` (which starts at `column` of its line) into an `Expr`; `fractions`:
     whether decimal literals may have one (see the module docstring)."""
     stripped = text.strip()
@@ -585,38 +490,29 @@ def parse_expression(text: str, *, column: int = 1, file: str = "<input>", line:
     if _ANON_NAME.fullmatch(stripped):      # `org --`: an anonymous label's address
         col = column + len(text) - len(text.lstrip())
         return Expr(stripped, column, lambda ctx: ctx.anon_value(stripped, col), 2, (stripped,))
-    if not condition:
-        pair = _BINARY.fullmatch(text)
-        if pair is not None:
-            return _binary_expr(pair, stripped, column, file, line)
-        pair = _UNARY.fullmatch(text)
-        if pair is not None:
-            return _unary_expr(pair, stripped, column)
-    old_not = old_negations(text, column) if condition and "!" in text else frozenset()
-    old_equals: frozenset[int] = frozenset()
-    if condition and " = " in text:
-        # asar's older `if a = b` (deprecated, still accepted): `=` standing alone; where
-        # (each `==` it becomes warns when evaluated: `reported`)
-        old_equals = frozenset(column + m.start() for m in LONE_EQUALS.finditer(text))
-        text = LONE_EQUALS.sub("== ", text)
+    pair = _BINARY.fullmatch(text)
+    if pair is not None:
+        return _binary_expr(pair, stripped, column, file, line)
+    pair = _UNARY.fullmatch(text)
+    if pair is not None:
+        return _unary_expr(pair, stripped, column)
     tokens = tokenize(text, column, file, line, fractions=fractions)
     fraction = False
     for tok in tokens:
         kind = tok.kind
         if kind == "op":
-            if tok.text in _CONDITION_OPS and not condition:
-                raise AsmError(f"operator '{tok.text}' is only allowed in conditions",
+            if tok.text in _CONDITION_OPS:
+                raise AsmError(f"'{tok.text}' is no operator of asar's math: a condition "
+                               f"compares or joins words ('if a == b && c'), with spaces",
                                file, line, tok.column)
         elif kind == "num" and "." in tok.text:
             fraction = True
 
-    parser = _Parser(tokens, text, column, file, line, precedence, condition)
-    parser.old_equals = old_equals
-    parser.old_not = old_not
-    fn = parser.parse_condition() if condition else parser.parse_math()
-    if parser.mixed:    # (a condition's operands are checked each alone: `parse_operand`)
+    parser = _Parser(tokens, text, column, file, line, precedence)
+    fn = parser.parse_math()
+    if parser.mixed:
         # asar evaluates it with C precedence too and warns where the values differ
-        other = _Parser(tokens, text, column, file, line, True, condition)
+        other = _Parser(tokens, text, column, file, line, True)
         fn = _order_checked(fn, other.parse_math())
     if fraction:
         fn = _truncated_literal(fn, file, line, column)

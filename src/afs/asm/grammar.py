@@ -234,21 +234,24 @@ def check_for(text: str, column: int, file: str, line: int) -> None:
                        f"with no spaces inside the name or the range", file, line, column + at)
 
 
-def check_condition(keyword: str, text: str, column: int, file: str, line: int) -> None:
-    """An `if`/`elseif`/`while`/`assert` condition (`text`, at `column`) as asar reads its
-    words: `a`, or `a OP b` (OP a comparison), joined by `&&` or `||`, each side one word.
-    (asar stops reading at a condition that decides the result; this reads them all.)"""
+def condition_words(keyword: str, text: str) -> list[tuple[str, int]]:
+    """The words asar reads as the condition of `keyword` (`afs.asm.conditions`): `text`'s
+    words; an `assert`'s last word ends at its first comma, after which its message is (a
+    word that starts with the comma stays whole: asar reads it as a term, and stumbles)."""
     found = words(text)
     if keyword == "assert" and found:
-        # the message after the last word's first comma is no part of the condition
         last, at = found[-1]
         comma = _top_comma(last)
         if comma > 0:
             found[-1] = (last[:comma], at)
-    bad = _broken_at([w for w, _ in found])
-    if bad is None:
-        return
-    # the fix: each side's words glued together, if that reads as a condition
+    return found
+
+
+def broken_condition(keyword: str, text: str, found: list[tuple[str, int]], bad: int,
+                     column: int, file: str, line: int) -> AsmError:
+    """asar's `broken_conditional` for condition `text` (at `column`), whose words `found`
+    stop reading as a condition at word `bad` (their count: they ended too soon), with the
+    condition to write instead where gluing each side's words together gives one."""
     parts: list[str] = []
     for w, _ in found:
         if w in _COMPARISONS or w in _CONNECTORS or not parts or \
@@ -258,9 +261,9 @@ def check_condition(keyword: str, text: str, column: int, file: str, line: int) 
             parts[-1] += w
     fix = f" (write '{keyword} {' '.join(parts)}')" if _broken_at(parts) is None else ""
     at = column + (found[bad][1] if bad < len(found) else len(text))
-    raise AsmError(f"asar reads '{keyword} {text}' as a broken condition: write 'a', or "
-                   f"'a == b' (also != < > <= >=), joined by && or ||, with no spaces inside "
-                   f"a side{fix}", file, line, at)
+    return AsmError(f"asar reads '{keyword} {text}' as a broken condition: write 'a', or "
+                    f"'a == b' (also != < > <= >=), joined by && or ||, with no spaces inside "
+                    f"a side{fix}", file, line, at)
 
 
 def _broken_at(found: list[str]) -> int | None:

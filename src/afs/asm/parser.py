@@ -13,22 +13,20 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from afs.asm.conditions import parse_condition
 from afs.asm.defines import define_set_name, substitute_defines
 from afs.asm.errors import AsmError
 from afs.asm.expressions import (
     LABEL_NAME,
-    LONE_EQUALS,
     SUBLABEL_NAME,
     Expr,
     atom_expr,
-    old_negations,
     parse_expression,
     reported,
 )
 from afs.asm.grammar import (
     check_arguments,
     check_assignment,
-    check_condition,
     check_function,
     check_operand,
     clean,
@@ -317,13 +315,8 @@ def parse_conditional(text: str, column: int, file: str, line: int,
         raise AsmError(f"'{word}' needs a condition", file, line, column + len(word))
     rest = text[len(parts[0]):]
     lead = len(rest) - len(rest.lstrip())
-    condition = rest.strip()
-    if spaced(condition):
-        check_condition(word, condition, column + len(parts[0]) + lead, file, line)
-    expr = parse_expression(condition, column=column + len(parts[0]) + lead, file=file,
-                            line=line, precedence=precedence, condition=True)
-    return Conditional(column, word, expr, len(LONE_EQUALS.findall(rest)) if " = " in rest
-                       else 0, len(old_negations(rest, 1)) if "!" in rest else 0)
+    return Conditional(column, word, parse_condition(word, rest.strip(), column + len(parts[0])
+                                                     + lead, file, line, precedence))
 
 
 def parse_statement(text: str, column: int, file: str, line: int,
@@ -681,15 +674,14 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
     d = Directive(column, name)
     if not text:
         return d
-    if spaced(text):
-        if name == "assert":
-            check_condition(name, text, args_col, file, line)
-        else:
-            check_arguments(name, text, args_col, file, line)
+    if spaced(text) and name != "assert":   # (a condition is read as `afs.asm.conditions` says)
+        check_arguments(name, text, args_col, file, line)
     for arg, col in split_args(text, args_col):
         d.args.append(arg)
         d.arg_columns.append(col)
-    if name in ("db", "dw", "dl", "dd"):
+    if name == "assert":    # (its message's commas and spaces are in its condition's words)
+        d.exprs.append(parse_condition(name, text, args_col, file, line, precedence))
+    elif name in ("db", "dw", "dl", "dd"):
         for arg, col in zip(d.args, d.arg_columns, strict=True):
             if not arg:
                 raise AsmError("empty value in data list", file, line, col)

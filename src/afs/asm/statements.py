@@ -107,9 +107,7 @@ class EndMacro(Statement):
 @dataclass(slots=True)
 class Conditional(Statement):
     keyword: str               # if, elseif, else, endif
-    expr: Expr | None = None
-    equals: int = 0            # asar's older `a = b` comparisons in it (they warn)
-    negations: int = 0         # asar's older `!condition` negations in it (they warn)
+    expr: Expr | None = None   # 1 or 0, read as asar reads it (`afs.asm.conditions`)
 
 
 @dataclass(slots=True)
