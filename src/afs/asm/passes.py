@@ -196,9 +196,7 @@ class _Pass(_Flow):
         text = m.string[start:].rstrip(" \t")        # the instruction
         column = start + 1
         asm = self.asm
-        memo = asm.memo.get((column, self.precedence, self.arch, self.exact_math))
-        if memo is None:
-            memo = self.line_memo(column)
+        memo = self.line_memo(column)
         kept = memo.get(text)
         st = shape = None
         if kept is None:
@@ -244,9 +242,7 @@ class _Pass(_Flow):
         start = m.start("dn")
         text = m.string[start:].rstrip(" \t")
         column = start + 1
-        memo = self.asm.memo.get((column, self.precedence, self.arch, self.exact_math))
-        if memo is None:
-            memo = self.line_memo(column)
+        memo = self.line_memo(column)
         kept = memo.get(text)
         st = data = None
         if kept is None:
@@ -562,7 +558,7 @@ class _Pass(_Flow):
             self.emit(b"", "label")
 
     def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
-        """Encode and write `st`; its bytes and listing info."""
+        """Encode and write `st`; its bytes and listing info (none without a listing)."""
         if self.pc is None:
             self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         if self.fs.ident and not self.number:
