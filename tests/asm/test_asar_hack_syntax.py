@@ -298,6 +298,19 @@ if datasize(V) > 0
 db datasize(V)
 endif
 """,
+    # a struct's size before the struct: the pass before's, as a label's address
+    "sizeof_before_struct": """lorom
+org $008000
+db sizeof(S), objectsize(S)
+skip sizeof(S)
+L: dw L
+struct S $0000
+.a: skip 3
+endstruct
+struct T extends S
+.b: skip 2
+endstruct
+""",
     # found building spannerisms/lttphack: labels with dots, sublabels that begin with a
     # digit, `.field` inside a struct, `org --`, macro arguments without their spaces and a
     # `;` an argument brings
@@ -379,6 +392,10 @@ PRINT_CASES = {
                               "reset freespaceuse\nprint freespaceuse\n",
     "double": "lorom\norg $008000\nprint double(1.5)\nprint double(7/2), double(-2)\n"
               "print \"x\", double(10, 2), \"y\"\nprint dec(3), hex(255, 4)\n",
+    # digits: at least that many (0..64); `bin` counts a minus sign among them
+    "digits": "lorom\norg $008000\nprint bin(5), \" \", BIN(0), \" \", bin(255, 4)\n"
+              "print bin(-5), \" \", bin(-5, 8), \" \", bin(2.7), \" \", bin(5, 70)\n"
+              "print dec(5, 3), \" \", dec(-5, 4), \" \", dec(5, -3), \" \", hex(10, 100)\n",
 }
 ERROR_CASES = {
     "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",

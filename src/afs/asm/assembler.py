@@ -153,6 +153,7 @@ class _Assembler:
         self.strict = strict
         self.want_listing = want_listing
         self.labels: dict[str, int] = {}
+        self.structs: dict[str, tuple[int, int, int]] = {}     # the last pass's
         self.plus: dict[str, list[int]] = {}
         self.minus: dict[str, list[int]] = {}
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
@@ -317,6 +318,7 @@ class _Assembler:
             final = ((number == 0 and state.unresolved == 0) or (number > 0 and stable)) \
                 and self.freespace.settled(number)
             self.labels, self.plus, self.minus = state.labels, state.plus, state.minus
+            self.structs = state.structs
             if final:
                 if state.quirks:
                     # asar fails: its labels come from a pass where some SPC700 branches

@@ -495,8 +495,9 @@ def data_bytes(state: PassState, d: Directive, size: int) -> bytes:
 
 
 def _text(state: PassState, d: Directive, start: int) -> str:
-    """asar's print text from arguments `start`...: strings, `hex(x[, digits])`, `dec(x)`,
-    `double(x[, digits])`, `pc` and `bytes`."""
+    """asar's print text from arguments `start`...: strings, `hex(x[, digits])`,
+    `dec(x[, digits])`, `bin(x[, digits])`, `double(x[, digits])`, `pc` and `bytes`
+    (`digits`: the least number of digits, 0..64)."""
     out = []
     for text, col in zip(d.args[start:], d.arg_columns[start:], strict=True):
         low = text.lower()
@@ -508,27 +509,33 @@ def _text(state: PassState, d: Directive, start: int) -> str:
             out.append(str(_bytes(state) - state.bytes_reset))
         elif low == "freespaceuse":
             out.append(str(state.fs.use))
-        elif (low.startswith(("hex(", "dec(", "double(")) and text.endswith(")")):
+        elif (low.startswith(("hex(", "dec(", "bin(", "double(")) and text.endswith(")")):
             name = low[:low.index("(")]
             inner = split_args(text[len(name) + 1:-1], col + len(name) + 1)
-            if not inner[0][0] or len(inner) > (1 if name == "dec" else 2):
-                raise state.error(f"expected {text[:len(name)]}(value"
-                                  f"{'' if name == 'dec' else ', digits'})", col)
+            if not inner[0][0] or len(inner) > 2:
+                raise state.error(f"expected {text[:len(name)]}(value[, digits])", col)
             value = parse_expression(inner[0][0], column=inner[0][1], file=state.file,
                                      line=state.line, precedence=state.precedence
                                      ).evaluate(state)
-            if name != "hex":
-                # `double`: asar's digits after the point, none for AFS's whole numbers
+            if name == "double":
+                # asar's digits after the point: none for AFS's whole numbers
                 out.append(str(value))
                 continue
             digits = 0
             if len(inner) == 2:
-                digits = parse_expression(inner[1][0], column=inner[1][1], file=state.file,
-                                          line=state.line).evaluate(state)
-            out.append(f"{value & 0xFFFFFFFFFFFFFFFF:0{max(0, digits)}X}")
+                digits = min(64, max(0, parse_expression(
+                    inner[1][0], column=inner[1][1], file=state.file, line=state.line
+                    ).evaluate(state)))
+            if name == "hex":
+                out.append(f"{value & 0xFFFFFFFFFFFFFFFF:0{digits}X}")
+            elif name == "dec":
+                out.append(f"{value:0{digits}d}")
+            else:   # asar's own: a sign, then the digits of the magnitude (the sign counts)
+                sign = "-" if value < 0 else ""
+                out.append(f"{sign}{abs(value):0{max(0, digits - len(sign))}b}")
         else:
-            raise state.error(f"print: expected a string, hex(...), dec(...), double(...), pc "
-                              f"or bytes, not {text!r}", col)
+            raise state.error(f"print: expected a string, hex(...), dec(...), bin(...), "
+                              f"double(...), pc or bytes, not {text!r}", col)
     return "".join(out)
 
 

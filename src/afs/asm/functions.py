@@ -103,10 +103,14 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
         return fallback if b == 0 else _div(a, b)
     if name in ("sizeof", "objectsize"):
         struct = _strings(name, args, 1, state, column)[0]
-        if struct not in state.structs:
-            raise AsmError(f"{name}(): struct '{struct}' not found (defined later?)",
-                           state.file, state.line, column)
-        return state.structs[struct][0 if name == "sizeof" else 1]
+        sizes = state.structs.get(struct) or state.prev_structs.get(struct)
+        if sizes is None:     # not yet: defined later, as a label may be
+            state.unresolved += 1
+            if state.number:
+                state.defer(AsmError(f"{name}(): struct '{struct}' not found", state.file,
+                                     state.line, column))
+            return 0
+        return sizes[0 if name == "sizeof" else 1]
     if name == "datasize":
         return _datasize(state, _strings(name, args, 1, state, column)[0], column)
     if name == "defined":

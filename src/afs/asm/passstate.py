@@ -135,6 +135,7 @@ class PassState:
         self.struct: tuple[str, int, int | None, int] | None = None
         # struct name -> (size, object size with extensions, end address): afs.asm.structs
         self.structs: dict[str, tuple[int, int, int]] = {}
+        self.prev_structs = asm.structs     # (`sizeof()` before a struct: the pass before's)
         # `spcblock`: (segment, header position, target, arch before, `startpos` address or
         # None) while inside one
         self.spcblock: tuple[Segment, int, int, str, int | None] | None = None
