@@ -4,11 +4,12 @@ byte, warning for warning, or refused at the same line."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
-from afs.asm.asar import asar_assemble
+from afs.asm.asar import AsarError, asar_assemble
 from afs.asm.assembler import assemble, assemble_file
 from afs.asm.errors import AsmError
 from tests.asm.difftools import (
@@ -103,6 +104,49 @@ def test_refused_as_asar(name: str, tmp_path: Path) -> None:
 def test_warnings_as_asar(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     assert_warnings_as_asar(WARNING_CASES[name], {})
+
+
+def _random_conditions(count: int, seed: int = 17) -> list[str]:
+    """Sources with random conditions: terms of values asar reads in many ways (negative,
+    static and positional labels, a missing one, garbage, a comparison inside a word, two
+    words), compared, joined by one connector (sometimes both), after each keyword."""
+    rng = random.Random(seed)
+    atoms = ["0", "1", "2", "-1", "$10", "%11", "3/2", "-3", "K", "K+1", "(1+2)", "Pos",
+             "Nope", "$$$", "!(0)", "!(1)", "1==1", "1 2"]
+    ops = ["==", "!=", "<", ">", "<=", ">=", "="]
+
+    def term() -> str:
+        if rng.random() < 0.5:
+            return rng.choice(atoms)
+        return f"{rng.choice(atoms)} {rng.choice(ops)} {rng.choice(atoms)}"
+
+    sources = []
+    for _ in range(count):
+        joined_by = rng.choice(["&&", "||"])
+        words = [term()]
+        for _ in range(rng.randint(0, 3)):
+            words += [joined_by if rng.random() < 0.85 else rng.choice(["&&", "||"]), term()]
+        condition = " ".join(words)
+        body = rng.choice([
+            f"if {condition}\ndb 1\nendif\n",
+            f"if {rng.choice('01')}\ndb 3\nelseif {condition}\ndb 1\nendif\n",
+            f"!n = 0\nwhile {condition} && !n < 1\ndb 1\n!n #= !n+1\nendwhile\n",
+            f"assert {condition}\n"])
+        sources.append(f"{_HEAD}K = 2\nPos: db 9\n{body}db 2\n")
+    return sources
+
+
+@pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
+@pytest.mark.parametrize("source", _random_conditions(120))
+def test_random_conditions_as_asar(source: str, tmp_path: Path) -> None:
+    src = tmp_path / "patch.asm"
+    src.write_text(source)
+    try:
+        theirs = asar_assemble(source)
+    except AsarError:
+        assert_refused_as_asar(src)
+        return
+    assert first_difference(assemble_file(src).rom(fix_checksum=False), theirs) is None
 
 
 # Without the binary: what the cases above pin down, on AFS alone.
