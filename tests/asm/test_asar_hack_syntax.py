@@ -298,6 +298,11 @@ if datasize(V) > 0
 db datasize(V)
 endif
 """,
+    # incbin ranges: an end of 0 is the file's end; the older `start-end` reads hex digits
+    # (`A-E` is 10..14) or expressions in parentheses
+    "incbin_ranges": "lorom\norg $008000\nincbin \"tbl.txt\":A-E\nincbin \"tbl.txt\":2-0\n"
+                     "incbin \"tbl.txt\":3..0\nincbin \"tbl.txt\":(1+1)-(5)\n"
+                     "incbin \"tbl.txt\":0..0\nincbin \"tbl.txt\":0x2-0x4\n",
     # a struct's size before the struct: the pass before's, as a label's address
     "sizeof_before_struct": """lorom
 org $008000
@@ -429,6 +434,10 @@ ERROR_CASES = {
     "nonstatic_fill": "lorom\norg $008000\nL: db 1\nfill L&1\n",
     "nonstatic_skip_align": "lorom\norg $008000\nL: db 1\nskip align L&4\n",
     "nonstatic_incbin_range": "lorom\norg $008000\nL: db 1\nincbin \"tbl.txt\":0..L&3\n",
+    "old_incbin_range_unclosed": "lorom\norg $008000\nincbin \"tbl.txt\":(1+1-(5)\n",
+    "old_incbin_range_not_hex": "lorom\norg $008000\nincbin \"tbl.txt\":2-G\n",
+    "old_incbin_range_signed": "lorom\norg $008000\nincbin \"tbl.txt\":-3\n",
+    "old_incbin_range_backwards": "lorom\norg $008000\nincbin \"tbl.txt\":A-2\n",
     "nonstatic_freespacebyte": "lorom\norg $008000\nL: db 1\nfreespacebyte L\n",
     "nonstatic_struct_base": "lorom\norg $008000\nL: db 1\nstruct S L\n.a: skip 2\n"
                              "endstruct\nX = S.a\n",

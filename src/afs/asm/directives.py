@@ -10,6 +10,7 @@ from afs.asm import asar_warnings, freespace, mapping
 from afs.asm.errors import AsmError
 from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function, find_file
+from afs.asm.grammar import top_level
 from afs.asm.parser import Directive, split_args
 from afs.asm.structs import close_struct, open_struct
 from afs.asm.tables import load_table, string_bytes
@@ -57,7 +58,54 @@ def _fill_value(state: PassState, d: Directive, kind: str) -> int:
     return value
 
 
-_RANGE = re.compile(r'^(".*")\s*:\s*(.+?)\s*(\.\.|-)\s*(.+)$')
+_RANGE = re.compile(r'^(".*")\s*:(.*)$')      # an incbin's file and its range
+# a bound of asar's older incbin range: hex digits, as C's strtoul reads them
+_OLD_BOUND = re.compile(r"\s*[+-]?(?:0[xX](?=[0-9A-Fa-f]))?[0-9A-Fa-f]+")
+
+
+def _incbin_range(state: PassState, text: str, column: int, size: int) -> tuple[int, int]:
+    """`start..end` (end excluded) after an incbin's file (`text`, at `column`), or asar's
+    older `start-end`, whose bounds are hex digits or expressions in parentheses. An end of
+    0 is the file's end (`size`), as in asar."""
+    if ".." in text:
+        first, _, second = text.partition("..")
+        start, end = (state.asm.evaluate_text(state, t, col, "an 'incbin' range") for t, col
+                      in ((first, column), (second, column + len(first) + 2)))
+    else:
+        asar_warnings.feature(state, "old_incbin_range")
+        broken = state.error(f"broken incbin range {text!r}: write \"file\":start..end (or "
+                             "asar's older start-end: hex digits, or expressions in parentheses)",
+                             column)
+        if '"' in text:
+            raise broken
+        start, rest = _old_bound(state, text, column, last=False)
+        if rest[:1] != "-":
+            raise broken
+        end, rest = _old_bound(state, rest[1:], column + len(text) - len(rest) + 1, last=True)
+        if rest:
+            raise broken
+    if end == 0:
+        end = size
+    if not 0 <= start <= end <= size:
+        raise state.error(f"incbin range {start}..{end} is outside the file ({size} bytes)",
+                          column)
+    return start, end
+
+
+def _old_bound(state: PassState, text: str, column: int, *, last: bool) -> tuple[int, str]:
+    """A bound of asar's older incbin range, and the text after it: an expression in
+    parentheses (the start's ends at the first `-` outside them, which must follow `)`;
+    the end's at the last `)`), else hex digits (none: 0)."""
+    if text[:1] == "(":
+        stop = len(text) if last else top_level(text, "-")
+        if stop < 1 or text[stop - 1] != ")":
+            raise state.error(f"broken incbin range: expected ')' in {text!r}", column)
+        return state.asm.evaluate_text(state, text[1:stop - 1], column + 1,
+                                       "an 'incbin' range"), text[stop:]
+    m = _OLD_BOUND.match(text)
+    if m is None:
+        return 0, text
+    return int(m.group(0), 16), text[m.end():]
 
 
 def _path(state: PassState, d: Directive, text: str | None = None) -> Path:
@@ -165,16 +213,9 @@ def run_directive(state: PassState, d: Directive) -> None:
         if m is None:
             data = _path(state, d, text).read_bytes()
         else:
-            # `"file":start..end` (end excluded); `start-end` is asar's older spelling.
             data = _path(state, d, m.group(1)).read_bytes()
-            if m.group(3) == "-":
-                asar_warnings.feature(state, "old_incbin_range")
-            col = d.arg_columns[0] + m.start(2)
-            start, end = (state.asm.evaluate_text(state, t, col, "an 'incbin' range")
-                          for t in (m.group(2), m.group(4)))
-            if not 0 <= start <= end <= len(data):
-                raise state.error(f"incbin range {start}..{end} is outside the file "
-                                  f"({len(data)} bytes)", col)
+            start, end = _incbin_range(state, m.group(2), d.arg_columns[0] + m.start(2),
+                                       len(data))
             data = data[start:end]
         if target is None:
             state.emit(data, "data")

@@ -241,7 +241,7 @@ def condition_words(keyword: str, text: str) -> list[tuple[str, int]]:
     found = words(text)
     if keyword == "assert" and found:
         last, at = found[-1]
-        comma = _top_comma(last)
+        comma = top_level(last, ",")
         if comma > 0:
             found[-1] = (last[:comma], at)
     return found
@@ -288,8 +288,8 @@ def _broken_at(found: list[str]) -> int | None:
     return n
 
 
-def _top_comma(text: str) -> int:
-    """Index of the first comma outside quotes and parentheses, or -1."""
+def top_level(text: str, char: str) -> int:
+    """Index of the first `char` outside quotes and brackets, or -1."""
     depth = 0
     quote = ""
     for i, ch in enumerate(text):
@@ -302,6 +302,6 @@ def _top_comma(text: str) -> int:
             depth += 1
         elif ch in ")]":
             depth -= 1
-        elif ch == "," and depth == 0:
+        elif ch == char and depth == 0:
             return i
     return -1
