@@ -303,6 +303,11 @@ endif
     "incbin_ranges": "lorom\norg $008000\nincbin \"tbl.txt\":A-E\nincbin \"tbl.txt\":2-0\n"
                      "incbin \"tbl.txt\":3..0\nincbin \"tbl.txt\":(1+1)-(5)\n"
                      "incbin \"tbl.txt\":0..0\nincbin \"tbl.txt\":0x2-0x4\n",
+    # `pullbase` makes the logical address the one `pushbase` kept (not the base it had)
+    "pushbase_keeps_the_address": "lorom\norg $008000\npushbase\nbase $1234\nL: db 1\n"
+                                  "pullbase\nM: dw L, M\nbase $C00000\npushbase\npushbase\n"
+                                  "base $2000\ndb 1\npullbase\ndb 2\npullbase\nN: dw N\n"
+                                  "lda N\nbase off\nO: dw O\n",
     # a struct's size before the struct: the pass before's, as a label's address
     "sizeof_before_struct": """lorom
 org $008000

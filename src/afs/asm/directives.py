@@ -320,12 +320,14 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.namespace = "".join(f"{ns}_" for ns in state.namespaces)
     elif name in ("pushbase", "pullbase"):
         _args(state, d, 0, 0)
+        # asar keeps the logical address: `pullbase` makes it that again (a base from there)
         if name == "pushbase":
-            state.base_stack.append(state.base_delta)
+            state.base_stack.append(state.logical_pc)
         elif not state.base_stack:
             raise state.error("'pullbase' without 'pushbase'")
         else:
-            state.base_delta = state.base_stack.pop()
+            assert state.pc is not None     # (set when the address was pushed)
+            state.base_delta = state.base_stack.pop() - state.pc
     elif name == "bank":
         _args(state, d, 1, 1)
         word = d.args[0].lower()
