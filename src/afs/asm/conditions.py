@@ -13,19 +13,15 @@ comparison or logical operator (`if 1==1` is an error). Where labels must be sta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import operator
+from typing import Any
 
 from afs.asm.errors import AsmError
 from afs.asm.expressions import Expr, parse_expression
 from afs.asm.grammar import broken_condition, condition_words
 
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-_COMPARE: dict[str, Callable[[int, int], bool]] = {
-    "==": lambda a, b: a == b, "=": lambda a, b: a == b, "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b}
+_COMPARE = {"==": operator.eq, "=": operator.eq, "!=": operator.ne, "<": operator.lt,
+            ">": operator.gt, "<=": operator.le, ">=": operator.ge}
 _CONNECTORS = ("&&", "||")
 # where asar refuses a label set by its position (`PassState.refuse_nonstatic`)
 _STATIC_IN = {"if": "an 'if' condition", "elseif": "an 'elseif' condition",
@@ -68,7 +64,7 @@ def parse_condition(keyword: str, text: str, column: int, file: str, line: int,
                 word = found[i][0]
                 if word[0] == "!" and len(word) > 1:
                     ctx.old_negation_used()
-                    holds = not value(ctx, i, 1) > 0
+                    holds = not (value(ctx, i, 1) > 0)
                 else:
                     holds = value(ctx, i) > 0
                 connector = i + 1

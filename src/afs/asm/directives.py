@@ -73,17 +73,20 @@ def _incbin_range(state: PassState, text: str, column: int, size: int) -> tuple[
                       in ((first, column), (second, column + len(first) + 2)))
     else:
         asar_warnings.feature(state, "old_incbin_range")
-        broken = state.error(f"broken incbin range {text!r}: write \"file\":start..end (or "
-                             "asar's older start-end: hex digits, or expressions in parentheses)",
-                             column)
+
+        def broken() -> AsmError:
+            return state.error(f"broken incbin range {text!r}: write \"file\":start..end (or "
+                               "asar's older start-end: hex digits, or expressions in "
+                               "parentheses)", column)
+
         if '"' in text:
-            raise broken
+            raise broken()
         start, rest = _old_bound(state, text, column, last=False)
         if rest[:1] != "-":
-            raise broken
+            raise broken()
         end, rest = _old_bound(state, rest[1:], column + len(text) - len(rest) + 1, last=True)
         if rest:
-            raise broken
+            raise broken()
     if end == 0:
         end = size
     if not 0 <= start <= end <= size:

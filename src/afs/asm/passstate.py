@@ -407,19 +407,13 @@ class PassState:
             if end >> 16 != real >> 16:
                 end = self._bank_crossed(real, end, offset, len(data))
             segments = self.segments
-            if segments:
-                last = segments[-1]
-                size = len(last.data)
-                if (last.address + size == real and last.offset is not None
-                        and last.offset + size == offset):
-                    last.data += data  # type: ignore[operator]
-                    self.pc = end
-                    if self.want_listing:
-                        self.listing.append(((real + delta) & 0xFFFFFF, data, self.file,
-                                             self.line, self.text, kind, offset, info))
-                    return
-            segments.append(Segment(real, bytearray(data), offset,  # type: ignore[arg-type]
-                                    self.fs.default_byte))
+            if (segments and (last := segments[-1]).offset is not None
+                    and last.address + (size := len(last.data)) == real
+                    and last.offset + size == offset):
+                last.data += data  # type: ignore[operator]
+            else:
+                segments.append(Segment(real, bytearray(data), offset,  # type: ignore[arg-type]
+                                        self.fs.default_byte))
             self.pc = end
         if self.want_listing:
             self.listing.append(((real + delta) & 0xFFFFFF, data, self.file, self.line,

@@ -150,7 +150,4 @@ def main() -> None:
     # Start-up's objects (modules, the CLI) live until exit: frozen, no collection scans them
     # again, the one at exit included (~15 ms of a short command).
     gc.freeze()
-    code = run()
-    # What the command left is freed at exit: frozen too, no collection scans it first.
-    gc.freeze()
-    raise SystemExit(code)
+    raise SystemExit(run())
