@@ -45,6 +45,23 @@ CASES = [
     "db 1,\\\n 2",
     "db 1 \\\n + 2",
     "db 1,\\ ; a comment\n 2\nnop",
+    # a `,` join that ends in a backslash takes nothing more: asar joins `,` lines as it
+    # reads the file and backslash lines as it runs them, by then onto the emptied line
+    "db 1,\n2\\\ndb 3",
+    "db 1,\n2\\\n3",
+    "db 1,\n2,\n3\\\ndb 4",
+    "db 1,\n2 \\  ; c\ndb 3",
+    "db 1,\n\\\ndb 2",
+    "db 1\\\n\\\ndb 2",                       # a line that is one backslash joins nothing
+    "db 1\\\n2\\\n3",
+    "db 1\\\n\ndb 2",
+    "if 1\ndb 1,\n2\\\ndb 3\nendif",
+    # a macro body's last line takes nothing from its `endmacro`
+    "macro m()\ndb 1\\\nendmacro\n%m()\ndb 2",
+    "macro m()\n db 1\\\n  ENDMACRO \n%m()",
+    "macro m()\ndb 1\\\n,2\\\nendmacro\n%m()",
+    "macro m()\ndb 1,\n2\\\nendmacro\n%m()\ndb 5",
+    "macro m()\ndb 1\nendmacro\ndb 2\\\nendmacro",
     # --- instructions: one operand word (whitespace only after a comma)
     "lda #1 + 2",
     "lda #1+2",
@@ -212,6 +229,18 @@ def test_continuation_joins_onto_the_first_line() -> None:
     texts = ["db 1,", "   2, 3,  ", "", " 4", "nop", "lda \\", " #1"]
     join_continued(texts)
     assert texts == ["db 1,2, 3,4", "", "", "", "nop", "lda #1", ""]
+
+
+def test_a_comma_join_ending_in_a_backslash_takes_nothing_more() -> None:
+    texts = ["db 1,", "2\\", "3", "db 4\\", "\\", "5"]
+    join_continued(texts)
+    assert texts == ["db 1,2", "", "3", "db 4\\", "", "5"]
+
+
+def test_a_macro_body_is_joined_on_its_own() -> None:
+    texts = ["macro m()", "db 1\\", "endmacro", "db 2\\", "endmacro"]
+    join_continued(texts)
+    assert texts == ["macro m()", "db 1", "endmacro", "db 2endmacro", ""]
 
 
 @pytest.mark.parametrize("source", [

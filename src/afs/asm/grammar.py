@@ -59,6 +59,9 @@ _MAY_CONTINUE = re.compile("," + _LINE_END)
 _MAY_CONTINUE_BACKSLASH = re.compile(r"\\" + _LINE_END)
 # Whitespace that makes a word end: after anything but a comma (or more whitespace).
 _WORD_END = re.compile(r"[^,\s][ \t]")
+# The lines that open and close a macro's body (asar 1.91 main.cpp: `macro ` starts a line,
+# `endmacro` is the whole line; both trimmed).
+_MACRO_EDGE = re.compile(r"[ \t]*(?:(macro)[ \t]|(endmacro)[ \t]*$)", re.IGNORECASE)
 
 
 def may_continue(source: str) -> bool:
@@ -79,28 +82,60 @@ def continued(text: str) -> bool:
 
 
 def join_continued(texts: list[str]) -> None:
-    """asar's continuation lines, in place: a line ending with `,` gets the next line
-    (trimmed) appended, one ending with `\\` gets it in place of the backslash, while the
-    result still ends so; the lines taken become empty. `texts`: a file's lines, comments
-    already stripped. (asar joins `,` lines when it reads a file and `\\` lines when it
-    runs them; one pass gives the same text but where a `,` join ends in `\\`.)"""
-    i = 0
+    """asar's continuation lines, in place; the lines taken become empty. `texts`: a file's
+    lines, comments already stripped.
+
+    In asar's two steps (main.cpp, libstr.h `getconnectedlines`): first, when it reads the
+    file, a line that ends with `,` gets the next line (trimmed) appended, while it still
+    ends so (blank lines are taken on the way). Then, as it runs them, a line that ends with
+    `\\` gets the next line in place of the backslash, and so on while the line taken ends
+    with one; an empty line (a blank one, or one the first step took) ends that. So a `,`
+    join that ends in `\\` takes nothing more. A macro's body is joined on its own: its last
+    line takes nothing from the `endmacro` after it.
+    """
     n = len(texts)
+    for i in range(n):
+        joined = texts[i]
+        if joined[-1:] not in _ENDS or not joined.rstrip(_SPACE).endswith(","):
+            continue
+        joined = joined.rstrip(_SPACE)
+        j = i + 1
+        while j < n and joined[-1] == ",":
+            joined += texts[j].strip(_SPACE)
+            texts[j] = ""
+            j += 1
+        texts[i] = joined
+    if not any(t[-1:] in _ENDS and t.rstrip(_SPACE)[-1:] == "\\" for t in texts):
+        return
+    in_macro = False
+    i = 0
     while i < n:
+        start = i
         text = texts[i]
-        if text[-1:] in _ENDS and continued(text):
-            joined = text.rstrip(_SPACE)
-            j = i + 1
-            while j < n and joined[-1] in _JOINERS:
-                if joined[-1] == "\\":
-                    joined = joined[:-1]
-                joined += texts[j].strip(_SPACE)
-                texts[j] = ""
-                j += 1
-            texts[i] = joined
-            i = j
-        else:
+        i += 1
+        edge = _MACRO_EDGE.match(text)
+        if edge is not None:
+            # (read before any joining: `macro` opens a body, `endmacro` closes it)
+            in_macro = edge.group(1) is not None
+            continue
+        stripped = text.strip(_SPACE)
+        # (asar looks for the backslash from a line's second character on: a line that is
+        # one backslash takes nothing)
+        if len(stripped) < 2 or stripped[-1] != "\\":
+            continue
+        joined = text.rstrip(_SPACE)[:-1]
+        while i < n:
+            edge = _MACRO_EDGE.match(texts[i]) if in_macro else None
+            if edge is not None and edge.group(2) is not None:
+                break
+            taken = texts[i].strip(_SPACE)
+            texts[i] = ""
             i += 1
+            if len(taken) < 2 or taken[-1] != "\\":
+                joined += taken
+                break
+            joined += taken[:-1]
+        texts[start] = joined
 
 
 def quoted_mask(text: str) -> list[bool]:
