@@ -308,6 +308,22 @@ endif
                                   "pullbase\nM: dw L, M\nbase $C00000\npushbase\npushbase\n"
                                   "base $2000\ndb 1\npullbase\ndb 2\npullbase\nN: dw N\n"
                                   "lda N\nbase off\nO: dw O\n",
+    # `pushpc` leaves no address (asar's -1) until an org: a byte or label sets the default
+    # org, $008000, over what is there; `pushbase` there keeps "none" for `pullbase`
+    "pushpc_leaves_no_address": "lorom\norg $009000\ndb 9\npushpc\ndb 1\nL: db 2\npullpc\n"
+                                "db 3\ndw L\npushpc\npushbase\ndb 4\npullbase\ndb 5\npullpc\n"
+                                "db 6\npushbase\npushpc\npullbase\nM: db 7\npullpc\ndw M\n",
+    "pushbase_before_any_org": "lorom\npushbase\ndb 1,2,3\npullbase\ndb 4\npushbase\n"
+                               "org $008010\nN: db 5\npullbase\nO: dw N, O\n",
+    # before any org: `pc()` is -1 (no default org yet), a `base` goes with the default org
+    # the next byte sets, a skip back or of nothing stays without an address
+    "before_any_org": "lorom\nskip 0\nskip -3\nbase $9000\nskip align 1\ndb pc()\n"
+                      "M: dw M, realbase()\nif pc() < 0\ndb 5\nendif\n",
+    "skip_before_any_org_unchecked": "lorom\ncheck bankcross off\nskip 3\ndb 1\n",
+    # asar keeps `name = value` as a 32-bit int, -1 meaning "here"; labels read 24 bits
+    "label_assigned_minus_one": "lorom\nA = -1\norg $009000\nnop\nB = -1\nC = $1FFFFFFFF\n"
+                                "D = -2\nE = $12345678\ndl A, B, C, D\ndd E\nif D > 0\ndb 1\n"
+                                "endif\nlda D\n",
     # a struct's size before the struct: the pass before's, as a label's address
     "sizeof_before_struct": """lorom
 org $008000
@@ -397,6 +413,9 @@ dl pctosnes($500000), pctosnes($1234)
 """,
 }
 PRINT_CASES = {
+    "pc_without_an_address": "lorom\nprint pc\nprint hex(pc()), \" \", hex(realbase())\n"
+                             "org $008000\npushpc\nprint pc\npullpc\nprint pc\nL = -2\n"
+                             "print hex(L), \" \", dec(L)\n",
     "bytes_and_freespaceuse": "lorom\norg $008000\ndb 1,2,3\nprint bytes\nreset bytes\n"
                               "dw 4\nfreecode cleaned\nnop\nprint bytes\nprint freespaceuse\n"
                               "reset freespaceuse\nprint freespaceuse\n",
@@ -408,6 +427,11 @@ PRINT_CASES = {
               "print dec(5, 3), \" \", dec(-5, 4), \" \", dec(5, -3), \" \", hex(10, 100)\n",
 }
 ERROR_CASES = {
+    "warnpc_before_any_org": "lorom\nwarnpc $FFFFFF\n",
+    "warnpc_after_pushpc": "lorom\norg $008000\npushpc\nwarnpc $FFFFFF\npullpc\n",
+    "skip_before_any_org": "lorom\nskip 3\n",
+    "skip_after_pushpc": "lorom\norg $008000\npushpc\nskip 2\ndb 1\npullpc\n",
+    "skip_one_before_any_org": "lorom\nskip 1\ndb 1\n",
     "too_new": "asar 1.92\nlorom\norg $008000\ndb 1\n",
     "bad_version": "asar 1.9\nlorom\norg $008000\ndb 1\n",
     "not_at_start": "lorom\nasar 1.91\norg $008000\ndb 1\n",
@@ -580,6 +604,8 @@ WARNING_CASES = {
                                          "@foo\n@nop\ndb 1\n",
     "spc700_wide_values": SPC700_WIDE,
     "in_false_if": "lorom\norg $008000\nif 0\ndb #1\nwarnpc $018000\nendif\n",
+    "missing_org_again": "lorom\nbase $9000\nprint pc\ndb 1\norg $008000\npushpc\nX = pc()\n"
+                         "db 2\npullpc\npushbase\npushpc\npullbase\nL:\npullpc\n",
 }
 @pytest.mark.skipif(ASAR is None, reason=SKIP_REASON)
 @pytest.mark.parametrize("name", sorted(WARNING_CASES))

@@ -12,6 +12,7 @@ from afs.asm.expressions import parse_expression
 from afs.asm.functions import define_function, find_file
 from afs.asm.grammar import top_level
 from afs.asm.parser import Directive, split_args
+from afs.asm.passstate import UNPLACED
 from afs.asm.structs import close_struct, open_struct
 from afs.asm.tables import load_table, string_bytes
 
@@ -161,13 +162,20 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.emit(b"", "directive")
     elif name == "base":
         _args(state, d, 1, 1)
-        state.logical_pc  # noqa: B018 - a missing org defaults first
         if d.args[0].lower() == "off":
             state.base_delta = 0
         else:
-            assert state.pc is not None
-            state.base_delta = (_value(state, d, 0) & 0xFFFFFF) - state.pc
-        state.emit(b"", "directive")
+            value = _value(state, d, 0) & 0xFFFFFF
+            if state.pc is not None:
+                state.base_delta = value - state.pc
+            else:       # (lost when the next byte or label sets the default org)
+                _, real, _, real_start = state.unplaced
+                state.unplaced = (value, real, value, real_start)
+        if state.pc is not None:
+            state.emit(b"", "directive")
+        elif d.args[0].lower() == "off":
+            _, real, _, real_start = state.unplaced
+            state.unplaced = (real, real, real_start, real_start)
     elif name in mapping.MAPPERS:
         _args(state, d, 0, 0)
         if state.mapper_set and state.mapper != name:
@@ -323,14 +331,19 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.namespace = "".join(f"{ns}_" for ns in state.namespaces)
     elif name in ("pushbase", "pullbase"):
         _args(state, d, 0, 0)
-        # asar keeps the logical address: `pullbase` makes it that again (a base from there)
+        # asar keeps the logical address: `pullbase` makes it that again (a base from there).
+        # Before any org (or after `pushpc`) there is none: kept as None, it makes the next
+        # byte or label start over at the default org, as asar's address -1 does.
         if name == "pushbase":
-            state.base_stack.append(state.logical_pc)
+            state.base_stack.append(None if state.pc is None else state.logical_pc)
         elif not state.base_stack:
             raise state.error("'pullbase' without 'pushbase'")
         else:
-            assert state.pc is not None     # (set when the address was pushed)
-            state.base_delta = state.base_stack.pop() - state.pc
+            address = state.base_stack.pop()
+            if address is None or state.pc is None:
+                state.pc, state.base_delta, state.unplaced = None, 0, UNPLACED
+            else:
+                state.base_delta = address - state.pc
     elif name == "bank":
         _args(state, d, 1, 1)
         word = d.args[0].lower()
@@ -350,14 +363,16 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.fs.optimize_set.add(parts[0])
     elif name == "pushpc":
         _args(state, d, 0, 0)
-        state.pc_stack.append((state.pc, state.base_delta))
+        state.pc_stack.append((state.pc, state.base_delta, state.unplaced))
         freespace.push(state)
+        # as asar: no address until an org (a byte or label first sets the default one)
+        state.pc, state.base_delta, state.unplaced = None, 0, UNPLACED
     elif name == "pullpc":
         _args(state, d, 0, 0)
         if not state.pc_stack:
             raise state.error("'pullpc' without 'pushpc'")
         freespace.pull(state)
-        state.pc, state.base_delta = state.pc_stack.pop()
+        state.pc, state.base_delta, state.unplaced = state.pc_stack.pop()
     elif name in ("fillbyte", "padbyte"):
         _args(state, d, 1, 1)
         setattr(state, name, bytes((_fill_value(state, d, name[:-4]) & 0xFF,)))
@@ -370,9 +385,10 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "skip":
         _args(state, d, 1, 1)
         amount = _skip_amount(state, d)
-        state.logical_pc  # noqa: B018
-        assert state.pc is not None
-        state.pc = (state.pc + amount) & 0xFFFFFF
+        if state.pc is None:
+            _skip_without_address(state, d, amount)
+        else:
+            state.pc = (state.pc + amount) & 0xFFFFFF
     elif name == "pad":
         _args(state, d, 1, 1)
         if state.fs.ident:
@@ -386,8 +402,15 @@ def run_directive(state: PassState, d: Directive) -> None:
         _args(state, d, 1, 1)
         if state.fs.ident:
             raise state.error("warnpc used in freespace")
+        if state.pc is not None:
+            here = state.logical_pc
+        elif state.unplaced[0] < 0:
+            # (asar reads its address, -1 before any org, as one in freespace)
+            raise state.error("warnpc before any org: asar refuses it there ('warnpc used "
+                              "in freespace')")
+        else:
+            here = state.unplaced[0]
         limit = _value(state, d, 0) & 0xFFFFFF
-        here = state.logical_pc
         if here > limit:
             state.defer(state.error(f"warnpc failed: current position ${here:06X} is after "
                                     f"end position ${limit:06X}"))
@@ -476,6 +499,27 @@ def _data(state: PassState, d: Directive, size: int) -> None:
     state.emit(data_bytes(state, d, size), "data")
 
 
+def _skip_without_address(state: PassState, d: Directive, amount: int) -> None:
+    """`skip` before any org (or after `pushpc`), as asar steps its addresses on from -1
+    (`PassState.unplaced`), and checks that neither crossed a bank from where it started;
+    both at 0 or above, they are an address (with no default org). `check bankcross off`
+    leaves them unplaced."""
+    if not state.bankcross:
+        return
+    logical, real, logical_start, real_start = state.unplaced
+    logical += amount
+    real += amount
+    for address, start in ((logical, logical_start), (real, real_start)):
+        if (address ^ start) & 0x7FFF0000 and ((address - 1) ^ start) & 0x7FFF0000:
+            raise state.error(f"skip before any org: asar steps from address -1 to "
+                              f"${address & 0xFFFFFF:06X} and fails there (a bank border "
+                              "crossed)", d.arg_columns[0])
+    if logical >= 0 and real >= 0:
+        state.pc, state.base_delta = real, logical - real
+    else:
+        state.unplaced = (logical, real, logical_start, real_start)
+
+
 def _skip_amount(state: PassState, d: Directive) -> int:
     """The bytes `skip`/`fill` step over: a count, or `align N [offset M]` (to the next
     address that is M past a multiple of N, a power of two), as asar computes it."""
@@ -490,7 +534,8 @@ def _skip_amount(state: PassState, d: Directive) -> int:
     if not 1 <= alignment <= 0x800000 or alignment & (alignment - 1):
         raise state.error(f"{d.name} align {alignment}: the alignment must be a power of two "
                           "from 1 to $800000", d.arg_columns[0])
-    return (alignment - ((state.logical_pc - offset) & (alignment - 1))) & (alignment - 1)
+    here = state.unplaced[0] if state.pc is None else state.logical_pc
+    return (alignment - ((here - offset) & (alignment - 1))) & (alignment - 1)
 
 
 def _namespace(state: PassState, d: Directive) -> None:
@@ -550,7 +595,8 @@ def _text(state: PassState, d: Directive, start: int) -> str:
         if len(text) >= 2 and text[0] == text[-1] == '"':
             out.append(text[1:-1].replace('""', '"'))
         elif low == "pc":
-            out.append(f"{state.logical_pc:06X}")
+            here = state.unplaced[0] if state.pc is None else state.logical_pc
+            out.append(f"{here & 0xFFFFFF:06X}")
         elif low == "bytes":
             out.append(str(_bytes(state) - state.bytes_reset))
         elif low == "freespaceuse":

@@ -93,11 +93,11 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
     if simple is not None:
         low, high, fn = simple
         return fn(_ints(name, args, low, high, state, column))
+    # (asar reads its addresses without setting a default org: see `PassState.unplaced`)
     if name == "pc":
-        return state.logical_pc + state.item_offset
+        return state.unplaced[0] if state.pc is None else state.logical_pc + state.item_offset
     if name == "realbase":
-        state.logical_pc  # noqa: B018 - a missing org defaults first
-        return state.pc or 0
+        return state.unplaced[1] if state.pc is None else state.pc + state.item_offset
     if name == "safediv":
         a, b, fallback = _ints(name, args, 3, 3, state, column)
         return fallback if b == 0 else _div(a, b)

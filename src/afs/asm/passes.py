@@ -510,9 +510,12 @@ class _Pass(_Flow):
                 raise self.error(f"invalid label name '{st.name}': asar 1.91 sets no sublabel "
                                  "with 'name = value'")
             name = self.label_name(st.name)
-            value = st.expr.evaluate(self)
+            value = st.expr.evaluate(self) & 0xFFFFFFFF
             self.refuse_nonstatic(st.expr, "'name = value'")
-            self.define_label(name, value)
+            # asar 1.91 keeps the value as a 32-bit int, where -1 means "none given": the
+            # label is then the current address. Labels are read back as 24 bits.
+            self.define_label(name, self.logical_pc + label_tag(self)
+                              if value == 0xFFFFFFFF else value & 0xFFFFFF)
             self.assigned.add(name)
             self.found_label = st.expr.has_labels
         elif isinstance(st, Conditional):

@@ -18,6 +18,7 @@ from afs.asm.expressions import Expr
 from afs.asm.parser import MacroDef
 
 DEFAULT_ORG = 0x008000
+UNPLACED = (-1, -1, -1, -1)
 # A label defined inside freespace block n holds its address + n * FREESPACE_TAG
 # (`afs.asm.freespace`); the tag is masked off when the value is read.
 FREESPACE_TAG = 1 << 40
@@ -123,7 +124,12 @@ class PassState:
         self.mapper = "lorom" if asm.base is None else "norom"
         self.pc: int | None = asm.base
         self.base_delta = 0
-        self.pc_stack: list[tuple[int | None, int]] = []
+        # While `pc` is None (before any org, after `pushpc`) asar's logical and real
+        # addresses are -1, which `base` and `skip` still move and `pc()`, `realbase()` and
+        # `print pc` read; the first byte or label replaces them with the default org.
+        # (logical, real, and where each started, for the bank crossing check)
+        self.unplaced = UNPLACED
+        self.pc_stack: list[tuple[int | None, int, tuple[int, int, int, int]]] = []
         self.scope: list[str] = []
         self.namespace = ""
         self.fillbyte = b"\x00"          # the fill/pad pattern (fillword: two bytes...)
