@@ -319,6 +319,11 @@ endif
     # the next byte sets, a skip back or of nothing stays without an address
     "before_any_org": "lorom\nskip 0\nskip -3\nbase $9000\nskip align 1\ndb pc()\n"
                       "M: dw M, realbase()\nif pc() < 0\ndb 5\nendif\n",
+    # an operand sized before any org: asar's address -1 reads as one in a freespace block
+    # of its own, so no label is in its bank (the org defaults when the opcode is written)
+    "widths_before_any_org": "lorom\nlda L2\nlda +\nlda L2+0\noptimize dp always\nlda Dp\n+\n"
+                             "L2:\nDp = $7E0012\n",
+    "widths_after_pushpc": "lorom\norg $008000\npushpc\nlda L\nlda.w L\npullpc\nL = $001234\n",
     "skip_before_any_org_unchecked": "lorom\ncheck bankcross off\nskip 3\ndb 1\n",
     # asar keeps `name = value` as a 32-bit int, -1 meaning "here"; labels read 24 bits
     "label_assigned_minus_one": "lorom\nA = -1\norg $009000\nnop\nB = -1\nC = $1FFFFFFFF\n"
@@ -429,6 +434,9 @@ PRINT_CASES = {
 ERROR_CASES = {
     "warnpc_before_any_org": "lorom\nwarnpc $FFFFFF\n",
     "warnpc_after_pushpc": "lorom\norg $008000\npushpc\nwarnpc $FFFFFF\npullpc\n",
+    # (asar branches from its address -1, read as $FFFFFF)
+    "branch_before_any_org": "lorom\nbra L\nL:\n",
+    "branch_after_pushpc": "lorom\norg $008000\npushpc\nbrl L\npullpc\nL:\n",
     "skip_before_any_org": "lorom\nskip 3\n",
     "skip_after_pushpc": "lorom\norg $008000\npushpc\nskip 2\ndb 1\npullpc\n",
     "skip_one_before_any_org": "lorom\nskip 1\ndb 1\n",

@@ -150,6 +150,32 @@ if defined("inc") && pc() > $8000
 db $AA
 endif
 """,
+    # a `function`'s arguments go into its body as text (asar_math.cpp): a string with its
+    # quotes, a bare name or number as written (never read where the body leaves it out),
+    # anything else as its value; parameters match whatever their case
+    "function_arguments_as_text": """lorom
+org $008000
+function f(s) = stringsequal(s, "x")
+function g(s, n) = stringsequal(s, "ab")+n
+function h(a) = 1
+function k(A) = a+1
+function sz(t) = sizeof(t)
+function d(s) = defined(s)
+function m(a, b) = a*b+1
+function sq(x) = m(x, x)
+function pair(ab, b) = ab+b
+!q = 1
+struct S $1000
+.x: skip 3
+endstruct
+db f("x"), f("y"), g("ab", 2), h(Nope), k(2), sz(S), d("q"), d("r"), pair(1, 2)
+db m(2, 3), m(1+1, 2+1), sq(3), sq(1+2), m(-1, 2)&$FF, m(%11, $2)
+lda m(Fwd, 1)
+lda sq(Fwd)
+Fwd = $12
+math pri on
+db m(2, 3), m(1+1, 2+1)
+""",
     "macro_local_labels": """lorom
 org $008000
 macro wait(n)
@@ -283,6 +309,24 @@ def test_functions_without_asar() -> None:
         bytes((4, 3, 0, 1))
     with pytest.raises(AsmError, match="outside the function's domain"):
         assemble("org $008000\ndb sqrt(-4)\n", filename="t.asm")
+
+
+def test_function_arguments_without_asar() -> None:
+    asm = assemble(CASES["function_arguments_as_text"], filename="t.asm")
+    # (`pair(1, 2)` is 14: after `ab` matched, asar tries `b` from its last character, and
+    # the body reads `12+2`)
+    assert asm.binary()[:9] == bytes((1, 0, 3, 1, 3, 3, 1, 0, 14))
+    # asar's scan: a parameter's name inside a string in the body is replaced too
+    with pytest.raises(AsmError):
+        assemble('org $008000\nfunction f(x) = stringsequal(x, "x")\ndb f("x")\n')
+    with pytest.raises(AsmError, match="calls itself without end"):
+        assemble("org $008000\nfunction f(a) = f(a)\ndb f(1)\n")
+    with pytest.raises(AsmError, match=r"f\(\) needs a parameter"):
+        assemble("org $008000\nfunction f() = 5\n")
+    with pytest.raises(AsmError, match="unbalanced parentheses"):
+        assemble("org $008000\nfunction f(a) = (a\n")
+    with pytest.raises(AsmError, match=r"takes 1 argument, got 2"):
+        assemble("org $008000\nfunction f(a) = a\ndb f(1, 2)\n")
 
 
 def test_hash_labels_leave_the_scope_alone() -> None:

@@ -23,6 +23,9 @@ STATEMENTS = [
 
 
 class _Ctx:
+    def __init__(self) -> None:
+        self.functions: dict[str, object] = {}    # no `function`s: every call is a built-in
+
     def label_value(self, name: str, column: int) -> int:
         return 0x123456 + len(name) * 7 + column
 

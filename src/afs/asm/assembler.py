@@ -26,6 +26,7 @@ from afs.asm.asar_warnings import (
 )
 from afs.asm.asar_warnings import finish as finish_warnings
 from afs.asm.errors import AsmError
+from afs.asm.expressions import Expr
 from afs.asm.freespace import TAG, Freespace, end_block
 from afs.asm.grammar import join_continued, may_continue
 from afs.asm.isa import Mode
@@ -167,6 +168,8 @@ class _Assembler:
         # may turn out constant. Both for one pass (later passes run most lines from their
         # kept parse).
         self.memo: dict[tuple[int, bool, str, bool], dict[str, _Encoded]] = {}
+        # (a `function` body with its arguments put in, math pri) -> its parse
+        self.function_bodies: dict[tuple[str, bool], Expr] = {}
         self.pending: dict[int, tuple[dict[str, _Encoded], str, Statement]] = {}
         # `'c'` literals are constant until a character table is set (`afs.asm.tables`);
         # whether one was kept so (then setting a table starts the assembly again)

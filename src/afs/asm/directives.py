@@ -447,7 +447,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         if parts[1] == "on":
             asar_warnings.feature(state, "bankcheck_on")
     elif name == "function":
-        define_function(state, d.args[0], d.args[1:], d.exprs[0])
+        define_function(state, d.args[0], d.args[2:], d.args[1], d.arg_columns[0])
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":

@@ -311,7 +311,9 @@ def _branch(state: PassState, st: Instruction, mnem: str) -> tuple[bytes, Mode, 
                           if op.kind != "none" else f"'{st.mnemonic}' needs a branch target")
     if not relative:
         return bytes((code,)) + _le(target, size), mode, code, target
-    origin = state.logical_pc + 1 + size
+    # (before any org, asar branches from its address -1, read as $FFFFFF: out of range)
+    here = state.unplaced[0] & 0xFFFFFF if state.pc is None else state.logical_pc
+    origin = here + 1 + size
     distance = target - origin
     limit = 1 << (8 * size - 1)
     if not -limit <= distance < limit:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from afs.asm.errors import AsmError
 
@@ -34,6 +34,9 @@ class EvalContext(Protocol):
     def label_value(self, name: str, column: int) -> int: ...
 
     def label_width(self, name: str) -> int: ...
+
+    # `function`s defined so far (lower-case names): called with their arguments' text
+    functions: dict[str, Any]
 
     def call_function(self, name: str, args: list[int | str], column: int) -> int: ...
 
@@ -81,6 +84,8 @@ _UNARY = re.compile(rf"\s*(<:|[-+~])\s*({_ATOM})\s*")
 # the functions whose argument is a name (asar's symbolic arguments), quoted or not
 _SYMBOL_FUNCTIONS = ("sizeof", "objectsize", "datasize")
 _ANON_NAME = re.compile(r"\++|-+")
+# An argument asar passes to a `function` as written: letters, digits and `_` only.
+_BARE_ARGUMENT = re.compile(r"[A-Za-z0-9_]+")
 _CONDITION_OPS = frozenset({"==", "!=", "<", ">", "<=", ">=", "&&", "||", "!"})
 # C precedence under `math pri on`; higher binds tighter.
 _PRECEDENCE = {"|": 1, "^": 2, "&": 3, "<<": 4, ">>": 4, "+": 5, "-": 5,
@@ -329,6 +334,10 @@ class _Parser:
         """`name(arg, ...)`: a built-in or `function`; string arguments stay strings."""
         self.i += 1                          # the "("
         args: list[Evaluator | str] = []
+        # each argument as asar puts it into a `function`'s body: a string with its quotes, a
+        # bare name or number as written (evaluated only where the body uses it), else None
+        # (its value, written out, when called)
+        texts: list[str | None] = []
         quoted = False
         t = self.peek()
         if t is not None and t.text == ")":
@@ -343,12 +352,16 @@ class _Parser:
                         nxt.text in (",", ")"):
                     self.i += 1
                     args.append(t.text)
+                    texts.append(f'"{t.text}"' if t.kind == "str" else t.text)
                     if name_token.text.lower() == "datasize":
                         self.named.append(t.text)
                     # `sizeof("Name")`: asar takes the quotes, with a warning
                     quoted = quoted or (t.kind == "str" and name_token.text.lower() in
                                         _SYMBOL_FUNCTIONS)
                 else:
+                    bare = t is not None and t.kind in ("name", "num") and nxt is not None \
+                        and nxt.text in (",", ")") and _BARE_ARGUMENT.fullmatch(t.text)
+                    texts.append(t.text if bare else None)  # type: ignore[union-attr]
                     args.append(self.parse_math())
                 t = self.peek()
                 if t is None:
@@ -365,6 +378,10 @@ class _Parser:
             raise self.error(f"{name}() takes no arguments", col)
 
         def call(ctx: EvalContext) -> int:
+            if name in ctx.functions:
+                return ctx.call_function(name, [
+                    text if text is not None else str(a(ctx))  # type: ignore[operator]
+                    for a, text in zip(args, texts, strict=True)], col)
             values = [a if isinstance(a, str) else a(ctx) for a in args]
             return ctx.call_function(name, values, col)
 

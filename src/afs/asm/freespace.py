@@ -386,8 +386,7 @@ def forward_labels(state: PassState, st: Instruction) -> None:
     if st.suffix is not None or op.expr is None or op.expr2 is not None:
         return
     fs = state.fs
-    if any(state.lookup(name) is None for name in op.expr.labels
-           if not (state.fn_args and name in state.fn_args[-1])):
+    if any(state.lookup(name) is None for name in op.expr.labels):
         fs.extra += 1 if {"dp", "address"} <= fs.optimize_set else 2
 
 

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 from afs.asm import mapping
 from afs.asm.asar_warnings import feature, warn
 from afs.asm.errors import AsmError
+from afs.asm.expressions import parse_expression
 
 if TYPE_CHECKING:
-    from afs.asm.expressions import Expr
     from afs.asm.passstate import PassState
 
 # asar computes these in floating point, but under its default `math round` every result
@@ -80,15 +80,7 @@ def call(state: PassState, name: str, args: list[int | str], column: int) -> int
     """Evaluate built-in or user function `name` (lower case) with evaluated `args`."""
     user = state.functions.get(name)
     if user is not None:
-        params, body = user
-        if len(args) != len(params) or any(isinstance(a, str) for a in args):
-            raise AsmError(f"function {name}() takes {len(params)} number argument"
-                           f"{'s' * (len(params) != 1)}", state.file, state.line, column)
-        state.fn_args.append(dict(zip(params, (int(a) for a in args), strict=True)))
-        try:
-            return body.evaluate(state)
-        finally:
-            state.fn_args.pop()
+        return _call_user(state, name, user, args, column)  # type: ignore[arg-type]
     simple = _SIMPLE.get(name)
     if simple is not None:
         low, high, fn = simple
@@ -243,9 +235,78 @@ def _readfile(state: PassState, name: str, args: list[int | str], column: int,
     return int.from_bytes(data, "little")
 
 
-def define_function(state: PassState, name: str, params: list[str], body: Expr) -> None:
-    """`function name(params) = body`."""
+def define_function(state: PassState, name: str, params: list[str], body: str,
+                    column: int) -> None:
+    """`function name(params) = body` (`column`: where the body is)."""
     key = name.lower()
     if key in state.functions:      # asar: the new definition, with a warning
         feature(state, "function_again")
-    state.functions[key] = (params, body)
+    state.functions[key] = (params, body, column)
+
+
+# asar gives up on a `function` that calls itself without end; so does AFS, at this depth.
+_MAX_FUNCTION_DEPTH = 64
+
+
+def _call_user(state: PassState, name: str, user: tuple[list[str], str, int],
+               args: list[str], column: int) -> int:
+    """A `function` called with its arguments' text (`expressions.call_arguments`): as asar,
+    the body with each parameter replaced by its argument's text, evaluated here."""
+    params, body, _ = user
+    if len(args) != len(params):
+        raise AsmError(f"function {name}() takes {len(params)} argument"
+                       f"{'s' * (len(params) != 1)}, got {len(args)}", state.file, state.line,
+                       column)
+    if state.function_depth >= _MAX_FUNCTION_DEPTH:
+        raise AsmError(f"function {name}() calls itself without end", state.file, state.line,
+                       column)
+    text = substitute_parameters(body, params, args)
+    cache = state.asm.function_bodies
+    key = (text, state.precedence)
+    expr = cache.get(key)
+    if expr is None:
+        expr = cache[key] = parse_expression(text, column=column, file=state.file,
+                                             line=state.line, precedence=state.precedence)
+    state.function_depth += 1
+    try:
+        return expr.evaluate(state)
+    finally:
+        state.function_depth -= 1
+
+
+def substitute_parameters(body: str, params: list[str], args: list[str]) -> str:
+    """`body` with its parameters replaced by `args`, scanned as asar 1.91 scans it
+    (asar_math.cpp `asar_call_user_function`): at each character that may start a name, a
+    parameter matches case-insensitively when no name character follows it; other names
+    are copied whole with the character after them. Quotes are not skipped: a parameter's
+    name inside a string in the body is replaced too, as in asar."""
+    out: list[str] = []
+    i = 0
+    n = len(body)
+    lowered = [p.lower() for p in params]
+    while i < n:
+        ch = body[i]
+        if not (ch.isascii() and (ch.isalpha() or ch == "_")):
+            out.append(ch)
+            i += 1
+            continue
+        found = False
+        for param, arg in zip(lowered, args, strict=True):
+            # (every parameter is tried in turn, from where the last match left off)
+            end = i + len(param)
+            if body[i:end].lower() == param and not (end < n and _name_char(body[end])):
+                out.append(arg)
+                i = end - 1
+                found = True
+        if not found:
+            while i < n and _name_char(body[i]):
+                out.append(body[i])
+                i += 1
+            if i < n:
+                out.append(body[i])
+        i += 1
+    return "".join(out)
+
+
+def _name_char(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch == "_")

@@ -34,6 +34,7 @@ from afs.asm.grammar import (
     quoted_mask,
     spaced,
     squeeze,
+    words,
 )
 from afs.asm.statements import (
     AnonLabel,
@@ -396,7 +397,7 @@ def parse_statement(text: str, column: int, file: str, line: int,
                                            precedence=precedence)))
         return out
     if text[:9].lower() == "function ":
-        out.append(_parse_function(text, column, file, line, precedence))
+        out.append(_parse_function(text, column, file, line))
         return out
     w = _WORD_RE.match(text)
     if not w or (w.end() < len(text) and not text[w.end()].isspace()):
@@ -443,20 +444,32 @@ def parse_statement(text: str, column: int, file: str, line: int,
     raise AsmError(f"unknown command '{w.group(0)}'", file, line, column)
 
 
-def _parse_function(text: str, column: int, file: str, line: int,
-                    precedence: bool) -> Directive:
-    """`function name(a, b) = expr`: a Directive with args [name, *params] and the body."""
+def _parse_function(text: str, column: int, file: str, line: int) -> Directive:
+    """`function name(a, b) = expr`: a Directive with args [name, body, *params] and the
+    body's column."""
     m = _FUNCTION_RE.match(text)
     if not m:
         raise AsmError("expected 'function name(param, ...) = expression'", file, line, column)
     check_function(text, column, file, line)
-    params = [p.strip() for p in m.group(2).split(",")] if m.group(2).strip() else []
+    params = [p.strip() for p in m.group(2).split(",")]
     for p in params:
+        if not p:       # (asar reads `f()` as one parameter with an empty name)
+            raise AsmError(f"function {m.group(1)}() needs a parameter: asar 1.91 takes none "
+                           "without one", file, line, column)
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
             raise AsmError(f"invalid function parameter name {p!r}", file, line, column)
-    body = parse_expression(m.group(3), column=column + m.start(3), file=file, line=line,
-                            precedence=precedence)
-    return Directive(column, "function", [m.group(1), *params], exprs=[body])
+    if len({p.lower() for p in params}) != len(params):
+        raise AsmError(f"function {m.group(1)}(): a parameter name is given twice", file, line,
+                       column)
+    # The body is text until a call puts the arguments' text into it (as asar does); only its
+    # parentheses are checked now. (asar's cleaned body: whitespace after commas dropped.)
+    body, body_column = words(text)[3]
+    if not balanced("".join(ch for ch, quoted in zip(body, quoted_mask(body), strict=True)
+                            if not quoted)):
+        raise AsmError(f"function {m.group(1)}(): unbalanced parentheses in its body", file,
+                       line, column + body_column)
+    return Directive(column, "function", [m.group(1), body, *params],
+                     arg_columns=[column + body_column])
 
 
 def _parse_char_assign(text: str, column: int, file: str, line: int,

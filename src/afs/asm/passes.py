@@ -562,10 +562,9 @@ class _Pass(_Flow):
 
     def asm_instruction(self, st: Instruction) -> tuple[bytes, tuple]:
         """Encode and write `st`; its bytes and listing info (none without a listing)."""
-        if self.pc is None:
-            self.logical_pc  # noqa: B018 - sets the default org (with its warning)
         if self.fs.ident and not self.number:
             forward_labels(self, st)
+        # (sized and valued before a missing org defaults, as asar: see `PassState.unplaced`)
         data, mode, opcode, value = encode_instruction(self, st)
         if not self.want_listing:
             self.emit(data, "instruction")

@@ -101,8 +101,9 @@ class PassState:
         self.found_label = False
         self.quirks: list[AsmError] = []
         self.prints: list[str] = []
-        self.functions: dict[str, tuple[list[str], Any]] = {}
-        self.fn_args: list[dict[str, int]] = []     # arguments of the `function`s running
+        # `function`s: name (lower case) -> (parameters, body text, where the body is)
+        self.functions: dict[str, tuple[list[str], str, int]] = {}
+        self.function_depth = 0     # `function` calls running, one inside another
         self.item_offset = 0        # bytes of the data directive before the item evaluated
         self.prev_labels = asm.labels
         self.labels: dict[str, int] = {}
@@ -268,8 +269,6 @@ class PassState:
         return None
 
     def label_value(self, name: str, column: int) -> int:
-        if self.fn_args and name in self.fn_args[-1]:
-            return self.fn_args[-1][name]
         value = self.lookup(name)
         if value is None:
             self.unresolved += 1
@@ -281,11 +280,13 @@ class PassState:
         return value
 
     def label_width(self, name: str) -> int:
-        if self.fn_args and name in self.fn_args[-1]:
-            return 0
         value = self.lookup(name)
-        if value is None or self.pc is None:
+        if value is None:
             return 2
+        if self.pc is None:
+            # before any org asar's address is -1, read as one in a freespace block of its
+            # own (main.cpp getlenforlabel): no label is in its bank
+            return 3 if value >= FREESPACE_TAG else self._optimized_width(value, None)
         here = (self.pc + self.base_delta) >> 16
         if self.fs.ident or value >= FREESPACE_TAG:
             return self.asm.freespace.width(self, value, here)
@@ -294,10 +295,16 @@ class PassState:
             return 2 if (value >> 16) == here else 3
         return self._optimized_width(value, here)
 
-    def _optimized_width(self, value: int, here: int) -> int:
-        """asar's label width under `bank`, `optimize dp/address` and `dpbase`."""
+    def _optimized_width(self, value: int, here: int | None) -> int:
+        """asar's label width under `bank`, `optimize dp/address` and `dpbase` (`here`: the
+        bank assembled in; None before any org)."""
         bank, word = value >> 16, value & 0xFFFF
-        relaxed = self.optimize_bank if self.optimize_bank is not None else here
+        if self.optimize_bank is not None:
+            relaxed = self.optimize_bank
+        elif here is None:
+            relaxed = 0 if self.fs.freecode else 0x40
+        else:
+            relaxed = here
         in_dp = 0 <= word - self.dp_base < 0x100
         if self.optimize_dp == "ram" and bank == 0x7E and in_dp:
             return 1
@@ -362,10 +369,12 @@ class PassState:
 
     def anon_width(self, anon: str, value: int) -> int:
         # asar: 2 in its first pass and for a label not found (`jmp ++ : ++` on one line)
-        if self.pc is None or not self.number:
+        if not self.number:
             return 2
         if anon[0] == "+" and len(self.plus.get(anon, ())) >= len(self.prev_plus.get(anon, ())):
             return 2
+        if self.pc is None:     # (as `label_width`)
+            return 3
         return 2 if (value >> 16) == ((self.pc + self.base_delta) >> 16) else 3
 
     # --- helpers ------------------------------------------------------------------------------
