@@ -324,6 +324,9 @@ endif
     "widths_before_any_org": "lorom\nlda L2\nlda +\nlda L2+0\noptimize dp always\nlda Dp\n+\n"
                              "L2:\nDp = $7E0012\n",
     "widths_after_pushpc": "lorom\norg $008000\npushpc\nlda L\nlda.w L\npullpc\nL = $001234\n",
+    # asar shifts a 64-bit integer by the count's low six bits
+    "shift_counts_past_63": "lorom\norg $008000\ndd 1<<64, 1<<65, $100>>64, $100>>66, 1<<99\n"
+                            "dd -8>>65, 3<<127\n",
     "skip_before_any_org_unchecked": "lorom\ncheck bankcross off\nskip 3\ndb 1\n",
     # asar keeps `name = value` as a 32-bit int, -1 meaning "here"; labels read 24 bits
     "label_assigned_minus_one": "lorom\nA = -1\norg $009000\nnop\nB = -1\nC = $1FFFFFFFF\n"

@@ -62,7 +62,7 @@ CASES = [
     ('math round off\ndb 7/2', "this operation gives a fraction, which asar keeps under 'asar 1.90'/'math round off' and AFS's integer math cannot (round it: floor(), or reorder the math)", 3, 5),
     ('namespace 1abc', "invalid namespace name '1abc' (expected a name, 'off' or 'nested on|off')", 2, 11),
     ('error "custom stop"', 'error command: custom stop', 2, 1),
-    ('db 1<<99', 'shift count 99 out of range 0..63', 2, 5),
+    ('db 1<<-1', 'negative shift count -1 (asar refuses it too)', 2, 5),
     ("lda #'ab'", 'invalid character literal "\'ab\'"', 2, 6),
     ('db "unterminated', 'unterminated string "unterminated', 2, 4),
     ('lda #1==1', "'==' is no operator of asar's math: a condition compares or joins words "

@@ -449,8 +449,9 @@ _FRACTION_LITERAL = ("a number with a fraction, which asar keeps under 'asar 1.9
 
 
 def _shift(a: int, b: int, left: bool, file: str, line: int, column: int) -> int:
-    if not 0 <= b < 64:
-        raise AsmError(f"shift count {b} out of range 0..63", file, line, column)
+    if b < 0:
+        raise AsmError(f"negative shift count {b} (asar refuses it too)", file, line, column)
+    b &= 63     # (asar shifts a 64-bit integer: by the count's low six bits, as x86 does)
     return _wrap64(a << b) if left else a >> b
 
 
