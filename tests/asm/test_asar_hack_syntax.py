@@ -324,6 +324,35 @@ endif
     "widths_before_any_org": "lorom\nlda L2\nlda +\nlda L2+0\noptimize dp always\nlda Dp\n+\n"
                              "L2:\nDp = $7E0012\n",
     "widths_after_pushpc": "lorom\norg $008000\npushpc\nlda L\nlda.w L\npullpc\nL = $001234\n",
+    # a name in a namespace is looked for there first, even when only the pass before
+    # found it there (asar's one label table)
+    "namespace_name_defined_later": "lorom\norg $008000\nnamespace outer\nnamespace nested on\n"
+                                    "namespace inner\npushns\nnamespace side\nHere:\npullns\n"
+                                    "jsr side_Here\nnamespace side\nHere:\nnamespace off\n"
+                                    "namespace nested off\njsr side_Here\n",
+    # `pad` fills up to the target's place in the file, from the real address
+    "pad_by_file_position": "lorom\norg $06FFF8\npadbyte $42 : pad $078000\norg $078000\n"
+                            "db 1\norg $008000\nbase $1000\ndb 2\npad $008004\ndb 3\n",
+    # a divisor that is 0 while labels are not found yet: a later pass decides
+    "division_by_forward_labels": "lorom\norg $008000\ndb $80/(Second-First)\nFirst:\ndw 0\n"
+                                  "Second:\n",
+    # `name = value` is a label for any name but asar's condition words and `check`
+    "command_words_as_labels": "lorom\norg $008000\nFillByte = $EE\ndb = 1\nmath = 2\n"
+                               "print = 3\ndb FillByte, db, math, print\n",
+    # the built-in defines
+    "builtin_defines": "lorom\norg $008000\ndb stringsequal(\"!assembler\", \"asar\")\n"
+                       "dw !assembler_ver\nif !assembler_ver >= 10900\ndb 1\nendif\n",
+    # loops on one line: the line's defines first; `while` runs the body once at most
+    "one_line_loops": "lorom\norg $008000\nfor i = 0..4 : db 1 : endfor\n!n = 0\n"
+                      "while !n < 3 : db !n : !n #= !n+1 : endwhile\ndb !n\n"
+                      "!m = 5\nwhile !m < 3 : db !m : endwhile\n",
+    # a define set in a block after ` : `, or at the start of a define's value, is run as
+    # asar's define pass meets it
+    "define_sets_met_in_a_line": "lorom\norg $008000\n!n = 0\ndb !n : !n #= !n+1 : db !n\n"
+                                 "!step = \"!n #= !n+1\"\n!step\n!step\ndb !n\n"
+                                 "db 9 : !q = 4 : db !q\n",
+    "define_name_of_defines": "lorom\norg $008000\n!a = x\n!b = y\n!x_y = 1\n"
+                              "!{!{a}_!{b}} = 7\ndb !x_y\n",
     # asar shifts a 64-bit integer by the count's low six bits
     "shift_counts_past_63": "lorom\norg $008000\ndd 1<<64, 1<<65, $100>>64, $100>>66, 1<<99\n"
                             "dd -8>>65, 3<<127\n",
@@ -440,6 +469,10 @@ ERROR_CASES = {
     # (asar branches from its address -1, read as $FFFFFF)
     "branch_before_any_org": "lorom\nbra L\nL:\n",
     "branch_after_pushpc": "lorom\norg $008000\npushpc\nbrl L\npullpc\nL:\n",
+    "builtin_define_set": "lorom\norg $008000\n!assembler = \"other\"\n",
+    "builtin_define_appended": "lorom\norg $008000\n!assembler_ver += 1\n",
+    "one_line_for_reads_its_variable": "lorom\norg $008000\nfor i = 0..3 : db !i : endfor\n",
+    "one_line_for_not_last": "lorom\norg $008000\nfor i = 0..3 : db 1 : endfor : db 2\n",
     "skip_before_any_org": "lorom\nskip 3\n",
     "skip_after_pushpc": "lorom\norg $008000\npushpc\nskip 2\ndb 1\npullpc\n",
     "skip_one_before_any_org": "lorom\nskip 1\ndb 1\n",

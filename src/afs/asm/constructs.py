@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from afs.asm.asar_warnings import feature
 from afs.asm.conditions import parse_condition
-from afs.asm.defines import define_set_name
+from afs.asm.defines import BUILTIN_DEFINES, define_set_name
 from afs.asm.grammar import check_for
 from afs.asm.parser import (
     Conditional,
@@ -67,6 +67,13 @@ class _Flow(PassState):
         assert loop is not None
         m = _LOOP_WORD.match(text)
         word = m.group(1).lower() if m else ""
+        if word in ("while", "for") and " : " in text:
+            # a loop on one line, `for i = 0..3 : db !i : endfor`, opens and closes here
+            words = [_LOOP_WORD.match(piece) for piece, _ in split_statements(text)]
+            loop.depth += sum(1 if w.group(1).lower() in ("while", "for") else -1
+                              for w in words if w)
+            loop.lines.append(_BodyLine(ln.file, ln.number, raw))
+            return
         if word in ("while", "for"):
             loop.depth += 1
         elif word in ("endwhile", "endfor") or (
@@ -210,6 +217,8 @@ class _Flow(PassState):
         if isinstance(st, DefineSet):
             value = st.value
             name = define_set_name(st, self.defines, self.file, self.line)
+            if name in BUILTIN_DEFINES:
+                raise self.error(f"'!{name}' is a built-in define: asar refuses to set it")
             if st.op == "?=":
                 if name not in self.defines:
                     self.defines[name] = value

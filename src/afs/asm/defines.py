@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from afs.asm.errors import AsmError
 
+# asar 1.91's built-in defines (main.cpp `parse_std_defines`; the version as the binary prints
+# it): a source may read or undefine them, not set them; they win over a `-D` of that name.
+BUILTIN_DEFINES = {"assembler": "asar", "assembler_ver": "10901"}
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from afs.asm.statements import DefineSet
 
 __all__ = ["define_set_name", "substitute_defines"]
@@ -22,21 +28,43 @@ _NESTED_BRACES = re.compile(r"!\{(?![A-Za-z0-9_]+\})")
 _DEFINE_NAME = re.compile(r"[A-Za-z0-9_]+")
 
 
-def substitute_defines(text: str, defines: dict[str, str], file: str, line: int) -> str:
+def substitute_defines(text: str, defines: dict[str, str], file: str, line: int,
+                       define_set: Callable[[str], bool] | None = None) -> str:
     r"""`text` with its `!name` and `!{name}` replaced by their values, each resolved in turn
     (asar defines are lazy text; what a value becomes is not read again), and asar's escapes:
-    `\!` is a `!` that is no define, `\\` one backslash."""
+    `\!` is a `!` that is no define, `\\` one backslash.
+
+    `define_set`, for a whole line: runs a statement that sets a define (`!n #= !n+1`) and
+    says whether it was one. As asar 1.91 (main.cpp `resolvedefines`), a block of the line
+    (` : ` apart), or a define's value, that starts with one is run as it is met, leaving
+    nothing: `db !n : !n #= !n+1 : db !n` writes 0 then 1."""
     if "!" not in text and "\\" not in text:
         return text
-    return _resolve_defines(text, defines, file, line, 0)
+    return _resolve_defines(text, defines, file, line, 0, define_set)
+
+
+def _block_end(text: str, start: int) -> int:
+    """Where the block (` : ` apart, quotes aside) that starts at `start` ends."""
+    quote = ""
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif text.startswith(" : ", i):
+            return i
+    return len(text)
 
 
 def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
-                     depth: int) -> str:
+                     depth: int, define_set: Callable[[str], bool] | None = None) -> str:
     if depth > 64:
         raise AsmError("define substitution does not terminate (recursive define?)", file,
                        line, 1)
-    if "!{" not in text or not _NESTED_BRACES.search(text):     # (most: one substitution)
+    sets = define_set is not None and (text[:1] == "!" or " : !" in text)
+    if not sets and ("!{" not in text or not _NESTED_BRACES.search(text)):   # (most)
         def replace(m: re.Match[str]) -> str:
             token = m.group(0)
             if token[0] == "\\":
@@ -48,7 +76,7 @@ def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
             if value is None:
                 raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
             if "!" in value or "\\" in value:
-                return _resolve_defines(value, defines, file, line, depth + 1)
+                return _resolve_defines(value, defines, file, line, depth + 1, define_set)
             return value
 
         return _DEFINE_SCAN.sub(replace, text)
@@ -62,6 +90,11 @@ def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
         if token[0] == "\\":
             out.append(token[1])
             continue
+        if sets and (m.start() == 0 or text.startswith(" : ", m.start() - 3)):
+            end = _block_end(text, m.start())
+            if define_set(text[m.start():end]):  # type: ignore[misc]
+                pos = end
+                continue
         name = m.group(1) or m.group(2)
         if token == "!{":
             close = _closing_brace(text, pos)
@@ -76,7 +109,7 @@ def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,
             continue
         if name not in defines:
             raise AsmError(f"define '!{name}' not found", file, line, m.start() + 1)
-        out.append(_resolve_defines(defines[name], defines, file, line, depth + 1))
+        out.append(_resolve_defines(defines[name], defines, file, line, depth + 1, define_set))
     out.append(text[pos:])
     return "".join(out)
 

@@ -393,10 +393,19 @@ def run_directive(state: PassState, d: Directive) -> None:
         _args(state, d, 1, 1)
         if state.fs.ident:
             raise state.error("pad does not make sense in freespace")
-        target = _value(state, d, 0) & 0xFFFFFF
-        here = state.logical_pc
-        if target > here:
-            state.emit(_pattern(state.padbyte, target - here), "data")
+        target = _value(state, d, 0) & 0xFFFFFFFF
+        if target & 0xFF000000:
+            raise state.error(f"pad ${target:X}: not a SNES address", d.arg_columns[0])
+        state.logical_pc  # noqa: B018 - a missing org defaults first
+        real = state.pc
+        assert real is not None
+        if target > real:
+            # as asar: up to the target's place in the file (in LoROM `pad $078000` from
+            # $06FFF8 writes 8 bytes), from the real address, whatever the base
+            end, start = (mapping.snes_to_pc(a, state.mapper) for a in (target, real))
+            count = (-1 if end is None else end) - (-1 if start is None else start)
+            if count > 0:
+                state.emit(_pattern(state.padbyte, count), "data")
     elif name == "warnpc":
         asar_warnings.feature(state, "warnpc")
         _args(state, d, 1, 1)

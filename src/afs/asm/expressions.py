@@ -417,6 +417,8 @@ def _binary(op: str, left: Evaluator, right: Evaluator, file: str, line: int,
     def divide(ctx: EvalContext) -> int:
         a, b = left(ctx), right(ctx)
         if b == 0:
+            if not getattr(ctx, "errors_kept", True):
+                return 0    # (labels not found yet, `Label2-Label1`: a later pass decides)
             raise AsmError("division by zero", file, line, column)
         q = abs(a) // abs(b)
         if (a < 0) != (b < 0):

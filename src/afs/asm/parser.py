@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from afs.asm.conditions import parse_condition
-from afs.asm.defines import define_set_name, substitute_defines
+from afs.asm.defines import BUILTIN_DEFINES, define_set_name, substitute_defines
 from afs.asm.errors import AsmError
 from afs.asm.expressions import (
     LABEL_NAME,
@@ -100,8 +100,11 @@ _ANON_DEF_RE = re.compile(r"(\++|-+):?(?=\s|$)")
 _ASSIGN_RE = re.compile(r"(\.*[A-Za-z_][A-Za-z0-9_]*)\s+=\s+(.*)$")
 # `'c' = value` (a value with a space, `' '` aside, is more words: not one)
 _CHAR_ASSIGN_RE = re.compile(r"('{3}|'[^']*')[ \t]+=[ \t]+((?:'[^']*'|[^\s'])+)$")
-# `!name = value` (`:=`, `#=`, `+=`, `?=`); the name may be `{...}` holding defines
-_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+|\{[^{}]*\})\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
+# `!name = value` (`:=`, `#=`, `+=`, `?=`); the name may be `{...}` holding defines, which
+# may hold braces in turn (three deep: `!{my!{a}!{b!{c}}}`)
+_BRACED = r"\{(?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*\}"
+_DEFINE_SET_RE = re.compile(r"\s*!([A-Za-z0-9_]+|" + _BRACED
+                            + r")\s+(=|:=|#=|\+=|\?=)(?:\s+(.*))?$")
 _WORD_RE = re.compile(r"([A-Za-z_%][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?")
 _FUNCTION_RE = re.compile(r"function\s+([A-Za-z_][A-Za-z0-9_]*)\(([^)]*)\)\s+=\s+(.+)$",
                           re.IGNORECASE)
@@ -386,7 +389,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         out.append(_parse_char_assign(text, column, file, line, precedence))
         return out
     m = _ASSIGN_RE.match(text)
-    if m and m.group(1).lower() not in DIRECTIVES:
+    # (asar reads `name = value` before its commands: `fillbyte = $EE` is a label, but for
+    # the words it reads as conditions or checks first)
+    if m and m.group(1).lower() not in ("check", "assert"):
         expr_col = column + m.start(2)
         if not m.group(2).strip():
             raise AsmError(f"expected a value after '{m.group(1)} ='", file, line, expr_col)
@@ -717,7 +722,7 @@ def parse_directive(name: str, text: str, column: int, args_col: int, file: str,
 def parse(source: str, *, filename: str = "<input>") -> Program:
     """Parse a whole source text into a `Program` (see the module docstring)."""
     lines: list[ParsedLine] = []
-    defines: dict[str, str] = {}
+    defines = dict(BUILTIN_DEFINES)
     macro: MacroDef | None = None
     raws = source.splitlines()
     texts = [strip_comment(raw) for raw in raws]

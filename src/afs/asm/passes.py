@@ -32,6 +32,7 @@ from afs.asm.parser import (
     Assign,
     CharAssign,
     Conditional,
+    DefineSet,
     Directive,
     EndMacro,
     Instruction,
@@ -169,6 +170,9 @@ class _Pass(_Flow):
                 if word in ("endwhile", "endfor"):
                     self.end_if_as_loop(word, text)
                     continue
+                if " : " in text and len(split_statements(text)) > 1:
+                    self.run_one_line_loop(word, text, ln, args)
+                    continue
                 self.loop = _Loop(word, text.strip(), ln.file, ln.number,
                                   args if type(args) is VariadicArgs else None)
                 continue
@@ -178,7 +182,8 @@ class _Pass(_Flow):
                     self.run_construct(construct)
                     continue
                 # (asar's escapes `\!` and `\\` too)
-                text = substitute_defines(text, self.defines, ln.file, ln.number)
+                text = substitute_defines(text, self.defines, ln.file, ln.number,
+                                          self.define_set_block)
                 self.run_pieces(split_statements(text))
                 continue
             pieces = split_statements(text)
@@ -187,6 +192,36 @@ class _Pass(_Flow):
                 self.run_pieces(pieces, ln)
             else:
                 self.run_pieces(pieces)
+
+    def run_one_line_loop(self, word: str, text: str, ln: _Line,
+                          args: dict[str, str] | None) -> None:
+        """A loop and its body on one line, as asar runs it: the line's defines put in first
+        (a `for` variable is no define there yet); a `for` runs the pieces up to its `endfor`
+        for each value, a `while` them once if its condition holds (asar does not go back to
+        the line). What follows the end runs once."""
+        if "!" in text:
+            text = substitute_defines(text, self.defines, ln.file, ln.number,
+                                      self.define_set_block)
+        pieces = split_statements(text)
+        if word == "while":     # (as `if` ... `endif`)
+            self.run_pieces([(re.sub(r"(?i)^(\s*)(end)?while\b", r"\1\2if", piece), col)
+                             for piece, col in pieces])
+            return
+        self.loop = _Loop(word, pieces[0][0], ln.file, ln.number,
+                          args if type(args) is VariadicArgs else None)
+        for piece, _ in pieces[1:]:
+            if self.loop is None:
+                raise self.error("a one-line 'for' must end with its 'endfor' (asar: "
+                                 "single-line for loop not allowed here)")
+            self.collect_loop_line(ln, piece, piece)
+
+    def define_set_block(self, block: str) -> bool:
+        """Run `block` now if it sets a define (see `substitute_defines`); whether it did."""
+        construct = parse_line_construct(block, self.file, self.line)
+        if type(construct) is not DefineSet:
+            return False
+        self.run_construct(construct)
+        return True
 
     def run_plain(self, m: re.Match[str], ln: _Line) -> bool:
         """Run a line that `PLAIN_RE` matched (one instruction, maybe after a `#label:`) and

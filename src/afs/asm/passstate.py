@@ -13,6 +13,7 @@ from typing import Any
 
 from afs.asm import mapping
 from afs.asm.asar_warnings import feature, feature_args, warn
+from afs.asm.defines import BUILTIN_DEFINES
 from afs.asm.errors import AsmError
 from afs.asm.expressions import Expr
 from afs.asm.parser import MacroDef
@@ -113,7 +114,8 @@ class PassState:
         self.minus: dict[str, list[int]] = {}
         self.unresolved = 0
         self.deferred: list[AsmError] = []
-        self.defines: dict[str, str] = dict(asm.initial_defines)
+        # (asar's built-in defines win over a `-D` of the same name)
+        self.defines: dict[str, str] = {**asm.initial_defines, **BUILTIN_DEFINES}
         self.macros: dict[str, MacroDef] = {}
         self.macro_lines: dict[str, list[_Line]] = {}
         self.collecting: MacroDef | None = None
@@ -259,13 +261,19 @@ class PassState:
             return self.prev_labels.get(name)
         full = self.resolve_name(name)
         candidates = (f"{self.namespace}{full}", full) if self.namespace else (full,)
-        if not self.frozen:
-            for cand in candidates:
-                if cand in self.labels:
-                    return self.labels[cand]
+        # (the namespace's name first, even when only the pass before defined it: asar's
+        # one label table holds the pass before's labels until they are defined again)
         for cand in candidates:
-            if cand in self.prev_labels:
-                return self.prev_labels[cand]
+            if not self.frozen and cand in self.labels:
+                value = self.labels[cand]
+            elif cand in self.prev_labels:
+                value = self.prev_labels[cand]
+            else:
+                continue
+            if cand is not candidates[0] and not self.number:
+                # the namespace's name may yet be defined further on: another pass decides
+                self.unresolved += 1
+            return value
         return None
 
     def label_value(self, name: str, column: int) -> int:
