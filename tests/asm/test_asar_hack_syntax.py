@@ -353,6 +353,18 @@ endif
                                  "db 9 : !q = 4 : db !q\n",
     "define_name_of_defines": "lorom\norg $008000\n!a = x\n!b = y\n!x_y = 1\n"
                               "!{!{a}_!{b}} = 7\ndb !x_y\n",
+    # `name = value` leaves the sublabel scope as it was
+    "assignment_keeps_the_scope": "lorom\norg $008000\nMain:\nX = 5\n.sub: db 1\ndl Main_sub\n",
+    # a macro's own labels: `?.sub` under the call's last `?label:`, `?-:`/`?+:` with their
+    # colon, `?name = value`; `#` labels and `global #label:` leave the scope alone
+    "macro_labels": "lorom\norg $008000\nmacro m()\n?Main:\ndb 1\n?.Sub:\n?..Deep: db 2\n"
+                    "dl ?.Sub, ?Main_Sub, ?..Deep, ?Main_Sub_Deep\n?-:\ndl ?-, ?+\n?+:\n"
+                    "?A = $9000\ndl ?A\nendmacro\nTop:\n%m()\n%m()\n#Hash:\n#.HashSub:\n"
+                    "global #G:\n.Sub: db 3\ndl Top_HashSub, Top_Sub, Hash, G\n",
+    # `check bankcross on` only warns (what `off` turned off stays off); `half` checks the
+    # $xx8000 borders too
+    "bankcross_on_keeps_off": "lorom\ncheck bankcross off\ncheck bankcross on\norg $00FFFF\n"
+                              "db 1,2\n",
     # asar shifts a 64-bit integer by the count's low six bits
     "shift_counts_past_63": "lorom\norg $008000\ndd 1<<64, 1<<65, $100>>64, $100>>66, 1<<99\n"
                             "dd -8>>65, 3<<127\n",
@@ -469,6 +481,8 @@ ERROR_CASES = {
     # (asar branches from its address -1, read as $FFFFFF)
     "branch_before_any_org": "lorom\nbra L\nL:\n",
     "branch_after_pushpc": "lorom\norg $008000\npushpc\nbrl L\npullpc\nL:\n",
+    "half_bank_crossed": "hirom\ncheck bankcross half\norg $C07FFF\ndw 0\n",
+    "global_hash_label_keeps_the_scope": "lorom\norg $008000\nL:\n.s:\nglobal #G:\n.s:\n",
     "builtin_define_set": "lorom\norg $008000\n!assembler = \"other\"\n",
     "builtin_define_appended": "lorom\norg $008000\n!assembler_ver += 1\n",
     "one_line_for_reads_its_variable": "lorom\norg $008000\nfor i = 0..3 : db !i : endfor\n",
@@ -561,6 +575,13 @@ def test_fractions_under_asar_1_90_are_refused_not_truncated() -> None:
     with pytest.raises(AsmError, match="fraction"):
         assemble("asar 1.90\norg $008000\ndb 1/2*4\n")
     assert assemble("org $008000\ndb 1/2*4\n").binary() == b"\x00"
+
+
+def test_global_macro_label_is_refused() -> None:
+    # (asar refuses it too, naming the line before, as it names macro lines)
+    with pytest.raises(AsmError, match="expected 'global Label:'") as exc:
+        assemble("lorom\norg $008000\nmacro m()\nglobal ?label:\nendmacro\n%m()\n")
+    assert exc.value.line == 4
 
 
 def test_braces_and_old_equals_without_asar() -> None:

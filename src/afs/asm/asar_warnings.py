@@ -296,7 +296,7 @@ def replay(state: _Warned, raised: tuple[tuple[str, tuple], ...]) -> None:
 
 def finish(state: _Warned, main_lines: int) -> None:
     """The end of a pass: every `warnings push` must have had its `warnings pull`. asar
-    names the main file, two lines past its end (`main_lines` long)."""
+    names the main file, at its count of newlines (`main_lines`) plus 2."""
     if state.warnings_stack:
         raise AsmError("'warnings push' without 'warnings pull' (at the end of the main file)",
                        state.asm.main_file, main_lines + 2, 1)

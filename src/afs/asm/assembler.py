@@ -159,6 +159,7 @@ class _Assembler:
         self.minus: dict[str, list[int]] = {}
         self.cache: dict[tuple[str, int, str, int, bool, str], list[Statement]] = {}
         self.files: dict[str, list[_Line]] = {}
+        self.newlines: dict[str, int] = {}      # file -> its "\n"s (asar's line count, less 1)
         self.encoded: dict[tuple, _Encoded] = {}
         # (mnemonic, suffix, operand kind, literal width) -> (opcode, operand size, mode):
         # how the encoder wrote a constant instruction of that shape (`_learn_shape`).
@@ -291,6 +292,7 @@ class _Assembler:
         if ";[[" in source:
             notes += [feature_args("block_comment")] * sum(
                 block_comments(raw) for raw in source.splitlines() if ";[[" in raw)
+        self.newlines[file] = source.count("\n")
         for i, text in enumerate(_texts(source), start=1):
             if text and not text.isspace():
                 out.append(_Line(file, i, text))
@@ -306,7 +308,7 @@ class _Assembler:
                 file_warning(state, self.main_file, name, *args)
             state.run_lines(lines)
             end_block(state)
-            finish_warnings(state, len(lines))
+            finish_warnings(state, self.newlines.get(self.main_file, len(lines)))
             self.memo.clear()
             self.pending.clear()
             if state.collecting is not None:

@@ -39,7 +39,7 @@ _IF_OR_ENDIF = re.compile(r"(?:^|\s)(?:end)?if(?:\s|$)", re.IGNORECASE)
 _FOR_RE = re.compile(r"for\s+([A-Za-z0-9_]+)\s*=\s*(.+?)\.\.(.+)$", re.IGNORECASE)
 _MAX_LOOP = 100_000
 # `?name`: a label local to one macro call.
-_MACRO_LOCAL = re.compile(r"(?<![\w?!])\?([A-Za-z_][A-Za-z0-9_]*)")
+_MACRO_LOCAL = re.compile(r"(?<![\w?!])\?(\.*)([A-Za-z_][A-Za-z0-9_]*)")
 _MACRO_ANON = re.compile(r"(?<![\w?!])\?(\++|-+)(?![\w+-])")
 
 
@@ -342,9 +342,10 @@ def _if_balance(text: str) -> str:
 
 
 def _substitute_args(raw: str, args: dict[str, str], call_id: int,
-                     anons: dict[tuple[int, str], int]) -> str:
-    """A macro line with its `<param>`s replaced, and its `?label`s and `?+`/`?-` labels
-    made this call's own."""
+                     anons: dict[tuple[int, str], int], scopes: dict[int, list[str]]) -> str:
+    """A macro line with its `<param>`s replaced, and its `?label`s (`?.sub` under the
+    call's last `?label:`, as asar's macro sublabels) and `?+`/`?-` labels made this call's
+    own."""
     if type(args) is VariadicArgs:
         out = args.expand(raw)
     else:
@@ -352,7 +353,7 @@ def _substitute_args(raw: str, args: dict[str, str], call_id: int,
         for name, value in args.items():
             out = out.replace(f"<{name}>", value)
     if "?" in out:
-        out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id), out)
+        out = _MACRO_LOCAL.sub(lambda m: _macro_local(m, call_id, scopes), out)
         if "?+" in out or "?-" in out:
             out = _MACRO_ANON.sub(lambda m: _macro_anon(m, call_id, anons), out)
     return out
@@ -363,9 +364,21 @@ def _statement_start(m: re.Match[str]) -> bool:
     return not before[before.rfind(" : ") + 1:].strip(": \t")
 
 
-def _macro_local(m: re.Match[str], call_id: int) -> str:
-    # a definition is a `#` label: asar's `?name:` leaves the sublabel scope alone
-    return f"{'#' if _statement_start(m) else ''}__macro{call_id}_{m.group(1)}"
+def _macro_local(m: re.Match[str], call_id: int, scopes: dict[int, list[str]]) -> str:
+    dots, name = m.group(1), m.group(2)
+    scope = scopes.setdefault(call_id, [])
+    if dots:
+        if len(dots) > len(scope):
+            return m.group(0)       # (no parent: the line is refused as it stands)
+        name = f"{scope[len(dots) - 1]}_{name}"
+    after = m.string[m.end():].lstrip(" \t")
+    defined = _statement_start(m) and not after.startswith("=")
+    if defined:
+        del scope[len(dots):]
+        scope.append(name)
+    # a definition is a `#` label: asar's `?name:` leaves the sublabel scope alone (and
+    # `?name = value` is a plain assignment)
+    return f"{'#' if defined else ''}__macro{call_id}_{name}"
 
 
 def _macro_anon(m: re.Match[str], call_id: int, anons: dict[tuple[int, str], int]) -> str:
@@ -377,7 +390,8 @@ def _macro_anon(m: re.Match[str], call_id: int, anons: dict[tuple[int, str], int
     kind = "p" if name[0] == "+" else "m"
     if _statement_start(m):
         anons[key] = seen + 1
-        return f"#__macro{call_id}_{kind}{len(name)}_{seen}:"
+        colon = "" if m.string[m.end():m.end() + 1] == ":" else ":"   # (`?-:` has its own)
+        return f"#__macro{call_id}_{kind}{len(name)}_{seen}{colon}"
     index = seen if kind == "p" else seen - 1
     return f"__macro{call_id}_{kind}{len(name)}_{index}"
 

@@ -308,9 +308,13 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "global":
         _args(state, d, 1, 1)
         label = d.args[0].rstrip(":")
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label):
+        hashed = label[:1] == "#"       # (`global #Label:` leaves the sublabel scope alone)
+        label = label[hashed:]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", label) or label.startswith("__macro"):
+            # (`__macro`: a macro's `?label`, which asar refuses here)
             raise state.error(f"expected 'global Label:', not {d.args[0]!r}", d.arg_columns[0])
-        state.scope = [label]
+        if not hashed:
+            state.scope = [label]
         state.define_label(label, state.logical_pc + freespace.label_tag(state))
     elif name == "includeonce":
         _args(state, d, 0, 0)
@@ -452,9 +456,12 @@ def run_directive(state: PassState, d: Directive) -> None:
                                                                             "half"):
             raise state.error(f"unsupported check {d.args[0]!r} (supported: 'check bankcross "
                               "off|half|full')", d.arg_columns[0])
-        state.bankcross = parts[1] != "off"
-        if parts[1] == "on":
+        if parts[1] == "on":     # (asar only warns: what `off` turned off stays off)
             asar_warnings.feature(state, "bankcheck_on")
+        elif parts[1] == "off":
+            state.bankcross = False
+        else:
+            state.bankcross, state.half_banks = True, parts[1] == "half"
     elif name == "function":
         define_function(state, d.args[0], d.args[2:], d.args[1], d.arg_columns[0])
     elif name == "print":

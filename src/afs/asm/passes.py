@@ -126,7 +126,8 @@ class _Pass(_Flow):
             if args is not None and ("<" in raw or "?" in raw):
                 # (the body's comments went when its file was read: a `;` an argument
                 # brings is text, as in asar)
-                text = raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons)
+                text = raw = _substitute_args(raw, args, self.macro_ids[-1], self.macro_anons,
+                                              self.macro_scopes)
             else:
                 text = strip_comment(raw) if ";" in raw else raw
             if self.loop is not None:
@@ -544,7 +545,7 @@ class _Pass(_Flow):
             if st.name[0] == ".":
                 raise self.error(f"invalid label name '{st.name}': asar 1.91 sets no sublabel "
                                  "with 'name = value'")
-            name = self.label_name(st.name)
+            name = self.namespace + st.name     # (asar: the sublabel scope stays as it was)
             value = st.expr.evaluate(self) & 0xFFFFFFFF
             self.refuse_nonstatic(st.expr, "'name = value'")
             # asar 1.91 keeps the value as a 32-bit int, where -1 means "none given": the

@@ -163,6 +163,7 @@ class PassState:
         self.asar_version = (0, 0)      # `asar 1.90`+: asar's later math
         self.arch = "65816"
         self.bankcross = True
+        self.half_banks = False     # `check bankcross half`: a $xx8000 border counts too
         self.segments: list[Segment] = []
         self.listing: list[tuple] = []
         self.warnings: list[str] = []     # `afs.asm.asar_warnings.AsarWarning`s
@@ -186,6 +187,7 @@ class PassState:
         self.macro_calls = 0            # numbers each macro call, for its `?labels`
         self.macro_ids: list[int] = [0]
         self.macro_anons: dict[tuple[int, str], int] = {}   # `?+` labels defined per call
+        self.macro_scopes: dict[int, list[str]] = {}    # per call: its `?label`, `?.sub`...
         self.fs = asm.freespace.new_pass(number)     # `freespace` blocks (afs.asm.freespace)
         # the 32 KB chunk `emit` last wrote to, under which mapper, and its file offset
         self._map_chunk = -1
@@ -427,7 +429,7 @@ class PassState:
                                  f"({self.mapper})")
             offset = self._map_base + (real & 0x7FFF)
             end = real + len(data)
-            if end >> 16 != real >> 16:
+            if end >> 16 != real >> 16 or (self.half_banks and (end - 1) >> 15 != real >> 15):
                 end = self._bank_crossed(real, end, offset, len(data))
             segments = self.segments
             if (segments and (last := segments[-1]).offset is not None
@@ -445,7 +447,8 @@ class PassState:
     def _bank_crossed(self, real: int, end: int, offset: int, size: int) -> int:
         """Where the pc goes after `size` bytes written at `real` run past its bank's end."""
         if self.bankcross:
-            if (end - 1) >> 16 != real >> 16:
+            shift = 15 if self.half_banks else 16
+            if (end - 1) >> shift != real >> shift:
                 raise self.error(f"a bank border was crossed, SNES address ${end:06X}")
             return end
         # `check bankcross off`: asar writes on in the file; the address is the file
