@@ -365,6 +365,10 @@ endif
     # $xx8000 borders too
     "bankcross_on_keeps_off": "lorom\ncheck bankcross off\ncheck bankcross on\norg $00FFFF\n"
                               "db 1,2\n",
+    # `sa1rom a,b,c,d`: the 1 MB banks the SA-1's four registers map in
+    "sa1rom_banks": "sa1rom 0,1,4,6\norg $008000\ndb 1\norg $A08000\ndb 2\norg $E00000\n"
+                    "db 3\ndl pctosnes($600000), snestopc($A08000)\nsa1rom 6,7,4,5\n"
+                    "org $108000\ndb 4\nsa1rom\norg $208000\ndb 5\n",
     # asar shifts a 64-bit integer by the count's low six bits
     "shift_counts_past_63": "lorom\norg $008000\ndd 1<<64, 1<<65, $100>>64, $100>>66, 1<<99\n"
                             "dd -8>>65, 3<<127\n",
@@ -483,6 +487,9 @@ ERROR_CASES = {
     "branch_after_pushpc": "lorom\norg $008000\npushpc\nbrl L\npullpc\nL:\n",
     "half_bank_crossed": "hirom\ncheck bankcross half\norg $C07FFF\ndw 0\n",
     "global_hash_label_keeps_the_scope": "lorom\norg $008000\nL:\n.s:\nglobal #G:\n.s:\n",
+    # asar checks a line's quotes again once its defines are put in
+    "define_breaks_quotes": "lorom\norg $008000\n!w = \"a\"\"b\"\nprint \"!w\"\n",
+    "sa1rom_three_banks": "sa1rom 0,1,2\norg $008000\ndb 1\n",
     "builtin_define_set": "lorom\norg $008000\n!assembler = \"other\"\n",
     "builtin_define_appended": "lorom\norg $008000\n!assembler_ver += 1\n",
     "one_line_for_reads_its_variable": "lorom\norg $008000\nfor i = 0..3 : db !i : endfor\n",

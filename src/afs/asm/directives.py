@@ -177,10 +177,18 @@ def run_directive(state: PassState, d: Directive) -> None:
             _, real, _, real_start = state.unplaced
             state.unplaced = (real, real, real_start, real_start)
     elif name in mapping.MAPPERS:
-        _args(state, d, 0, 0)
-        if state.mapper_set and state.mapper != name:
+        if name == "sa1rom" and d.args:
+            # (asar takes four digits, `sa1rom 0,1,4,6`: the banks the registers map in)
+            if len(d.args) != 4 or not all(len(a) == 1 and a.isdigit() for a in d.args):
+                raise state.error("expected 'sa1rom' or 'sa1rom a,b,c,d' (four digits: the "
+                                  "banks the SA-1 maps in)", d.arg_columns[0])
+            mapper = mapping.sa1rom_mapper(",".join(d.args))
+        else:
+            _args(state, d, 0, 0)
+            mapper = name
+        if state.mapper_set and state.mapper.split()[0] != name:
             asar_warnings.warn(state, "mapper_already_set")
-        state.mapper = name
+        state.mapper = mapper
         state.mapper_set = True
     elif name in ("header", "fastrom"):       # asar ignores them, with a warning
         _args(state, d, 0, 0)

@@ -228,7 +228,7 @@ class Freespace:
         if mapper == "sfxrom" and code:
             return asar_pc_to_snes(self._try(0x80000, rom_len, size, 0x7FFF,
                                              0x7FFF if align else 0, byte), mapper)
-        if mapper == "sa1rom":
+        if mapper[:6] == "sa1rom":
             return self._find_sa1(size, align, byte, default_byte, mapper)
         if mapper == "fullsa1rom":
             if not code and rom_len > 0x400000:

@@ -138,6 +138,29 @@ def join_continued(texts: list[str]) -> None:
         texts[start] = joined
 
 
+def quotes_closed(text: str) -> bool:
+    """Does every quote in `text` close, as asar 1.91 checks (libstr `dequote`): a string,
+    a character literal, or three single quotes?"""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i = text.find('"', i + 1)
+            if i < 0:
+                return False
+        elif ch == "'":
+            if text.startswith("''", i + 1):
+                i += 2
+            elif text[i + 1:i + 2] == "'" or i + 2 >= n:
+                return False
+            else:
+                i = text.find("'", i + 2)
+                if i < 0:
+                    return False
+        i += 1
+    return True
+
+
 def quoted_mask(text: str) -> list[bool]:
     """For each character: is it inside a string or character literal? (`'''` is a quote.)"""
     mask = [False] * len(text)

@@ -1,13 +1,26 @@
 """SNES address <-> ROM file offset for asar's mapping modes, and asar's header checksum.
 
 Mappings as asar 1.91 applies them (checked against the binary, `org X : db 1` into a new
-file for each mode): LoROM, HiROM, ExLoROM, ExHiROM, no-ROM (offset = address), SA-1 with
-its default bank registers (`sa1rom`: 4 MB, `fullsa1rom`: 8 MB) and SuperFX (`sfxrom`).
+file for each mode): LoROM, HiROM, ExLoROM, ExHiROM, no-ROM (offset = address), SA-1 (`sa1rom`
+with its four bank registers, 0,1,2,3 unless `sa1rom a,b,c,d` says: then the mapper's name is
+`sa1rom a,b,c,d`; `fullsa1rom`: 8 MB) and SuperFX (`sfxrom`).
 """
 
 from __future__ import annotations
 
 MAPPERS = ("lorom", "hirom", "exlorom", "exhirom", "norom", "sa1rom", "fullsa1rom", "sfxrom")
+
+
+def sa1rom_mapper(banks: str) -> str:
+    """The mapper `sa1rom a,b,c,d` names (`banks`: "a,b,c,d", digits)."""
+    return "sa1rom" if banks == "0,1,2,3" else f"sa1rom {banks}"
+
+
+def _sa1_banks(mapper: str) -> tuple[int, ...]:
+    """asar's `sa1banks`: where each 2 MB region's bank register points (registers 0, 1, 4, 5
+    are the four of `sa1rom a,b,c,d`; the others stay 0)."""
+    a, b, c, d = (int(x) << 20 for x in (mapper[7:] or "0,1,2,3").split(","))
+    return (a, b, 0, 0, c, d, 0, 0)
 
 
 def snes_to_pc(address: int, mapper: str) -> int | None:
@@ -36,9 +49,17 @@ def snes_to_pc(address: int, mapper: str) -> int | None:
         if low < 0x8000 and (bank & 0x7F) < 0x40:
             return None
         return address & 0x3FFFFF if bank & 0x80 else (address & 0x3FFFFF) + 0x400000
-    if mapper in ("sa1rom", "fullsa1rom"):
+    if mapper[:6] == "sa1rom":   # (asar's `snestopc`, its bank registers by region)
+        banks = _sa1_banks(mapper)
+        if address & 0x408000 == 0x008000:
+            return banks[address >> 21] | (address & 0x1F0000) >> 1 | (address & 0x7FFF)
+        if address & 0xC00000 == 0xC00000:
+            return banks[(address & 0x100000) >> 20 | (address & 0x200000) >> 19] \
+                | (address & 0x0FFFFF)
+        return None
+    if mapper == "fullsa1rom":
         if bank >= 0xC0:
-            return ((bank - 0xC0) << 16 | low) + (0x400000 if mapper == "fullsa1rom" else 0)
+            return ((bank - 0xC0) << 16 | low) + 0x400000
         if low < 0x8000 or (bank & 0x7F) >= 0x40:
             return None
         return (0x200000 if bank & 0x80 else 0) | (bank & 0x3F) << 15 | (low & 0x7FFF)
@@ -68,7 +89,13 @@ def pc_to_snes(offset: int, mapper: str) -> int | None:
         return None
     if mapper == "hirom":
         return 0xC00000 | offset if offset < 0x400000 else None
-    if mapper in ("sa1rom", "fullsa1rom", "sfxrom"):
+    if mapper[:6] == "sa1rom":   # (asar's `pctosnes`: the first register holding its MB)
+        banks = _sa1_banks(mapper)
+        for i, start in enumerate(banks):
+            if start == offset & 0x700000:
+                return 0x008000 | i << 21 | (offset & 0x0F8000) << 1 | (offset & 0x7FFF)
+        return None
+    if mapper in ("fullsa1rom", "sfxrom"):
         lorom_end = 0x200000 if mapper == "sfxrom" else 0x400000
         if offset < lorom_end:
             bank = offset >> 15

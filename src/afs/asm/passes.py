@@ -21,6 +21,7 @@ from afs.asm.encoder import REPEATABLE, encode_instruction
 from afs.asm.expressions import literal_value
 from afs.asm.freespace import forward_labels, label_tag
 from afs.asm.functions import call as call_function
+from afs.asm.grammar import quotes_closed
 from afs.asm.isa import Mode
 from afs.asm.parser import (
     ATOM_CHAR,
@@ -185,6 +186,9 @@ class _Pass(_Flow):
                 # (asar's escapes `\!` and `\\` too)
                 text = substitute_defines(text, self.defines, ln.file, ln.number,
                                           self.define_set_block)
+                if ('"' in text or "'" in text) and not quotes_closed(text):
+                    raise self.error("mismatched quotes once the line's defines are put in "
+                                     "(as asar checks them again)", 1)
                 self.run_pieces(split_statements(text))
                 continue
             pieces = split_statements(text)
