@@ -465,15 +465,27 @@ def test_read_functions_match_asar(tmp_path: Path) -> None:
     (b"THE LEGEND OF ZELDA  ", "00000000", True),     # checksum is not ~complement
     (b"THE LEGEND OF ZELDA  ", "12345678", True),
     (bytes([1]) * 21, "ffff0000", True),              # title not printable
+    # asar scores the title: lower case counts for it, a NUL-padded name or none at all is
+    # fine, high-bit bytes cost 21 when 1..14 of them, punctuation costs 3 each
+    (b"zelda no densetsu    ", "ffff0000", False),
+    (b"GAME NAME" + bytes(12), "ffff0000", False),
+    (b"GAME\x00\x00NAME" + bytes(11), "ffff0000", False),
+    (bytes(21), "ffff0000", False),
+    (b"\xb0" * 10 + b" " * 11, "ffff0000", False),
+    (b"\xb0" * 10 + b"ABC" + bytes(8), "ffff0000", True),
+    ("ゼルダノデンセツ 3   ".encode("shift_jis").ljust(21)[:21], "ffff0000", True),
+    (b"ab" + b"?" * 19, "ffff0000", True),
 ])
-def test_title_check_as_asar(title: bytes, pair: str, garbage: bool, tmp_path: Path) -> None:
+@pytest.mark.parametrize("header_at", [0x7FC0, 0xFFC0])    # LoROM's header, HiROM's
+def test_title_check_as_asar(title: bytes, pair: str, garbage: bool, header_at: int,
+                             tmp_path: Path) -> None:
     from afs.asm.mapping import title_is_garbage
 
     rom = bytearray(0x20000)
-    rom[0x7FC0:0x7FD5] = title
-    rom[0x7FD5] = 0x20
-    rom[0x7FDC:0x7FE0] = bytes.fromhex(pair)
-    assert title_is_garbage(bytes(rom), "lorom") is garbage
+    rom[header_at:header_at + 21] = title
+    rom[header_at + 0x15] = 0x20
+    rom[header_at + 0x1C:header_at + 0x20] = bytes.fromhex(pair)
+    assert title_is_garbage(bytes(rom)) is garbage
     if ASAR is not None:
         refused = False
         try:

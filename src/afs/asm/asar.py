@@ -88,7 +88,8 @@ def run_asar(asm_path: str | Path, rom_path: str | Path, *, fix_checksum: bool |
     if fix_checksum is not None:
         args.append(f"--fix-checksum={'on' if fix_checksum else 'off'}")
     args += [str(asm_path), str(rom_path)]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(args, capture_output=True, text=True, errors="replace",
+                          timeout=timeout, check=False)
     output = proc.stdout + proc.stderr
     errors = [m for m in parse_messages(output) if m.level == "error"]
     if proc.returncode != 0 or errors:

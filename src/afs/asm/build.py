@@ -72,7 +72,7 @@ def build(source: str | Path, output: str | Path | None = None, *, base: int | N
         data = asm.binary()
         _atomic_write(out, data)
         return BuildResult(out, len(data), False, True, asm)
-    if existing is not None and title_check and title_is_garbage(existing, asm.mapper):
+    if existing is not None and title_check and title_is_garbage(existing):
         raise AsmError("the ROM title of the file to patch looks like garbage; pass "
                        "--no-title-check to patch it anyway (asar refuses too)", str(out), 1, 1)
     data = header + asm.rom(existing, fix_checksum=fix_checksum)

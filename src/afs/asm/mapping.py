@@ -172,16 +172,39 @@ def fix_checksum(rom: bytearray, mapper: str) -> bool:
     return True
 
 
-def title_is_garbage(rom: bytes, mapper: str) -> bool:
-    """asar refuses to patch a ROM whose internal header does not look like one: a 21-byte
-    title that is not printable ASCII, or a checksum that is not the complement's inverse
-    (checked against asar 1.91: a printable title with checksum/complement 0000/0000 is
-    refused, FFFF/0000 accepted)."""
-    where = snes_to_pc(0x00FFC0, mapper) if mapper != "norom" else None
-    if where is None or len(rom) < 0x8000 or len(rom) < where + 0x20:
+def title_is_garbage(rom: bytes) -> bool:
+    """asar refuses to patch a ROM (of 32 KB or more) whose internal header looks like none
+    under every one of LoROM, HiROM, ExLoROM and ExHiROM: it scores each header's 21-byte
+    title (capitals, spaces, digits, lower case and `-` count for it; other characters, a
+    NUL inside the name and a few high-bit bytes against), and a checksum that is not the
+    complement's inverse rules a header out (main.cpp `setmapper`)."""
+    if len(rom) < 0x8000:
         return False
-    if any(not 0x20 <= b <= 0x7E for b in rom[where:where + 21]):
-        return True
-    complement = rom[where + 0x1C] | rom[where + 0x1D] << 8
-    checksum = rom[where + 0x1E] | rom[where + 0x1F] << 8
-    return complement ^ checksum != 0xFFFF
+    best = None
+    for mapper in ("lorom", "hirom", "exlorom", "exhirom"):
+        where = snes_to_pc(0x00FFC0, mapper)
+        assert where is not None
+        header = rom[where:where + 0x20].ljust(0x20, b"\x00")    # (past the end: zeros)
+        if header[0x1E] ^ header[0x1C] != 0xFF or header[0x1F] ^ header[0x1D] != 0xFF:
+            continue
+        score = high = 0
+        null = False
+        for c in header[:21]:
+            if null and c:
+                score -= 4
+            if c >= 0x80:
+                high += 1
+            elif 0x41 <= c <= 0x5A:
+                score += 3
+            elif c == 0x20:
+                score += 2
+            elif 0x30 <= c <= 0x39 or 0x61 <= c <= 0x7A or c == 0x2D:
+                score += 1
+            elif not c:
+                null = True
+            else:
+                score -= 3
+        if 0 < high <= 14:
+            score -= 21
+        best = score if best is None else max(best, score)
+    return best is None or best < 0
