@@ -369,6 +369,7 @@ endif
     "sa1rom_banks": "sa1rom 0,1,4,6\norg $008000\ndb 1\norg $A08000\ndb 2\norg $E00000\n"
                     "db 3\ndl pctosnes($600000), snestopc($A08000)\nsa1rom 6,7,4,5\n"
                     "org $108000\ndb 4\nsa1rom\norg $208000\ndb 5\n",
+    "warn_xkas": "lorom\norg $008000\nwarn xkas on\ndb 1\nwarn xkas off\n",
     # asar shifts a 64-bit integer by the count's low six bits
     "shift_counts_past_63": "lorom\norg $008000\ndd 1<<64, 1<<65, $100>>64, $100>>66, 1<<99\n"
                             "dd -8>>65, 3<<127\n",
@@ -582,6 +583,12 @@ def test_fractions_under_asar_1_90_are_refused_not_truncated() -> None:
     with pytest.raises(AsmError, match="fraction"):
         assemble("asar 1.90\norg $008000\ndb 1/2*4\n")
     assert assemble("org $008000\ndb 1/2*4\n").binary() == b"\x00"
+
+
+def test_xkas_mode_is_one_clear_error() -> None:
+    with pytest.raises(AsmError, match=r"'xkas' .* is not supported") as exc:
+        assemble("xkas\norg $008000\ndb 1\n")
+    assert (exc.value.line, exc.value.column) == (1, 1)
 
 
 def test_global_macro_label_is_refused() -> None:

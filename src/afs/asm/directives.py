@@ -475,6 +475,13 @@ def run_directive(state: PassState, d: Directive) -> None:
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":
+        words = d.args[0].split() if len(d.args) == 1 else []
+        if len(words) == 2 and words[0].lower() == "xkas":
+            # `warn xkas on|off`: asar's warnings about xkas behaviour, which AFS does not
+            # give (see the README); accepted as asar accepts it
+            if words[1].lower() not in ("on", "off"):
+                raise state.error("expected 'warn xkas on' or 'warn xkas off'", d.arg_columns[0])
+            return
         asar_warnings.warn(state, "warn_command", f": {_text(state, d, 0)}" if d.args else ".")
     elif name == "error":
         raise state.error(f"error command: {_text(state, d, 0)}")

@@ -443,6 +443,9 @@ def parse_statement(text: str, column: int, file: str, line: int,
         if word in UNSUPPORTED:
             raise AsmError(f"unsupported directive '{word}'", file, line, column)
         raise AsmError(f"'{word}' must be on a line of its own", file, line, column)
+    if word == "xkas" and not operand_text:
+        raise AsmError("'xkas' (asar's xkas compatibility mode, deprecated since asar 1.40) is "
+                       "not supported: assemble the patch as asar code", file, line, column)
     if word == "pool":
         raise AsmError("'pool' is a command of asarmon (usdasm's asar fork), not of asar 1.91 "
                        "(scripts/asar_corpus.py rewrites it into labels)", file, line, column)
