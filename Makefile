@@ -74,13 +74,16 @@ oracle-soak: setup
 	@if [ -x $(ORACLE_SETUP) ]; then $(ORACLE_SETUP) -q; fi
 	AFS_ORACLE_CASES=20000 $(BIN)/python -m pytest -q tests/asm/test_oracle_differential.py
 
-# AFS against the asar 1.91 binary on the US ALTTP disassembly (not in CI; needs its checkout).
+# AFS against the asar 1.91 binary on the US ALTTP disassembly, two ALTTP hacks and asar's own
+# test sources (not in CI; needs their checkouts, named on the command line).
 asar-corpus: setup
-	@test -n "$(USDASM)$(Z3R)$(LTTPHACK)" || { echo "usage: make asar-corpus" \
-		"USDASM=/path/to/usdasm [Z3R=/path/to/z3randomizer] [LTTPHACK=/path/to/lttphack]"; \
-		exit 2; }
-	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py $(if $(USDASM),--usdasm "$(USDASM)") \
-		$(if $(Z3R),--z3randomizer "$(Z3R)") $(if $(LTTPHACK),--lttphack "$(LTTPHACK)")
+	@test -n "$(if $(filter command line,$(origin USDASM)),x)$(Z3R)$(LTTPHACK)$(ASAR_TESTS)" || { echo "usage: make asar-corpus" \
+		"USDASM=/path/to/usdasm [Z3R=/path/to/z3randomizer] [LTTPHACK=/path/to/lttphack]" \
+		"[ASAR_TESTS=/path/to/asar-at-v1.91]"; exit 2; }
+	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py \
+		$(if $(filter command line,$(origin USDASM)),--usdasm "$(USDASM)") \
+		$(if $(Z3R),--z3randomizer "$(Z3R)") $(if $(LTTPHACK),--lttphack "$(LTTPHACK)") \
+		$(if $(ASAR_TESTS),--asar-tests "$(ASAR_TESTS)")
 
 # The README's pre-training pipeline on usdasm, timed step by step, then the code-search
 # benchmark (not in CI; needs its checkout): bench/results/codesearch_pipeline.json.
