@@ -77,11 +77,11 @@ oracle-soak: setup
 # AFS against the asar 1.91 binary on the US ALTTP disassembly, two ALTTP hacks and asar's own
 # test sources (not in CI; needs their checkouts, named on the command line).
 asar-corpus: setup
-	@test -n "$(if $(filter command line,$(origin USDASM)),x)$(Z3R)$(LTTPHACK)$(ASAR_TESTS)" || { echo "usage: make asar-corpus" \
+	@test -n "$(if $(and $(filter command line,$(origin USDASM)),$(USDASM)),x)$(Z3R)$(LTTPHACK)$(ASAR_TESTS)" || { echo "usage: make asar-corpus" \
 		"USDASM=/path/to/usdasm [Z3R=/path/to/z3randomizer] [LTTPHACK=/path/to/lttphack]" \
 		"[ASAR_TESTS=/path/to/asar-at-v1.91]"; exit 2; }
 	PYTHONPATH=src $(BIN)/python scripts/asar_corpus.py \
-		$(if $(filter command line,$(origin USDASM)),--usdasm "$(USDASM)") \
+		$(if $(and $(filter command line,$(origin USDASM)),$(USDASM)),--usdasm "$(USDASM)") \
 		$(if $(Z3R),--z3randomizer "$(Z3R)") $(if $(LTTPHACK),--lttphack "$(LTTPHACK)") \
 		$(if $(ASAR_TESTS),--asar-tests "$(ASAR_TESTS)")
 

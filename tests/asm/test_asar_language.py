@@ -311,6 +311,17 @@ def test_functions_without_asar() -> None:
         assemble("org $008000\ndb sqrt(-4)\n", filename="t.asm")
 
 
+def test_function_parameters_are_replaced_as_asar_scans_the_body() -> None:
+    from afs.asm.functions import substitute_parameters
+
+    # inside a string too; any case; other names whole
+    assert substitute_parameters('stringsequal(x, "x")', ["x"], ['"a"']) == \
+        'stringsequal("a", ""a"")'
+    assert substitute_parameters("A+a+ab+xa", ["a"], ["3"]) == "3+3+ab+xa"
+    # after `ab` matched, `b` is tried from its last character: `ab+b` -> `12+2`
+    assert substitute_parameters("ab+b", ["ab", "b"], ["1", "2"]) == "12+2"
+
+
 def test_function_arguments_without_asar() -> None:
     asm = assemble(CASES["function_arguments_as_text"], filename="t.asm")
     # (`pair(1, 2)` is 14: after `ab` matched, asar tries `b` from its last character, and
@@ -475,6 +486,7 @@ def test_read_functions_match_asar(tmp_path: Path) -> None:
     (b"\xb0" * 10 + b"ABC" + bytes(8), "ffff0000", True),
     ("ゼルダノデンセツ 3   ".encode("shift_jis").ljust(21)[:21], "ffff0000", True),
     (b"ab" + b"?" * 19, "ffff0000", True),
+    (b"\x00" + b"-" * 20, "ffff0000", True),          # a name after a NUL costs 4 a byte
 ])
 @pytest.mark.parametrize("header_at", [0x7FC0, 0xFFC0])    # LoROM's header, HiROM's
 def test_title_check_as_asar(title: bytes, pair: str, garbage: bool, header_at: int,

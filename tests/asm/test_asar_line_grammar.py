@@ -15,8 +15,9 @@ import pytest
 
 from afs.asm.asar import AsarError, run_asar
 from afs.asm.assembler import assemble, assemble_file
+from afs.asm.defines import substitute_defines
 from afs.asm.errors import AsmError
-from afs.asm.grammar import join_continued, may_continue, words
+from afs.asm.grammar import join_continued, may_continue, quotes_closed, words
 from afs.asm.parser import parse, strip_comment
 from tests.asm.difftools import (
     ASAR,
@@ -235,6 +236,27 @@ def test_a_comma_join_ending_in_a_backslash_takes_nothing_more() -> None:
     texts = ["db 1,", "2\\", "3", "db 4\\", "\\", "5"]
     join_continued(texts)
     assert texts == ["db 1,2", "", "3", "db 4\\", "", "5"]
+
+
+@pytest.mark.parametrize(("text", "closed"), [
+    ('db "a"', True), ('db "a', False), ("db 'a'", True), ("db ''", False),
+    ("db '''", True), ("db ''''", False), ('print "a"b"', False), ("db 'a", False),
+    ("db 1", True), ("db ':'", True), ("db '', 1", False), ("db '', '", False),
+])
+def test_quotes_closed_as_asar_checks_them(text: str, closed: bool) -> None:
+    assert quotes_closed(text) is closed
+
+
+def test_a_define_set_block_ends_at_a_separator_outside_quotes() -> None:
+    seen: list[str] = []
+
+    def define_set(block: str) -> bool:
+        seen.append(block)
+        return block.startswith("!s =")
+
+    out = substitute_defines('db 1 : !s = "x : y" : db 2', {}, "t.asm", 1, define_set)
+    assert seen == ['!s = "x : y"']
+    assert out == "db 1 :  : db 2"
 
 
 def test_a_macro_body_is_joined_on_its_own() -> None:

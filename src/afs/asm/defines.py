@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from afs.asm.errors import AsmError
+from afs.asm.grammar import quoted_mask
 
 # asar 1.91's built-in defines (main.cpp `parse_std_defines`; the version as the binary prints
 # it): a source may read or undefine them, not set them; they win over a `-D` of that name.
@@ -45,17 +46,11 @@ def substitute_defines(text: str, defines: dict[str, str], file: str, line: int,
 
 def _block_end(text: str, start: int) -> int:
     """Where the block (` : ` apart, quotes aside) that starts at `start` ends."""
-    quote = ""
-    for i in range(start, len(text)):
-        ch = text[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif text.startswith(" : ", i):
-            return i
-    return len(text)
+    mask = quoted_mask(text)
+    i = text.find(" : ", start)
+    while i >= 0 and mask[i + 1]:
+        i = text.find(" : ", i + 1)
+    return len(text) if i < 0 else i
 
 
 def _resolve_defines(text: str, defines: dict[str, str], file: str, line: int,

@@ -162,20 +162,15 @@ def run_directive(state: PassState, d: Directive) -> None:
         state.emit(b"", "directive")
     elif name == "base":
         _args(state, d, 1, 1)
-        if d.args[0].lower() == "off":
-            state.base_delta = 0
-        else:
-            value = _value(state, d, 0) & 0xFFFFFF
-            if state.pc is not None:
-                state.base_delta = value - state.pc
-            else:       # (lost when the next byte or label sets the default org)
-                _, real, _, real_start = state.unplaced
-                state.unplaced = (value, real, value, real_start)
+        off = d.args[0].lower() == "off"
+        value = None if off else _value(state, d, 0) & 0xFFFFFF
         if state.pc is not None:
+            state.base_delta = 0 if value is None else value - state.pc
             state.emit(b"", "directive")
-        elif d.args[0].lower() == "off":
+        else:   # no address yet: asar moves its -1, lost when a byte or label sets the org
             _, real, _, real_start = state.unplaced
-            state.unplaced = (real, real, real_start, real_start)
+            state.unplaced = (real, real, real_start, real_start) if value is None \
+                else (value, real, value, real_start)
     elif name in mapping.MAPPERS:
         if name == "sa1rom" and d.args:
             # (asar takes four digits, `sa1rom 0,1,4,6`: the banks the registers map in)
@@ -471,7 +466,7 @@ def run_directive(state: PassState, d: Directive) -> None:
         else:
             state.bankcross, state.half_banks = True, parts[1] == "half"
     elif name == "function":
-        define_function(state, d.args[0], d.args[2:], d.args[1], d.arg_columns[0])
+        define_function(state, d.args[0], d.args[2:], d.args[1])
     elif name == "print":
         state.prints.append(_text(state, d, 0))
     elif name == "warn":

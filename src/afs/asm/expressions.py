@@ -359,9 +359,11 @@ class _Parser:
                     quoted = quoted or (t.kind == "str" and name_token.text.lower() in
                                         _SYMBOL_FUNCTIONS)
                 else:
-                    bare = t is not None and t.kind in ("name", "num") and nxt is not None \
-                        and nxt.text in (",", ")") and _BARE_ARGUMENT.fullmatch(t.text)
-                    texts.append(t.text if bare else None)  # type: ignore[union-attr]
+                    bare = None
+                    if (t is not None and t.kind in ("name", "num") and nxt is not None
+                            and nxt.text in (",", ")") and _BARE_ARGUMENT.fullmatch(t.text)):
+                        bare = t.text
+                    texts.append(bare)
                     args.append(self.parse_math())
                 t = self.peek()
                 if t is None:

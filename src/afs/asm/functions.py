@@ -235,24 +235,24 @@ def _readfile(state: PassState, name: str, args: list[int | str], column: int,
     return int.from_bytes(data, "little")
 
 
-def define_function(state: PassState, name: str, params: list[str], body: str,
-                    column: int) -> None:
-    """`function name(params) = body` (`column`: where the body is)."""
+def define_function(state: PassState, name: str, params: list[str], body: str) -> None:
+    """`function name(params) = body` (`body`: its text, which calls fill in)."""
     key = name.lower()
     if key in state.functions:      # asar: the new definition, with a warning
         feature(state, "function_again")
-    state.functions[key] = (params, body, column)
+    state.functions[key] = (params, body)
 
 
 # asar gives up on a `function` that calls itself without end; so does AFS, at this depth.
 _MAX_FUNCTION_DEPTH = 64
 
 
-def _call_user(state: PassState, name: str, user: tuple[list[str], str, int],
+def _call_user(state: PassState, name: str, user: tuple[list[str], str],
                args: list[str], column: int) -> int:
-    """A `function` called with its arguments' text (`expressions.call_arguments`): as asar,
-    the body with each parameter replaced by its argument's text, evaluated here."""
-    params, body, _ = user
+    """A `function` called with its arguments' text (see `expressions._Parser.parse_call`):
+    as asar, the body with each parameter replaced by its argument's text, evaluated here
+    (errors name the call)."""
+    params, body = user
     if len(args) != len(params):
         raise AsmError(f"function {name}() takes {len(params)} argument"
                        f"{'s' * (len(params) != 1)}, got {len(args)}", state.file, state.line,

@@ -19,7 +19,6 @@ import re
 from afs.asm.errors import AsmError
 
 _SPACE = " \t"
-_JOINERS = (",", "\\")
 _ENDS = (",", "\\", " ", "\t")
 
 # The argument words each directive takes (asar 1.91 assembleblock.cpp's is0/is1/is2/is3 and
@@ -74,11 +73,6 @@ def spaced(text: str) -> bool:
     """Does `text` (stripped) hold more than one of asar's words (quotes aside, which
     `words` then reads)? Cheap: most text has no whitespace, or only after commas."""
     return ((" " in text or "\t" in text) and _WORD_END.search(text) is not None)
-
-
-def continued(text: str) -> bool:
-    """Does this comment-free line end with `,` or `\\` (asar joins the next line to it)?"""
-    return text.rstrip(_SPACE)[-1:] in _JOINERS
 
 
 def join_continued(texts: list[str]) -> None:

@@ -453,8 +453,7 @@ def parse_statement(text: str, column: int, file: str, line: int,
 
 
 def _parse_function(text: str, column: int, file: str, line: int) -> Directive:
-    """`function name(a, b) = expr`: a Directive with args [name, body, *params] and the
-    body's column."""
+    """`function name(a, b) = expr`: a Directive with args [name, body text, *params]."""
     m = _FUNCTION_RE.match(text)
     if not m:
         raise AsmError("expected 'function name(param, ...) = expression'", file, line, column)
@@ -476,8 +475,7 @@ def _parse_function(text: str, column: int, file: str, line: int) -> Directive:
                             if not quoted)):
         raise AsmError(f"function {m.group(1)}(): unbalanced parentheses in its body", file,
                        line, column + body_column)
-    return Directive(column, "function", [m.group(1), body, *params],
-                     arg_columns=[column + body_column])
+    return Directive(column, "function", [m.group(1), body, *params])
 
 
 def _parse_char_assign(text: str, column: int, file: str, line: int,

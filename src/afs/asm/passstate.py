@@ -102,8 +102,8 @@ class PassState:
         self.found_label = False
         self.quirks: list[AsmError] = []
         self.prints: list[str] = []
-        # `function`s: name (lower case) -> (parameters, body text, where the body is)
-        self.functions: dict[str, tuple[list[str], str, int]] = {}
+        # `function`s: name (lower case) -> (parameters, body text)
+        self.functions: dict[str, tuple[list[str], str]] = {}
         self.function_depth = 0     # `function` calls running, one inside another
         self.item_offset = 0        # bytes of the data directive before the item evaluated
         self.prev_labels = asm.labels
